@@ -1,0 +1,185 @@
+/**
+ * Runs PyTorch reference fixtures (format: shared/fixtures/README.md) through
+ * the library. Kind `rnn`: one recurrent module, forward and backward. Kind
+ * `train`: a few optimiser steps of Embedding -> recurrent -> Linear.
+ */
+import { FormatError } from '../errors.js';
+import { parseSafetensors, type SafetensorsFile } from '../io/safetensors.js';
+import { crossEntropy } from '../losses/losses.js';
+import { LanguageModel } from '../models/language-model.js';
+import type { StateDict } from '../nn/module.js';
+import type { CellKind } from '../nn/recurrent/direction.js';
+import { createRecurrent } from '../nn/recurrent/modules.js';
+import { createOptimizer, optimizerOptionsFromTorch } from '../optim/optimizers.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Trainer } from '../train/trainer.js';
+import { type Comparison, compareArrays } from './compare.js';
+
+export interface FixtureResult {
+  name: string;
+  kind: string;
+  pass: boolean;
+  comparisons: Comparison[];
+  /** set when the fixture could not be run at all */
+  error?: string;
+}
+
+const MODES: readonly CellKind[] = ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'];
+
+/** Runs one fixture from its bytes; never throws for a bad fixture, it reports it. */
+export function runFixture(name: string, bytes: Uint8Array): FixtureResult {
+  let kind = '?';
+  try {
+    const file = parseSafetensors(bytes, name);
+    const meta = readMetadata(file);
+    kind = String(meta.kind);
+    let comparisons: Comparison[];
+    if (kind === 'rnn') comparisons = runRnnFixture(file, meta);
+    else if (kind === 'train') comparisons = runTrainFixture(file, meta);
+    else throw new FormatError(`unknown fixture kind ${JSON.stringify(meta.kind)}, expected 'rnn' or 'train'`);
+    return { name, kind, pass: comparisons.every((c) => c.pass), comparisons };
+  } catch (e) {
+    return { name, kind, pass: false, comparisons: [], error: (e as Error).message };
+  }
+}
+
+type Meta = Record<string, unknown>;
+
+function readMetadata(file: SafetensorsFile): Meta {
+  const raw = file.metadata.fixture;
+  if (raw === undefined) throw new FormatError('__metadata__.fixture is missing');
+  try {
+    const meta = JSON.parse(raw) as unknown;
+    if (typeof meta !== 'object' || meta === null) throw new Error('not an object');
+    return meta as Meta;
+  } catch (e) {
+    throw new FormatError(`__metadata__.fixture is not a JSON object: ${(e as Error).message}`);
+  }
+}
+
+function int(meta: Meta, key: string, fallback?: number): number {
+  const v = meta[key] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new FormatError(`metadata '${key}' must be an integer, got ${JSON.stringify(meta[key])}`);
+  return v;
+}
+
+function bool(meta: Meta, key: string, fallback: boolean): boolean {
+  const v = meta[key] ?? fallback;
+  if (typeof v !== 'boolean') throw new FormatError(`metadata '${key}' must be true or false, got ${JSON.stringify(meta[key])}`);
+  return v;
+}
+
+function mode(meta: Meta): CellKind {
+  const m = meta.mode;
+  if (!MODES.includes(m as CellKind)) throw new FormatError(`unknown mode ${JSON.stringify(m)}, expected one of ${MODES.join(', ')}`);
+  return m as CellKind;
+}
+
+function compare(name: string, got: Tensor | null, file: SafetensorsFile, key: string): Comparison {
+  if (!got) return { name, maxError: Infinity, pass: false, problem: 'not produced' };
+  const want = file.float32(key);
+  if (want.shape.join() !== got.shape.join()) {
+    return { name, maxError: Infinity, pass: false, problem: `shape [${got.shape.join(', ')}], expected [${want.shape.join(', ')}]` };
+  }
+  return compareArrays(name, got.data, want.data);
+}
+
+function optional(file: SafetensorsFile, key: string): Tensor | null {
+  return file.has(key) ? file.float32(key) : null;
+}
+
+function runRnnFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
+  const m = mode(meta);
+  const lstm = m === 'LSTM';
+  const rnn = createRecurrent(m, {
+    inputSize: int(meta, 'input_size'),
+    hiddenSize: int(meta, 'hidden_size'),
+    numLayers: int(meta, 'num_layers', 1),
+    bias: bool(meta, 'bias', true),
+    batchFirst: bool(meta, 'batch_first', false),
+    bidirectional: bool(meta, 'bidirectional', false),
+    projSize: lstm ? int(meta, 'proj_size', 0) : 0,
+  });
+  const params: StateDict = {};
+  for (const [n] of rnn.namedParameters()) params[n] = file.float32(n);
+  rnn.loadStateDict(params);
+  const packed = bool(meta, 'packed', false);
+  if (packed && !file.has('lengths')) throw new FormatError("fixture is packed but has no 'lengths' tensor");
+  const h0 = optional(file, 'h0');
+  const c0 = lstm ? optional(file, 'c0') : null;
+  const out = rnn.forward(file.float32('input'), { h0, c0, lengths: packed ? file.integers('lengths') : null });
+  const results = [compare('output', out.output, file, 'output'), compare('h_n', out.hN, file, 'h_n')];
+  if (lstm) results.push(compare('c_n', out.cN, file, 'c_n'));
+
+  const hasUpstream = ['grad_output', 'grad_h_n', 'grad_c_n'].some((k) => file.has(k));
+  if (!hasUpstream) return results;
+  const g = rnn.backward({
+    gradOutput: optional(file, 'grad_output'),
+    gradHN: optional(file, 'grad_h_n'),
+    gradCN: lstm ? optional(file, 'grad_c_n') : null,
+  });
+  results.push(compare('grad.input', g.gradInput, file, 'grad.input'));
+  if (h0) results.push(compare('grad.h0', g.gradH0, file, 'grad.h0'));
+  if (lstm && c0) results.push(compare('grad.c0', g.gradC0, file, 'grad.c0'));
+  for (const [n, p] of rnn.namedParameters()) {
+    results.push(compareArrays(`grad.${n}`, p.grad, file.float32(`grad.${n}`).data));
+  }
+  return results;
+}
+
+function runTrainFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
+  const m = mode(meta);
+  // batch_first only changes the layout PyTorch was fed; inputs are stored [B,T] either way.
+  const model = new LanguageModel({
+    vocabSize: int(meta, 'vocab_size'),
+    embeddingSize: int(meta, 'embedding_size'),
+    hiddenSize: int(meta, 'hidden_size'),
+    numLayers: int(meta, 'num_layers', 1),
+    mode: m,
+    projSize: m === 'LSTM' ? int(meta, 'proj_size', 0) : 0,
+  });
+  const initial: StateDict = {};
+  for (const [n] of model.namedParameters()) initial[n] = file.float32(`initial.${n}`);
+  model.loadStateDict(initial);
+
+  const opt = meta.optimizer;
+  if (typeof opt !== 'object' || opt === null || typeof (opt as Meta).name !== 'string') {
+    throw new FormatError(`metadata 'optimizer' must be an object with a name, got ${JSON.stringify(opt)}`);
+  }
+  const optimizer = createOptimizer((opt as Meta).name as string, model.parameters(), optimizerOptionsFromTorch(opt as Meta));
+  const clip = meta.clip_grad_norm;
+  let maxNorm: number | null = null;
+  if (clip !== null && clip !== undefined) {
+    const v = (clip as Meta).max_norm;
+    if (typeof v !== 'number') throw new FormatError(`metadata 'clip_grad_norm' must be {max_norm} or null, got ${JSON.stringify(clip)}`);
+    maxNorm = v;
+  }
+  const trainer = new Trainer(model, optimizer, { clipNorm: maxNorm });
+  const steps = int(meta, 'steps');
+  const inputs = { data: file.integers('inputs'), shape: file.shape('inputs') };
+  const targets = file.integers('targets');
+  const losses: number[] = [];
+  const norms: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = trainer.step(() => {
+      const { logits } = model.forward(inputs);
+      const { loss, grad } = crossEntropy(logits, targets);
+      model.backward(grad);
+      return loss;
+    });
+    losses.push(r.loss);
+    norms.push(maxNorm !== null ? r.gradNorm : 0);
+  }
+  const results = [compareArrays('losses', losses, file.float32('losses').data)];
+  if (file.has('grad_norms')) results.push(compareArrays('grad_norms', norms, file.float32('grad_norms').data));
+  for (const [n, p] of model.namedParameters()) results.push(compareArrays(`final.${n}`, p.data, file.float32(`final.${n}`).data));
+  return results;
+}
+
+/** One line per fixture: name, the largest error per compared tensor, PASS or FAIL. */
+export function formatResult(r: FixtureResult): string {
+  const head = `${r.pass ? 'PASS' : 'FAIL'} ${r.name} (${r.kind})`;
+  if (r.error) return `${head}: cannot run: ${r.error}`;
+  const parts = r.comparisons.map((c) => `${c.name}=${c.problem ? c.problem : c.maxError.toExponential(2)}${c.pass ? '' : '!'}`);
+  return `${head} max|err|: ${parts.join(' ')}`;
+}

@@ -1,0 +1,74 @@
+/**
+ * Embedding -> recurrent stack -> Linear head over the vocabulary: the model
+ * behind text generation and the `train` conformance fixtures. Parameter names
+ * match a PyTorch module with attributes `embedding`, `rnn` and `head`.
+ */
+import { ShapeError } from '../errors.js';
+import { type IndexTensor, Embedding, Linear } from '../nn/layers.js';
+import { Module } from '../nn/module.js';
+import type { RecurrentBase } from '../nn/recurrent/base.js';
+import type { CellKind } from '../nn/recurrent/direction.js';
+import { createRecurrent } from '../nn/recurrent/modules.js';
+import type { Random } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export interface LanguageModelConfig {
+  vocabSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  /** default 1 */
+  numLayers?: number;
+  /** 'LSTM' (default), 'GRU', 'RNN_TANH' or 'RNN_RELU' */
+  mode?: CellKind;
+  /** dropout between recurrent layers (default 0) */
+  dropout?: number;
+  /** LSTM projection size (default 0) */
+  projSize?: number;
+}
+
+/** The recurrent state carried between calls: h (L,B,P) and, for an LSTM, c (L,B,H). */
+export interface RecurrentState {
+  h: Tensor;
+  c: Tensor | null;
+}
+
+export class LanguageModel extends Module {
+  readonly config: Required<LanguageModelConfig>;
+  readonly embedding: Embedding;
+  readonly rnn: RecurrentBase;
+  readonly head: Linear;
+
+  constructor(config: LanguageModelConfig, rng?: Random) {
+    super();
+    this.config = {
+      numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0,
+      ...config,
+    };
+    const c = this.config;
+    this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, ...(rng ? { rng } : {}) }));
+    this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
+      inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
+      projSize: c.projSize, batchFirst: true, ...(rng ? { rng } : {}),
+    }));
+    this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.vocabSize, ...(rng ? { rng } : {}) }));
+  }
+
+  /**
+   * tokens (B,T) -> logits (B,T,vocab). `state` continues from an earlier
+   * chunk (truncated BPTT: no gradient flows back into it); null starts at zeros.
+   */
+  forward(tokens: IndexTensor, state: RecurrentState | null = null): { logits: Tensor; state: RecurrentState } {
+    if (tokens.shape.length !== 2) throw new ShapeError(`LanguageModel.forward: tokens must be (batch, time), got [${tokens.shape.join(', ')}]`);
+    const emb = this.embedding.forward(tokens);
+    const r = this.rnn.forward(emb, { h0: state?.h ?? null, c0: state?.c ?? null });
+    const logits = this.head.forward(r.output);
+    return { logits, state: { h: r.hN, c: r.cN } };
+  }
+
+  /** Back from dLoss/dlogits (B,T,vocab) to every parameter's grad. */
+  backward(gradLogits: Tensor): void {
+    const gOut = this.head.backward(gradLogits);
+    const g = this.rnn.backward({ gradOutput: gOut });
+    this.embedding.backward(g.gradInput);
+  }
+}

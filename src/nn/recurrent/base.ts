@@ -1,0 +1,330 @@
+/**
+ * Multi-layer, optionally bidirectional recurrent module over whole sequences:
+ * the shared machinery of RNN, LSTM and GRU (torch.nn.RNNBase semantics,
+ * parameter names and layouts).
+ */
+import { ConfigError, ShapeError, expectPositiveInt, expectShape } from '../../errors.js';
+import { kernels } from '../../kernels/index.js';
+import { swapAxes01 } from '../../tensor/ops.js';
+import { Random, defaultRandom } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { orthogonal, uniform, xavierUniform } from '../init.js';
+import { Module } from '../module.js';
+import { Parameter } from '../parameter.js';
+import {
+  type CellKind, type DirectionCache, type DirectionDims, type DirectionGrads, type DirectionWeights,
+  directionBackward, directionForward, gateCount,
+} from './direction.js';
+
+/** How weights start: PyTorch's U(±1/sqrt(H)), or orthogonal W_hh with Xavier W_ih and zero biases. */
+export type RecurrentInit = 'uniform' | 'orthogonal' | 'xavier';
+
+/** Options shared by RNN, LSTM and GRU (PyTorch's constructor arguments, camelCased). */
+export interface RecurrentOptions {
+  inputSize: number;
+  hiddenSize: number;
+  /** stacked layers (default 1) */
+  numLayers?: number;
+  /** use b_ih and b_hh (default true) */
+  bias?: boolean;
+  /** input and output are (B,T,F) instead of (T,B,F) (default false, as in PyTorch) */
+  batchFirst?: boolean;
+  /** dropout probability on the outputs of every layer but the last, in training (default 0) */
+  dropout?: number;
+  /** a second direction reading the sequence backwards (default false) */
+  bidirectional?: boolean;
+  /** initialisation scheme (default 'uniform', PyTorch's) */
+  init?: RecurrentInit;
+  /** random generator for initialisation and dropout (default: the global one) */
+  rng?: Random;
+}
+
+/** Optional inputs of a forward call. */
+export interface RecurrentForwardOptions {
+  /** initial hidden state (numLayers*numDirections, B, P); zeros when absent */
+  h0?: Tensor | null;
+  /** initial cell state (numLayers*numDirections, B, H), LSTM only; zeros when absent */
+  c0?: Tensor | null;
+  /** valid length of each sequence in the batch (pack_padded_sequence semantics); all T when absent */
+  lengths?: ArrayLike<number> | null;
+}
+
+export interface RecurrentOutput {
+  /** (B,T,D*P) if batchFirst else (T,B,D*P); zero past each sequence's length */
+  output: Tensor;
+  /** final hidden state (numLayers*D, B, P) */
+  hN: Tensor;
+  /** final cell state (numLayers*D, B, H), LSTM only */
+  cN: Tensor | null;
+}
+
+/** Upstream gradients; any may be omitted (treated as zero). */
+export interface RecurrentGradients {
+  gradOutput?: Tensor | null;
+  gradHN?: Tensor | null;
+  gradCN?: Tensor | null;
+}
+
+export interface RecurrentInputGradients {
+  gradInput: Tensor;
+  gradH0: Tensor;
+  gradC0: Tensor | null;
+}
+
+interface DirectionParams {
+  weightIh: Parameter;
+  weightHh: Parameter;
+  biasIh: Parameter | null;
+  biasHh: Parameter | null;
+  weightHr: Parameter | null;
+}
+
+interface ForwardCache {
+  T: number;
+  B: number;
+  lengths: Int32Array | null;
+  /** time-major input of each layer */
+  layerInputs: Float32Array[];
+  directions: DirectionCache[][];
+  /** dropout masks applied to the output of layer l (scaled by 1/(1-p)), per layer but the last */
+  dropoutMasks: Array<Float32Array | null>;
+}
+
+export abstract class RecurrentBase extends Module {
+  readonly kind: CellKind;
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly numLayers: number;
+  readonly bias: boolean;
+  readonly batchFirst: boolean;
+  readonly dropout: number;
+  readonly bidirectional: boolean;
+  /** LSTM projection size (0: none) */
+  readonly projSize: number;
+  protected readonly rng: Random;
+  private readonly layers: DirectionParams[][] = [];
+
+  protected constructor(kind: CellKind, options: RecurrentOptions, projSize = 0) {
+    super();
+    const name = kind.startsWith('RNN') ? 'RNN' : kind;
+    expectPositiveInt(`${name} inputSize`, options.inputSize);
+    expectPositiveInt(`${name} hiddenSize`, options.hiddenSize);
+    const numLayers = options.numLayers ?? 1;
+    expectPositiveInt(`${name} numLayers`, numLayers);
+    const dropout = options.dropout ?? 0;
+    if (!(dropout >= 0 && dropout < 1)) throw new ConfigError(`${name} dropout must be in [0, 1), got ${dropout}`);
+    if (!Number.isInteger(projSize) || projSize < 0 || (projSize > 0 && projSize >= options.hiddenSize)) {
+      throw new ConfigError(`${name} projSize must be an integer in [0, hiddenSize=${options.hiddenSize}), got ${projSize}`);
+    }
+    this.kind = kind;
+    this.inputSize = options.inputSize;
+    this.hiddenSize = options.hiddenSize;
+    this.numLayers = numLayers;
+    this.bias = options.bias ?? true;
+    this.batchFirst = options.batchFirst ?? false;
+    this.dropout = dropout;
+    this.bidirectional = options.bidirectional ?? false;
+    this.projSize = projSize;
+    this.rng = options.rng ?? defaultRandom;
+
+    const GH = gateCount(kind) * this.hiddenSize;
+    const P = this.stateSize;
+    for (let l = 0; l < numLayers; l++) {
+      const inFeatures = l === 0 ? this.inputSize : P * this.numDirections;
+      const dirs: DirectionParams[] = [];
+      for (let d = 0; d < this.numDirections; d++) {
+        const sfx = `_l${l}${d === 1 ? '_reverse' : ''}`;
+        dirs.push({
+          weightIh: this.registerParameter(`weight_ih${sfx}`, Parameter.zeros([GH, inFeatures])),
+          weightHh: this.registerParameter(`weight_hh${sfx}`, Parameter.zeros([GH, P])),
+          biasIh: this.bias ? this.registerParameter(`bias_ih${sfx}`, Parameter.zeros([GH])) : null,
+          biasHh: this.bias ? this.registerParameter(`bias_hh${sfx}`, Parameter.zeros([GH])) : null,
+          weightHr: projSize > 0 ? this.registerParameter(`weight_hr${sfx}`, Parameter.zeros([projSize, this.hiddenSize])) : null,
+        });
+      }
+      this.layers.push(dirs);
+    }
+    this.resetParameters(options.init ?? 'uniform');
+  }
+
+  get numDirections(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  /** Size of the hidden state and of each direction's output: projSize if set, else hiddenSize. */
+  get stateSize(): number {
+    return this.projSize > 0 ? this.projSize : this.hiddenSize;
+  }
+
+  /** Size of the output's last axis: numDirections * stateSize. */
+  get outputSize(): number {
+    return this.numDirections * this.stateSize;
+  }
+
+  /** Re-initialises every weight with the given scheme. */
+  resetParameters(init: RecurrentInit = 'uniform'): void {
+    const H = this.hiddenSize;
+    const stdv = 1 / Math.sqrt(H);
+    for (const dirs of this.layers) {
+      for (const p of dirs) {
+        if (init === 'uniform') {
+          for (const t of [p.weightIh, p.weightHh, p.biasIh, p.biasHh, p.weightHr]) if (t) uniform(t.data, -stdv, stdv, this.rng);
+          continue;
+        }
+        const [GH, inF] = p.weightIh.shape as [number, number];
+        const P = p.weightHh.shape[1]!;
+        const G = GH / H;
+        // Per gate block, so every gate starts well conditioned.
+        for (let g = 0; g < G; g++) {
+          xavierUniform(p.weightIh.data.subarray(g * H * inF, (g + 1) * H * inF), H, inF, 1, this.rng);
+          if (init === 'orthogonal') orthogonal(p.weightHh.data, H, P, 1, this.rng, g * H * P);
+          else xavierUniform(p.weightHh.data.subarray(g * H * P, (g + 1) * H * P), H, P, 1, this.rng);
+        }
+        if (p.weightHr) xavierUniform(p.weightHr.data, P, H, 1, this.rng);
+        p.biasIh?.data.fill(0);
+        p.biasHh?.data.fill(0);
+      }
+    }
+  }
+
+  /**
+   * Runs the whole sequence. input is (B,T,inputSize) if batchFirst else
+   * (T,B,inputSize).
+   */
+  forward(input: Tensor, options: RecurrentForwardOptions = {}): RecurrentOutput {
+    const name = `${this.constructor.name}.forward`;
+    if (input.rank !== 3) {
+      throw new ShapeError(`${name}: input must have 3 dimensions ${this.batchFirst ? '(batch, time, features)' : '(time, batch, features)'}, got [${input.shape.join(', ')}]`);
+    }
+    const [a0, a1, I] = input.shape as [number, number, number];
+    if (I !== this.inputSize) throw new ShapeError(`${name}: input has ${I} features, the module expects inputSize ${this.inputSize}`);
+    const [T, B] = this.batchFirst ? [a1, a0] : [a0, a1];
+    if (T === 0 || B === 0) throw new ShapeError(`${name}: input must have at least one step and one sequence, got [${input.shape.join(', ')}]`);
+    const lengths = this.checkLengths(name, options.lengths, T, B);
+    const LD = this.numLayers * this.numDirections;
+    const P = this.stateSize;
+    const H = this.hiddenSize;
+    const lstm = this.kind === 'LSTM';
+    if (options.h0) expectShape(`${name}: h0`, options.h0.shape, [LD, B, P]);
+    if (options.c0 && !lstm) throw new ConfigError(`${name}: c0 is only for LSTM`);
+    if (options.c0) expectShape(`${name}: c0`, options.c0.shape, [LD, B, H]);
+
+    const hN = options.h0 ? options.h0.data.slice() : new Float32Array(LD * B * P);
+    const cN = lstm ? (options.c0 ? options.c0.data.slice() : new Float32Array(LD * B * H)) : null;
+    const record = this.recording;
+    const k = kernels();
+    let x = this.batchFirst ? swapAxes01(input.data, B, T, I) : input.data;
+    const cache: ForwardCache = { T, B, lengths, layerInputs: [], directions: [], dropoutMasks: [] };
+    let y = x;
+    for (let l = 0; l < this.numLayers; l++) {
+      const inF = l === 0 ? I : this.outputSize;
+      y = new Float32Array(T * B * this.outputSize);
+      const dirCaches: DirectionCache[] = [];
+      for (let d = 0; d < this.numDirections; d++) {
+        const s = l * this.numDirections + d;
+        const h = hN.subarray(s * B * P, (s + 1) * B * P);
+        const c = cN ? cN.subarray(s * B * H, (s + 1) * B * H) : null;
+        const dc = directionForward(k, this.dims(T, B, inF), this.weights(l, d), x, h, c,
+          { data: y, off: d * P, ld: this.outputSize }, lengths, d === 1, record);
+        if (dc) dirCaches.push(dc);
+      }
+      cache.layerInputs.push(x);
+      cache.directions.push(dirCaches);
+      if (l < this.numLayers - 1 && this.training && this.dropout > 0) {
+        const mask = new Float32Array(y.length);
+        const keep = 1 / (1 - this.dropout);
+        for (let i = 0; i < mask.length; i++) mask[i] = this.rng.next() < this.dropout ? 0 : keep;
+        const dropped = new Float32Array(y.length);
+        for (let i = 0; i < y.length; i++) dropped[i] = y[i]! * mask[i]!;
+        cache.dropoutMasks.push(mask);
+        x = dropped;
+      } else {
+        cache.dropoutMasks.push(null);
+        x = y;
+      }
+    }
+    if (record) this.pushCache(cache);
+    const outData = this.batchFirst ? swapAxes01(y, T, B, this.outputSize) : y;
+    return {
+      output: new Tensor(outData, this.batchFirst ? [B, T, this.outputSize] : [T, B, this.outputSize]),
+      hN: new Tensor(hN, [LD, B, P]),
+      cN: cN ? new Tensor(cN, [LD, B, H]) : null,
+    };
+  }
+
+  /**
+   * Back-propagates through time for the newest recorded forward. Adds the
+   * weight gradients into each parameter's `grad` and returns the gradients of
+   * the input and the initial state.
+   */
+  backward(grads: RecurrentGradients = {}): RecurrentInputGradients {
+    const name = `${this.constructor.name}.backward`;
+    const cache = this.popCache<ForwardCache>();
+    const { T, B, lengths } = cache;
+    const LD = this.numLayers * this.numDirections;
+    const P = this.stateSize;
+    const H = this.hiddenSize;
+    const O = this.outputSize;
+    const lstm = this.kind === 'LSTM';
+    const outShape = this.batchFirst ? [B, T, O] : [T, B, O];
+    if (grads.gradOutput) expectShape(`${name}: gradOutput`, grads.gradOutput.shape, outShape);
+    if (grads.gradHN) expectShape(`${name}: gradHN`, grads.gradHN.shape, [LD, B, P]);
+    if (grads.gradCN && !lstm) throw new ConfigError(`${name}: gradCN is only for LSTM`);
+    if (grads.gradCN) expectShape(`${name}: gradCN`, grads.gradCN.shape, [LD, B, H]);
+
+    const dState = grads.gradHN ? grads.gradHN.data.slice() : new Float32Array(LD * B * P);
+    const dCell = lstm ? (grads.gradCN ? grads.gradCN.data.slice() : new Float32Array(LD * B * H)) : null;
+    let dy = grads.gradOutput
+      ? (this.batchFirst ? swapAxes01(grads.gradOutput.data, B, T, O) : grads.gradOutput.data)
+      : new Float32Array(T * B * O);
+    const k = kernels();
+    let dx = dy;
+    for (let l = this.numLayers - 1; l >= 0; l--) {
+      const inF = l === 0 ? this.inputSize : O;
+      const x = cache.layerInputs[l]!;
+      dx = new Float32Array(T * B * inF);
+      for (let d = 0; d < this.numDirections; d++) {
+        const s = l * this.numDirections + d;
+        const dh = dState.subarray(s * B * P, (s + 1) * B * P);
+        const dc = dCell ? dCell.subarray(s * B * H, (s + 1) * B * H) : null;
+        directionBackward(k, this.dims(T, B, inF), this.weights(l, d), this.gradients(l, d), cache.directions[l]![d]!,
+          x, { data: dy, off: d * P, ld: O }, dh, dc, dx, lengths, d === 1);
+      }
+      const mask = l > 0 ? cache.dropoutMasks[l - 1] : null;
+      if (mask) for (let i = 0; i < dx.length; i++) dx[i] *= mask[i]!;
+      dy = dx;
+    }
+    return {
+      gradInput: new Tensor(this.batchFirst ? swapAxes01(dx, T, B, this.inputSize) : dx,
+        this.batchFirst ? [B, T, this.inputSize] : [T, B, this.inputSize]),
+      gradH0: new Tensor(dState, [LD, B, P]),
+      gradC0: dCell ? new Tensor(dCell, [LD, B, H]) : null,
+    };
+  }
+
+  private checkLengths(name: string, given: ArrayLike<number> | null | undefined, T: number, B: number): Int32Array | null {
+    if (given === null || given === undefined) return null;
+    if (given.length !== B) throw new ShapeError(`${name}: lengths has ${given.length} entries, the batch has ${B} sequences`);
+    const out = new Int32Array(B);
+    for (let b = 0; b < B; b++) {
+      const v = Number(given[b]);
+      if (!Number.isInteger(v) || v < 1 || v > T) throw new ShapeError(`${name}: lengths[${b}] must be an integer in [1, ${T}], got ${String(given[b])}`);
+      out[b] = v;
+    }
+    return out;
+  }
+
+  private dims(T: number, B: number, I: number): DirectionDims {
+    return { kind: this.kind, T, B, I, H: this.hiddenSize, P: this.stateSize };
+  }
+
+  private weights(l: number, d: number): DirectionWeights {
+    const p = this.layers[l]![d]!;
+    return { wIh: p.weightIh.data, wHh: p.weightHh.data, bIh: p.biasIh?.data ?? null, bHh: p.biasHh?.data ?? null, wHr: p.weightHr?.data ?? null };
+  }
+
+  private gradients(l: number, d: number): DirectionGrads {
+    const p = this.layers[l]![d]!;
+    return { wIh: p.weightIh.grad, wHh: p.weightHh.grad, bIh: p.biasIh?.grad ?? null, bHh: p.biasHh?.grad ?? null, wHr: p.weightHr?.grad ?? null };
+  }
+}

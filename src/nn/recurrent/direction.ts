@@ -1,0 +1,237 @@
+/**
+ * One direction of one recurrent layer over a whole sequence, forward and
+ * backward side by side, the way cuDNN does it:
+ *   - one GEMM projects the inputs of all T steps at once,
+ *   - per step, one recurrent GEMM plus one fused element-wise kernel,
+ *   - after the backward sweep, one GEMM per weight over all steps.
+ *
+ * Shapes (time-major): x is (T,B,I); states are (B,P) where P = projSize || H;
+ * the LSTM cell is (B,H). G is the gate count (LSTM 4, GRU 3, RNN 1).
+ * Variable lengths follow pack_padded_sequence: at a step t >= lengths[b] the
+ * sequence b is inactive: its state is carried unchanged and its output is 0,
+ * so the forward direction ends at each sequence's own last step and the
+ * reverse direction starts there.
+ */
+import type { Kernels } from '../../kernels/types.js';
+
+export type CellKind = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+
+export function gateCount(kind: CellKind): number {
+  return kind === 'LSTM' ? 4 : kind === 'GRU' ? 3 : 1;
+}
+
+export interface DirectionDims {
+  kind: CellKind;
+  T: number;
+  B: number;
+  /** input features */
+  I: number;
+  /** hidden (cell) size */
+  H: number;
+  /** state / output size: projSize for a projected LSTM, else H */
+  P: number;
+}
+
+/** Weights of one direction, PyTorch layouts: wIh (G*H,I), wHh (G*H,P), wHr (P,H). */
+export interface DirectionWeights {
+  wIh: Float32Array;
+  wHh: Float32Array;
+  bIh: Float32Array | null;
+  bHh: Float32Array | null;
+  wHr: Float32Array | null;
+}
+
+/** What backward needs, recorded by forward. */
+export interface DirectionCache {
+  /** (T,B,G*H): gate activations (RNN: the new hidden state) */
+  gates: Float32Array;
+  /** GRU only, (T,B,3H): W_hh h + b_hh */
+  gh: Float32Array | null;
+  /** (T,B,P): the state entering each step */
+  hPrev: Float32Array;
+  /** LSTM only, (T,B,H): the cell entering each step and tanh of the new cell */
+  cPrev: Float32Array | null;
+  tanhC: Float32Array | null;
+  /** projected LSTM only, (T,B,H): m = o*tanh(c) before the projection */
+  m: Float32Array | null;
+}
+
+/** Where this direction's outputs go: y[t,b, off + j] with row stride ld. */
+export interface Strided {
+  data: Float32Array;
+  off: number;
+  ld: number;
+}
+
+function isActive(lengths: Int32Array | null, b: number, t: number): boolean {
+  return lengths === null || t < lengths[b]!;
+}
+
+/** Time index of processing step s. */
+function timeAt(s: number, T: number, reverse: boolean): number {
+  return reverse ? T - 1 - s : s;
+}
+
+/**
+ * Runs the direction over all steps. h (B,P) and c (B,H, LSTM) hold the initial
+ * state on entry and the final state on exit. Writes outputs into y.
+ */
+export function directionForward(
+  k: Kernels, d: DirectionDims, w: DirectionWeights, x: Float32Array,
+  h: Float32Array, c: Float32Array | null, y: Strided,
+  lengths: Int32Array | null, reverse: boolean, record: boolean,
+): DirectionCache | null {
+  const { kind, T, B, I, H, P } = d;
+  const GH = gateCount(kind) * H;
+  const lstm = kind === 'LSTM';
+  const gru = kind === 'GRU';
+  const relu = kind === 'RNN_RELU';
+
+  // Input projection of all steps in one GEMM: gates = x W_ih^T + b_ih (+ b_hh, except GRU).
+  const gates = new Float32Array(T * B * GH);
+  k.gemm(false, true, T * B, GH, I, 1, x, 0, I, w.wIh, 0, I, 0, gates, 0, GH);
+  if (w.bIh) k.addRowVector(T * B, GH, w.bIh, 0, gates, 0, GH);
+  if (w.bHh && !gru) k.addRowVector(T * B, GH, w.bHh, 0, gates, 0, GH);
+
+  const gh = gru ? new Float32Array(T * B * GH) : null;
+  const hPrev = new Float32Array(T * B * P);
+  const cPrev = lstm ? new Float32Array(T * B * H) : null;
+  const tanhC = lstm ? new Float32Array(T * B * H) : null;
+  const m = lstm && w.wHr ? new Float32Array(T * B * H) : null;
+  // m is written here when there is no projection; then it is the new state itself.
+  const mStep = lstm && !w.wHr ? h : new Float32Array(B * H);
+
+  for (let s = 0; s < T; s++) {
+    const t = timeAt(s, T, reverse);
+    const g0 = t * B * GH;
+    const s0 = t * B * P;
+    hPrev.set(h, s0);
+    if (lstm) {
+      cPrev!.set(c!, t * B * H);
+      // gates[t] += h W_hh^T, then the fused cell.
+      k.gemm(false, true, B, GH, P, 1, h, 0, P, w.wHh, 0, P, 1, gates, g0, GH);
+      const mOut = m ?? mStep;
+      const mOff = m ? t * B * H : 0;
+      k.lstmForward(B, H, gates, g0, cPrev!, t * B * H, c!, 0, tanhC!, t * B * H, mOut, mOff);
+      if (w.wHr) k.gemm(false, true, B, P, H, 1, m!, mOff, H, w.wHr, 0, H, 0, h, 0, P);
+    } else if (gru) {
+      const gOut = gh!;
+      if (w.bHh) for (let b = 0; b < B; b++) gOut.set(w.bHh, g0 + b * GH);
+      k.gemm(false, true, B, GH, P, 1, h, 0, P, w.wHh, 0, P, 1, gOut, g0, GH);
+      k.gruForward(B, H, gates, g0, gOut, g0, hPrev, s0, h, 0);
+    } else {
+      k.gemm(false, true, B, GH, P, 1, h, 0, P, w.wHh, 0, P, 1, gates, g0, GH);
+      k.rnnForward(B * H, relu, gates, g0, gates, g0);
+      h.set(gates.subarray(g0, g0 + B * H));
+    }
+    // Inactive sequences keep their state and output zero.
+    for (let b = 0; b < B; b++) {
+      const row = y.off + (t * B + b) * y.ld;
+      if (isActive(lengths, b, t)) {
+        for (let j = 0; j < P; j++) y.data[row + j] = h[b * P + j]!;
+      } else {
+        y.data.fill(0, row, row + P);
+        h.set(hPrev.subarray(s0 + b * P, s0 + (b + 1) * P), b * P);
+        if (lstm) c!.set(cPrev!.subarray(t * B * H + b * H, t * B * H + (b + 1) * H), b * H);
+      }
+    }
+  }
+  return record ? { gates, gh, hPrev, cPrev, tanhC, m } : null;
+}
+
+/** Gradients of one direction's weights, same layouts as DirectionWeights. */
+export interface DirectionGrads {
+  wIh: Float32Array;
+  wHh: Float32Array;
+  bIh: Float32Array | null;
+  bHh: Float32Array | null;
+  wHr: Float32Array | null;
+}
+
+/**
+ * Back through all steps. dy holds dL/d(output) for this direction; dh (B,P)
+ * and dc (B,H) hold dL/d(final state) on entry and dL/d(initial state) on
+ * exit. Adds into the weight gradients and into dx (T,B,I).
+ */
+export function directionBackward(
+  k: Kernels, d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache,
+  x: Float32Array, dy: Strided, dh: Float32Array, dc: Float32Array | null,
+  dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
+): void {
+  const { kind, T, B, I, H, P } = d;
+  const GH = gateCount(kind) * H;
+  const lstm = kind === 'LSTM';
+  const gru = kind === 'GRU';
+  const relu = kind === 'RNN_RELU';
+  const proj = lstm && w.wHr !== null;
+
+  // Gradients of the pre-activations, for all steps: dGx feeds W_ih, dGh feeds W_hh.
+  const dGx = new Float32Array(T * B * GH);
+  const dGh = gru ? new Float32Array(T * B * GH) : dGx;
+  const dhOut = proj ? new Float32Array(T * B * P) : null; // dL/dh_t, for the projection's gradient
+  const dm = proj ? new Float32Array(B * H) : dh;
+  let dhNext = new Float32Array(B * P);
+  let dhCur = dh;
+
+  for (let s = T - 1; s >= 0; s--) {
+    const t = timeAt(s, T, reverse);
+    const g0 = t * B * GH;
+    const s0 = t * B * P;
+    for (let b = 0; b < B; b++) {
+      if (!isActive(lengths, b, t)) continue;
+      const row = dy.off + (t * B + b) * dy.ld;
+      for (let j = 0; j < P; j++) dhCur[b * P + j] += dy.data[row + j]!;
+    }
+    if (lstm) {
+      const c = cache;
+      let dmCur = dhCur;
+      if (proj) {
+        dhOut!.set(dhCur, s0);
+        k.gemm(false, false, B, H, P, 1, dhCur, 0, P, w.wHr!, 0, H, 0, dm, 0, H);
+        dmCur = dm;
+      }
+      // The kernel overwrites dc; inactive rows must pass it through unchanged.
+      const dcSaved = lengths ? dc!.slice() : null;
+      k.lstmBackward(B, H, c.gates, g0, c.cPrev!, t * B * H, c.tanhC!, t * B * H, dmCur, 0, dc!, 0, dGx, g0);
+      if (dcSaved) {
+        for (let b = 0; b < B; b++) {
+          if (isActive(lengths, b, t)) continue;
+          dc!.set(dcSaved.subarray(b * H, (b + 1) * H), b * H);
+          if (dhOut) dhOut.fill(0, s0 + b * P, s0 + (b + 1) * P);
+        }
+      }
+    } else if (gru) {
+      k.gruBackward(B, H, cache.gates, g0, cache.gh!, g0, cache.hPrev, s0, dhCur, 0, dGx, g0, dGh, g0, dhNext, 0);
+    } else {
+      k.rnnBackward(B * H, relu, cache.gates, g0, dhCur, 0, dGx, g0);
+    }
+    if (lengths) {
+      for (let b = 0; b < B; b++) {
+        if (isActive(lengths, b, t)) continue;
+        dGx.fill(0, g0 + b * GH, g0 + (b + 1) * GH);
+        if (gru) dGh.fill(0, g0 + b * GH, g0 + (b + 1) * GH);
+      }
+    }
+    // dh_{t-1} = dGh W_hh (+ dh*z for the GRU, already in dhNext).
+    k.gemm(false, false, B, P, GH, 1, dGh, g0, GH, w.wHh, 0, P, gru ? 1 : 0, dhNext, 0, P);
+    if (lengths) {
+      for (let b = 0; b < B; b++) {
+        if (isActive(lengths, b, t)) continue;
+        dhNext.set(dhCur.subarray(b * P, (b + 1) * P), b * P);
+      }
+    }
+    const swap = dhCur;
+    dhCur = dhNext;
+    dhNext = swap;
+  }
+  if (dhCur !== dh) dh.set(dhCur);
+
+  // Weight gradients, one GEMM each over all steps.
+  k.gemm(true, false, GH, I, T * B, 1, dGx, 0, GH, x, 0, I, 1, g.wIh, 0, I);
+  k.gemm(true, false, GH, P, T * B, 1, dGh, 0, GH, cache.hPrev, 0, P, 1, g.wHh, 0, P);
+  if (g.bIh) k.sumRows(T * B, GH, dGx, 0, GH, g.bIh, 0);
+  if (g.bHh) k.sumRows(T * B, GH, dGh, 0, GH, g.bHh, 0);
+  if (proj) k.gemm(true, false, P, H, T * B, 1, dhOut!, 0, P, cache.m!, 0, H, 1, g.wHr!, 0, H);
+  // Input gradient: dx += dGx W_ih.
+  k.gemm(false, false, T * B, I, GH, 1, dGx, 0, GH, w.wIh, 0, I, 1, dx, 0, I);
+}

@@ -1,0 +1,81 @@
+import { ConfigError } from '../../errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import {
+  RecurrentBase, type RecurrentForwardOptions, type RecurrentGradients, type RecurrentInputGradients,
+  type RecurrentOptions, type RecurrentOutput,
+} from './base.js';
+
+export interface LSTMOptions extends RecurrentOptions {
+  /** size of the projected hidden state h = W_hr (o * tanh c) (default 0: no projection) */
+  projSize?: number;
+}
+
+export interface LSTMOutput extends RecurrentOutput {
+  cN: Tensor;
+}
+
+export interface LSTMInputGradients extends RecurrentInputGradients {
+  gradC0: Tensor;
+}
+
+/**
+ * Long short-term memory, as torch.nn.LSTM: gates i,f,g,o stacked in that order,
+ * c_t = f*c_{t-1} + i*g, h_t = o*tanh(c_t) (projected by W_hr when projSize > 0).
+ */
+export class LSTM extends RecurrentBase {
+  constructor(options: LSTMOptions) {
+    super('LSTM', options, options.projSize ?? 0);
+  }
+
+  override forward(input: Tensor, options: RecurrentForwardOptions = {}): LSTMOutput {
+    return super.forward(input, options) as LSTMOutput;
+  }
+
+  override backward(grads: RecurrentGradients = {}): LSTMInputGradients {
+    return super.backward(grads) as LSTMInputGradients;
+  }
+}
+
+/**
+ * Gated recurrent unit, as torch.nn.GRU: gates r,z,n;
+ * n = tanh(W_in x + b_in + r*(W_hn h + b_hn)), h_t = (1-z)*n + z*h_{t-1}.
+ */
+export class GRU extends RecurrentBase {
+  constructor(options: RecurrentOptions) {
+    super('GRU', options);
+  }
+}
+
+export interface RNNOptions extends RecurrentOptions {
+  /** 'tanh' (default) or 'relu' */
+  nonlinearity?: 'tanh' | 'relu';
+}
+
+/** Elman RNN, as torch.nn.RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). */
+export class RNN extends RecurrentBase {
+  constructor(options: RNNOptions) {
+    const nl = options.nonlinearity ?? 'tanh';
+    if (nl !== 'tanh' && nl !== 'relu') throw new ConfigError(`RNN nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);
+    super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', options);
+  }
+
+  get nonlinearity(): 'tanh' | 'relu' {
+    return this.kind === 'RNN_RELU' ? 'relu' : 'tanh';
+  }
+}
+
+/** Builds the module for a PyTorch mode name (`LSTM`, `GRU`, `RNN_TANH`, `RNN_RELU`). */
+export function createRecurrent(mode: string, options: LSTMOptions): RecurrentBase {
+  switch (mode) {
+    case 'LSTM': return new LSTM(options);
+    case 'GRU':
+      if (options.projSize) throw new ConfigError('projSize is only for LSTM');
+      return new GRU(options);
+    case 'RNN_TANH':
+    case 'RNN_RELU':
+      if (options.projSize) throw new ConfigError('projSize is only for LSTM');
+      return new RNN({ ...options, nonlinearity: mode === 'RNN_RELU' ? 'relu' : 'tanh' });
+    default:
+      throw new ConfigError(`unknown recurrent mode '${mode}', expected LSTM, GRU, RNN_TANH or RNN_RELU`);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * One optimisation step, done the same way everywhere: zero the gradients,
+ * run the caller's forward+backward, stop on a non-finite loss, clip, update.
+ */
+import { ConfigError, NonFiniteLossError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
+import type { Optimizer } from '../optim/optimizer.js';
+
+export interface TrainerOptions {
+  /** clip the global gradient 2-norm to this before each update (null: no clipping) */
+  clipNorm?: number | null;
+  /** clamp every gradient value into [-clipValue, clipValue] (null: no clamping) */
+  clipValue?: number | null;
+}
+
+export interface StepResult {
+  /** 1-based step number */
+  step: number;
+  loss: number;
+  /** global gradient norm before clipping */
+  gradNorm: number;
+}
+
+export class Trainer {
+  readonly clipNorm: number | null;
+  readonly clipValue: number | null;
+
+  constructor(
+    readonly model: Module,
+    readonly optimizer: Optimizer,
+    options: TrainerOptions = {},
+  ) {
+    this.clipNorm = options.clipNorm ?? null;
+    this.clipValue = options.clipValue ?? null;
+    if (this.clipNorm !== null && !(this.clipNorm > 0)) throw new ConfigError(`Trainer clipNorm must be positive, got ${this.clipNorm}`);
+    if (this.clipValue !== null && !(this.clipValue > 0)) throw new ConfigError(`Trainer clipValue must be positive, got ${this.clipValue}`);
+  }
+
+  /**
+   * `computeLoss` runs forward and backward and returns the loss. A NaN or
+   * infinite loss (or gradient) throws NonFiniteLossError before the weights change.
+   */
+  step(computeLoss: () => number): StepResult {
+    const step = this.optimizer.steps + 1;
+    this.optimizer.zeroGrad();
+    this.model.train();
+    const loss = computeLoss();
+    if (!Number.isFinite(loss)) {
+      this.model.clearCache();
+      throw new NonFiniteLossError(step, loss);
+    }
+    const params = this.optimizer.params;
+    const norm = this.clipNorm !== null ? clipGradNorm(params, this.clipNorm) : gradNorm(params);
+    if (!Number.isFinite(norm)) throw new NonFiniteLossError(step, norm, 'gradient norm');
+    if (this.clipValue !== null) clipGradValue(params, this.clipValue);
+    this.optimizer.step();
+    return { step, loss, gradNorm: norm };
+  }
+}
