@@ -11,7 +11,7 @@ import type { StateDict } from '../nn/module.js';
 import type { CellKind } from '../nn/recurrent/direction.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
 import { createOptimizer, optimizerOptionsFromTorch } from '../optim/optimizers.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { Trainer } from '../train/trainer.js';
 import { type Comparison, compareArrays } from './compare.js';
 
@@ -107,14 +107,20 @@ function runRnnFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
   if (packed && !file.has('lengths')) throw new FormatError("fixture is packed but has no 'lengths' tensor");
   const h0 = optional(file, 'h0');
   const c0 = lstm ? optional(file, 'c0') : null;
-  const out = rnn.forward(file.float32('input'), { h0, c0, lengths: packed ? file.integers('lengths') : null });
-  const results = [compare('output', out.output, file, 'output'), compare('h_n', out.hN, file, 'h_n')];
+  const input = file.float32('input');
+  const out = rnn.forward(input, { h0, c0, lengths: packed ? file.integers('lengths') : null });
+  // pad_packed_sequence returns max(lengths) steps; the module returns all T (zero past each length).
+  const timeAxis = rnn.batchFirst ? 1 : 0;
+  const T = input.shape[timeAxis]!;
+  const wantT = file.shape('output')[timeAxis] ?? T;
+  const steps = packed && wantT < T ? wantT : T;
+  const results = [compare('output', resizeTime(out.output, timeAxis, steps), file, 'output'), compare('h_n', out.hN, file, 'h_n')];
   if (lstm) results.push(compare('c_n', out.cN, file, 'c_n'));
 
   const hasUpstream = ['grad_output', 'grad_h_n', 'grad_c_n'].some((k) => file.has(k));
   if (!hasUpstream) return results;
   const g = rnn.backward({
-    gradOutput: optional(file, 'grad_output'),
+    gradOutput: file.has('grad_output') ? resizeTime(file.float32('grad_output'), timeAxis, T) : null,
     gradHN: optional(file, 'grad_h_n'),
     gradCN: lstm ? optional(file, 'grad_c_n') : null,
   });
@@ -125,6 +131,24 @@ function runRnnFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
     results.push(compareArrays(`grad.${n}`, p.grad, file.float32(`grad.${n}`).data));
   }
   return results;
+}
+
+/** Cuts or zero-pads axis `axis` (0 or 1) of a rank-3 tensor to `n` steps. */
+function resizeTime(t: Tensor, axis: number, n: number): Tensor {
+  const shape = [...t.shape];
+  const have = shape[axis]!;
+  if (have === n) return t;
+  const [a, , c] = shape as [number, number, number];
+  const outShape = [...shape];
+  outShape[axis] = n;
+  const out = new Float32Array(outShape.reduce((x, y) => x * y, 1));
+  const keep = Math.min(have, n);
+  if (axis === 0) {
+    out.set(t.data.subarray(0, keep * shape[1]! * c));
+  } else {
+    for (let i = 0; i < a; i++) out.set(t.data.subarray(i * have * c, (i * have + keep) * c), i * n * c);
+  }
+  return new Tensor(out, outShape);
 }
 
 function runTrainFixture(file: SafetensorsFile, meta: Meta): Comparison[] {

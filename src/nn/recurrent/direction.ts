@@ -170,8 +170,8 @@ export function directionBackward(
   const dGh = gru ? new Float32Array(T * B * GH) : dGx;
   const dhOut = proj ? new Float32Array(T * B * P) : null; // dL/dh_t, for the projection's gradient
   const dm = proj ? new Float32Array(B * H) : dh;
-  let dhNext = new Float32Array(B * P);
-  let dhCur = dh;
+  let dhNext: Float32Array = new Float32Array(B * P);
+  let dhCur: Float32Array = dh;
 
   for (let s = T - 1; s >= 0; s--) {
     const t = timeAt(s, T, reverse);

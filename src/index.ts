@@ -1,0 +1,70 @@
+/**
+ * recurrent: RNN, LSTM and GRU for TypeScript, trained with backpropagation
+ * through time and checked against PyTorch.
+ *
+ * Layers, bottom up: tensor and kernels; nn modules (forward and backward side
+ * by side); losses; optimisers and the training step; models; I/O.
+ */
+
+// Errors
+export {
+  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteLossError, FormatError, BackwardError,
+} from './errors.js';
+
+// Tensors, randomness, kernels
+export { Tensor, sizeOf, type NestedNumbers } from './tensor/tensor.js';
+export { Random, defaultRandom, manualSeed } from './tensor/random.js';
+export { kernels, setBackend, getBackend, jsKernels, type Kernels, type BackendName } from './kernels/index.js';
+
+// Modules
+export { Module, type StateDict } from './nn/module.js';
+export { Parameter } from './nn/parameter.js';
+export { noGrad, isGradEnabled } from './nn/grad-mode.js';
+export {
+  Linear, Embedding, Dropout, Sequential,
+  type Layer, type LinearOptions, type EmbeddingOptions, type IndexTensor,
+} from './nn/layers.js';
+export {
+  RecurrentBase,
+  type RecurrentOptions, type RecurrentInit, type RecurrentForwardOptions, type RecurrentOutput,
+  type RecurrentGradients, type RecurrentInputGradients,
+} from './nn/recurrent/base.js';
+export {
+  LSTM, GRU, RNN, createRecurrent,
+  type LSTMOptions, type LSTMOutput, type LSTMInputGradients, type RNNOptions,
+} from './nn/recurrent/modules.js';
+export { LSTMCell, GRUCell, RNNCell, type CellOptions, type CellState, type CellGradients } from './nn/recurrent/cells.js';
+export type { CellKind } from './nn/recurrent/direction.js';
+export * as init from './nn/init.js';
+
+// Losses
+export { crossEntropy, mseLoss, bceWithLogits, type LossResult, type Reduction, type CrossEntropyOptions } from './losses/losses.js';
+
+// Optimisers, clipping, schedules, training step
+export { Optimizer, type OptimizerState } from './optim/optimizer.js';
+export {
+  SGD, Adam, AdamW, RMSprop, Adagrad, createOptimizer, optimizerOptionsFromTorch,
+  type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions, type OptimizerName, type OptimizerOptions,
+} from './optim/optimizers.js';
+export { clipGradNorm, clipGradValue, gradNorm } from './optim/clip.js';
+export {
+  StepLR, ExponentialLR, CosineAnnealingLR, ReduceLROnPlateau, type LRScheduler, type PlateauOptions,
+} from './optim/schedulers.js';
+export { Trainer, type TrainerOptions, type StepResult } from './train/trainer.js';
+
+// Models
+export { LanguageModel, type LanguageModelConfig, type RecurrentState } from './models/language-model.js';
+
+// I/O
+export {
+  parseSafetensors, serializeSafetensors, SafetensorsFile, type DType, type StoredTensor, type WritableTensor,
+} from './io/safetensors.js';
+export {
+  modelToFiles, modelFromFiles, checkConfig, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+  type ModelFiles, type ModelConfigFile, type SavableModel, type JsonValue,
+} from './io/model-files.js';
+export { saveModel, loadModel, readModelFiles, writeFileAtomic } from './io/fs.js';
+
+// Conformance against PyTorch fixtures
+export { runFixture, formatResult, type FixtureResult } from './conformance/fixtures.js';
+export { compareArrays, ATOL, RTOL, type Comparison } from './conformance/compare.js';

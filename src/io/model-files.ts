@@ -1,0 +1,85 @@
+/**
+ * A model as files, without touching a file system (browser-safe): a JSON
+ * config that says how to rebuild it and safetensors weights with PyTorch
+ * names. `io/fs.ts` writes and reads these atomically on Node.
+ */
+import { ConfigError, FormatError } from '../errors.js';
+import { LanguageModel, type LanguageModelConfig } from '../models/language-model.js';
+import type { Module } from '../nn/module.js';
+import type { RecurrentBase } from '../nn/recurrent/base.js';
+import { type LSTMOptions, createRecurrent } from '../nn/recurrent/modules.js';
+import { parseSafetensors, serializeSafetensors } from './safetensors.js';
+
+/** The format marker and version written into every config.json. */
+export const MODEL_FORMAT = 'recurrent-model';
+export const MODEL_FORMAT_VERSION = 1;
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** What config.json holds. */
+export interface ModelConfigFile {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  /** which class to rebuild: 'LanguageModel', 'LSTM', 'GRU', 'RNN' */
+  type: string;
+  config: { [key: string]: JsonValue };
+  /** anything the application keeps with the model (vocabulary, history, ...) */
+  extra?: { [key: string]: JsonValue };
+}
+
+/** A model that can be saved: LanguageModel or a recurrent module. */
+export type SavableModel = LanguageModel | RecurrentBase;
+
+export interface ModelFiles {
+  config: ModelConfigFile;
+  weights: Uint8Array;
+}
+
+function describe(model: SavableModel): Pick<ModelConfigFile, 'type' | 'config'> {
+  if (model instanceof LanguageModel) return { type: 'LanguageModel', config: { ...model.config } };
+  const r = model;
+  return {
+    type: r.kind.startsWith('RNN') ? 'RNN' : r.kind,
+    config: {
+      inputSize: r.inputSize, hiddenSize: r.hiddenSize, numLayers: r.numLayers, bias: r.bias,
+      batchFirst: r.batchFirst, dropout: r.dropout, bidirectional: r.bidirectional, projSize: r.projSize,
+      mode: r.kind,
+    },
+  };
+}
+
+/** The config and weight bytes of a model. */
+export function modelToFiles(model: SavableModel, extra?: { [key: string]: JsonValue }): ModelFiles {
+  const config: ModelConfigFile = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...describe(model), ...(extra ? { extra } : {}) };
+  return { config, weights: serializeSafetensors(model.stateDict(), { format: 'pt' }) };
+}
+
+/** Checks a parsed config.json and returns it typed. */
+export function checkConfig(value: unknown, source = 'config.json'): ModelConfigFile {
+  if (typeof value !== 'object' || value === null) throw new FormatError(`${source}: expected a JSON object`);
+  const c = value as Partial<ModelConfigFile>;
+  if (c.format !== MODEL_FORMAT) throw new FormatError(`${source}: not a recurrent model (format is ${JSON.stringify(c.format)}, expected '${MODEL_FORMAT}')`);
+  if (c.version !== MODEL_FORMAT_VERSION) {
+    throw new FormatError(`${source}: model format version ${JSON.stringify(c.version)} is not supported by this version of recurrent (it reads version ${MODEL_FORMAT_VERSION})`);
+  }
+  if (typeof c.type !== 'string' || typeof c.config !== 'object' || c.config === null) throw new FormatError(`${source}: 'type' and 'config' are required`);
+  return c as ModelConfigFile;
+}
+
+/** Rebuilds a model from its config and weights; outputs are bit-identical to the saved model's. */
+export function modelFromFiles(files: ModelFiles, source = 'model'): SavableModel {
+  const cfg = checkConfig(files.config, `${source}/config.json`);
+  let model: SavableModel;
+  if (cfg.type === 'LanguageModel') {
+    model = new LanguageModel(cfg.config as unknown as LanguageModelConfig);
+  } else if (cfg.type === 'LSTM' || cfg.type === 'GRU' || cfg.type === 'RNN') {
+    const { mode, ...options } = cfg.config as unknown as LSTMOptions & { mode: string };
+    model = createRecurrent(mode, options);
+  } else {
+    throw new ConfigError(`${source}/config.json: unknown model type '${cfg.type}'`);
+  }
+  const st = parseSafetensors(files.weights, `${source}/model.safetensors`);
+  const state = Object.fromEntries(st.names().map((n) => [n, st.float32(n)]));
+  model.loadStateDict(state);
+  return model.eval();
+}

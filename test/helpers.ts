@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { Random, Tensor } from '../src/index.js';
+
+export function randomTensor(shape: number[], rng: Random, scale = 1): Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = rng.normal() * scale;
+  return new Tensor(data, shape);
+}
+
+/** sum(a * b) in float64. */
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export interface GradCheckTarget {
+  name: string;
+  /** the values that are perturbed (a parameter's data or an input's data) */
+  values: Float32Array;
+  /** the analytic gradient computed by backward */
+  grad: Float32Array;
+}
+
+/**
+ * Central finite differences on up to `samples` random entries of each target.
+ * `loss` must recompute the scalar loss from the current values.
+ */
+export function gradCheck(targets: GradCheckTarget[], loss: () => number, options: { eps?: number; samples?: number; atol?: number; rtol?: number; seed?: number } = {}): void {
+  const eps = options.eps ?? 1e-2;
+  const samples = options.samples ?? 12;
+  const atol = options.atol ?? 2e-3;
+  const rtol = options.rtol ?? 2e-2;
+  const rng = new Random(options.seed ?? 99);
+  let checked = 0;
+  for (const t of targets) {
+    assert.equal(t.grad.length, t.values.length, `${t.name}: gradient has the wrong size`);
+    const picks = t.values.length <= samples ? [...t.values.keys()] : Array.from({ length: samples }, () => rng.int(t.values.length));
+    for (const i of picks) {
+      const orig = t.values[i]!;
+      t.values[i] = orig + eps;
+      const up = loss();
+      t.values[i] = orig - eps;
+      const down = loss();
+      t.values[i] = orig;
+      const numeric = (up - down) / (2 * eps);
+      const analytic = t.grad[i]!;
+      const tol = atol + rtol * Math.max(Math.abs(numeric), Math.abs(analytic));
+      assert.ok(Math.abs(numeric - analytic) <= tol,
+        `${t.name}[${i}]: finite difference ${numeric.toExponential(4)} vs backward ${analytic.toExponential(4)}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 0, 'gradCheck checked nothing');
+}
