@@ -68,3 +68,4 @@ export { saveModel, loadModel, readModelFiles, writeFileAtomic } from './io/fs.j
 // Conformance against PyTorch fixtures
 export { runFixture, formatResult, type FixtureResult } from './conformance/fixtures.js';
 export { compareArrays, ATOL, RTOL, type Comparison } from './conformance/compare.js';
+export { TruncatedBPTT } from './train/tbptt.js';

@@ -30,8 +30,8 @@ export interface GradCheckTarget {
 export function gradCheck(targets: GradCheckTarget[], loss: () => number, options: { eps?: number; samples?: number; atol?: number; rtol?: number; seed?: number } = {}): void {
   const eps = options.eps ?? 1e-2;
   const samples = options.samples ?? 12;
-  const atol = options.atol ?? 2e-3;
-  const rtol = options.rtol ?? 2e-2;
+  const atol = options.atol ?? 3e-4;
+  const rtol = options.rtol ?? 3e-3;
   const rng = new Random(options.seed ?? 99);
   let checked = 0;
   for (const t of targets) {
