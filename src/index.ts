@@ -14,7 +14,7 @@ export {
 // Tensors, randomness, kernels
 export { Tensor, sizeOf, type NestedNumbers } from './tensor/tensor.js';
 export { Random, defaultRandom, manualSeed } from './tensor/random.js';
-export { kernels, setBackend, getBackend, jsKernels, type Kernels, type BackendName } from './kernels/index.js';
+export { kernels, setBackend, getBackend, useKernels, jsKernels, type Kernels, type BackendName } from './kernels/index.js';
 
 // Modules
 export { Module, type StateDict } from './nn/module.js';
@@ -34,7 +34,7 @@ export {
   type LSTMOptions, type LSTMOutput, type LSTMInputGradients, type RNNOptions,
 } from './nn/recurrent/modules.js';
 export { LSTMCell, GRUCell, RNNCell, type CellOptions, type CellState, type CellGradients } from './nn/recurrent/cells.js';
-export type { CellKind } from './nn/recurrent/direction.js';
+export type { CellKind } from './kernels/types.js';
 export * as init from './nn/init.js';
 
 // Losses

@@ -8,7 +8,7 @@ import { parseSafetensors, type SafetensorsFile } from '../io/safetensors.js';
 import { crossEntropy } from '../losses/losses.js';
 import { LanguageModel } from '../models/language-model.js';
 import type { StateDict } from '../nn/module.js';
-import type { CellKind } from '../nn/recurrent/direction.js';
+import type { CellKind } from '../kernels/types.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
 import { createOptimizer, optimizerOptionsFromTorch } from '../optim/optimizers.js';
 import { Tensor } from '../tensor/tensor.js';

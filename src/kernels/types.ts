@@ -7,6 +7,64 @@
  * of a larger buffer (one time step of a sequence) without copying it.
  * Matrices are row-major; `ld*` is the row stride (leading dimension).
  */
+export type CellKind = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+
+export function gateCount(kind: CellKind): number {
+  return kind === 'LSTM' ? 4 : kind === 'GRU' ? 3 : 1;
+}
+
+export interface DirectionDims {
+  kind: CellKind;
+  T: number;
+  B: number;
+  /** input features */
+  I: number;
+  /** hidden (cell) size */
+  H: number;
+  /** state / output size: projSize for a projected LSTM, else H */
+  P: number;
+}
+
+/** Weights of one direction, PyTorch layouts: wIh (G*H,I), wHh (G*H,P), wHr (P,H). */
+export interface DirectionWeights {
+  wIh: Float32Array;
+  wHh: Float32Array;
+  bIh: Float32Array | null;
+  bHh: Float32Array | null;
+  wHr: Float32Array | null;
+}
+
+/** What backward needs, recorded by forward. */
+export interface DirectionCache {
+  /** (T,B,G*H): gate activations (RNN: the new hidden state) */
+  gates: Float32Array;
+  /** GRU only, (T,B,3H): W_hh h + b_hh */
+  gh: Float32Array | null;
+  /** (T,B,P): the state entering each step */
+  hPrev: Float32Array;
+  /** LSTM only, (T,B,H): the cell entering each step and tanh of the new cell */
+  cPrev: Float32Array | null;
+  tanhC: Float32Array | null;
+  /** projected LSTM only, (T,B,H): m = o*tanh(c) before the projection */
+  m: Float32Array | null;
+}
+
+/** Where this direction's outputs go: y[t,b, off + j] with row stride ld. */
+export interface Strided {
+  data: Float32Array;
+  off: number;
+  ld: number;
+}
+
+/** Gradients of one direction's weights, same layouts as DirectionWeights. */
+export interface DirectionGrads {
+  wIh: Float32Array;
+  wHh: Float32Array;
+  bIh: Float32Array | null;
+  bHh: Float32Array | null;
+  wHr: Float32Array | null;
+}
+
 export interface Kernels {
   readonly name: string;
 
@@ -29,52 +87,22 @@ export interface Kernels {
   addRowVector(M: number, N: number, bias: Float32Array, biasOff: number, C: Float32Array, cOff: number, ldc: number): void;
 
   /**
-   * LSTM step, fused. gates (B,4H) holds pre-activations i,f,g,o on entry and
-   * their activations on exit. Writes c (B,H), tanh(c) (B,H) and m = o*tanh(c) (B,H).
+   * One direction of one recurrent layer over a whole sequence (see
+   * kernels/js/recurrent.ts for the reference). h (B,P) and c (B,H, LSTM) hold
+   * the initial state on entry and the final state on exit; outputs go to y.
+   * Returns what backward needs when `record` is set.
    */
-  lstmForward(
-    B: number, H: number, gates: Float32Array, gOff: number,
-    cPrev: Float32Array, cPrevOff: number, c: Float32Array, cOff: number,
-    tanhC: Float32Array, tcOff: number, m: Float32Array, mOff: number,
-  ): void;
+  directionForward(
+    d: DirectionDims, w: DirectionWeights, x: Float32Array, h: Float32Array, c: Float32Array | null,
+    y: Strided, lengths: Int32Array | null, reverse: boolean, record: boolean,
+  ): DirectionCache | null;
 
   /**
-   * LSTM step backward, fused. dm (B,H) is the gradient of m = o*tanh(c); dc
-   * (B,H) holds dL/dc_t on entry and dL/dc_{t-1} on exit. Writes the gradient of
-   * the gate pre-activations into dGates (B,4H).
+   * Back through all steps of one direction. dh, dc hold dL/d(final state) on
+   * entry and dL/d(initial state) on exit; adds into the weight gradients and dx.
    */
-  lstmBackward(
-    B: number, H: number, gates: Float32Array, gOff: number,
-    cPrev: Float32Array, cPrevOff: number, tanhC: Float32Array, tcOff: number,
-    dm: Float32Array, dmOff: number, dc: Float32Array, dcOff: number,
-    dGates: Float32Array, dgOff: number,
+  directionBackward(
+    d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache, x: Float32Array,
+    dy: Strided, dh: Float32Array, dc: Float32Array | null, dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
   ): void;
-
-  /**
-   * GRU step, fused (PyTorch semantics: reset applied after the recurrent matmul).
-   * gx (B,3H) holds W_ih x + b_ih for r,z,n on entry and the activations r,z,n on
-   * exit; gh (B,3H) is W_hh h + b_hh. Writes h (B,H).
-   */
-  gruForward(
-    B: number, H: number, gx: Float32Array, gxOff: number, gh: Float32Array, ghOff: number,
-    hPrev: Float32Array, hPrevOff: number, h: Float32Array, hOff: number,
-  ): void;
-
-  /**
-   * GRU step backward, fused. Given dh (B,H), writes dGx (B,3H) and dGh (B,3H),
-   * the gradients of the input and recurrent pre-activations, and dhPrev (B,H) =
-   * the direct part dh*z (the matmul part is added by the caller).
-   */
-  gruBackward(
-    B: number, H: number, act: Float32Array, actOff: number, gh: Float32Array, ghOff: number,
-    hPrev: Float32Array, hPrevOff: number, dh: Float32Array, dhOff: number,
-    dGx: Float32Array, dgxOff: number, dGh: Float32Array, dghOff: number,
-    dhPrev: Float32Array, dhPrevOff: number,
-  ): void;
-
-  /** Elman RNN step: h = act(pre) for n values, act tanh or relu. */
-  rnnForward(n: number, relu: boolean, pre: Float32Array, preOff: number, h: Float32Array, hOff: number): void;
-
-  /** Elman RNN step backward: dPre = dh * act'(h) for n values. */
-  rnnBackward(n: number, relu: boolean, h: Float32Array, hOff: number, dh: Float32Array, dhOff: number, dPre: Float32Array, dpOff: number): void;
 }

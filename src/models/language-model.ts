@@ -7,7 +7,7 @@ import { ShapeError } from '../errors.js';
 import { type IndexTensor, Embedding, Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
-import type { CellKind } from '../nn/recurrent/direction.js';
+import type { CellKind } from '../kernels/types.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
 import type { Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -12,9 +12,8 @@ import { orthogonal, uniform, xavierUniform } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import {
-  type CellKind, type DirectionCache, type DirectionDims, type DirectionGrads, type DirectionWeights,
-  directionBackward, directionForward, gateCount,
-} from './direction.js';
+  type CellKind, type DirectionCache, type DirectionDims, type DirectionGrads, type DirectionWeights, gateCount,
+} from '../../kernels/types.js';
 
 /** How weights start: PyTorch's U(±1/sqrt(H)), or orthogonal W_hh with Xavier W_ih and zero biases. */
 export type RecurrentInit = 'uniform' | 'orthogonal' | 'xavier';
@@ -224,7 +223,7 @@ export abstract class RecurrentBase extends Module {
         const s = l * this.numDirections + d;
         const h = hN.subarray(s * B * P, (s + 1) * B * P);
         const c = cN ? cN.subarray(s * B * H, (s + 1) * B * H) : null;
-        const dc = directionForward(k, this.dims(T, B, inF), this.weights(l, d), x, h, c,
+        const dc = k.directionForward(this.dims(T, B, inF), this.weights(l, d), x, h, c,
           { data: y, off: d * P, ld: this.outputSize }, lengths, d === 1, record);
         if (dc) dirCaches.push(dc);
       }
@@ -287,7 +286,7 @@ export abstract class RecurrentBase extends Module {
         const s = l * this.numDirections + d;
         const dh = dState.subarray(s * B * P, (s + 1) * B * P);
         const dc = dCell ? dCell.subarray(s * B * H, (s + 1) * B * H) : null;
-        directionBackward(k, this.dims(T, B, inF), this.weights(l, d), this.gradients(l, d), cache.directions[l]![d]!,
+        k.directionBackward(this.dims(T, B, inF), this.weights(l, d), this.gradients(l, d), cache.directions[l]![d]!,
           x, { data: dy, off: d * P, ld: O }, dh, dc, dx, lengths, d === 1);
       }
       const mask = l > 0 ? cache.dropoutMasks[l - 1] : null;

@@ -11,7 +11,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { uniform } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { type CellKind, type DirectionCache, type DirectionDims, directionBackward, directionForward, gateCount } from './direction.js';
+import { type CellKind, type DirectionCache, type DirectionDims, gateCount } from '../../kernels/types.js';
 
 export interface CellOptions {
   inputSize: number;
@@ -79,7 +79,7 @@ abstract class CellBase extends Module {
     const c = lstm ? (c0 ? c0.data.slice() : new Float32Array(B * H)) : null;
     const out = new Float32Array(B * H);
     const record = this.recording;
-    const direction = directionForward(kernels(), this.dims(B), this.weights(), x.data, h, c, { data: out, off: 0, ld: H }, null, false, record);
+    const direction = kernels().directionForward(this.dims(B), this.weights(), x.data, h, c, { data: out, off: 0, ld: H }, null, false, record);
     if (direction) this.pushCache({ B, x: x.data, direction } satisfies CellCache);
     return { h: new Tensor(h, [B, H]), c: c ? new Tensor(c, [B, H]) : null };
   }
@@ -98,7 +98,7 @@ abstract class CellBase extends Module {
     const dx = new Float32Array(B * this.inputSize);
     // The output of a one-step sequence is h itself, so all of dh enters as the final-state gradient.
     const noOutputGrad = { data: new Float32Array(B * H), off: 0, ld: H };
-    directionBackward(kernels(), this.dims(B), this.weights(), {
+    kernels().directionBackward(this.dims(B), this.weights(), {
       wIh: this.weight_ih.grad, wHh: this.weight_hh.grad, bIh: this.bias_ih?.grad ?? null, bHh: this.bias_hh?.grad ?? null, wHr: null,
     }, cache.direction, cache.x, noOutputGrad, dh, dc, dx, null, false);
     return { gradInput: new Tensor(dx, [B, this.inputSize]), gradH: new Tensor(dh, [B, H]), gradC: dc ? new Tensor(dc, [B, H]) : null };

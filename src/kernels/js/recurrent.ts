@@ -1,6 +1,7 @@
 /**
- * One direction of one recurrent layer over a whole sequence, forward and
- * backward side by side, the way cuDNN does it:
+ * Reference implementation (plain TypeScript) of one direction of one
+ * recurrent layer over a whole sequence, forward and backward side by side,
+ * the way cuDNN does it:
  *   - one GEMM projects the inputs of all T steps at once,
  *   - per step, one recurrent GEMM plus one fused element-wise kernel,
  *   - after the backward sweep, one GEMM per weight over all steps.
@@ -12,56 +13,12 @@
  * so the forward direction ends at each sequence's own last step and the
  * reverse direction starts there.
  */
-import type { Kernels } from '../../kernels/types.js';
+import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Strided } from '../types.js';
+import { gateCount } from '../types.js';
+import { addRowVector, gemm, sumRows } from './gemm.js';
+import { gruBackward, gruForward, lstmBackward, lstmForward, rnnBackward, rnnForward } from './gates.js';
 
-export type CellKind = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
-
-export function gateCount(kind: CellKind): number {
-  return kind === 'LSTM' ? 4 : kind === 'GRU' ? 3 : 1;
-}
-
-export interface DirectionDims {
-  kind: CellKind;
-  T: number;
-  B: number;
-  /** input features */
-  I: number;
-  /** hidden (cell) size */
-  H: number;
-  /** state / output size: projSize for a projected LSTM, else H */
-  P: number;
-}
-
-/** Weights of one direction, PyTorch layouts: wIh (G*H,I), wHh (G*H,P), wHr (P,H). */
-export interface DirectionWeights {
-  wIh: Float32Array;
-  wHh: Float32Array;
-  bIh: Float32Array | null;
-  bHh: Float32Array | null;
-  wHr: Float32Array | null;
-}
-
-/** What backward needs, recorded by forward. */
-export interface DirectionCache {
-  /** (T,B,G*H): gate activations (RNN: the new hidden state) */
-  gates: Float32Array;
-  /** GRU only, (T,B,3H): W_hh h + b_hh */
-  gh: Float32Array | null;
-  /** (T,B,P): the state entering each step */
-  hPrev: Float32Array;
-  /** LSTM only, (T,B,H): the cell entering each step and tanh of the new cell */
-  cPrev: Float32Array | null;
-  tanhC: Float32Array | null;
-  /** projected LSTM only, (T,B,H): m = o*tanh(c) before the projection */
-  m: Float32Array | null;
-}
-
-/** Where this direction's outputs go: y[t,b, off + j] with row stride ld. */
-export interface Strided {
-  data: Float32Array;
-  off: number;
-  ld: number;
-}
+const k = { gemm, addRowVector, sumRows, gruBackward, gruForward, lstmBackward, lstmForward, rnnBackward, rnnForward };
 
 function isActive(lengths: Int32Array | null, b: number, t: number): boolean {
   return lengths === null || t < lengths[b]!;
@@ -77,7 +34,7 @@ function timeAt(s: number, T: number, reverse: boolean): number {
  * state on entry and the final state on exit. Writes outputs into y.
  */
 export function directionForward(
-  k: Kernels, d: DirectionDims, w: DirectionWeights, x: Float32Array,
+  d: DirectionDims, w: DirectionWeights, x: Float32Array,
   h: Float32Array, c: Float32Array | null, y: Strided,
   lengths: Int32Array | null, reverse: boolean, record: boolean,
 ): DirectionCache | null {
@@ -139,22 +96,13 @@ export function directionForward(
   return record ? { gates, gh, hPrev, cPrev, tanhC, m } : null;
 }
 
-/** Gradients of one direction's weights, same layouts as DirectionWeights. */
-export interface DirectionGrads {
-  wIh: Float32Array;
-  wHh: Float32Array;
-  bIh: Float32Array | null;
-  bHh: Float32Array | null;
-  wHr: Float32Array | null;
-}
-
 /**
  * Back through all steps. dy holds dL/d(output) for this direction; dh (B,P)
  * and dc (B,H) hold dL/d(final state) on entry and dL/d(initial state) on
  * exit. Adds into the weight gradients and into dx (T,B,I).
  */
 export function directionBackward(
-  k: Kernels, d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache,
+  d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache,
   x: Float32Array, dy: Strided, dh: Float32Array, dc: Float32Array | null,
   dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
 ): void {

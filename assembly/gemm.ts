@@ -1,0 +1,198 @@
+// Register-blocked GEMM for WebAssembly SIMD (128-bit).
+//
+// C (M x N, row stride ldc) = [C +] op(A) (M x K) * B (K x N, row stride ldb)
+// op(A) element (i, k) is at a + 4*(i*sai + k*sak): sai = lda, sak = 1 for A as
+// stored; sai = 1, sak = lda for A transposed. B is always row-major (K x N):
+// callers transpose weights once per call, not per step.
+//
+// The 4x8 tile keeps 8 accumulators in registers: V8 has ~15 vector registers
+// and hoists every load in the loop body, so larger tiles spill (measured,
+// shared/notes/kernels.md). Accumulate accumulator-first: add(acc, mul(a, b)).
+
+// @ts-ignore: decorator
+@inline function madd(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+// Blocking (GotoBLAS style): K in blocks of KC, M in blocks of MC. Each
+// (MC x KC) block of op(A) is packed into 4-row panels, contiguous in k, so
+// the micro-kernel reads A sequentially whatever its layout (transposed or
+// not), and the block stays in L2 while every 8-column strip of B (KC x 8, in
+// L1) passes over it.
+const MC = 64;
+const KC = 256;
+
+/** Scratch for the packed A block (MC*KC floats); set once by the host. */
+let packA: usize = 0;
+
+export function setScratch(ptr: usize): void {
+  packA = ptr;
+}
+
+export function gemm(
+  M: i32, N: i32, K: i32,
+  a: usize, sai: i32, sak: i32,
+  b: usize, ldb: i32,
+  c: usize, ldc: i32, accumulate: i32,
+): void {
+  if (K == 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(c + ((<usize>i * ldc) << 2), 0, <usize>N << 2);
+    return;
+  }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const acc = accumulate || k0 > 0 ? 1 : 0;
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const mc = min(MC, M - i0);
+      pack(mc, kc, a + ((<usize>i0 * sai + <usize>k0 * sak) << 2), sai, sak);
+      block(mc, N, kc, b + ((<usize>k0 * ldb) << 2), ldb, c + ((<usize>i0 * ldc) << 2), ldc, acc);
+    }
+  }
+}
+
+/** Packs op(A)[0..mc, 0..kc] as panels of 4 rows: packA[(p*kc + k)*4 + r]; short panels padded with 0. */
+function pack(mc: i32, kc: i32, a: usize, sai: i32, sak: i32): void {
+  const sa = <usize>sai << 2;
+  const sk = <usize>sak << 2;
+  let dst = packA;
+  for (let p = 0; p < mc; p += 4) {
+    const rows = min(4, mc - p);
+    const base = a + <usize>p * sa;
+    if (rows == 4) {
+      let src = base;
+      for (let k = 0; k < kc; k++) {
+        store<f32>(dst, load<f32>(src));
+        store<f32>(dst, load<f32>(src + sa), 4);
+        store<f32>(dst, load<f32>(src + 2 * sa), 8);
+        store<f32>(dst, load<f32>(src + 3 * sa), 12);
+        src += sk;
+        dst += 16;
+      }
+    } else {
+      let src = base;
+      for (let k = 0; k < kc; k++) {
+        for (let r = 0; r < 4; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(src + <usize>r * sa) : 0);
+        src += sk;
+        dst += 16;
+      }
+    }
+  }
+}
+
+/** C[0..mc, 0..N] (+)= packed A (mc x kc) * B (kc x N). */
+function block(mc: i32, N: i32, kc: i32, b: usize, ldb: i32, c: usize, ldc: i32, accumulate: i32): void {
+  const sb = <usize>ldb << 2;
+  const sc = <usize>ldc << 2;
+  const panelBytes = <usize>kc << 4;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const bj = b + (<usize>j << 2);
+    for (let p = 0; p < mc; p += 4) {
+      const rows = min(4, mc - p);
+      const cj = c + <usize>p * sc + (<usize>j << 2);
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+      let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+      let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+      let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      if (accumulate) {
+        c00 = v128.load(cj); c01 = v128.load(cj, 16);
+        if (rows > 1) { c10 = v128.load(cj + sc); c11 = v128.load(cj + sc, 16); }
+        if (rows > 2) { c20 = v128.load(cj + 2 * sc); c21 = v128.load(cj + 2 * sc, 16); }
+        if (rows > 3) { c30 = v128.load(cj + 3 * sc); c31 = v128.load(cj + 3 * sc, 16); }
+      }
+      let pa = packA + (<usize>(p >> 2)) * panelBytes;
+      let pb = bj;
+      for (let k = 0; k < kc; k++) {
+        const b0 = v128.load(pb);
+        const b1 = v128.load(pb, 16);
+        const x0 = v128.load32_splat(pa);
+        const x1 = v128.load32_splat(pa, 4);
+        const x2 = v128.load32_splat(pa, 8);
+        const x3 = v128.load32_splat(pa, 12);
+        c00 = madd(c00, x0, b0); c01 = madd(c01, x0, b1);
+        c10 = madd(c10, x1, b0); c11 = madd(c11, x1, b1);
+        c20 = madd(c20, x2, b0); c21 = madd(c21, x2, b1);
+        c30 = madd(c30, x3, b0); c31 = madd(c31, x3, b1);
+        pa += 16;
+        pb += sb;
+      }
+      v128.store(cj, c00); v128.store(cj, c01, 16);
+      if (rows > 1) { v128.store(cj + sc, c10); v128.store(cj + sc, c11, 16); }
+      if (rows > 2) { v128.store(cj + 2 * sc, c20); v128.store(cj + 2 * sc, c21, 16); }
+      if (rows > 3) { v128.store(cj + 3 * sc, c30); v128.store(cj + 3 * sc, c31, 16); }
+    }
+  }
+  for (; j + 4 <= N; j += 4) {
+    const bj = b + (<usize>j << 2);
+    for (let p = 0; p < mc; p += 4) {
+      const rows = min(4, mc - p);
+      const cj = c + <usize>p * sc + (<usize>j << 2);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+      if (accumulate) {
+        c0 = v128.load(cj);
+        if (rows > 1) c1 = v128.load(cj + sc);
+        if (rows > 2) c2 = v128.load(cj + 2 * sc);
+        if (rows > 3) c3 = v128.load(cj + 3 * sc);
+      }
+      let pa = packA + (<usize>(p >> 2)) * panelBytes;
+      let pb = bj;
+      for (let k = 0; k < kc; k++) {
+        const b0 = v128.load(pb);
+        c0 = madd(c0, v128.load32_splat(pa), b0);
+        c1 = madd(c1, v128.load32_splat(pa, 4), b0);
+        c2 = madd(c2, v128.load32_splat(pa, 8), b0);
+        c3 = madd(c3, v128.load32_splat(pa, 12), b0);
+        pa += 16;
+        pb += sb;
+      }
+      v128.store(cj, c0);
+      if (rows > 1) v128.store(cj + sc, c1);
+      if (rows > 2) v128.store(cj + 2 * sc, c2);
+      if (rows > 3) v128.store(cj + 3 * sc, c3);
+    }
+  }
+  for (; j < N; j++) {
+    for (let i = 0; i < mc; i++) {
+      const pc = c + <usize>i * sc + (<usize>j << 2);
+      let s: f32 = accumulate ? load<f32>(pc) : 0;
+      let pa = packA + (<usize>(i >> 2)) * panelBytes + (<usize>(i & 3) << 2);
+      let pb = b + (<usize>j << 2);
+      for (let k = 0; k < kc; k++) {
+        s += load<f32>(pa) * load<f32>(pb);
+        pa += 16;
+        pb += sb;
+      }
+      store<f32>(pc, s);
+    }
+  }
+}
+
+/** dst (cols x rows) = transpose of src (rows x cols). */
+export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      store<f32>(dst + ((<usize>c * rows + r) << 2), load<f32>(src + ((<usize>r * cols + c) << 2)));
+    }
+  }
+}
+
+/** Adds bias (N) to every row of C (M x N, row stride ldc). */
+export function addRowVector(M: i32, N: i32, bias: usize, c: usize, ldc: i32): void {
+  for (let i = 0; i < M; i++) {
+    const row = c + ((<usize>i * ldc) << 2);
+    let j = 0;
+    for (; j + 4 <= N; j += 4) v128.store(row + (<usize>j << 2), f32x4.add(v128.load(row + (<usize>j << 2)), v128.load(bias + (<usize>j << 2))));
+    for (; j < N; j++) store<f32>(row + (<usize>j << 2), load<f32>(row + (<usize>j << 2)) + load<f32>(bias + (<usize>j << 2)));
+  }
+}
+
+/** out[j] += sum_i A[i, j] for A (M x N, row stride lda). */
+export function sumRows(M: i32, N: i32, a: usize, lda: i32, out: usize): void {
+  for (let i = 0; i < M; i++) {
+    const row = a + ((<usize>i * lda) << 2);
+    let j = 0;
+    for (; j + 4 <= N; j += 4) v128.store(out + (<usize>j << 2), f32x4.add(v128.load(out + (<usize>j << 2)), v128.load(row + (<usize>j << 2))));
+    for (; j < N; j++) store<f32>(out + (<usize>j << 2), load<f32>(out + (<usize>j << 2)) + load<f32>(row + (<usize>j << 2)));
+  }
+}

@@ -1,0 +1,3 @@
+// Entry of the WebAssembly kernels (built by `npm run build:wasm`).
+export { gemm, setScratch, transpose, addRowVector, sumRows } from './gemm';
+export { directionForward, directionBackward } from './recurrent';
