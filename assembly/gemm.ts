@@ -168,6 +168,113 @@ function block(mc: i32, N: i32, kc: i32, b: usize, ldb: i32, c: usize, ldc: i32,
   }
 }
 
+/**
+ * Packs B (K x N, row stride ldb) into strips of 8 columns, each contiguous in
+ * k: dst[(s*K + k)*8 + col], the last strip padded with zeros. For a matrix
+ * used by many products (a recurrent weight, once per step), so each strip is
+ * read sequentially. dst needs ceil(N/8)*8*K floats.
+ */
+export function packB(b: usize, ldb: i32, K: i32, N: i32, dst: usize): void {
+  const strips = (N + 7) >> 3;
+  for (let s = 0; s < strips; s++) {
+    const j0 = s << 3;
+    const cols = min(8, N - j0);
+    let out = dst + ((<usize>s * K) << 5);
+    for (let k = 0; k < K; k++) {
+      const row = b + ((<usize>k * ldb + j0) << 2);
+      if (cols == 8) {
+        v128.store(out, v128.load(row));
+        v128.store(out, v128.load(row, 16), 16);
+      } else {
+        for (let c = 0; c < 8; c++) store<f32>(out + (<usize>c << 2), c < cols ? load<f32>(row + (<usize>c << 2)) : 0);
+      }
+      out += 32;
+    }
+  }
+}
+
+/**
+ * C (M x N) (+)= A (M x K, row stride lda) * B, with B packed by packB. For
+ * the small per-step products of a recurrence (M = batch). A is packed in
+ * 4-row panels per K block like gemm.
+ */
+export function gemmPacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize, c: usize, ldc: i32, accumulate: i32): void {
+  const sc = <usize>ldc << 2;
+  const strips = (N + 7) >> 3;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = min(KC, K - k0);
+    const acc = accumulate || k0 > 0 ? 1 : 0;
+    for (let i0 = 0; i0 < M; i0 += MC) {
+      const mc = min(MC, M - i0);
+      pack(mc, kc, a + ((<usize>i0 * lda + k0) << 2), lda, 1);
+      const c0 = c + <usize>i0 * sc;
+      for (let s = 0; s < strips; s++) {
+        const j = s << 3;
+        const cols = min(8, N - j);
+        const bs = pb + ((<usize>s * K + k0) << 5);
+        for (let p = 0; p < mc; p += 4) {
+          const rows = min(4, mc - p);
+          const cj = c0 + <usize>p * sc + (<usize>j << 2);
+          let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+          let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+          let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+          let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+          if (acc) {
+            c00 = loadRow(cj, cols, 0); c01 = loadRow(cj, cols, 4);
+            if (rows > 1) { c10 = loadRow(cj + sc, cols, 0); c11 = loadRow(cj + sc, cols, 4); }
+            if (rows > 2) { c20 = loadRow(cj + 2 * sc, cols, 0); c21 = loadRow(cj + 2 * sc, cols, 4); }
+            if (rows > 3) { c30 = loadRow(cj + 3 * sc, cols, 0); c31 = loadRow(cj + 3 * sc, cols, 4); }
+          }
+          let pa = packA + (<usize>(p >> 2)) * (<usize>kc << 4);
+          let q = bs;
+          for (let k = 0; k < kc; k++) {
+            const b0 = v128.load(q);
+            const b1 = v128.load(q, 16);
+            const x0 = v128.load32_splat(pa);
+            const x1 = v128.load32_splat(pa, 4);
+            const x2 = v128.load32_splat(pa, 8);
+            const x3 = v128.load32_splat(pa, 12);
+            c00 = madd(c00, x0, b0); c01 = madd(c01, x0, b1);
+            c10 = madd(c10, x1, b0); c11 = madd(c11, x1, b1);
+            c20 = madd(c20, x2, b0); c21 = madd(c21, x2, b1);
+            c30 = madd(c30, x3, b0); c31 = madd(c31, x3, b1);
+            pa += 16;
+            q += 32;
+          }
+          storeRow(cj, cols, c00, c01);
+          if (rows > 1) storeRow(cj + sc, cols, c10, c11);
+          if (rows > 2) storeRow(cj + 2 * sc, cols, c20, c21);
+          if (rows > 3) storeRow(cj + 3 * sc, cols, c30, c31);
+        }
+      }
+    }
+  }
+}
+
+// A partial 8-wide tile (the last strip when N % 8 != 0) goes through a
+// 32-byte bounce buffer: only the valid columns of C are read and written.
+const TILE = memory.data(32, 16);
+
+// @ts-ignore: decorator
+@inline function loadRow(p: usize, cols: i32, from: i32): v128 {
+  if (cols == 8) return v128.load(p + (<usize>from << 2));
+  memory.fill(TILE, 0, 32);
+  memory.copy(TILE, p, <usize>cols << 2);
+  return v128.load(TILE + (<usize>from << 2));
+}
+
+// @ts-ignore: decorator
+@inline function storeRow(p: usize, cols: i32, lo: v128, hi: v128): void {
+  if (cols == 8) {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+    return;
+  }
+  v128.store(TILE, lo);
+  v128.store(TILE, hi, 16);
+  memory.copy(p, TILE, <usize>cols << 2);
+}
+
 /** dst (cols x rows) = transpose of src (rows x cols). */
 export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
   for (let r = 0; r < rows; r++) {

@@ -8,7 +8,7 @@
 // wHhT (P,GH), wHrT (H,P)) for the forward, as stored (wIh (GH,I), wHh (GH,P),
 // wHr (P,H)) for the backward, so every product is a row-major GEMM.
 
-import { addRowVector, gemm, sumRows } from './gemm';
+import { addRowVector, gemm, gemmPacked, packB, sumRows } from './gemm';
 import { sigmoidv, tanhv } from './mathv';
 
 const LSTM = 0;
@@ -47,6 +47,11 @@ function gateCount(kind: i32): i32 {
   return kind == LSTM ? 4 : kind == GRU ? 3 : 1;
 }
 
+/** Floats needed to pack a (K x N) matrix with packB. */
+export function packedSize(K: i32, N: i32): i32 {
+  return ((N + 7) >> 3) * 8 * K;
+}
+
 function copy(dst: usize, src: usize, n: i32): void {
   memory.copy(dst, src, <usize>n << 2);
 }
@@ -61,10 +66,16 @@ export function directionForward(
   x: usize, wIhT: usize, wHhT: usize, bIh: usize, bHh: usize, wHrT: usize,
   h: usize, c: usize, y: usize, yLd: i32, lengths: usize, reverse: i32,
   gates: usize, gh: usize, hPrev: usize, cPrev: usize, tanhC: usize, m: usize, mStep: usize,
+  packed: usize,
 ): void {
   const GH = gateCount(kind) * H;
   const BGH = B * GH;
   gemm(T * B, GH, I, x, I, 1, wIhT, GH, gates, GH, 0);
+  // The recurrent weights are used at every step: pack them once into strips.
+  const pHh = packed;
+  packB(wHhT, GH, P, GH, pHh);
+  const pHr = pHh + ((<usize>packedSize(P, GH)) << 2);
+  if (wHrT) packB(wHrT, P, H, P, pHr);
   if (bIh) addRowVector(T * B, GH, bIh, gates, GH);
   if (bHh && kind != GRU) addRowVector(T * B, GH, bHh, gates, GH);
 
@@ -76,7 +87,7 @@ export function directionForward(
     if (kind == LSTM) {
       const cp = at(cPrev, t * B * H);
       copy(cp, c, B * H);
-      gemm(B, GH, P, h, P, 1, wHhT, GH, g0, GH, 1);
+      gemmPacked(B, GH, P, h, P, pHh, g0, GH, 1);
       const mOut = wHrT ? at(m, t * B * H) : h;
       const tc = at(tanhC, t * B * H);
       const H4 = H & ~3;
@@ -109,14 +120,14 @@ export function directionForward(
           put(mOut, r + j, og * th);
         }
       }
-      if (wHrT) gemm(B, P, H, mOut, H, 1, wHrT, P, h, P, 0);
+      if (wHrT) gemmPacked(B, P, H, mOut, H, pHr, h, P, 0);
     } else if (kind == GRU) {
       const q0 = at(gh, t * BGH);
       for (let b = 0; b < B; b++) {
         if (bHh) copy(q0 + ((<usize>b * GH) << 2), bHh, GH);
         else memory.fill(q0 + ((<usize>b * GH) << 2), 0, <usize>GH << 2);
       }
-      gemm(B, GH, P, h, P, 1, wHhT, GH, q0, GH, 1);
+      gemmPacked(B, GH, P, h, P, pHh, q0, GH, 1);
       const H4 = H & ~3;
       for (let b = 0; b < B; b++) {
         const gb = g0 + ((<usize>b * GH) << 2);
@@ -139,7 +150,7 @@ export function directionForward(
         }
       }
     } else {
-      gemm(B, GH, P, h, P, 1, wHhT, GH, g0, GH, 1);
+      gemmPacked(B, GH, P, h, P, pHh, g0, GH, 1);
       const n = B * H;
       if (kind == RNN_RELU) for (let i = 0; i < n; i++) { const v = f(g0, i); put(g0, i, v > 0 ? v : 0); }
       else {
@@ -176,10 +187,15 @@ export function directionBackward(
   gates: usize, gh: usize, hPrev: usize, cPrev: usize, tanhC: usize, m: usize,
   dy: usize, dyLd: i32, dh: usize, dc: usize, dx: usize, lengths: usize, reverse: i32,
   dGx: usize, dGh: usize, dhOut: usize, dm: usize, dhNext: usize, dcSaved: usize,
+  packed: usize,
 ): void {
   const GH = gateCount(kind) * H;
   const BGH = B * GH;
   const proj = kind == LSTM && wHr != 0;
+  const pHh = packed;
+  packB(wHh, P, GH, P, pHh);
+  const pHr = pHh + ((<usize>packedSize(GH, P)) << 2);
+  if (proj) packB(wHr, H, P, H, pHr);
   let cur = dh;
   let nxt = dhNext;
   for (let s = T - 1; s >= 0; s--) {
@@ -196,7 +212,7 @@ export function directionBackward(
       let dmCur = cur;
       if (proj) {
         copy(at(dhOut, t * B * P), cur, B * P);
-        gemm(B, H, P, cur, P, 1, wHr, H, dm, H, 0);
+        gemmPacked(B, H, P, cur, P, pHr, dm, H, 0);
         dmCur = dm;
       }
       if (lengths) copy(dcSaved, dc, B * H);
@@ -258,7 +274,7 @@ export function directionBackward(
         if (kind == GRU) memory.fill(at(dGh, t * BGH + b * GH), 0, <usize>GH << 2);
       }
     }
-    gemm(B, P, GH, at(dGh, t * BGH), GH, 1, wHh, P, nxt, P, kind == GRU ? 1 : 0);
+    gemmPacked(B, P, GH, at(dGh, t * BGH), GH, pHh, nxt, P, kind == GRU ? 1 : 0);
     if (lengths) {
       for (let b = 0; b < B; b++) {
         if (active(lengths, b, t)) continue;

@@ -1,7 +1,7 @@
 import { Adam, LanguageModel, Random, setBackend, crossEntropy, clipGradNorm } from '../src/index.js';
 await setBackend('wasm');
 const H = Number(process.argv[2] ?? 512);
-const lm = new LanguageModel({ vocabSize: 65, embeddingSize: 64, hiddenSize: H }, new Random(1));
+const lm = new LanguageModel({ vocabSize: 65, embeddingSize: 64, hiddenSize: H, mode: (process.argv[3] ?? 'LSTM') as 'LSTM' }, new Random(1));
 const opt = new Adam(lm.parameters(), { lr: 1e-3 });
 const B = 32, T = 50;
 const rng = new Random(2);

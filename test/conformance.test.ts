@@ -1,30 +1,34 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Tensor, parseSafetensors, runFixture, serializeSafetensors } from '../src/index.js';
-import { runFixtureDirectory } from '../src/conformance/run-dir.js';
+import { Tensor, getBackend, parseSafetensors, runFixture, serializeSafetensors, setBackend } from '../src/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sharedFixtures = resolve(root, '../shared/fixtures/torch');
 const extraFixtures = resolve(root, 'test/fixtures/torch-extra');
 
-for (const [label, dir] of [['shared PyTorch fixtures', sharedFixtures], ['extra PyTorch fixtures', extraFixtures]] as const) {
-  describe(label, async () => {
-    const results = await runFixtureDirectory(dir);
-    it('finds fixtures', () => assert.ok(results.length > 0));
-    for (const r of results) {
-      it(r.name, () => {
-        assert.equal(r.error, undefined, r.error);
-        const bad = r.comparisons.filter((c) => !c.pass).map((c) => `${c.name}: max error ${c.maxError}${c.problem ? ` (${c.problem})` : ''}`);
-        assert.deepEqual(bad, []);
-        assert.ok(r.comparisons.length >= 3, 'compares outputs and gradients');
-      });
-    }
-  });
+for (const backend of ['js', 'wasm'] as const) {
+  for (const [label, dir] of [['shared PyTorch fixtures', sharedFixtures], ['extra PyTorch fixtures', extraFixtures]] as const) {
+    describe(`${label} on the ${backend} backend`, () => {
+      before(() => setBackend(backend));
+      const names = readdirSync(dir).filter((n) => n.endsWith('.safetensors')).sort();
+      it('finds fixtures', () => assert.ok(names.length > 0));
+      for (const name of names) {
+        it(name, () => {
+          assert.match(getBackend(), backend === 'js' ? /^js$/ : /^wasm/);
+          const r = runFixture(name, new Uint8Array(readFileSync(join(dir, name))));
+          assert.equal(r.error, undefined, r.error);
+          const bad = r.comparisons.filter((c) => !c.pass).map((c) => `${c.name}: max error ${c.maxError}${c.problem ? ` (${c.problem})` : ''}`);
+          assert.deepEqual(bad, []);
+          assert.ok(r.comparisons.length >= 3, 'compares outputs and gradients');
+        });
+      }
+    });
+  }
 }
 
 describe('conformance CLI', () => {
@@ -35,7 +39,7 @@ describe('conformance CLI', () => {
     const fixtureLines = lines.filter((l) => /^(PASS|FAIL) /.test(l));
     assert.ok(fixtureLines.length >= 13);
     assert.ok(fixtureLines.every((l) => l.startsWith('PASS ') && /max\|err\|: /.test(l)));
-    assert.match(lines.at(-1)!, /^\d+ passed, 0 failed/);
+    assert.match(lines.at(-1)!, /^\d+ passed, 0 failed \(backend wasm/);
   });
 
   it('exits non-zero and says why when a fixture is broken', () => {

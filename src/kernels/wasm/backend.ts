@@ -21,6 +21,7 @@ export interface WasmExports {
     x: number, wIhT: number, wHhT: number, bIh: number, bHh: number, wHrT: number,
     h: number, c: number, y: number, yLd: number, lengths: number, reverse: number,
     gates: number, gh: number, hPrev: number, cPrev: number, tanhC: number, m: number, mStep: number,
+    packed: number,
   ): void;
   directionBackward(
     kind: number, T: number, B: number, I: number, H: number, P: number,
@@ -29,10 +30,16 @@ export interface WasmExports {
     gates: number, gh: number, hPrev: number, cPrev: number, tanhC: number, m: number,
     dy: number, dyLd: number, dh: number, dc: number, dx: number, lengths: number, reverse: number,
     dGx: number, dGh: number, dhOut: number, dm: number, dhNext: number, dcSaved: number,
+    packed: number,
   ): void;
 }
 
 const KIND = { LSTM: 0, GRU: 1, RNN_TANH: 2, RNN_RELU: 3 } as const;
+
+/** Floats that assembly/gemm.ts packB needs for a (K x N) matrix: strips of 8 columns. */
+function packedSize(K: number, N: number): number {
+  return Math.ceil(N / 8) * 8 * K;
+}
 
 /** Below this many multiply-adds a GEMM stays in TypeScript. */
 const SMALL_GEMM = 4096;
@@ -111,9 +118,10 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     const tanhC = lstm ? arena.alloc(T * B * H) : 0;
     const m = proj ? arena.alloc(T * B * H) : 0;
     const mStep = arena.alloc(B * H);
+    const packed = arena.alloc(packedSize(P, GH) + (proj ? packedSize(H, P) : 0));
     if (lengths) arena.i32(pl, B).set(lengths);
     exports.directionForward(KIND[kind], T, B, I, H, P, px, wIhT, wHhT, bIh, bHh, wHrT,
-      ph, pc, py, P, pl, reverse ? 1 : 0, gates, gh, hPrev, cPrev, tanhC, m, mStep);
+      ph, pc, py, P, pl, reverse ? 1 : 0, gates, gh, hPrev, cPrev, tanhC, m, mStep, packed);
     h.set(arena.f32(ph, B * P));
     if (c) c.set(arena.f32(pc, B * H));
     const out = arena.f32(py, T * B * P);
@@ -166,9 +174,10 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     const dm = arena.alloc(B * H);
     const dhNext = arena.alloc(B * P);
     const dcSaved = arena.alloc(B * H);
+    const packed = arena.alloc(packedSize(GH, P) + (proj ? packedSize(P, H) : 0));
     if (lengths) arena.i32(pl, B).set(lengths);
     exports.directionBackward(KIND[kind], T, B, I, H, P, px, wIh, wHh, wHr, gWIh, gWHh, gBIh, gBHh, gWHr,
-      gates, gh, hPrev, cPrev, tanhC, m, pdy, P, pdh, pdc, pdx, pl, reverse ? 1 : 0, dGx, dGh, dhOut, dm, dhNext, dcSaved);
+      gates, gh, hPrev, cPrev, tanhC, m, pdy, P, pdh, pdc, pdx, pl, reverse ? 1 : 0, dGx, dGh, dhOut, dm, dhNext, dcSaved, packed);
     g.wIh.set(arena.f32(gWIh, g.wIh.length));
     g.wHh.set(arena.f32(gWHh, g.wHh.length));
     if (g.bIh) g.bIh.set(arena.f32(gBIh, g.bIh.length));

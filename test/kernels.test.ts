@@ -1,0 +1,97 @@
+/**
+ * The WebAssembly backend against the plain TypeScript reference, on sizes
+ * that exercise every edge path: blocks of K and M, strips of 8 and 4
+ * columns, single leftover rows and columns, packed sequences.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Random, jsKernels } from '../src/index.js';
+import type { DirectionDims, Kernels } from '../src/kernels/types.js';
+import { loadWasmKernelsAsync } from '../src/kernels/wasm/load.js';
+
+const rng = new Random(77);
+const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
+
+function close(got: Float32Array, want: Float32Array, what: string, tol = 1e-4): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i]! - want[i]!) / (1 + Math.abs(want[i]!));
+    if (!(err <= worst)) worst = err;
+  }
+  assert.ok(worst <= tol, `${what}: relative error ${worst}`);
+}
+
+describe('WebAssembly kernels match the TypeScript reference', async () => {
+  const variants: Kernels[] = [];
+  for (const relaxed of [false, true]) {
+    const k = await loadWasmKernelsAsync({ relaxed });
+    if (k) variants.push(k);
+  }
+  it('loads at least the SIMD build', () => assert.ok(variants.some((k) => k.name === 'wasm-simd')));
+
+  for (const wasm of variants) {
+    it(`${wasm.name}: gemm in all transpose combinations, odd sizes, alpha 1, beta 0 and 1`, () => {
+      for (const [M, N, K] of [[1, 1, 200], [3, 5, 7], [67, 133, 300], [130, 9, 513], [4, 8, 16], [33, 2050, 70]] as const) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            for (const beta of [0, 1]) {
+              const A = rand(M * K + 3);
+              const B = rand(K * N + 5);
+              const C0 = rand(M * N + 2);
+              const lda = transA ? M : K;
+              const ldb = transB ? K : N;
+              const want = C0.slice();
+              const got = C0.slice();
+              jsKernels.gemm(transA, transB, M, N, K, 1, A, 3, lda, B, 5, ldb, beta, want, 2, N);
+              wasm.gemm(transA, transB, M, N, K, 1, A, 3, lda, B, 5, ldb, beta, got, 2, N);
+              close(got, want, `gemm ${M}x${N}x${K} tA=${transA} tB=${transB} beta=${beta}`);
+              assert.equal(got[0], C0[0], 'values before the offset untouched');
+            }
+          }
+        }
+      }
+    });
+
+    const cases: Array<[DirectionDims, boolean, boolean]> = [
+      [{ kind: 'LSTM', T: 7, B: 5, I: 13, H: 37, P: 37 }, false, false],
+      [{ kind: 'LSTM', T: 6, B: 3, I: 9, H: 21, P: 10 }, true, true],
+      [{ kind: 'GRU', T: 5, B: 6, I: 70, H: 90, P: 90 }, true, false],
+      [{ kind: 'GRU', T: 9, B: 2, I: 4, H: 3, P: 3 }, false, true],
+      [{ kind: 'RNN_TANH', T: 8, B: 4, I: 300, H: 66, P: 66 }, false, true],
+      [{ kind: 'RNN_RELU', T: 4, B: 7, I: 5, H: 12, P: 12 }, true, false],
+    ];
+    for (const [d, reverse, packed] of cases) {
+      it(`${wasm.name}: ${d.kind} direction forward and backward (H=${d.H}, P=${d.P}, reverse=${reverse}, packed=${packed})`, () => {
+        const G = d.kind === 'LSTM' ? 4 : d.kind === 'GRU' ? 3 : 1;
+        const GH = G * d.H;
+        const w = { wIh: rand(GH * d.I), wHh: rand(GH * d.P).map((v) => v * 0.3), bIh: rand(GH), bHh: rand(GH), wHr: d.P !== d.H ? rand(d.P * d.H) : null };
+        const x = rand(d.T * d.B * d.I);
+        const lengths = packed ? Int32Array.from({ length: d.B }, (_, b) => 1 + ((b * 5) % d.T)) : null;
+        const run = (k: Kernels) => {
+          const h = new Float32Array(d.B * d.P).fill(0.1);
+          const c = d.kind === 'LSTM' ? new Float32Array(d.B * d.H).fill(-0.2) : null;
+          const y = new Float32Array(d.T * d.B * d.P * 2);
+          const cache = k.directionForward(d, w, x, h, c, { data: y, off: d.P, ld: 2 * d.P }, lengths, reverse, true)!;
+          const g = { wIh: new Float32Array(GH * d.I).fill(0.5), wHh: new Float32Array(GH * d.P), bIh: new Float32Array(GH), bHh: new Float32Array(GH), wHr: w.wHr ? new Float32Array(d.P * d.H) : null };
+          const dyr = new Random(5);
+          const dy = Float32Array.from({ length: y.length }, () => dyr.normal());
+          const dh = new Float32Array(d.B * d.P).fill(0.3);
+          const dc = c ? new Float32Array(d.B * d.H).fill(-0.1) : null;
+          const dx = new Float32Array(x.length).fill(1);
+          k.directionBackward(d, w, g, cache, x, { data: dy, off: d.P, ld: 2 * d.P }, dh, dc, dx, lengths, reverse);
+          return { h, c, y, g, dh, dc, dx };
+        };
+        const want = run(jsKernels);
+        const got = run(wasm);
+        close(got.y, want.y, 'output');
+        close(got.h, want.h, 'final h');
+        if (want.c) close(got.c!, want.c, 'final c');
+        for (const key of ['wIh', 'wHh', 'bIh', 'bHh', 'wHr'] as const) if (want.g[key]) close(got.g[key]!, want.g[key]!, `grad ${key}`);
+        close(got.dh, want.dh, 'dh0');
+        if (want.dc) close(got.dc!, want.dc, 'dc0');
+        close(got.dx, want.dx, 'dx');
+      });
+    }
+  }
+});
