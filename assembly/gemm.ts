@@ -194,6 +194,36 @@ export function packB(b: usize, ldb: i32, K: i32, N: i32, dst: usize): void {
 }
 
 /**
+ * Packs B = W^T, with W (N x K, row stride ldw) as stored (a PyTorch weight),
+ * into the same strips as packB, without transposing W first.
+ */
+export function packBT(w: usize, ldw: i32, K: i32, N: i32, dst: usize): void {
+  const strips = (N + 7) >> 3;
+  const sw = <usize>ldw << 2;
+  for (let s = 0; s < strips; s++) {
+    const j0 = s << 3;
+    const cols = min(8, N - j0);
+    const out0 = dst + ((<usize>s * K) << 5);
+    for (let c = 0; c < 8; c++) {
+      let out = out0 + (<usize>c << 2);
+      if (c < cols) {
+        let src = w + <usize>(j0 + c) * sw;
+        for (let k = 0; k < K; k++) {
+          store<f32>(out, load<f32>(src));
+          src += 4;
+          out += 32;
+        }
+      } else {
+        for (let k = 0; k < K; k++) {
+          store<f32>(out, 0);
+          out += 32;
+        }
+      }
+    }
+  }
+}
+
+/**
  * C (M x N) (+)= A (M x K, row stride lda) * B, with B packed by packB. For
  * the small per-step products of a recurrence (M = batch). A is packed in
  * 4-row panels per K block like gemm.
@@ -204,8 +234,9 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = min(KC, K - k0);
     const acc = accumulate || k0 > 0 ? 1 : 0;
-    for (let i0 = 0; i0 < M; i0 += MC) {
-      const mc = min(MC, M - i0);
+    const M4 = M & ~3;
+    for (let i0 = 0; i0 < M4; i0 += MC) {
+      const mc = min(MC, M4 - i0);
       pack(mc, kc, a + ((<usize>i0 * lda + k0) << 2), lda, 1);
       const c0 = c + <usize>i0 * sc;
       for (let s = 0; s < strips; s++) {
@@ -213,7 +244,6 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize
         const cols = min(8, N - j);
         const bs = pb + ((<usize>s * K + k0) << 5);
         for (let p = 0; p < mc; p += 4) {
-          const rows = min(4, mc - p);
           const cj = c0 + <usize>p * sc + (<usize>j << 2);
           let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
           let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
@@ -221,9 +251,9 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize
           let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
           if (acc) {
             c00 = loadRow(cj, cols, 0); c01 = loadRow(cj, cols, 4);
-            if (rows > 1) { c10 = loadRow(cj + sc, cols, 0); c11 = loadRow(cj + sc, cols, 4); }
-            if (rows > 2) { c20 = loadRow(cj + 2 * sc, cols, 0); c21 = loadRow(cj + 2 * sc, cols, 4); }
-            if (rows > 3) { c30 = loadRow(cj + 3 * sc, cols, 0); c31 = loadRow(cj + 3 * sc, cols, 4); }
+            c10 = loadRow(cj + sc, cols, 0); c11 = loadRow(cj + sc, cols, 4);
+            c20 = loadRow(cj + 2 * sc, cols, 0); c21 = loadRow(cj + 2 * sc, cols, 4);
+            c30 = loadRow(cj + 3 * sc, cols, 0); c31 = loadRow(cj + 3 * sc, cols, 4);
           }
           let pa = packA + (<usize>(p >> 2)) * (<usize>kc << 4);
           let q = bs;
@@ -242,10 +272,56 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize
             q += 32;
           }
           storeRow(cj, cols, c00, c01);
-          if (rows > 1) storeRow(cj + sc, cols, c10, c11);
-          if (rows > 2) storeRow(cj + 2 * sc, cols, c20, c21);
-          if (rows > 3) storeRow(cj + 3 * sc, cols, c30, c31);
+          storeRow(cj + sc, cols, c10, c11);
+          storeRow(cj + 2 * sc, cols, c20, c21);
+          storeRow(cj + 3 * sc, cols, c30, c31);
         }
+      }
+    }
+    // Leftover rows (all of them at batch 1): a matrix-vector product over
+    // two strips at a time, A read in place.
+    for (let i = M4; i < M; i++) {
+      const ai = a + ((<usize>i * lda + k0) << 2);
+      const ci = c + <usize>i * sc;
+      let s = 0;
+      for (; s + 2 <= strips; s += 2) {
+        const j = s << 3;
+        const cols2 = min(8, N - j - 8);
+        const q0 = pb + ((<usize>s * K + k0) << 5);
+        const q1 = q0 + ((<usize>K) << 5);
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        if (acc) {
+          a0 = v128.load(ci + (<usize>j << 2)); a1 = v128.load(ci + (<usize>j << 2), 16);
+          a2 = loadRow(ci + (<usize>(j + 8) << 2), cols2, 0); a3 = loadRow(ci + (<usize>(j + 8) << 2), cols2, 4);
+        }
+        let pa = ai;
+        let qa = q0;
+        let qb = q1;
+        for (let k = 0; k < kc; k++) {
+          const x = v128.load32_splat(pa);
+          a0 = madd(a0, x, v128.load(qa)); a1 = madd(a1, x, v128.load(qa, 16));
+          a2 = madd(a2, x, v128.load(qb)); a3 = madd(a3, x, v128.load(qb, 16));
+          pa += 4;
+          qa += 32;
+          qb += 32;
+        }
+        storeRow(ci + (<usize>j << 2), 8, a0, a1);
+        storeRow(ci + (<usize>(j + 8) << 2), cols2, a2, a3);
+      }
+      for (; s < strips; s++) {
+        const j = s << 3;
+        const cols = min(8, N - j);
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+        if (acc) { a0 = loadRow(ci + (<usize>j << 2), cols, 0); a1 = loadRow(ci + (<usize>j << 2), cols, 4); }
+        let pa = ai;
+        let qa = pb + ((<usize>s * K + k0) << 5);
+        for (let k = 0; k < kc; k++) {
+          const x = v128.load32_splat(pa);
+          a0 = madd(a0, x, v128.load(qa)); a1 = madd(a1, x, v128.load(qa, 16));
+          pa += 4;
+          qa += 32;
+        }
+        storeRow(ci + (<usize>j << 2), cols, a0, a1);
       }
     }
   }

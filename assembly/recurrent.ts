@@ -4,11 +4,11 @@
 // semantics. Pointers are byte addresses; sizes are element counts.
 //
 // Shapes (time-major): x (T,B,I); states (B,P), P = projSize || H; cell (B,H);
-// gates (T,B,G*H). Weights arrive in two layouts: transposed (wIhT (I,GH),
-// wHhT (P,GH), wHrT (H,P)) for the forward, as stored (wIh (GH,I), wHh (GH,P),
-// wHr (P,H)) for the backward, so every product is a row-major GEMM.
+// gates (T,B,G*H). Weights arrive as PyTorch stores them: wIh (GH,I), wHh
+// (GH,P), wHr (P,H). The forward packs their transposes into column strips
+// once per call (packBT), the backward packs them as they are (packB).
 
-import { addRowVector, gemm, gemmPacked, packB, sumRows } from './gemm';
+import { addRowVector, gemm, gemmPacked, packB, packBT, sumRows } from './gemm';
 import { sigmoidv, tanhv } from './mathv';
 
 const LSTM = 0;
@@ -63,19 +63,21 @@ function copy(dst: usize, src: usize, n: i32): void {
  */
 export function directionForward(
   kind: i32, T: i32, B: i32, I: i32, H: i32, P: i32,
-  x: usize, wIhT: usize, wHhT: usize, bIh: usize, bHh: usize, wHrT: usize,
+  x: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize, wHr: usize,
   h: usize, c: usize, y: usize, yLd: i32, lengths: usize, reverse: i32,
   gates: usize, gh: usize, hPrev: usize, cPrev: usize, tanhC: usize, m: usize, mStep: usize,
   packed: usize,
 ): void {
   const GH = gateCount(kind) * H;
   const BGH = B * GH;
-  gemm(T * B, GH, I, x, I, 1, wIhT, GH, gates, GH, 0);
-  // The recurrent weights are used at every step: pack them once into strips.
-  const pHh = packed;
-  packB(wHhT, GH, P, GH, pHh);
+  // Every weight is packed once; the recurrent ones are then read at every step.
+  const pIh = packed;
+  const pHh = pIh + ((<usize>packedSize(I, GH)) << 2);
   const pHr = pHh + ((<usize>packedSize(P, GH)) << 2);
-  if (wHrT) packB(wHrT, P, H, P, pHr);
+  packBT(wIh, I, I, GH, pIh);
+  packBT(wHh, P, P, GH, pHh);
+  if (wHr) packBT(wHr, H, H, P, pHr);
+  gemmPacked(T * B, GH, I, x, I, pIh, gates, GH, 0);
   if (bIh) addRowVector(T * B, GH, bIh, gates, GH);
   if (bHh && kind != GRU) addRowVector(T * B, GH, bHh, gates, GH);
 
@@ -88,7 +90,7 @@ export function directionForward(
       const cp = at(cPrev, t * B * H);
       copy(cp, c, B * H);
       gemmPacked(B, GH, P, h, P, pHh, g0, GH, 1);
-      const mOut = wHrT ? at(m, t * B * H) : h;
+      const mOut = wHr ? at(m, t * B * H) : h;
       const tc = at(tanhC, t * B * H);
       const H4 = H & ~3;
       for (let b = 0; b < B; b++) {
@@ -120,7 +122,7 @@ export function directionForward(
           put(mOut, r + j, og * th);
         }
       }
-      if (wHrT) gemmPacked(B, P, H, mOut, H, pHr, h, P, 0);
+      if (wHr) gemmPacked(B, P, H, mOut, H, pHr, h, P, 0);
     } else if (kind == GRU) {
       const q0 = at(gh, t * BGH);
       for (let b = 0; b < B; b++) {

@@ -18,7 +18,7 @@ export interface WasmExports {
   setScratch(ptr: number): void;
   directionForward(
     kind: number, T: number, B: number, I: number, H: number, P: number,
-    x: number, wIhT: number, wHhT: number, bIh: number, bHh: number, wHrT: number,
+    x: number, wIh: number, wHh: number, bIh: number, bHh: number, wHr: number,
     h: number, c: number, y: number, yLd: number, lengths: number, reverse: number,
     gates: number, gh: number, hPrev: number, cPrev: number, tanhC: number, m: number, mStep: number,
     packed: number,
@@ -55,14 +55,6 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     if (ld === cols) view.set(src.subarray(off, off + rows * cols));
     else for (let r = 0; r < rows; r++) view.set(src.subarray(off + r * ld, off + r * ld + cols), r * cols);
     return ptr;
-  }
-
-  /** A weight matrix (rows x cols) transposed into (cols x rows) inside the arena. */
-  function putTransposed(src: Float32Array, rows: number, cols: number): number {
-    const raw = arena.put(src);
-    const t = arena.alloc(rows * cols);
-    exports.transpose(raw, rows, cols, t);
-    return t;
   }
 
   function gemm(
@@ -102,11 +94,11 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     const proj = lstm && w.wHr !== null;
     arena.reset();
     const px = arena.put(x);
-    const wIhT = putTransposed(w.wIh, GH, I);
-    const wHhT = putTransposed(w.wHh, GH, P);
+    const wIh = arena.put(w.wIh);
+    const wHh = arena.put(w.wHh);
     const bIh = w.bIh ? arena.put(w.bIh) : 0;
     const bHh = w.bHh ? arena.put(w.bHh) : 0;
-    const wHrT = proj ? putTransposed(w.wHr!, P, H) : 0;
+    const wHr = proj ? arena.put(w.wHr!) : 0;
     const ph = arena.put(h);
     const pc = lstm ? arena.put(c!) : 0;
     const py = arena.alloc(T * B * P);
@@ -118,9 +110,9 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     const tanhC = lstm ? arena.alloc(T * B * H) : 0;
     const m = proj ? arena.alloc(T * B * H) : 0;
     const mStep = arena.alloc(B * H);
-    const packed = arena.alloc(packedSize(P, GH) + (proj ? packedSize(H, P) : 0));
+    const packed = arena.alloc(packedSize(I, GH) + packedSize(P, GH) + (proj ? packedSize(H, P) : 0));
     if (lengths) arena.i32(pl, B).set(lengths);
-    exports.directionForward(KIND[kind], T, B, I, H, P, px, wIhT, wHhT, bIh, bHh, wHrT,
+    exports.directionForward(KIND[kind], T, B, I, H, P, px, wIh, wHh, bIh, bHh, wHr,
       ph, pc, py, P, pl, reverse ? 1 : 0, gates, gh, hPrev, cPrev, tanhC, m, mStep, packed);
     h.set(arena.f32(ph, B * P));
     if (c) c.set(arena.f32(pc, B * H));

@@ -1,0 +1,26 @@
+/** This library on one workload (run by bench/run.ts in a child process). */
+import {
+  Adam, LSTM, LanguageModel, Random, Tensor, Trainer, TruncatedBPTT, getBackend, noGrad, setBackend,
+} from '../src/index.js';
+import { type BenchResult, type Workload, medianSeconds, peakRssMB } from './workloads.js';
+
+export async function runRecurrent(w: Workload, backend: 'js' | 'wasm'): Promise<BenchResult> {
+  await setBackend(backend);
+  const rng = new Random(1);
+  const { batch: B, seqLen: T, vocab: V, hidden: H } = w;
+  let step: () => void;
+  if (w.kind === 'train') {
+    // Embedding 65 -> 64 stands for the one-hot input (same work per step, within 2%).
+    const lm = new LanguageModel({ vocabSize: V, embeddingSize: 64, hiddenSize: H, mode: w.cell }, rng);
+    const tbptt = new TruncatedBPTT(lm, new Trainer(lm, new Adam(lm.parameters(), { lr: 2e-3 }), { clipNorm: 5 }));
+    const inputs = { data: Int32Array.from({ length: B * T }, () => rng.int(V)), shape: [B, T] };
+    const targets = Int32Array.from({ length: B * T }, () => rng.int(V));
+    step = () => { tbptt.step(inputs, targets); };
+  } else {
+    const lstm = new LSTM({ inputSize: V, hiddenSize: H, batchFirst: true, rng }).eval();
+    const x = new Tensor(Float32Array.from({ length: B * T * V }, () => rng.normal()), [B, T, V]);
+    step = () => { noGrad(() => lstm.forward(x)); };
+  }
+  const { median, runs } = await medianSeconds(step, w.kind === 'infer' ? 7 : 5);
+  return { workload: w.id, library: 'recurrent', backend: getBackend(), threads: 1, charsPerSec: (B * T) / median, peakRssMB: peakRssMB(), runs };
+}

@@ -1,0 +1,94 @@
+/**
+ * npm run bench [-- --json] [--only W1,W3b1] [--full]
+ *
+ * Runs the workloads of bench/workloads.ts on this library (WebAssembly and
+ * plain TypeScript backends), TensorFlow.js (wasm and cpu backends) and
+ * brain.js (training only: it has no batching), each measurement in its own
+ * child process so its peak memory is its own. Prints a table of characters
+ * per second (median of at least 3 timed runs after a warm-up), peak resident
+ * memory and our ratio to each; then GEMM GFLOP/s on the W2 shapes and the
+ * issue's targets. TensorFlow.js's cpu backend on W2 takes minutes per step:
+ * it runs only with --full.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setBackend } from '../src/index.js';
+import { gemmFigures } from './gemm.js';
+import { type BenchResult, WORKLOADS } from './workloads.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string' }, full: { type: 'boolean' } } });
+const only = values.only ? new Set(values.only.split(',')) : null;
+const log = (s: string): void => { if (!values.json) process.stderr.write(`${s}\n`); };
+
+const plan: Array<[string, BenchResult['library'], string]> = [];
+for (const w of WORKLOADS) {
+  if (only && !only.has(w.id) && !only.has(w.id.slice(0, 2))) continue;
+  plan.push([w.id, 'recurrent', 'wasm'], [w.id, 'recurrent', 'js'], [w.id, 'tfjs', 'wasm']);
+  if (w.id !== 'W2' || values.full) plan.push([w.id, 'tfjs', 'cpu']);
+  if (w.kind === 'train' && w.id !== 'W2') plan.push([w.id, 'brain.js', 'js']);
+}
+
+const results: BenchResult[] = [];
+for (const [workload, library, backend] of plan) {
+  log(`running ${workload} ${library} ${backend} ...`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'child.ts'), workload, library, backend], { encoding: 'utf8', timeout: 30 * 60_000 });
+  const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) {
+    log(`  failed: ${(r.stderr || r.error?.message || 'no result').trim().split('\n').slice(-3).join(' | ')}`);
+    continue;
+  }
+  const res = JSON.parse(line.slice(7)) as BenchResult;
+  log(`  ${Math.round(res.charsPerSec)} chars/s, ${res.peakRssMB} MB`);
+  results.push(res);
+}
+
+await setBackend('wasm');
+const gemm = gemmFigures();
+
+if (values.json) {
+  console.log(JSON.stringify({ results }));
+} else {
+  const ours = (w: string): BenchResult | undefined => results.find((r) => r.workload === w && r.library === 'recurrent' && r.backend.startsWith('wasm'));
+  const date = new Date().toISOString().slice(0, 10);
+  console.log(`recurrent benchmark, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  console.log('chars/s = sequence steps x batch per second (training: forward, backward, clipping, Adam); median of >= 3 timed runs after a warm-up.\n');
+  console.log('| workload | library | backend | threads | chars/s | peak RSS MB | recurrent (wasm) / this |');
+  console.log('|---|---|---|---|---:|---:|---:|');
+  for (const r of results) {
+    const o = ours(r.workload);
+    const ratio = o ? (o.charsPerSec / r.charsPerSec).toFixed(1) + 'x' : '-';
+    console.log(`| ${r.workload} | ${r.library} | ${r.backend} | ${r.threads} | ${Math.round(r.charsPerSec).toLocaleString('en-US')} | ${r.peakRssMB} | ${ratio} |`);
+  }
+  console.log('\nGEMM on the W2 shapes (wasm backend, including copies in and out):');
+  for (const g of gemm) console.log(`  ${g.shape.padEnd(24)} ${g.gflops.toFixed(1)} GFLOP/s  ${g.role}`);
+
+  const best = (w: string, lib: BenchResult['library']): BenchResult | undefined =>
+    results.filter((r) => r.workload === w && r.library === lib).sort((a, b) => b.charsPerSec - a.charsPerSec)[0];
+  const ratio = (w: string, lib: BenchResult['library']): number | null => {
+    const o = ours(w);
+    const b = best(w, lib);
+    return o && b ? o.charsPerSec / b.charsPerSec : null;
+  };
+  const targets: Array<[string, number | null, number]> = [
+    ['W1 vs TensorFlow.js fastest', ratio('W1', 'tfjs'), 10], ['W1 vs brain.js', ratio('W1', 'brain.js'), 30],
+    ['W4 vs TensorFlow.js fastest', ratio('W4', 'tfjs'), 10], ['W4 vs brain.js', ratio('W4', 'brain.js'), 30],
+    ['W5 vs TensorFlow.js fastest', ratio('W5', 'tfjs'), 10], ['W5 vs brain.js', ratio('W5', 'brain.js'), 30],
+    ['W2 vs TensorFlow.js fastest', ratio('W2', 'tfjs'), 15],
+    ['W3 batch 1 vs TensorFlow.js fastest', ratio('W3b1', 'tfjs'), 10], ['W3 batch 64 vs TensorFlow.js fastest', ratio('W3b64', 'tfjs'), 3],
+  ];
+  console.log('\nTargets:');
+  for (const [name, r, want] of targets) {
+    if (r === null) continue;
+    console.log(`  ${r >= want ? 'met ' : 'MISS'} ${name}: ${r.toFixed(1)}x (target ${want}x)`);
+  }
+  const w2 = ours('W2');
+  const w2tf = results.filter((r) => r.workload === 'W2' && r.library === 'tfjs').map((r) => r.peakRssMB);
+  if (w2 && w2tf.length) {
+    const m = Math.min(...w2tf);
+    console.log(`  ${w2.peakRssMB <= m ? 'met ' : 'MISS'} W2 peak memory ${w2.peakRssMB} MB vs TensorFlow.js ${m} MB (target: no higher)`);
+  }
+}

@@ -1,0 +1,50 @@
+/** The benchmark workloads, shared by every library's runner. */
+export interface Workload {
+  id: string;
+  title: string;
+  kind: 'train' | 'infer';
+  cell: 'LSTM' | 'GRU' | 'RNN_TANH';
+  vocab: number;
+  hidden: number;
+  seqLen: number;
+  batch: number;
+}
+
+export const WORKLOADS: Workload[] = [
+  { id: 'W1', title: 'char-LSTM training, hidden 128', kind: 'train', cell: 'LSTM', vocab: 65, hidden: 128, seqLen: 50, batch: 32 },
+  { id: 'W2', title: 'char-LSTM training, hidden 512', kind: 'train', cell: 'LSTM', vocab: 65, hidden: 512, seqLen: 50, batch: 32 },
+  { id: 'W3b1', title: 'LSTM inference, hidden 256, batch 1', kind: 'infer', cell: 'LSTM', vocab: 65, hidden: 256, seqLen: 100, batch: 1 },
+  { id: 'W3b64', title: 'LSTM inference, hidden 256, batch 64', kind: 'infer', cell: 'LSTM', vocab: 65, hidden: 256, seqLen: 100, batch: 64 },
+  { id: 'W4', title: 'char-GRU training, hidden 128', kind: 'train', cell: 'GRU', vocab: 65, hidden: 128, seqLen: 50, batch: 32 },
+  { id: 'W5', title: 'char-RNN (tanh) training, hidden 128', kind: 'train', cell: 'RNN_TANH', vocab: 65, hidden: 128, seqLen: 50, batch: 32 },
+];
+
+/** One measured result, the shape `npm run bench -- --json` prints. */
+export interface BenchResult {
+  workload: string;
+  library: 'recurrent' | 'tfjs' | 'brain.js';
+  backend: string;
+  threads: number;
+  charsPerSec: number;
+  peakRssMB: number;
+  /** timed runs behind the median */
+  runs: number;
+  note?: string;
+}
+
+/** Median of at least 3 timed runs after one warm-up; returns seconds. */
+export async function medianSeconds(run: () => unknown | Promise<unknown>, runs = 3): Promise<{ median: number; runs: number }> {
+  await run();
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(3, runs); i++) {
+    const t0 = performance.now();
+    await run();
+    times.push((performance.now() - t0) / 1000);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]!, runs: times.length };
+}
+
+export function peakRssMB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
