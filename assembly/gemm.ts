@@ -23,11 +23,17 @@
 const MC = 64;
 const KC = 256;
 
-/** Scratch for the packed A block (MC*KC floats); set once by the host. */
+/**
+ * Per-instance scratch, set once by the host: the packed A block (MC*KC
+ * floats) and, after it, a 32-byte tile. Each thread's instance has its own,
+ * since all of them share one memory.
+ */
 let packA: usize = 0;
+let TILE: usize = 0;
 
 export function setScratch(ptr: usize): void {
   packA = ptr;
+  TILE = ptr + (<usize>(MC * KC) << 2);
 }
 
 export function gemm(
@@ -327,9 +333,8 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize
   }
 }
 
-// A partial 8-wide tile (the last strip when N % 8 != 0) goes through a
-// 32-byte bounce buffer: only the valid columns of C are read and written.
-const TILE = memory.data(32, 16);
+// A partial 8-wide tile (the last strip when N % 8 != 0) goes through the
+// 32-byte TILE bounce buffer: only the valid columns of C are read and written.
 
 // @ts-ignore: decorator
 @inline function loadRow(p: usize, cols: i32, from: i32): v128 {

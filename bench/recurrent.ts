@@ -1,11 +1,13 @@
 /** This library on one workload (run by bench/run.ts in a child process). */
 import {
-  Adam, LSTM, LanguageModel, Random, Tensor, Trainer, TruncatedBPTT, getBackend, noGrad, setBackend,
+  Adam, LSTM, LanguageModel, Random, Tensor, Trainer, TruncatedBPTT, getBackend, getThreads, noGrad, setBackend,
 } from '../src/index.js';
 import { type BenchResult, type Workload, medianSeconds, peakRssMB } from './workloads.js';
 
-export async function runRecurrent(w: Workload, backend: 'js' | 'wasm'): Promise<BenchResult> {
-  await setBackend(backend);
+/** backend: 'js', 'wasm' (threads chosen automatically) or 'wasm1' (one thread). */
+export async function runRecurrent(w: Workload, backend: string): Promise<BenchResult> {
+  if (backend === 'js') await setBackend('js');
+  else await setBackend('wasm', { threads: backend === 'wasm1' ? 1 : 'auto' });
   const rng = new Random(1);
   const { batch: B, seqLen: T, vocab: V, hidden: H } = w;
   let step: () => void;
@@ -22,5 +24,5 @@ export async function runRecurrent(w: Workload, backend: 'js' | 'wasm'): Promise
     step = () => { noGrad(() => lstm.forward(x)); };
   }
   const { median, runs } = await medianSeconds(step, w.kind === 'infer' ? 7 : 5);
-  return { workload: w.id, library: 'recurrent', backend: getBackend(), threads: 1, charsPerSec: (B * T) / median, peakRssMB: peakRssMB(), runs };
+  return { workload: w.id, library: 'recurrent', backend: getBackend(), threads: getThreads(), charsPerSec: (B * T) / median, peakRssMB: peakRssMB(), runs };
 }

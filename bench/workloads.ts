@@ -34,7 +34,7 @@ export interface BenchResult {
 
 /** Median of at least 3 timed runs after one warm-up; returns seconds. */
 export async function medianSeconds(run: () => unknown | Promise<unknown>, runs = 3): Promise<{ median: number; runs: number }> {
-  await run();
+  for (let i = 0; i < 3; i++) await run();
   const times: number[] = [];
   for (let i = 0; i < Math.max(3, runs); i++) {
     const t0 = performance.now();

@@ -14,7 +14,7 @@ export {
 // Tensors, randomness, kernels
 export { Tensor, sizeOf, type NestedNumbers } from './tensor/tensor.js';
 export { Random, defaultRandom, manualSeed } from './tensor/random.js';
-export { kernels, setBackend, getBackend, useKernels, jsKernels, type Kernels, type BackendName } from './kernels/index.js';
+export { kernels, setBackend, getBackend, getThreads, useKernels, jsKernels, type Kernels, type BackendName, type BackendOptions } from './kernels/index.js';
 
 // Modules
 export { Module, type StateDict } from './nn/module.js';

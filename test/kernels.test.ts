@@ -24,15 +24,19 @@ function close(got: Float32Array, want: Float32Array, what: string, tol = 1e-4):
 
 describe('WebAssembly kernels match the TypeScript reference', async () => {
   const variants: Kernels[] = [];
-  for (const relaxed of [false, true]) {
-    const k = await loadWasmKernelsAsync({ relaxed });
+  for (const [relaxed, threads] of [[false, 1], [true, 1], [true, 2]] as const) {
+    const k = await loadWasmKernelsAsync({ relaxed, threads });
     if (k) variants.push(k);
   }
-  it('loads at least the SIMD build', () => assert.ok(variants.some((k) => k.name === 'wasm-simd')));
+  it('loads the SIMD build and a two-thread build', () => {
+    assert.ok(variants.some((k) => k.name === 'wasm-simd'));
+    assert.ok(variants.some((k) => k.threads === 2));
+  });
 
   for (const wasm of variants) {
-    it(`${wasm.name}: gemm in all transpose combinations, odd sizes, alpha 1, beta 0 and 1`, () => {
-      for (const [M, N, K] of [[1, 1, 200], [3, 5, 7], [67, 133, 300], [130, 9, 513], [4, 8, 16], [33, 2050, 70]] as const) {
+    const label = `${wasm.name}, ${wasm.threads} thread${wasm.threads > 1 ? 's' : ''}`;
+    it(`${label}: gemm in all transpose combinations, odd sizes, alpha 1, beta 0 and 1`, () => {
+      for (const [M, N, K] of [[1, 1, 200], [3, 5, 7], [67, 133, 300], [130, 9, 513], [4, 8, 16], [33, 2050, 70], [301, 130, 90]] as const) {
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
             for (const beta of [0, 1]) {
@@ -60,9 +64,11 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
       [{ kind: 'GRU', T: 9, B: 2, I: 4, H: 3, P: 3 }, false, true],
       [{ kind: 'RNN_TANH', T: 8, B: 4, I: 300, H: 66, P: 66 }, false, true],
       [{ kind: 'RNN_RELU', T: 4, B: 7, I: 5, H: 12, P: 12 }, true, false],
+      [{ kind: 'LSTM', T: 20, B: 9, I: 33, H: 70, P: 70 }, true, true],
+      [{ kind: 'GRU', T: 12, B: 5, I: 40, H: 100, P: 100 }, false, false],
     ];
     for (const [d, reverse, packed] of cases) {
-      it(`${wasm.name}: ${d.kind} direction forward and backward (H=${d.H}, P=${d.P}, reverse=${reverse}, packed=${packed})`, () => {
+      it(`${label}: ${d.kind} direction forward and backward (H=${d.H}, P=${d.P}, reverse=${reverse}, packed=${packed})`, () => {
         const G = d.kind === 'LSTM' ? 4 : d.kind === 'GRU' ? 3 : 1;
         const GH = G * d.H;
         const w = { wIh: rand(GH * d.I), wHh: rand(GH * d.P).map((v) => v * 0.3), bIh: rand(GH), bHh: rand(GH), wHr: d.P !== d.H ? rand(d.P * d.H) : null };

@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './types.js';
-import { loadWasmKernelsAsync, loadWasmKernelsSync } from './wasm/load.js';
+import { loadWasmKernelsAsync, loadWasmKernelsSync, threadsAvailable } from './wasm/load.js';
 
 export type { Kernels } from './types.js';
 export { jsKernels } from './js/index.js';
@@ -9,20 +9,30 @@ export { jsKernels } from './js/index.js';
 /** Names of the compute backends: plain TypeScript, or WebAssembly SIMD. */
 export type BackendName = 'js' | 'wasm';
 
+export interface BackendOptions {
+  /**
+   * Threads for the wasm backend: 1, 2, or 'auto' (the default: 2 where the
+   * machine has two cores or more and threads are available, else 1). Work is
+   * split only where it is large enough to gain from it.
+   */
+  threads?: number | 'auto';
+}
+
 let active: Kernels | null = null;
-let wasm: Kernels | null = null;
+const loaded = new Map<string, Kernels>();
 
 /**
  * The kernels modules run on now. Until a backend is chosen, the first call
- * picks one: WebAssembly SIMD where the engine can compile it synchronously
- * (Node), else plain TypeScript.
+ * picks one: WebAssembly SIMD on one thread where the engine can compile it
+ * synchronously (Node), else plain TypeScript. `await setBackend('wasm')`
+ * also enables fused multiply-add and a second thread.
  */
 export function kernels(): Kernels {
   if (!active) {
     let auto: Kernels | null = null;
     if (typeof process !== 'undefined' && process.versions?.node && process.env.RECURRENT_BACKEND !== 'js') {
       try {
-        auto = wasm ??= loadWasmKernelsSync();
+        auto = loadWasmKernelsSync();
       } catch {
         auto = null;
       }
@@ -32,20 +42,39 @@ export function kernels(): Kernels {
   return active;
 }
 
+async function cores(): Promise<number> {
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  try {
+    const os = await import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  } catch {
+    return 1;
+  }
+}
+
 /**
  * Chooses the compute backend for every module. 'wasm' loads the WebAssembly
- * kernels (with fused multiply-add where the engine has relaxed SIMD) and
- * fails with a ConfigError where WebAssembly SIMD is not available.
+ * kernels (with fused multiply-add where the engine has relaxed SIMD, and a
+ * second thread per `threads`); it fails with a ConfigError where WebAssembly
+ * SIMD is not available.
  */
-export async function setBackend(name: BackendName): Promise<void> {
+export async function setBackend(name: BackendName, options: BackendOptions = {}): Promise<void> {
   if (name === 'js') {
     active = jsKernels;
     return;
   }
   if (name !== 'wasm') throw new ConfigError(`setBackend: unknown backend '${String(name)}', expected 'js' or 'wasm'`);
-  if (!wasm || wasm.name !== 'wasm-relaxed-simd') wasm = (await loadWasmKernelsAsync()) ?? wasm;
-  if (!wasm) throw new ConfigError("setBackend: this engine has no WebAssembly SIMD; use 'js'");
-  active = wasm;
+  const t = options.threads ?? 'auto';
+  if (t !== 'auto' && t !== 1 && t !== 2) throw new ConfigError(`setBackend: threads must be 1, 2 or 'auto', got ${String(t)}`);
+  const threads = t === 'auto' ? (threadsAvailable() && (await cores()) >= 2 ? 2 : 1) : t;
+  const key = `wasm/${threads}`;
+  let k = loaded.get(key);
+  if (!k) {
+    const made = await loadWasmKernelsAsync({ threads });
+    if (!made) throw new ConfigError("setBackend: this engine has no WebAssembly SIMD; use 'js'");
+    loaded.set(key, (k = made));
+  }
+  active = k;
 }
 
 /** Uses the given kernels (e.g. a custom or instrumented backend). */
@@ -56,4 +85,9 @@ export function useKernels(k: Kernels): void {
 /** The name of the active backend: 'js', 'wasm-simd' or 'wasm-relaxed-simd'. */
 export function getBackend(): string {
   return kernels().name;
+}
+
+/** Threads the active backend uses. */
+export function getThreads(): number {
+  return kernels().threads;
 }

@@ -67,6 +67,8 @@ export interface DirectionGrads {
 
 export interface Kernels {
   readonly name: string;
+  /** threads the kernels use (1 or 2) */
+  readonly threads: number;
 
   /**
    * C = alpha * op(A) · op(B) + beta * C, with op(A) of shape (M,K), op(B) of

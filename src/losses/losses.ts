@@ -46,7 +46,6 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, options
   const x = logits.data;
   let total = 0;
   let denom = 0;
-  const rowWeights = new Float64Array(N);
   for (let n = 0; n < N; n++) {
     const t = targets[n]!;
     if (t === ignore || (mask && !mask[n])) continue;
@@ -55,13 +54,17 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, options
     const row = n * C;
     let max = -Infinity;
     for (let c = 0; c < C; c++) if (x[row + c]! > max) max = x[row + c]!;
+    // exp once per logit, kept in grad, then scaled into w * softmax.
     let sum = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(x[row + c]! - max);
-    const logSum = Math.log(sum) + max;
-    total += w * (logSum - x[row + t]!);
+    for (let c = 0; c < C; c++) {
+      const e = Math.exp(x[row + c]! - max);
+      grad[row + c] = e;
+      sum += e;
+    }
+    total += w * (Math.log(sum) + max - x[row + t]!);
     denom += w;
-    rowWeights[n] = w;
-    for (let c = 0; c < C; c++) grad[row + c] = w * Math.exp(x[row + c]! - logSum);
+    const scale = w / sum;
+    for (let c = 0; c < C; c++) grad[row + c] *= scale;
     grad[row + t] -= w;
   }
   const scale = reduction === 'mean' ? (denom > 0 ? 1 / denom : 0) : 1;

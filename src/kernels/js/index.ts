@@ -5,5 +5,6 @@ import { directionBackward, directionForward } from './recurrent.js';
 /** The plain TypeScript backend: the reference implementation, runs everywhere. */
 export const jsKernels: Kernels = {
   name: 'js',
+  threads: 1,
   gemm, sumRows, addRowVector, directionForward, directionBackward,
 };

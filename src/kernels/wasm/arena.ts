@@ -1,23 +1,32 @@
 /**
  * A bump allocator over the WebAssembly memory, reset at the start of every
  * kernel call: buffers live for one call, so nothing is ever freed one by one.
- * Growing the memory detaches existing views, so views are made only after
- * every allocation of a call (`view`), never kept across calls.
+ * Growing the memory detaches existing views (or, for shared memory, leaves
+ * them short), so views are made only after every allocation of a call
+ * (`f32`), never kept across calls.
+ *
+ * Layout: [0, 1 MiB) the module's static data (math tables); then one
+ * 256 KiB scratch area per thread (GEMM packing, see assembly/gemm.ts); then
+ * the arena.
  */
-/** The first MiB holds the module's own static data (math tables). */
 export const STATIC_END = 1 << 20;
-/** Then scratch for GEMM packing (see assembly/gemm.ts: MC*KC floats, with room to spare). */
 export const SCRATCH_BYTES = 1 << 18;
-const RESERVED = STATIC_END + SCRATCH_BYTES;
+export const MAX_THREADS = 2;
+const ARENA_START = STATIC_END + MAX_THREADS * SCRATCH_BYTES;
 const PAGE = 65536;
 
+/** Byte address of thread `i`'s scratch area. */
+export function scratchOf(thread: number): number {
+  return STATIC_END + thread * SCRATCH_BYTES;
+}
+
 export class Arena {
-  private top = RESERVED;
+  private top = ARENA_START;
 
   constructor(readonly memory: WebAssembly.Memory) {}
 
   reset(): void {
-    this.top = RESERVED;
+    this.top = ARENA_START;
   }
 
   /** Room for n float32 (or int32) values, 16-byte aligned; returns a byte address. */
@@ -42,10 +51,5 @@ export class Arena {
 
   i32(ptr: number, n: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, n);
-  }
-
-  /** Bytes in use after the reserved area: for tests and memory reports. */
-  get size(): number {
-    return this.memory.buffer.byteLength;
   }
 }

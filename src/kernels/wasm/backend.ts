@@ -2,51 +2,74 @@
  * The WebAssembly SIMD backend. Each recurrent direction (forward or
  * backward, all T steps) is one call into WebAssembly: the inputs, the weights
  * (once per call, never per step) and the cache are copied into an arena, the
- * time loop runs inside, and the results are copied out. Large matrix
- * products go to the same register-blocked GEMM; small ones stay in
- * TypeScript, where the copies would cost more than they save.
+ * time loop runs inside, and the results are copied out.
+ *
+ * With a second thread, a large call is split by batch: sequences are
+ * independent through time, so each thread runs the whole time loop on its
+ * half of the batch with no synchronisation per step; the weight gradients of
+ * the two halves are summed at the end. Large matrix products are split by
+ * rows the same way. Small ones stay in TypeScript, where copying would cost
+ * more than it saves.
  */
 import { gemm as jsGemm, addRowVector, sumRows } from '../js/gemm.js';
 import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
 import { gateCount } from '../types.js';
-import { Arena, STATIC_END } from './arena.js';
+import { Arena, scratchOf } from './arena.js';
+import type { WorkerThread } from './threads.js';
 
 /** The functions exported by assembly/index.ts. Pointers are byte addresses. */
 export interface WasmExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
   setScratch(ptr: number): void;
-  directionForward(
-    kind: number, T: number, B: number, I: number, H: number, P: number,
-    x: number, wIh: number, wHh: number, bIh: number, bHh: number, wHr: number,
-    h: number, c: number, y: number, yLd: number, lengths: number, reverse: number,
-    gates: number, gh: number, hPrev: number, cPrev: number, tanhC: number, m: number, mStep: number,
-    packed: number,
-  ): void;
-  directionBackward(
-    kind: number, T: number, B: number, I: number, H: number, P: number,
-    x: number, wIh: number, wHh: number, wHr: number,
-    gWIh: number, gWHh: number, gBIh: number, gBHh: number, gWHr: number,
-    gates: number, gh: number, hPrev: number, cPrev: number, tanhC: number, m: number,
-    dy: number, dyLd: number, dh: number, dc: number, dx: number, lengths: number, reverse: number,
-    dGx: number, dGh: number, dhOut: number, dm: number, dhNext: number, dcSaved: number,
-    packed: number,
-  ): void;
+  directionForward(...args: number[]): void;
+  directionBackward(...args: number[]): void;
+}
+
+/** A loaded module: its exports, its memory and, with threads, the second thread. */
+export interface WasmRuntime {
+  name: string;
+  exports: WasmExports;
+  memory: WebAssembly.Memory;
+  worker: WorkerThread | null;
 }
 
 const KIND = { LSTM: 0, GRU: 1, RNN_TANH: 2, RNN_RELU: 3 } as const;
 
-/** Floats that assembly/gemm.ts packB needs for a (K x N) matrix: strips of 8 columns. */
+/** Floats that assembly/gemm.ts packB / packBT need for a (K x N) matrix: strips of 8 columns. */
 function packedSize(K: number, N: number): number {
   return Math.ceil(N / 8) * 8 * K;
 }
 
 /** Below this many multiply-adds a GEMM stays in TypeScript. */
 const SMALL_GEMM = 4096;
+/** From this many multiply-adds (about 0.1 ms) work is split between two threads. */
+const PARALLEL_MIN = 2_000_000;
 
-export function createWasmKernels(name: string, exports: WasmExports, memory: WebAssembly.Memory): Kernels {
+type Range = readonly [number, number];
+
+export function createWasmKernels(rt: WasmRuntime): Kernels {
+  const { exports, memory, worker } = rt;
   const arena = new Arena(memory);
-  exports.setScratch(STATIC_END);
+  exports.setScratch(scratchOf(0));
+  const threads = worker ? 2 : 1;
+
+  /** Splits [0, n) in two when there is a second thread and enough work. */
+  function split(n: number, work: number): Range[] {
+    if (!worker || n < 2 || work < PARALLEL_MIN) return [[0, n]];
+    const h = Math.ceil(n / 2);
+    return [[0, h], [h, n]];
+  }
+
+  /** Runs one call per part: the second on the worker, the first here. */
+  function runParts(fn: 'directionForward' | 'directionBackward' | 'gemm', calls: number[][]): void {
+    if (calls.length === 2) worker!.post(fn, calls[1]!);
+    try {
+      (exports[fn] as (...a: number[]) => void)(...calls[0]!);
+    } finally {
+      if (calls.length === 2) worker!.join();
+    }
+  }
 
   /** Copies rows of a strided matrix into the arena, packed. */
   function putRows(src: Float32Array, off: number, ld: number, rows: number, cols: number): number {
@@ -54,6 +77,36 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     const view = arena.f32(ptr, rows * cols);
     if (ld === cols) view.set(src.subarray(off, off + rows * cols));
     else for (let r = 0; r < rows; r++) view.set(src.subarray(off + r * ld, off + r * ld + cols), r * cols);
+    return ptr;
+  }
+
+  /** Sequences [b0, b1) of a time-major (T,B,X) array, packed as (T,b1-b0,X). */
+  function putBatch(src: Float32Array, T: number, B: number, X: number, [b0, b1]: Range): number {
+    const n = b1 - b0;
+    const ptr = arena.alloc(T * n * X);
+    const view = arena.f32(ptr, T * n * X);
+    for (let t = 0; t < T; t++) view.set(src.subarray((t * B + b0) * X, (t * B + b1) * X), t * n * X);
+    return ptr;
+  }
+
+  /** The inverse of putBatch: writes (T,b1-b0,X) back into rows [b0, b1) of dst (T,B,X). */
+  function getBatch(ptr: number, dst: Float32Array, T: number, B: number, X: number, [b0, b1]: Range): void {
+    const n = b1 - b0;
+    const view = arena.f32(ptr, T * n * X);
+    for (let t = 0; t < T; t++) dst.set(view.subarray(t * n * X, (t + 1) * n * X), (t * B + b0) * X);
+  }
+
+  /** Part of a strided (T*B rows) matrix for sequences [b0, b1), packed. */
+  function putStridedBatch(s: Strided, T: number, B: number, X: number, [b0, b1]: Range): number {
+    const n = b1 - b0;
+    const ptr = arena.alloc(T * n * X);
+    const view = arena.f32(ptr, T * n * X);
+    for (let t = 0; t < T; t++) {
+      for (let b = b0; b < b1; b++) {
+        const from = s.off + (t * B + b) * s.ld;
+        view.set(s.data.subarray(from, from + X), (t * n + b - b0) * X);
+      }
+    }
     return ptr;
   }
 
@@ -77,7 +130,10 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
       b = putRows(B, bOff, ldb, K, N);
     }
     const c = beta === 1 ? putRows(C, cOff, ldc, M, N) : arena.alloc(M * N);
-    exports.gemm(M, N, K, a, transA ? 1 : K, transA ? M : 1, b, N, c, N, beta === 1 ? 1 : 0);
+    const parts = M >= 8 ? split(M, M * N * K) : [[0, M] as const];
+    // Rows [m0, m1) of op(A) start at column m0 of A when A is transposed.
+    runParts('gemm', parts.map(([m0, m1]) => [m1 - m0, N, K, transA ? a + m0 * 4 : a + m0 * K * 4,
+      transA ? 1 : K, transA ? M : 1, b, N, c + m0 * N * 4, N, beta === 1 ? 1 : 0]));
     const out = arena.f32(c, M * N);
     if (ldc === N) C.set(out, cOff);
     else for (let r = 0; r < M; r++) C.set(out.subarray(r * N, (r + 1) * N), cOff + r * ldc);
@@ -92,42 +148,64 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
+    const parts = split(B, T * B * GH * (I + P));
     arena.reset();
-    const px = arena.put(x);
     const wIh = arena.put(w.wIh);
     const wHh = arena.put(w.wHh);
     const bIh = w.bIh ? arena.put(w.bIh) : 0;
     const bHh = w.bHh ? arena.put(w.bHh) : 0;
     const wHr = proj ? arena.put(w.wHr!) : 0;
-    const ph = arena.put(h);
-    const pc = lstm ? arena.put(c!) : 0;
-    const py = arena.alloc(T * B * P);
-    const pl = lengths ? arena.alloc(B) : 0;
-    const gates = arena.alloc(T * B * GH);
-    const gh = gru ? arena.alloc(T * B * GH) : 0;
-    const hPrev = arena.alloc(T * B * P);
-    const cPrev = lstm ? arena.alloc(T * B * H) : 0;
-    const tanhC = lstm ? arena.alloc(T * B * H) : 0;
-    const m = proj ? arena.alloc(T * B * H) : 0;
-    const mStep = arena.alloc(B * H);
-    const packed = arena.alloc(packedSize(I, GH) + packedSize(P, GH) + (proj ? packedSize(H, P) : 0));
-    if (lengths) arena.i32(pl, B).set(lengths);
-    exports.directionForward(KIND[kind], T, B, I, H, P, px, wIh, wHh, bIh, bHh, wHr,
-      ph, pc, py, P, pl, reverse ? 1 : 0, gates, gh, hPrev, cPrev, tanhC, m, mStep, packed);
-    h.set(arena.f32(ph, B * P));
-    if (c) c.set(arena.f32(pc, B * H));
-    const out = arena.f32(py, T * B * P);
-    for (let r = 0; r < T * B; r++) y.data.set(out.subarray(r * P, (r + 1) * P), y.off + r * y.ld);
-    if (!record) return null;
-    const copy = (ptr: number, n: number): Float32Array => arena.f32(ptr, n).slice();
-    return {
-      gates: copy(gates, T * B * GH),
-      gh: gru ? copy(gh, T * B * GH) : null,
-      hPrev: copy(hPrev, T * B * P),
-      cPrev: lstm ? copy(cPrev, T * B * H) : null,
-      tanhC: lstm ? copy(tanhC, T * B * H) : null,
-      m: proj ? copy(m, T * B * H) : null,
-    };
+    const bufs = parts.map((r) => {
+      const n = r[1] - r[0];
+      const b = {
+        x: putBatch(x, T, B, I, r),
+        h: putBatch(h, 1, B, P, r),
+        c: lstm ? putBatch(c!, 1, B, H, r) : 0,
+        y: arena.alloc(T * n * P),
+        lengths: lengths ? arena.alloc(n) : 0,
+        gates: arena.alloc(T * n * GH),
+        gh: gru ? arena.alloc(T * n * GH) : 0,
+        hPrev: arena.alloc(T * n * P),
+        cPrev: lstm ? arena.alloc(T * n * H) : 0,
+        tanhC: lstm ? arena.alloc(T * n * H) : 0,
+        m: proj ? arena.alloc(T * n * H) : 0,
+        mStep: arena.alloc(n * H),
+        packed: arena.alloc(packedSize(I, GH) + packedSize(P, GH) + (proj ? packedSize(H, P) : 0)),
+      };
+      if (lengths) arena.i32(b.lengths, n).set(lengths.subarray(r[0], r[1]));
+      return b;
+    });
+    runParts('directionForward', parts.map((r, i) => {
+      const b = bufs[i]!;
+      return [KIND[kind], T, r[1] - r[0], I, H, P, b.x, wIh, wHh, bIh, bHh, wHr, b.h, b.c, b.y, P, b.lengths, reverse ? 1 : 0,
+        b.gates, b.gh, b.hPrev, b.cPrev, b.tanhC, b.m, b.mStep, b.packed];
+    }));
+    const cache: DirectionCache | null = record ? {
+      gates: new Float32Array(T * B * GH),
+      gh: gru ? new Float32Array(T * B * GH) : null,
+      hPrev: new Float32Array(T * B * P),
+      cPrev: lstm ? new Float32Array(T * B * H) : null,
+      tanhC: lstm ? new Float32Array(T * B * H) : null,
+      m: proj ? new Float32Array(T * B * H) : null,
+    } : null;
+    parts.forEach((r, i) => {
+      const b = bufs[i]!;
+      const n = r[1] - r[0];
+      getBatch(b.h, h, 1, B, P, r);
+      if (c) getBatch(b.c, c, 1, B, H, r);
+      const out = arena.f32(b.y, T * n * P);
+      for (let t = 0; t < T; t++) {
+        for (let s = 0; s < n; s++) y.data.set(out.subarray((t * n + s) * P, (t * n + s + 1) * P), y.off + (t * B + r[0] + s) * y.ld);
+      }
+      if (!cache) return;
+      getBatch(b.gates, cache.gates, T, B, GH, r);
+      if (cache.gh) getBatch(b.gh, cache.gh, T, B, GH, r);
+      getBatch(b.hPrev, cache.hPrev, T, B, P, r);
+      if (cache.cPrev) getBatch(b.cPrev, cache.cPrev, T, B, H, r);
+      if (cache.tanhC) getBatch(b.tanhC, cache.tanhC, T, B, H, r);
+      if (cache.m) getBatch(b.m, cache.m, T, B, H, r);
+    });
+    return cache;
   }
 
   function directionBackward(
@@ -139,46 +217,68 @@ export function createWasmKernels(name: string, exports: WasmExports, memory: We
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
+    const parts = split(B, 2 * T * B * GH * (I + P));
     arena.reset();
-    const px = arena.put(x);
     const wIh = arena.put(w.wIh);
     const wHh = arena.put(w.wHh);
     const wHr = proj ? arena.put(w.wHr!) : 0;
-    const gWIh = arena.put(g.wIh);
-    const gWHh = arena.put(g.wHh);
-    const gBIh = g.bIh ? arena.put(g.bIh) : 0;
-    const gBHh = g.bHh ? arena.put(g.bHh) : 0;
-    const gWHr = proj ? arena.put(g.wHr!) : 0;
-    const gates = arena.put(cache.gates);
-    const gh = gru ? arena.put(cache.gh!) : 0;
-    const hPrev = arena.put(cache.hPrev);
-    const cPrev = lstm ? arena.put(cache.cPrev!) : 0;
-    const tanhC = lstm ? arena.put(cache.tanhC!) : 0;
-    const m = proj ? arena.put(cache.m!) : 0;
-    const pdy = putRows(dy.data, dy.off, dy.ld, T * B, P);
-    const pdh = arena.put(dh);
-    const pdc = lstm ? arena.put(dc!) : 0;
-    const pdx = arena.put(dx);
-    const pl = lengths ? arena.alloc(B) : 0;
-    const dGx = arena.alloc(T * B * GH);
-    const dGh = gru ? arena.alloc(T * B * GH) : dGx;
-    const dhOut = proj ? arena.alloc(T * B * P) : 0;
-    const dm = arena.alloc(B * H);
-    const dhNext = arena.alloc(B * P);
-    const dcSaved = arena.alloc(B * H);
-    const packed = arena.alloc(packedSize(GH, P) + (proj ? packedSize(P, H) : 0));
-    if (lengths) arena.i32(pl, B).set(lengths);
-    exports.directionBackward(KIND[kind], T, B, I, H, P, px, wIh, wHh, wHr, gWIh, gWHh, gBIh, gBHh, gWHr,
-      gates, gh, hPrev, cPrev, tanhC, m, pdy, P, pdh, pdc, pdx, pl, reverse ? 1 : 0, dGx, dGh, dhOut, dm, dhNext, dcSaved, packed);
-    g.wIh.set(arena.f32(gWIh, g.wIh.length));
-    g.wHh.set(arena.f32(gWHh, g.wHh.length));
-    if (g.bIh) g.bIh.set(arena.f32(gBIh, g.bIh.length));
-    if (g.bHh) g.bHh.set(arena.f32(gBHh, g.bHh.length));
-    if (proj) g.wHr!.set(arena.f32(gWHr, g.wHr!.length));
-    dh.set(arena.f32(pdh, B * P));
-    if (dc) dc.set(arena.f32(pdc, B * H));
-    dx.set(arena.f32(pdx, dx.length));
+    const bufs = parts.map((r, i) => {
+      const n = r[1] - r[0];
+      // The first part adds into the current gradients, the second into zeros; summed after.
+      const grad = (src: Float32Array | null): number => (src ? (i === 0 ? arena.put(src) : arena.alloc(src.length)) : 0);
+      const b = {
+        gWIh: grad(g.wIh), gWHh: grad(g.wHh), gBIh: grad(g.bIh), gBHh: grad(g.bHh), gWHr: proj ? grad(g.wHr) : 0,
+        x: putBatch(x, T, B, I, r),
+        gates: putBatch(cache.gates, T, B, GH, r),
+        gh: gru ? putBatch(cache.gh!, T, B, GH, r) : 0,
+        hPrev: putBatch(cache.hPrev, T, B, P, r),
+        cPrev: lstm ? putBatch(cache.cPrev!, T, B, H, r) : 0,
+        tanhC: lstm ? putBatch(cache.tanhC!, T, B, H, r) : 0,
+        m: proj ? putBatch(cache.m!, T, B, H, r) : 0,
+        dy: putStridedBatch(dy, T, B, P, r),
+        dh: putBatch(dh, 1, B, P, r),
+        dc: lstm ? putBatch(dc!, 1, B, H, r) : 0,
+        dx: putBatch(dx, T, B, I, r),
+        lengths: lengths ? arena.alloc(n) : 0,
+        dGx: arena.alloc(T * n * GH),
+        dGh: gru ? arena.alloc(T * n * GH) : 0,
+        dhOut: proj ? arena.alloc(T * n * P) : 0,
+        dm: arena.alloc(n * H),
+        dhNext: arena.alloc(n * P),
+        dcSaved: arena.alloc(n * H),
+        packed: arena.alloc(packedSize(GH, P) + (proj ? packedSize(P, H) : 0)),
+      };
+      if (lengths) arena.i32(b.lengths, n).set(lengths.subarray(r[0], r[1]));
+      return b;
+    });
+    // Fresh arena memory may hold an earlier call's data: zero the second part's gradients.
+    if (bufs.length === 2) {
+      const b = bufs[1]!;
+      const sizes: Array<[number, Float32Array | null]> = [[b.gWIh, g.wIh], [b.gWHh, g.wHh], [b.gBIh, g.bIh], [b.gBHh, g.bHh], [b.gWHr, proj ? g.wHr : null]];
+      for (const [p, src] of sizes) if (p && src) arena.f32(p, src.length).fill(0);
+    }
+    runParts('directionBackward', parts.map((r, i) => {
+      const b = bufs[i]!;
+      return [KIND[kind], T, r[1] - r[0], I, H, P, b.x, wIh, wHh, wHr, b.gWIh, b.gWHh, b.gBIh, b.gBHh, b.gWHr,
+        b.gates, b.gh, b.hPrev, b.cPrev, b.tanhC, b.m, b.dy, P, b.dh, b.dc, b.dx, b.lengths, reverse ? 1 : 0,
+        b.dGx, gru ? b.dGh : b.dGx, b.dhOut, b.dm, b.dhNext, b.dcSaved, b.packed];
+    }));
+    const pairs: Array<[keyof typeof bufs[number], Float32Array | null]> = [['gWIh', g.wIh], ['gWHh', g.wHh], ['gBIh', g.bIh], ['gBHh', g.bHh], ['gWHr', proj ? g.wHr : null]];
+    for (const [key, dst] of pairs) {
+      if (!dst) continue;
+      dst.set(arena.f32(bufs[0]![key], dst.length));
+      if (bufs.length === 2) {
+        const other = arena.f32(bufs[1]![key], dst.length);
+        for (let j = 0; j < dst.length; j++) dst[j] += other[j]!;
+      }
+    }
+    parts.forEach((r, i) => {
+      const b = bufs[i]!;
+      getBatch(b.dh, dh, 1, B, P, r);
+      if (dc) getBatch(b.dc, dc, 1, B, H, r);
+      getBatch(b.dx, dx, T, B, I, r);
+    });
   }
 
-  return { name, gemm, sumRows, addRowVector, directionForward, directionBackward };
+  return { name: rt.name, threads, gemm, sumRows, addRowVector, directionForward, directionBackward };
 }

@@ -1,0 +1,92 @@
+/**
+ * A second thread for the WebAssembly kernels (Node worker_threads): its own
+ * instance of the same module over the same shared memory, running one export
+ * at a time on request. The main thread posts a call, does its own share of
+ * the work, then waits; a fork/join costs a few microseconds, so callers only
+ * split work of a millisecond or more.
+ */
+
+/** The worker's whole program: kept as source so it needs no file or loader. */
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctrl, args, scratch, names } = workerData;
+const instance = new WebAssembly.Instance(module, { env: { memory } });
+instance.exports.setScratch(scratch);
+const c = new Int32Array(ctrl);
+const a = new Float64Array(args);
+for (;;) {
+  Atomics.wait(c, 0, 0);
+  const state = Atomics.load(c, 0);
+  if (state === 3) break;
+  if (state !== 1) continue;
+  const fn = instance.exports[names[c[1]]];
+  const argv = Array.from(a.subarray(0, c[2]));
+  try { fn(...argv); c[3] = 0; } catch (e) { c[3] = 1; }
+  Atomics.store(c, 0, 2);
+  Atomics.notify(c, 0);
+}
+`;
+
+const IDLE = 0;
+const POSTED = 1;
+const DONE = 2;
+const EXIT = 3;
+
+/** The exports a worker can run. */
+export const WORKER_FUNCTIONS = ['gemm', 'directionForward', 'directionBackward'] as const;
+export type WorkerFunction = (typeof WORKER_FUNCTIONS)[number];
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+export class WorkerThread {
+  private readonly ctrl: Int32Array;
+  private readonly args: Float64Array;
+  private busy = false;
+
+  private constructor(private readonly worker: NodeWorker, ctrl: SharedArrayBuffer, args: SharedArrayBuffer) {
+    this.ctrl = new Int32Array(ctrl);
+    this.args = new Float64Array(args);
+  }
+
+  /** Starts a worker over `memory` (shared). Node only. */
+  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): Promise<WorkerThread> {
+    const { Worker } = await import('node:worker_threads');
+    const ctrl = new SharedArrayBuffer(16);
+    const args = new SharedArrayBuffer(64 * 8);
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { module, memory, ctrl, args, scratch, names: WORKER_FUNCTIONS },
+    });
+    // A worker blocked in Atomics.wait must not keep the process alive.
+    worker.unref();
+    return new WorkerThread(worker, ctrl, args);
+  }
+
+  /** Posts a call; returns at once. */
+  post(fn: WorkerFunction, argv: readonly number[]): void {
+    if (this.busy) throw new Error('WorkerThread.post: the previous call has not been joined');
+    this.busy = true;
+    this.args.set(argv);
+    this.ctrl[1] = WORKER_FUNCTIONS.indexOf(fn);
+    this.ctrl[2] = argv.length;
+    Atomics.store(this.ctrl, 0, POSTED);
+    Atomics.notify(this.ctrl, 0);
+  }
+
+  /** Waits for the posted call to finish. */
+  join(): void {
+    while (Atomics.load(this.ctrl, 0) !== DONE) Atomics.wait(this.ctrl, 0, POSTED, 1000);
+    Atomics.store(this.ctrl, 0, IDLE);
+    this.busy = false;
+    if (this.ctrl[3] !== 0) throw new Error('the worker thread failed in a WebAssembly kernel');
+  }
+
+  async stop(): Promise<void> {
+    Atomics.store(this.ctrl, 0, EXIT);
+    Atomics.notify(this.ctrl, 0);
+    await this.worker.terminate();
+  }
+}
