@@ -14,8 +14,16 @@ export async function runBrain(w: Workload): Promise<BenchResult> {
   const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;'.slice(0, w.vocab).split('');
   const kind = w.cell === 'LSTM' ? 'LSTM' : w.cell === 'GRU' ? 'GRU' : 'RNN';
   const lib = brain as unknown as { recurrent: Record<string, new (o: object) => BrainNet>; utilities: { DataFormatter: new (chars: string[]) => object } };
-  const net = new lib.recurrent[kind]!({ hiddenLayers: [w.hidden], dataFormatter: new lib.utilities.DataFormatter(chars) });
   const seqs = Array.from({ length: 8 }, (_, i) => Array.from({ length: w.seqLen }, (_, t) => chars[(i * 7 + t * 13) % chars.length]).join(''));
-  const { median, runs } = await medianSeconds(() => net.train(seqs, { iterations: 1, log: false, learningRate: 0.001 }), 3);
-  return { workload: w.id, library: 'brain.js', backend: 'js', threads: 1, charsPerSec: (seqs.length * w.seqLen) / median, peakRssMB: peakRssMB(), runs };
+  // brain.js's RNN (relu) sometimes diverges to NaN from its random start and
+  // throws; a fresh network is tried, up to 5 times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const net = new lib.recurrent[kind]!({ hiddenLayers: [w.hidden], dataFormatter: new lib.utilities.DataFormatter(chars) });
+      const { median, runs } = await medianSeconds(() => net.train(seqs, { iterations: 1, log: false, learningRate: 0.001 }), 3);
+      return { workload: w.id, library: 'brain.js', backend: 'js', threads: 1, charsPerSec: (seqs.length * w.seqLen) / median, peakRssMB: peakRssMB(), runs, ...(attempt > 1 ? { note: `diverged ${attempt - 1} time(s) first` } : {}) };
+    } catch (e) {
+      if (attempt >= 5 || !/NaN/.test((e as Error).message)) throw e;
+    }
+  }
 }

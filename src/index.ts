@@ -69,3 +69,13 @@ export { saveModel, loadModel, readModelFiles, writeFileAtomic } from './io/fs.j
 export { runFixture, formatResult, type FixtureResult } from './conformance/fixtures.js';
 export { compareArrays, ATOL, RTOL, type Comparison } from './conformance/compare.js';
 export { TruncatedBPTT } from './train/tbptt.js';
+
+// Data and tasks
+export { Vocabulary, tokenize, detokenize, UNK, type TokenizerKind } from './data/vocabulary.js';
+export { TokenStreams, type Chunk } from './data/streams.js';
+export {
+  TextGenerator, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
+  type DataInfo, type ModelFolderFiles,
+} from './tasks/text/generator.js';
+export { sampleToken, logSoftmax, type SamplingOptions } from './tasks/text/sampling.js';
+export { saveTextModel, loadTextModel } from './tasks/text/io.js';

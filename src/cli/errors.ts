@@ -1,0 +1,47 @@
+/** A problem with the user's input: printed as one line, exit code 1. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Runs a command action; any error becomes one clear line on stderr and a non-zero exit. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      const err = e as Error;
+      process.stderr.write(`recurrent: error: ${err.message}\n`);
+      if (process.env.RECURRENT_DEBUG) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+/** Parses "90", "90s", "10m", "1.5h" into seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--time expects a duration like 90s, 10m or 1h, got '${text}'`);
+  const v = Number(m[1]);
+  return v * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+
+/** Parses a whole number option, with its name in the message. */
+export function int(name: string, min = 1): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} expects an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+}
+
+/** Parses a number option, with its name in the message. */
+export function num(name: string, check: (n: number) => boolean = () => true, want = 'a number'): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || !check(n)) throw new UsageError(`${name} expects ${want}, got '${v}'`);
+    return n;
+  };
+}

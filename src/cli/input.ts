@@ -1,0 +1,55 @@
+/**
+ * Reading training text: files, folders (their text files, sorted), or stdin.
+ * Every problem is one clear UsageError, raised before anything is written.
+ */
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { UsageError } from './errors.js';
+
+export interface TextSource {
+  name: string;
+  text: string;
+}
+
+/** Text files in a folder: by extension, or any file that decodes as text. */
+const TEXT_EXT = /\.(txt|md|text|csv|tsv|json|jsonl|html?|xml|js|ts|py|c|h|tex|rst|org)$/i;
+
+function decodeText(bytes: Buffer, path: string): string {
+  if (bytes.length === 0) throw new UsageError(`${path} is empty: there is no text to train on`);
+  const sample = bytes.subarray(0, 8192);
+  if (sample.includes(0)) throw new UsageError(`${path} looks binary (it has NUL bytes): give a UTF-8 text file`);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${path} is not valid UTF-8 text`);
+  }
+  if (text.trim().length === 0) throw new UsageError(`${path} has only whitespace: there is no text to train on`);
+  return text;
+}
+
+export async function readTextInputs(paths: string[]): Promise<TextSource> {
+  if (paths.length === 0 || (paths.length === 1 && paths[0] === '-')) {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return { name: 'stdin', text: decodeText(Buffer.concat(chunks), 'standard input') };
+  }
+  const texts: string[] = [];
+  for (const p of paths) {
+    let s;
+    try {
+      s = await stat(p);
+    } catch {
+      throw new UsageError(`${p}: no such file or folder`);
+    }
+    if (s.isDirectory()) {
+      const names = (await readdir(p)).filter((n) => TEXT_EXT.test(n)).sort();
+      if (names.length === 0) throw new UsageError(`${p}: the folder has no text files (.txt, .md, ...)`);
+      for (const n of names) texts.push(decodeText(await readFile(join(p, n)), join(p, n)));
+    } else {
+      texts.push(decodeText(await readFile(p), p));
+    }
+  }
+  const name = paths.length === 1 ? basename(paths[0]!) : `${paths.length} inputs`;
+  return { name, text: texts.join('\n') };
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+/** The `recurrent` command line. */
+import { Command, Option } from 'commander';
+import { setBackend } from '../kernels/index.js';
+import { UsageError } from './errors.js';
+import { registerTextCommands } from './text-commands.js';
+
+const program = new Command();
+program
+  .name('recurrent')
+  .description('Recurrent neural networks (RNN, LSTM, GRU): train, generate, inspect')
+  .version('0.1.0')
+  .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']).default('wasm'))
+  .addOption(new Option('--threads <n>', "threads for the wasm backend: 1, 2 or auto").default('auto'))
+  .showHelpAfterError()
+  .hook('preAction', async () => {
+    const { backend, threads } = program.opts<{ backend: 'wasm' | 'js'; threads: string }>();
+    if (threads !== 'auto' && threads !== '1' && threads !== '2') throw new UsageError(`--threads must be 1, 2 or auto, got '${threads}'`);
+    await setBackend(backend, { threads: threads === 'auto' ? 'auto' : Number(threads) });
+  });
+
+registerTextCommands(program);
+
+program.exitOverride((err) => {
+  process.exit(err.exitCode);
+});
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  process.stderr.write(`recurrent: error: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,219 @@
+/** `recurrent train`, `recurrent generate`, `recurrent inspect`: text generation end to end. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadCorpus } from '../data/corpora.js';
+import type { TokenizerKind } from '../data/vocabulary.js';
+import type { CellKind } from '../kernels/types.js';
+import type { OptimizerName } from '../optim/optimizers.js';
+import { writeChart } from '../plot/chart.js';
+import { TextGenerator } from '../tasks/text/generator.js';
+import { loadTextModel, saveTextModel } from '../tasks/text/io.js';
+import { UsageError, action, int, num, parseDuration } from './errors.js';
+import { readTextInputs } from './input.js';
+import { barProgress, jsonProgress } from './progress.js';
+
+const CELLS: Record<string, CellKind> = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN_TANH' };
+const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
+
+function choice<T extends string>(name: string, allowed: readonly T[]): (v: string) => T {
+  return (v: string) => {
+    if (!allowed.includes(v as T)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, got '${v}'`);
+    return v as T;
+  };
+}
+
+interface TrainFlags {
+  cell: string;
+  hidden: number;
+  layers: number;
+  embedding: number;
+  dropout: number;
+  seqLen: number;
+  batch: number;
+  steps?: number;
+  epochs?: number;
+  time?: string;
+  lr: number;
+  optimizer: string;
+  clip: number;
+  seed: number;
+  tokenizer: TokenizerKind;
+  valFraction: number;
+  evalEvery: number;
+  out?: string;
+  resume?: string;
+  force?: boolean;
+  json?: boolean;
+  sample: boolean;
+  corpus: string;
+}
+
+async function writePlot(dir: string, g: TextGenerator, unit: string): Promise<void> {
+  const train = g.history.filter((h) => Number.isFinite(h.loss)).map((h): [number, number] => [h.step, h.loss]);
+  const val = g.history.filter((h) => h.valLoss !== null).map((h): [number, number] => [h.step, h.valLoss!]);
+  await writeChart(join(dir, 'loss'), {
+    title: `${g.options.cell} ${g.options.numLayers}x${g.options.hiddenSize} on ${g.data?.name ?? 'text'}`,
+    xTitle: 'step', yTitle: `loss (nats per ${unit})`,
+    series: [{ name: 'training', points: train }, { name: 'validation', points: val }],
+  });
+}
+
+export function registerTextCommands(program: Command): void {
+  program.command('train')
+    .description('train a character- or word-level language model on text (default: the bundled Moby-Dick)')
+    .argument('[files...]', "text files or folders of text files; '-' reads standard input")
+    .option('--corpus <name>', 'bundled corpus used when no file is given', 'moby-dick')
+    .option('--cell <cell>', 'lstm, gru or rnn', choice('--cell', Object.keys(CELLS)), 'lstm')
+    .option('--hidden <n>', 'hidden units per layer', int('--hidden'), 256)
+    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), 2)
+    .option('--embedding <n>', 'embedding size', int('--embedding'), 64)
+    .option('--dropout <p>', 'dropout between layers', num('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0)
+    .option('--seq-len <n>', 'BPTT length: tokens per training chunk', int('--seq-len'), 100)
+    .option('--batch <n>', 'parallel streams per step', int('--batch'), 32)
+    .option('--steps <n>', 'stop after this many steps', int('--steps'))
+    .option('--epochs <n>', 'stop after this many passes over the text', num('--epochs', (n) => n > 0, 'a positive number'))
+    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h')
+    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 2e-3)
+    .option('--optimizer <name>', OPTIMIZERS.join(', '), choice('--optimizer', OPTIMIZERS), 'adam')
+    .option('--clip <norm>', 'clip the global gradient norm (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), 5)
+    .option('--seed <n>', 'random seed (weights, dropout, sampling)', int('--seed', 0), 0)
+    .option('--tokenizer <kind>', 'char or word', choice('--tokenizer', ['char', 'word'] as const), 'char')
+    .option('--val-fraction <f>', 'share of the text held out for validation (its end)', num('--val-fraction', (n) => n > 0 && n < 0.5, 'a number in (0, 0.5)'), 0.05)
+    .option('--eval-every <n>', 'validate and checkpoint every n steps', int('--eval-every'), 100)
+    .option('--out <dir>', 'model folder (default runs/<data>-<cell>)')
+    .option('--resume <dir>', 'continue training the model in this folder, exactly where it stopped')
+    .option('--force', 'replace an existing model folder')
+    .option('--json', 'print progress as JSON lines instead of a bar')
+    .option('--no-sample', 'do not print samples at the end')
+    .action(action(async (files: string[], f: TrainFlags) => {
+      if (f.steps === undefined && f.epochs === undefined && f.time === undefined && !f.resume) f.time = '3m';
+      const timeLimit = f.time !== undefined ? parseDuration(f.time) : undefined;
+      const source = files.length ? await readTextInputs(files) : loadCorpus(f.corpus);
+      let g: TextGenerator;
+      let dir: string;
+      if (f.resume) {
+        dir = f.resume;
+        g = await loadTextModel(dir, { resume: true });
+      } else {
+        dir = f.out ?? join('runs', `${source.name.replace(/[^\w.-]+/g, '_')}-${f.cell}`);
+        if (existsSync(join(dir, 'config.json')) && !f.force) {
+          throw new UsageError(`${dir} already holds a model: use --resume ${dir} to continue it, --force to replace it, or --out for another folder`);
+        }
+        g = TextGenerator.create(source.text, {
+          cell: CELLS[f.cell]!, hiddenSize: f.hidden, numLayers: f.layers, embeddingSize: f.embedding,
+          dropout: f.dropout, tokenizer: f.tokenizer,
+        }, f.seed);
+      }
+      const unit = g.vocab.kind === 'char' ? 'char' : 'word';
+      const view = f.json ? jsonProgress() : barProgress(unit);
+      let stopRequested = false;
+      const onSigint = (): void => {
+        if (stopRequested) process.exit(130);
+        stopRequested = true;
+        view.event('info', { message: 'stopping after this step (Ctrl-C again to quit at once)...' });
+      };
+      process.on('SIGINT', onSigint);
+      view.event('start', { dir, data: source.name, tokens: g.vocab.encode(source.text).ids.length, vocab: g.vocab.size, parameters: g.model.numParameters() });
+      try {
+        await g.train(source.text, {
+          name: source.name, valFraction: f.valFraction, batch: f.batch, seqLen: f.seqLen, lr: f.lr,
+          optimizer: f.optimizer as OptimizerName, clip: f.clip, evalEvery: f.evalEvery,
+          ...(f.steps !== undefined ? { steps: f.steps } : {}),
+          ...(f.epochs !== undefined ? { epochs: f.epochs } : {}),
+          ...(timeLimit !== undefined ? { timeLimit } : {}),
+        }, {
+          onProgress: (p) => view.update(p),
+          onEval: async (p, improved) => {
+            await saveTextModel(dir, g);
+            await writePlot(dir, g, unit);
+            view.event(f.json ? 'eval' : 'none', { step: p.step, loss: p.loss, valLoss: p.valLoss, valBits: p.valBits, improved });
+          },
+          shouldStop: () => stopRequested,
+        });
+      } finally {
+        view.stop();
+        process.off('SIGINT', onSigint);
+      }
+      const best = g.history.reduce((b, h) => (h.valLoss !== null && (b === null || h.valLoss < b) ? h.valLoss : b), null as number | null);
+      if (f.json) {
+        console.log(JSON.stringify({ event: 'done', dir, step: g.step, bestValLoss: best, interrupted: stopRequested }));
+        return;
+      }
+      console.log(`${stopRequested ? 'stopped' : 'trained'} ${g.step} steps; best validation loss ${best?.toFixed(3)} nats/${unit} (${((best ?? NaN) / Math.LN2).toFixed(2)} bits/${unit})`);
+      console.log(`model saved in ${dir} (loss curve: ${join(dir, 'loss.png')})`);
+      if (f.sample) {
+        const best = await loadTextModel(dir);
+        for (const temperature of [0.5, 1.0]) {
+          console.log(`\n--- sample, temperature ${temperature} ---`);
+          const prime = g.vocab.kind === 'char' ? 'The whale ' : 'The whale';
+          process.stdout.write(prime + (g.vocab.kind === 'word' ? ' ' : ''));
+          best.generate({ prime, length: g.vocab.kind === 'char' ? 300 : 60, temperature, seed: f.seed, onToken: (t) => process.stdout.write(t) });
+          process.stdout.write('\n');
+        }
+        console.log(`\nmore: recurrent generate ${dir} --prime "Call me" --length 500`);
+      }
+    }));
+
+  program.command('generate')
+    .description('write text with a trained model, streaming it as it is produced')
+    .argument('<model>', 'model folder made by recurrent train')
+    .option('--prime <text>', 'text to start from (unknown characters are dropped, unknown words become <unk>)', '')
+    .option('--length <n>', 'tokens to generate', int('--length', 0), 500)
+    .option('--temperature <t>', 'sampling temperature', num('--temperature', (n) => n > 0, 'a positive number'), 0.8)
+    .option('--top-k <k>', 'sample among the k most likely tokens', int('--top-k'))
+    .option('--top-p <p>', 'sample among the most likely tokens covering probability p', num('--top-p', (n) => n > 0 && n <= 1, 'a number in (0, 1]'))
+    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--beam <n>', 'beam search of width n instead of sampling', int('--beam'), 1)
+    .action(action(async (dir: string, f: { prime: string; length: number; temperature: number; topK?: number; topP?: number; seed: number; beam: number }) => {
+      const g = await loadTextModel(dir);
+      const { unknown } = g.vocab.encode(f.prime);
+      if (unknown.length) {
+        process.stderr.write(`recurrent: note: the model never saw ${unknown.map((u) => JSON.stringify(u)).join(' ')}; ` +
+          `${g.vocab.kind === 'char' ? 'dropped from' : 'read as <unk> in'} the prime\n`);
+      }
+      process.stdout.write(f.prime + (f.prime && g.vocab.kind === 'word' ? ' ' : ''));
+      g.generate({
+        prime: f.prime, length: f.length, temperature: f.temperature, seed: f.seed, beam: f.beam,
+        ...(f.topK !== undefined ? { topK: f.topK } : {}), ...(f.topP !== undefined ? { topP: f.topP } : {}),
+        onToken: (t) => process.stdout.write(t),
+      });
+      process.stdout.write('\n');
+    }));
+
+  program.command('inspect')
+    .description('show a model: configuration, size, training history, data')
+    .argument('<model>', 'model folder')
+    .option('--json', 'print as JSON')
+    .action(action(async (dir: string, f: { json?: boolean }) => {
+      const g = await loadTextModel(dir);
+      const unit = g.vocab.kind === 'char' ? 'char' : 'word';
+      const last = g.history[g.history.length - 1];
+      const best = g.history.reduce((b, h) => (h.valLoss !== null && (b === null || h.valLoss < b.valLoss!) ? h : b), null as (typeof last) | null);
+      const info = {
+        folder: dir,
+        model: { ...g.options, vocabulary: g.vocab.size, parameters: g.model.numParameters() },
+        data: g.data,
+        training: { steps: g.step, seconds: last?.seconds ?? 0, evaluations: g.history.length, best: best ? { step: best.step, valLoss: best.valLoss } : null },
+        history: g.history,
+      };
+      if (f.json) {
+        console.log(JSON.stringify(info, null, 1));
+        return;
+      }
+      console.log(`model folder   ${dir}`);
+      console.log(`model          ${g.options.cell} ${g.options.numLayers} x ${g.options.hiddenSize}, embedding ${g.options.embeddingSize}, dropout ${g.options.dropout}`);
+      console.log(`tokens         ${g.vocab.kind}, vocabulary ${g.vocab.size}`);
+      console.log(`parameters     ${g.model.numParameters().toLocaleString('en-US')}`);
+      if (g.data) {
+        console.log(`trained on     ${g.data.name}: ${g.data.bytes.toLocaleString('en-US')} bytes, ${g.data.tokens.toLocaleString('en-US')} tokens, sha256 ${g.data.sha256}`);
+        console.log(`validation     the last ${(g.data.valFraction * 100).toFixed(1)}% of the text`);
+      }
+      console.log(`training       ${g.step} steps in ${Math.round(last?.seconds ?? 0)} s`);
+      if (best) console.log(`best           validation loss ${best.valLoss!.toFixed(3)} nats/${unit} (${(best.valLoss! / Math.LN2).toFixed(2)} bits/${unit}) at step ${best.step}`);
+      console.log('history        step   train   validation');
+      for (const h of g.history.slice(-12)) {
+        console.log(`               ${String(h.step).padStart(5)}  ${Number.isFinite(h.loss) ? h.loss.toFixed(3) : '  -  '}   ${h.valLoss?.toFixed(3) ?? '-'}`);
+      }
+    }));
+}

@@ -1,0 +1,104 @@
+/**
+ * Tokenizers and vocabularies for text: characters (Unicode code points) or
+ * words (with punctuation and line breaks as tokens of their own).
+ */
+import { ConfigError, FormatError } from '../errors.js';
+
+export type TokenizerKind = 'char' | 'word';
+
+/** The out-of-vocabulary token of word vocabularies. */
+export const UNK = '<unk>';
+
+const WORD_PATTERN = /[\p{L}\p{N}]+(?:['’][\p{L}\p{N}]+)*|\n|[^\s\p{L}\p{N}]/gu;
+
+/** Splits text into tokens: code points, or words / punctuation / newlines. */
+export function tokenize(text: string, kind: TokenizerKind): string[] {
+  if (kind === 'char') return Array.from(text);
+  if (kind === 'word') return text.match(WORD_PATTERN) ?? [];
+  throw new ConfigError(`tokenizer must be 'char' or 'word', got '${String(kind)}'`);
+}
+
+/** Joins word tokens back into text: spaces between words, none before punctuation or around newlines. */
+export function detokenize(tokens: readonly string[], kind: TokenizerKind): string {
+  if (kind === 'char') return tokens.join('');
+  let out = '';
+  for (const t of tokens) {
+    const glue = out === '' || out.endsWith('\n') || t === '\n' || /^[.,;:!?)\]}'’"]$/.test(t) || /[([{"]$/.test(out) ? '' : ' ';
+    out += glue + t;
+  }
+  return out;
+}
+
+export class Vocabulary {
+  private readonly index: Map<string, number>;
+
+  constructor(
+    readonly kind: TokenizerKind,
+    readonly tokens: readonly string[],
+  ) {
+    if (tokens.length === 0) throw new ConfigError('Vocabulary: no tokens');
+    this.index = new Map(tokens.map((t, i) => [t, i]));
+    if (this.index.size !== tokens.length) throw new FormatError('Vocabulary: duplicate tokens');
+  }
+
+  /**
+   * Builds a vocabulary from text: every character, or the `maxSize` most
+   * frequent words (ties by first appearance) plus `<unk>`.
+   */
+  static fromText(text: string, kind: TokenizerKind, maxSize = 20000): Vocabulary {
+    const tokens = tokenize(text, kind);
+    if (tokens.length === 0) throw new FormatError('the text has no tokens to build a vocabulary from');
+    const counts = new Map<string, number>();
+    for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+    if (kind === 'char') return new Vocabulary(kind, [...counts.keys()].sort());
+    const words = [...counts.entries()].sort((a, b) => b[1] - a[1]).slice(0, Math.max(1, maxSize - 1)).map(([w]) => w);
+    return new Vocabulary(kind, [UNK, ...words.filter((w) => w !== UNK)]);
+  }
+
+  get size(): number {
+    return this.tokens.length;
+  }
+
+  has(token: string): boolean {
+    return this.index.has(token);
+  }
+
+  id(token: string): number | undefined {
+    return this.index.get(token);
+  }
+
+  /**
+   * Token ids of a text. Word vocabularies map unknown words to `<unk>`;
+   * character vocabularies drop unknown characters and report them in `unknown`.
+   */
+  encode(text: string): { ids: Int32Array; unknown: string[] } {
+    const unk = this.index.get(UNK);
+    const ids: number[] = [];
+    const unknown = new Set<string>();
+    for (const t of tokenize(text, this.kind)) {
+      const id = this.index.get(t);
+      if (id !== undefined) ids.push(id);
+      else {
+        unknown.add(t);
+        if (unk !== undefined) ids.push(unk);
+      }
+    }
+    return { ids: Int32Array.from(ids), unknown: [...unknown] };
+  }
+
+  decode(ids: ArrayLike<number>): string {
+    return detokenize(Array.from(ids, (i) => this.tokens[i] ?? ''), this.kind);
+  }
+
+  toJSON(): { kind: TokenizerKind; tokens: string[] } {
+    return { kind: this.kind, tokens: [...this.tokens] };
+  }
+
+  static fromJSON(value: unknown, source = 'vocabulary'): Vocabulary {
+    const v = value as { kind?: unknown; tokens?: unknown };
+    if ((v?.kind !== 'char' && v?.kind !== 'word') || !Array.isArray(v.tokens) || v.tokens.some((t) => typeof t !== 'string')) {
+      throw new FormatError(`${source}: expected {"kind": "char"|"word", "tokens": [strings]}`);
+    }
+    return new Vocabulary(v.kind, v.tokens as string[]);
+  }
+}

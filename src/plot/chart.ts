@@ -1,0 +1,73 @@
+/**
+ * Line charts as SVG (Vega-Lite, rendered without a browser) and PNG (resvg).
+ * Node only: used by the command line to write plots next to a model.
+ */
+import { createRequire } from 'node:module';
+
+export interface Series {
+  name: string;
+  points: Array<[number, number]>;
+}
+
+export interface LineChart {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  series: Series[];
+  /** extra Vega-Lite layers (e.g. an interval band or marked points) */
+  layers?: object[];
+  width?: number;
+  height?: number;
+}
+
+interface VegaModule {
+  parse(spec: object): object;
+  View: new (runtime: object, options: { renderer: string }) => { toSVG(): Promise<string>; finalize(): void };
+}
+
+interface VegaLiteModule {
+  compile(spec: object): { spec: object };
+}
+
+export async function chartSvg(chart: LineChart): Promise<string> {
+  const vega = (await import('vega')) as unknown as VegaModule;
+  const vl = (await import('vega-lite')) as unknown as VegaLiteModule;
+  const values = chart.series.flatMap((s) => s.points.map(([x, y]) => ({ x, y, series: s.name })));
+  const spec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: chart.title,
+    width: chart.width ?? 640,
+    height: chart.height ?? 320,
+    background: 'white',
+    layer: [
+      {
+        data: { values },
+        mark: { type: 'line', point: values.length < 60 },
+        encoding: {
+          x: { field: 'x', type: 'quantitative', title: chart.xTitle },
+          y: { field: 'y', type: 'quantitative', title: chart.yTitle, scale: { zero: false } },
+          color: { field: 'series', type: 'nominal', title: null },
+        },
+      },
+      ...(chart.layers ?? []),
+    ],
+  };
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  const svg = await view.toSVG();
+  view.finalize();
+  return svg;
+}
+
+export function svgToPng(svg: string): Uint8Array {
+  const require = createRequire(import.meta.url);
+  const { Resvg } = require('@resvg/resvg-js') as { Resvg: new (svg: string, o: object) => { render(): { asPng(): Uint8Array } } };
+  return new Uint8Array(new Resvg(svg, { font: { loadSystemFonts: true }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng());
+}
+
+/** Writes NAME.svg and NAME.png (atomically) for a chart. */
+export async function writeChart(pathWithoutExt: string, chart: LineChart): Promise<void> {
+  const { writeFileAtomic } = await import('../io/fs.js');
+  const svg = await chartSvg(chart);
+  await writeFileAtomic(`${pathWithoutExt}.svg`, svg);
+  await writeFileAtomic(`${pathWithoutExt}.png`, svgToPng(svg));
+}

@@ -1,0 +1,492 @@
+/**
+ * TextGenerator: a character- or word-level language model with everything
+ * needed to train it (streams, truncated BPTT, validation, best-model
+ * tracking, exact resume) and to write with it (sampling, beam search,
+ * streaming). Browser-safe: no Node imports; `io.ts` beside it saves folders.
+ */
+import { ConfigError, FormatError } from '../../errors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
+import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import type { CellKind } from '../../kernels/types.js';
+import { crossEntropy } from '../../losses/losses.js';
+import { LanguageModel, type RecurrentState } from '../../models/language-model.js';
+import { noGrad } from '../../nn/grad-mode.js';
+import type { OptimizerState } from '../../optim/optimizer.js';
+import { type OptimizerName, createOptimizer } from '../../optim/optimizers.js';
+import { Random } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { Trainer } from '../../train/trainer.js';
+import { TruncatedBPTT } from '../../train/tbptt.js';
+import { TokenStreams } from '../../data/streams.js';
+import { type TokenizerKind, UNK, Vocabulary } from '../../data/vocabulary.js';
+import { type SamplingOptions, checkSampling, logSoftmax, sampleToken } from './sampling.js';
+
+export interface TextModelOptions {
+  cell?: CellKind;
+  hiddenSize?: number;
+  numLayers?: number;
+  embeddingSize?: number;
+  dropout?: number;
+  tokenizer?: TokenizerKind;
+  /** word mode: largest vocabulary, the rest become <unk> (default 20000) */
+  maxVocab?: number;
+}
+
+export interface TextTrainOptions {
+  batch?: number;
+  /** BPTT length: tokens per chunk (default 100) */
+  seqLen?: number;
+  lr?: number;
+  optimizer?: OptimizerName;
+  /** global gradient-norm clipping (default 5; 0 disables) */
+  clip?: number;
+  /** stop after this many optimiser steps */
+  steps?: number;
+  /** or after this many passes over the training text */
+  epochs?: number;
+  /** or after this much time (seconds) */
+  timeLimit?: number;
+  /** validate every this many steps (default 100, and at the end) */
+  evalEvery?: number;
+  /** tokens of the validation text used per evaluation (default: all of it, at most 100,000) */
+  evalTokens?: number;
+}
+
+/** Where the text came from, kept with the model. */
+export interface DataInfo {
+  name: string;
+  bytes: number;
+  tokens: number;
+  sha256: string;
+  valFraction: number;
+}
+
+export interface HistoryEntry {
+  step: number;
+  /** mean training loss (nats per token) since the previous entry */
+  loss: number;
+  valLoss: number | null;
+  seconds: number;
+}
+
+export interface Progress {
+  step: number;
+  /** the step count at which training stops, when known */
+  totalSteps: number | null;
+  /** fraction done (steps or time, whichever is further) */
+  fraction: number;
+  epoch: number;
+  loss: number;
+  valLoss: number | null;
+  /** validation bits per token (bits per character in char mode) */
+  valBits: number | null;
+  tokensPerSec: number;
+  elapsed: number;
+  eta: number | null;
+}
+
+export interface TrainHooks {
+  onProgress?(p: Progress): void;
+  /** after each validation; `improved` when it is the best so far */
+  onEval?(p: Progress, improved: boolean): void | Promise<void>;
+  /** return true to stop after the current step (e.g. Ctrl-C) */
+  shouldStop?(): boolean;
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+interface ResumeState {
+  step: number;
+  seconds: number;
+  rng: number[];
+  bestValLoss: number | null;
+  options: Required<Omit<TextTrainOptions, 'steps' | 'epochs' | 'timeLimit'>>;
+  optimizer: OptimizerState | null;
+  carried: RecurrentState | null;
+}
+
+const DEFAULT_MODEL: Required<TextModelOptions> = {
+  cell: 'LSTM', hiddenSize: 256, numLayers: 2, embeddingSize: 64, dropout: 0, tokenizer: 'char', maxVocab: 20000,
+};
+
+const DEFAULT_TRAIN = { batch: 32, seqLen: 100, lr: 2e-3, optimizer: 'adam' as OptimizerName, clip: 5, evalEvery: 100, evalTokens: 100_000 };
+
+export interface ModelFolderFiles {
+  /** config.json: the best model (by validation loss) */
+  config: JsonValue;
+  weights: Uint8Array;
+  vocab: JsonValue;
+  /** the latest state, for --resume: weights, optimiser buffers and carried state, plus state.json */
+  checkpoint: { weights: Uint8Array; optimizer: Uint8Array; state: JsonValue } | null;
+}
+
+export class TextGenerator {
+  readonly model: LanguageModel;
+  readonly vocab: Vocabulary;
+  readonly options: Required<TextModelOptions>;
+  readonly rng: Random;
+  history: HistoryEntry[] = [];
+  data: DataInfo | null = null;
+  private resume: ResumeState | null = null;
+  /** weights with the best validation loss so far (a copy), if any */
+  private best: { valLoss: number; step: number; state: Record<string, Tensor> } | null = null;
+
+  private constructor(vocab: Vocabulary, options: Required<TextModelOptions>, seed: number) {
+    this.vocab = vocab;
+    this.options = options;
+    this.rng = new Random(seed);
+    this.model = new LanguageModel({
+      vocabSize: vocab.size, embeddingSize: options.embeddingSize, hiddenSize: options.hiddenSize,
+      numLayers: options.numLayers, mode: options.cell, dropout: options.dropout,
+    }, this.rng);
+  }
+
+  /** A new, untrained model whose vocabulary comes from `text`. */
+  static create(text: string, options: TextModelOptions = {}, seed = 0): TextGenerator {
+    const o = { ...DEFAULT_MODEL, ...definedOnly(options) };
+    for (const k of ['hiddenSize', 'numLayers', 'embeddingSize'] as const) {
+      if (!Number.isInteger(o[k]) || o[k] < 1) throw new ConfigError(`${k} must be a positive integer, got ${o[k]}`);
+    }
+    return new TextGenerator(Vocabulary.fromText(text, o.tokenizer, o.maxVocab), o, seed);
+  }
+
+  /** steps recorded in a loaded folder (without its checkpoint) */
+  private savedStep = 0;
+
+  /** Step of the last optimiser update (0 for a new model). */
+  get step(): number {
+    return this.resume?.step ?? this.savedStep;
+  }
+
+  /**
+   * Trains on `text` (split in time order: the last `valFraction` is held out
+   * for validation). Continues from the saved state when there is one. Yields
+   * to the event loop after every step, so a Ctrl-C handler can run.
+   */
+  async train(text: string, options: TextTrainOptions & { name?: string; valFraction?: number } = {}, hooks: TrainHooks = {}): Promise<HistoryEntry[]> {
+    const o = { ...DEFAULT_TRAIN, ...this.resume?.options, ...definedOnly(options) };
+    for (const k of ['batch', 'seqLen', 'evalEvery', 'evalTokens'] as const) {
+      if (!Number.isInteger(o[k]) || o[k] < 1) throw new ConfigError(`${k} must be a positive integer, got ${o[k]}`);
+    }
+    if (!(o.lr > 0)) throw new ConfigError(`lr must be positive, got ${o.lr}`);
+    if (!(o.clip >= 0)) throw new ConfigError(`clip must be 0 (off) or positive, got ${o.clip}`);
+    const valFraction = options.valFraction ?? this.data?.valFraction ?? 0.05;
+    if (!(valFraction > 0 && valFraction < 0.5)) throw new ConfigError(`valFraction must be in (0, 0.5), got ${valFraction}`);
+
+    const { ids, unknown } = this.vocab.encode(text);
+    if (unknown.length && this.vocab.kind === 'char') throw new ConfigError(`the text has characters the model's vocabulary lacks: ${unknown.slice(0, 10).map((c) => JSON.stringify(c)).join(' ')}`);
+    const nVal = Math.max(o.seqLen + 1, Math.floor(ids.length * valFraction));
+    if (ids.length - nVal < o.batch * (o.seqLen + 1)) {
+      throw new ConfigError(`the text has ${ids.length} tokens: too few to hold out ${nVal} for validation and fill ${o.batch} streams of ${o.seqLen + 1}; use a smaller --batch or --seq-len, or more text`);
+    }
+    const sha256 = await digest(text);
+    if (this.data && this.resume && this.data.sha256 !== sha256) {
+      throw new ConfigError(`resuming needs the same training text: the model was trained on '${this.data.name}' (sha256 ${this.data.sha256.slice(0, 12)}...), this text differs`);
+    }
+    this.data = { name: options.name ?? this.data?.name ?? 'text', bytes: new TextEncoder().encode(text).length, tokens: ids.length, sha256, valFraction };
+    const trainIds = ids.subarray(0, ids.length - nVal);
+    const valIds = ids.subarray(ids.length - nVal);
+    const streams = new TokenStreams(trainIds, o.batch, o.seqLen);
+
+    const optimizer = createOptimizer(o.optimizer, this.model.parameters(), { lr: o.lr });
+    if (this.resume?.optimizer) optimizer.loadStateDict(this.resume.optimizer);
+    const trainer = new Trainer(this.model, optimizer, { clipNorm: o.clip > 0 ? o.clip : null });
+    const tbptt = new TruncatedBPTT(this.model, trainer);
+    tbptt.state = this.resume?.carried ?? null;
+    if (this.resume) this.rng.setState(this.resume.rng);
+
+    const startStep = this.step;
+    const startSeconds = this.resume?.seconds ?? 0;
+    const t0 = now();
+    const stopAt = options.steps !== undefined ? startStep + options.steps
+      : options.epochs !== undefined ? startStep + Math.ceil(options.epochs * streams.chunksPerEpoch) : null;
+    if (stopAt === null && options.timeLimit === undefined) throw new ConfigError('give steps, epochs or timeLimit');
+    let bestValLoss = this.resume?.bestValLoss ?? null;
+    let lossSum = 0;
+    let lossCount = 0;
+    let step = startStep;
+    let lastTokens = 0;
+    let valLoss: number | null = null;
+    const tokensPerStep = o.batch * o.seqLen;
+
+    const progress = (): Progress => {
+      const elapsed = now() - t0;
+      const done = step - startStep;
+      const tokensPerSec = done > 0 ? (done * tokensPerStep) / elapsed : 0;
+      const fSteps = stopAt !== null ? (step - startStep) / Math.max(1, stopAt - startStep) : 0;
+      const fTime = options.timeLimit ? elapsed / options.timeLimit : 0;
+      const fraction = Math.min(1, Math.max(fSteps, fTime));
+      const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null;
+      return {
+        step, totalSteps: stopAt, fraction, epoch: Math.floor(step / streams.chunksPerEpoch),
+        loss: lossCount ? lossSum / lossCount : NaN, valLoss, valBits: valLoss === null ? null : valLoss / Math.LN2,
+        tokensPerSec, elapsed, eta,
+      };
+    };
+
+    const evaluate = async (): Promise<void> => {
+      valLoss = this.evaluate(valIds, o.batch, o.seqLen, o.evalTokens);
+      const improved = bestValLoss === null || valLoss < bestValLoss;
+      if (improved) {
+        bestValLoss = valLoss;
+        this.best = { valLoss, step, state: this.model.stateDict() };
+      }
+      const p = progress();
+      this.history.push({ step, loss: p.loss, valLoss, seconds: startSeconds + p.elapsed });
+      lossSum = 0;
+      lossCount = 0;
+      this.captureResume(step, startSeconds + p.elapsed, bestValLoss, o, optimizer.stateDict(), tbptt.state);
+      await hooks.onEval?.(p, improved);
+    };
+
+    for (;;) {
+      const timeUp = options.timeLimit !== undefined && now() - t0 >= options.timeLimit;
+      if ((stopAt !== null && step >= stopAt) || timeUp || hooks.shouldStop?.()) break;
+      if (streams.startsEpoch(step)) tbptt.reset();
+      const chunk = streams.chunk(step);
+      const r = tbptt.step(chunk.inputs, chunk.targets);
+      step++;
+      lossSum += r.loss;
+      lossCount++;
+      lastTokens += tokensPerStep;
+      if (step % o.evalEvery === 0) await evaluate();
+      hooks.onProgress?.(progress());
+      await yieldToEventLoop();
+    }
+    if (lossCount > 0 || this.history.length === 0 || this.history[this.history.length - 1]!.step !== step) await evaluate();
+    return this.history;
+  }
+
+  private captureResume(step: number, seconds: number, bestValLoss: number | null, o: ResumeState['options'], optimizer: OptimizerState, carried: RecurrentState | null): void {
+    this.resume = { step, seconds, rng: this.rng.getState(), bestValLoss, options: o, optimizer, carried };
+  }
+
+  /** Mean cross-entropy (nats per token) on held-out ids, in streams like training. */
+  evaluate(ids: Int32Array, batch: number, seqLen: number, maxTokens = Infinity): number {
+    const use = ids.subarray(0, Math.min(ids.length, Math.max(maxTokens, seqLen + 1)));
+    const B = Math.max(1, Math.min(batch, Math.floor((use.length - 1) / (seqLen + 1))));
+    const streams = new TokenStreams(use, B, seqLen);
+    const wasTraining = this.model.training;
+    this.model.eval();
+    let total = 0;
+    let count = 0;
+    let state: RecurrentState | null = null;
+    noGrad(() => {
+      for (let k = 0; k < streams.chunksPerEpoch; k++) {
+        const c = streams.chunk(k);
+        const out = this.model.forward(c.inputs, state);
+        state = out.state;
+        total += crossEntropy(out.logits, c.targets).loss * c.targets.length;
+        count += c.targets.length;
+      }
+    });
+    this.model.train(wasTraining);
+    return total / count;
+  }
+
+  /**
+   * Writes `length` tokens after `prime`. Sampling by default; `beam` > 1
+   * searches for the most likely continuation instead. Each token is passed
+   * to `onToken` as it is produced (with beam search, all at the end).
+   */
+  generate(options: SamplingOptions & { prime?: string; length?: number; seed?: number; beam?: number; onToken?: (text: string) => void } = {}): { text: string; unknown: string[] } {
+    checkSampling(options);
+    const length = options.length ?? 500;
+    if (!Number.isInteger(length) || length < 0) throw new ConfigError(`length must be a non-negative integer, got ${length}`);
+    const beam = options.beam ?? 1;
+    if (!Number.isInteger(beam) || beam < 1) throw new ConfigError(`beam must be a positive integer, got ${beam}`);
+    const rng = new Random(options.seed ?? 0);
+    const prime = options.prime ?? '';
+    const { ids: primeIds, unknown } = this.vocab.encode(prime);
+    const start = primeIds.length ? primeIds : Int32Array.of(rng.int(this.vocab.size));
+    const V = this.vocab.size;
+    const model = this.model;
+    const wasTraining = model.training;
+    model.eval();
+    try {
+      return noGrad(() => {
+        const first = model.forward({ data: start, shape: [1, start.length] }, null);
+        const lastOff = (start.length - 1) * V;
+        // <unk> stands for many words; writing it out would mean nothing.
+        const unkId = this.vocab.id(UNK);
+        const maskUnk = (l: Float32Array): Float32Array => {
+          if (unkId !== undefined) l[unkId] = -Infinity;
+          return l;
+        };
+        if (beam === 1) {
+          const out: number[] = [];
+          let logits = maskUnk(first.logits.data.slice(lastOff, lastOff + V));
+          let state = first.state;
+          for (let i = 0; i < length; i++) {
+            const id = sampleToken(logits, 0, V, options, rng);
+            out.push(id);
+            options.onToken?.(this.tokenText(id, out.length === 1 && !primeIds.length ? [] : [...primeIds, ...out.slice(0, -1)]));
+            const next = model.forward({ data: Int32Array.of(id), shape: [1, 1] }, state);
+            logits = maskUnk(next.logits.data);
+            state = next.state;
+          }
+          return { text: this.vocab.decode(out), unknown };
+        }
+        const result = this.beamSearch(maskUnk(first.logits.data.slice(lastOff, lastOff + V)), first.state, length, beam, options.temperature ?? 1, maskUnk);
+        const text = this.vocab.decode(result);
+        options.onToken?.(text);
+        return { text, unknown };
+      });
+    } finally {
+      model.train(wasTraining);
+    }
+  }
+
+  /** The text a token adds after the tokens before it (spacing for words). */
+  private tokenText(id: number, before: number[]): string {
+    if (this.vocab.kind === 'char') return this.vocab.tokens[id]!;
+    const prev = this.vocab.decode(before.slice(-1));
+    const both = this.vocab.decode([...before.slice(-1), id]);
+    return both.slice(prev.length);
+  }
+
+  private beamSearch(logits0: Float32Array, state0: RecurrentState, length: number, width: number, temperature: number, mask: (l: Float32Array) => Float32Array): number[] {
+    const V = this.vocab.size;
+    interface Beam { ids: number[]; score: number; logits: Float32Array; state: RecurrentState }
+    let beams: Beam[] = [{ ids: [], score: 0, logits: logits0, state: state0 }];
+    for (let i = 0; i < length; i++) {
+      const candidates: Array<{ from: Beam; id: number; score: number }> = [];
+      for (const b of beams) {
+        const lp = logSoftmax(b.logits, 0, V, temperature);
+        const top = Array.from({ length: V }, (_, k) => k).sort((a, c) => lp[c]! - lp[a]!).slice(0, width);
+        for (const id of top) candidates.push({ from: b, id, score: b.score + lp[id]! });
+      }
+      candidates.sort((a, b) => b.score - a.score);
+      const chosen = candidates.slice(0, width);
+      // One batched step for all surviving beams.
+      const B = chosen.length;
+      const L = state0.h.shape[0]!;
+      const P = state0.h.shape[2]!;
+      const h = new Float32Array(L * B * P);
+      const Hc = state0.c ? state0.c.shape[2]! : 0;
+      const c = state0.c ? new Float32Array(L * B * Hc) : null;
+      chosen.forEach((cand, bi) => {
+        for (let l = 0; l < L; l++) {
+          h.set(cand.from.state.h.data.subarray(l * P, (l + 1) * P), (l * B + bi) * P);
+          if (c && cand.from.state.c) c.set(cand.from.state.c.data.subarray(l * Hc, (l + 1) * Hc), (l * B + bi) * Hc);
+        }
+      });
+      const out = this.model.forward({ data: Int32Array.from(chosen.map((x) => x.id)), shape: [B, 1] },
+        { h: new Tensor(h, [L, B, P]), c: c ? new Tensor(c, [L, B, Hc]) : null });
+      beams = chosen.map((cand, bi) => {
+        const hb = new Float32Array(L * P);
+        const cb = c ? new Float32Array(L * Hc) : null;
+        for (let l = 0; l < L; l++) {
+          hb.set(out.state.h.data.subarray((l * B + bi) * P, (l * B + bi + 1) * P), l * P);
+          if (cb && out.state.c) cb.set(out.state.c.data.subarray((l * B + bi) * Hc, (l * B + bi + 1) * Hc), l * Hc);
+        }
+        return {
+          ids: [...cand.from.ids, cand.id], score: cand.score,
+          logits: mask(out.logits.data.slice(bi * V, (bi + 1) * V)),
+          state: { h: new Tensor(hb, [L, 1, P]), c: cb ? new Tensor(cb, [L, 1, Hc]) : null },
+        };
+      });
+    }
+    return beams[0]!.ids;
+  }
+
+  /** The model folder's contents (see io.ts): best weights, vocabulary, and the resume checkpoint. */
+  toFiles(): ModelFolderFiles {
+    const bestState = this.best?.state ?? this.model.stateDict();
+    const config = {
+      format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'LanguageModel',
+      config: { ...this.model.config },
+      extra: {
+        task: 'text-generation',
+        text: { ...this.options },
+        data: this.data ? { ...this.data } : null,
+        history: this.history.map((h) => ({ ...h })),
+        best: this.best ? { step: this.best.step, valLoss: this.best.valLoss } : null,
+        step: this.step,
+      },
+    } as unknown as JsonValue;
+    let checkpoint: ModelFolderFiles['checkpoint'] = null;
+    if (this.resume) {
+      const r = this.resume;
+      const tensors: Record<string, Tensor> = {};
+      if (r.optimizer) {
+        for (const [name, list] of Object.entries(r.optimizer.buffers)) list.forEach((b, i) => { tensors[`${name}.${i}`] = new Tensor(b, [b.length]); });
+      }
+      if (r.carried) {
+        tensors['carried.h'] = r.carried.h;
+        if (r.carried.c) tensors['carried.c'] = r.carried.c;
+      }
+      checkpoint = {
+        weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+        optimizer: serializeSafetensors(tensors),
+        state: {
+          step: r.step, seconds: r.seconds, rng: r.rng, bestValLoss: r.bestValLoss, options: r.options,
+          optimizer: r.optimizer ? { name: r.optimizer.name, lr: r.optimizer.lr, step: r.optimizer.step, buffers: Object.fromEntries(Object.entries(r.optimizer.buffers).map(([k, v]) => [k, v.length])) } : null,
+          best: this.best ? { step: this.best.step, valLoss: this.best.valLoss } : null,
+        } as unknown as JsonValue,
+      };
+    }
+    return { config, weights: serializeSafetensors(bestState, { format: 'pt' }), vocab: this.vocab.toJSON() as unknown as JsonValue, checkpoint };
+  }
+
+  /**
+   * Rebuilds from a model folder's contents. With the checkpoint, the model
+   * holds the latest weights and can resume training exactly; without it, the
+   * best weights (for generation).
+   */
+  static fromFiles(files: ModelFolderFiles, source = 'model', options: { resume?: boolean } = {}): TextGenerator {
+    const cfg = checkConfig(files.config, `${source}/config.json`);
+    const extra = cfg.extra as Record<string, unknown> | undefined;
+    if (cfg.type !== 'LanguageModel' || extra?.task !== 'text-generation') {
+      throw new FormatError(`${source}/config.json: not a text-generation model (type '${cfg.type}', task '${String(extra?.task)}')`);
+    }
+    const vocab = Vocabulary.fromJSON(files.vocab, `${source}/vocab.json`);
+    const textOptions = { ...DEFAULT_MODEL, ...(extra.text as TextModelOptions) };
+    const g = new TextGenerator(vocab, textOptions, 0);
+    if (g.model.config.vocabSize !== (cfg.config as { vocabSize?: number }).vocabSize) {
+      throw new FormatError(`${source}: vocab.json has ${vocab.size} tokens, config.json says ${String((cfg.config as { vocabSize?: number }).vocabSize)}`);
+    }
+    const load = (bytes: Uint8Array, where: string): void => {
+      const st = parseSafetensors(bytes, where);
+      g.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    };
+    load(files.weights, `${source}/model.safetensors`);
+    g.history = (extra.history as HistoryEntry[] | undefined) ?? [];
+    g.data = (extra.data as DataInfo | null | undefined) ?? null;
+    g.savedStep = typeof extra.step === 'number' ? extra.step : 0;
+    const best = extra.best as { step: number; valLoss: number } | null | undefined;
+    if (best) g.best = { ...best, state: g.model.stateDict() };
+    if (options.resume) {
+      if (!files.checkpoint) throw new FormatError(`${source}: no checkpoint/ to resume from`);
+      const st = files.checkpoint.state as unknown as ResumeState & { optimizer: { name: string; lr: number; step: number; buffers: Record<string, number> } | null };
+      load(files.checkpoint.weights, `${source}/checkpoint/model.safetensors`);
+      const opt = parseSafetensors(files.checkpoint.optimizer, `${source}/checkpoint/optimizer.safetensors`);
+      const buffers: Record<string, Float32Array[]> = {};
+      if (st.optimizer) {
+        for (const [name, count] of Object.entries(st.optimizer.buffers)) buffers[name] = Array.from({ length: count }, (_, i) => opt.float32(`${name}.${i}`).data);
+      }
+      const carried = opt.has('carried.h') ? { h: opt.float32('carried.h'), c: opt.has('carried.c') ? opt.float32('carried.c') : null } : null;
+      g.resume = {
+        step: st.step, seconds: st.seconds, rng: st.rng, bestValLoss: st.bestValLoss, options: st.options,
+        optimizer: st.optimizer ? { name: st.optimizer.name, lr: st.optimizer.lr, step: st.optimizer.step, buffers } : null, carried,
+      };
+    }
+    return g;
+  }
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function now(): number {
+  return performance.now() / 1000;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+async function digest(text: string): Promise<string> {
+  const bytes = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+}
