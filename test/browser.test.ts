@@ -1,0 +1,79 @@
+/**
+ * The library in a real browser: the public entry bundled for the browser
+ * (no Node built-ins), loaded by headless Chromium from a localhost page;
+ * the WebAssembly backend must agree with the TypeScript one, and a
+ * TextGenerator must train, generate and round-trip through its files.
+ * Needs Debian's chromium (installed by .ci/run).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('in the browser', () => {
+  it('the public entry bundles for the browser without Node built-ins', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'recurrent-browser-'));
+    const r = await build({
+      entryPoints: [join(root, 'src/index.ts')], bundle: true, format: 'esm', platform: 'browser',
+      outfile: join(out, 'index.js'), external: ['node:*'], logLevel: 'silent', metafile: true,
+    });
+    const code = readFileSync(join(out, 'index.js'), 'utf8');
+    // Node built-ins may only be reached through dynamic import() on Node-only paths.
+    assert.doesNotMatch(code, /^import[^(]*from\s*["']node:/m);
+    assert.doesNotMatch(code, /require\(["']node:/);
+    const inputs = Object.keys(r.metafile.inputs);
+    assert.ok(!inputs.some((p) => /src\/(cli|plot)\/|corpora\.ts/.test(p)), 'no CLI, plot or corpus code in the library bundle');
+  });
+
+  it('runs LSTM (wasm = js) and trains and generates text in Chromium', { timeout: 120_000 }, async () => {
+    assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    const out = mkdtempSync(join(tmpdir(), 'recurrent-page-'));
+    await build({
+      entryPoints: [join(root, 'test/browser/page.ts')], bundle: true, format: 'esm', platform: 'browser',
+      outfile: join(out, 'page.js'), external: ['node:*'], logLevel: 'silent',
+    });
+    const html = '<!doctype html><meta charset="utf-8"><title>recurrent</title><script type="module" src="/page.js"></script>';
+    const server = createServer((req, res) => {
+      if (req.url === '/page.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript' });
+        res.end(readFileSync(join(out, 'page.js')));
+      } else {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(html);
+      }
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as { port: number }).port;
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => (window as unknown as { __result?: object }).__result !== undefined, undefined, { timeout: 90_000 });
+      const result = await page.evaluate(() => (window as unknown as { __result: Record<string, unknown> }).__result);
+      assert.equal(result.error, undefined, String(result.error));
+      assert.deepEqual(errors, []);
+      assert.match(String(result.backend), /^wasm/);
+      assert.equal(result.outputs, 3 * 7 * 24);
+      assert.ok((result.maxDiff as number) < 1e-5, `wasm vs js max difference ${result.maxDiff}`);
+      assert.ok(Number.isFinite(result.valLoss as number));
+      assert.equal(Array.from(String(result.sample)).length, 20);
+      assert.equal(result.reloaded, result.sample);
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+});
