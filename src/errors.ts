@@ -35,6 +35,9 @@ export class NonFiniteLossError extends RecurrentError {
 /** A file (safetensors, config, fixture) is malformed or does not match what was expected. */
 export class FormatError extends RecurrentError {}
 
+/** Input data that cannot be used (a ragged CSV row, a non-numeric value, too few rows): the message names the row or column. */
+export class DataError extends RecurrentError {}
+
 /** `backward` was called without a matching `forward` in training mode. */
 export class BackwardError extends RecurrentError {}
 

@@ -8,7 +8,7 @@
 
 // Errors
 export {
-  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteLossError, FormatError, BackwardError,
+  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteLossError, FormatError, BackwardError, DataError,
 } from './errors.js';
 
 // Tensors, randomness, kernels
@@ -38,7 +38,7 @@ export type { CellKind } from './kernels/types.js';
 export * as init from './nn/init.js';
 
 // Losses
-export { crossEntropy, mseLoss, bceWithLogits, type LossResult, type Reduction, type CrossEntropyOptions } from './losses/losses.js';
+export { crossEntropy, mseLoss, bceWithLogits, quantileLoss, type LossResult, type Reduction, type CrossEntropyOptions } from './losses/losses.js';
 
 // Optimisers, clipping, schedules, training step
 export { Optimizer, type OptimizerState } from './optim/optimizer.js';
@@ -79,3 +79,19 @@ export {
 } from './tasks/text/generator.js';
 export { sampleToken, logSoftmax, type SamplingOptions } from './tasks/text/sampling.js';
 export { saveTextModel, loadTextModel } from './tasks/text/io.js';
+
+// Time series: CSV, forecasting, anomaly detection
+export { parseTable, columnIndex, numericColumn, isMissingCell, type Table } from './data/csv.js';
+export { toSeries, groupTable, fillMissing, timeAt, describeFrequency, type Series, type SeriesOptions, type Frequency } from './data/timeseries.js';
+export { SequenceRegressor, type SequenceRegressorConfig } from './models/sequence-regressor.js';
+export {
+  Forecaster, type ForecastOptions, type ForecastTrainOptions, type ForecastProgress, type ForecastHistoryEntry, type ForecastStrategy,
+  type Forecast, type TargetForecast, type Evaluation, type TargetEvaluation, type SeriesInfo, type Spans,
+} from './tasks/forecast/forecaster.js';
+export { type Accuracy, AccuracyMeter, defaultSeason, naiveScale, naiveForecast, seasonalNaiveForecast } from './tasks/forecast/metrics.js';
+export { type Scaler } from './tasks/forecast/features.js';
+export {
+  AnomalyDetector, rollingZScore, detectionMetrics, thresholdScores, movingMax,
+  type DetectOptions, type Detection, type DetectionMetrics,
+} from './tasks/anomaly/detector.js';
+export { saveForecaster, loadForecaster } from './tasks/forecast/io.js';

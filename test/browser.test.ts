@@ -2,7 +2,8 @@
  * The library in a real browser: the public entry bundled for the browser
  * (no Node built-ins), loaded by headless Chromium from a localhost page;
  * the WebAssembly backend must agree with the TypeScript one, and a
- * TextGenerator must train, generate and round-trip through its files.
+ * TextGenerator must train, generate and round-trip through its files; a
+ * Forecaster and an AnomalyDetector must train on a CSV parsed in the page.
  * Needs Debian's chromium (installed by .ci/run).
  */
 import assert from 'node:assert/strict';
@@ -62,7 +63,8 @@ describe('in the browser', () => {
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`http://127.0.0.1:${port}/`);
-      await page.waitForFunction(() => (window as unknown as { __result?: object }).__result !== undefined, undefined, { timeout: 90_000 });
+      await page.waitForFunction(() => (window as unknown as { __result?: object }).__result !== undefined, undefined, { timeout: 90_000 })
+        .catch((e: Error) => { throw new Error(`${e.message}; page errors: ${errors.join(' | ') || 'none'}`); });
       const result = await page.evaluate(() => (window as unknown as { __result: Record<string, unknown> }).__result);
       assert.equal(result.error, undefined, String(result.error));
       assert.deepEqual(errors, []);
@@ -72,6 +74,9 @@ describe('in the browser', () => {
       assert.ok(Number.isFinite(result.valLoss as number));
       assert.equal(Array.from(String(result.sample)).length, 20);
       assert.equal(result.reloaded, result.sample);
+      assert.equal(result.forecast, 6);
+      assert.equal(result.forecastFinite, true);
+      assert.equal(result.scores, 120);
     } finally {
       await browser.close();
       server.close();

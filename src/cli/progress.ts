@@ -71,3 +71,38 @@ export function barProgress(unit: string): ProgressView {
     },
   };
 }
+
+/** Progress of epoch-based training (forecasting, classification). */
+export interface EpochProgress {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  valLoss: number;
+  bestValLoss: number;
+  seconds: number;
+  fraction: number;
+}
+
+export function epochProgress(json: boolean): { update(p: EpochProgress): void; stop(): void } {
+  if (json) {
+    return { update: (p) => console.log(JSON.stringify({ event: 'epoch', ...p })), stop() {} };
+  }
+  const bar = new cliProgress.SingleBar({
+    format: '{bar} {percentage}% | epoch {epoch} | loss {loss} | val {val} (best {best}) | {elapsed}',
+    hideCursor: true, clearOnComplete: false, stream: process.stderr, fps: 5,
+  }, cliProgress.Presets.shades_classic);
+  let started = false;
+  return {
+    update(p) {
+      const payload = {
+        epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(4), val: p.valLoss.toFixed(4), best: p.bestValLoss.toFixed(4), elapsed: fmtTime(p.seconds),
+      };
+      if (!started) bar.start(1000, Math.round(p.fraction * 1000), payload);
+      else bar.update(Math.round(p.fraction * 1000), payload);
+      started = true;
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

@@ -12,16 +12,8 @@ import { loadTextModel, saveTextModel } from '../tasks/text/io.js';
 import { UsageError, action, int, num, parseDuration } from './errors.js';
 import { readTextInputs } from './input.js';
 import { barProgress, jsonProgress } from './progress.js';
+import { CELLS, OPTIMIZERS, choice } from './options.js';
 
-const CELLS: Record<string, CellKind> = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN_TANH' };
-const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
-
-function choice<T extends string>(name: string, allowed: readonly T[]): (v: string) => T {
-  return (v: string) => {
-    if (!allowed.includes(v as T)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, got '${v}'`);
-    return v as T;
-  };
-}
 
 interface TrainFlags {
   cell: string;

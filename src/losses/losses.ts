@@ -121,6 +121,30 @@ export function bceWithLogits(
   return { loss: total * scale, grad: new Tensor(grad, logits.shape) };
 }
 
+/**
+ * Quantile (pinball) loss: prediction (..., Q) holds one value per quantile
+ * level for each target value; for level q and error e = y - p the loss is
+ * max(q*e, (q-1)*e). Its minimiser is the q-quantile of y given the input,
+ * so one model gives a median and an interval.
+ */
+export function quantileLoss(prediction: Tensor, target: ArrayLike<number>, quantiles: readonly number[], reduction: Reduction = 'mean'): LossResult {
+  checkReduction('quantileLoss', reduction);
+  const Q = quantiles.length;
+  if (Q === 0 || quantiles.some((q) => !(q > 0 && q < 1))) throw new ConfigError(`quantileLoss: quantile levels must be in (0, 1), got [${quantiles.join(', ')}]`);
+  if (prediction.size !== target.length * Q) throw new ShapeError(`quantileLoss: prediction has ${prediction.size} values, expected ${Q} per target value (${target.length} targets)`);
+  const n = prediction.size;
+  const scale = reduction === 'mean' ? 1 / n : 1;
+  const grad = new Float32Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const q = quantiles[i % Q]!;
+    const e = target[(i / Q) | 0]! - prediction.data[i]!;
+    total += e >= 0 ? q * e : (q - 1) * e;
+    grad[i] = (e > 0 ? -q : e < 0 ? 1 - q : 0) * scale;
+  }
+  return { loss: total * scale, grad: new Tensor(grad, prediction.shape) };
+}
+
 function checkReduction(name: string, r: string): void {
   if (r !== 'mean' && r !== 'sum') throw new ConfigError(`${name}: reduction must be 'mean' or 'sum', got '${r}'`);
 }

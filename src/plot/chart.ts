@@ -18,6 +18,33 @@ export interface LineChart {
   layers?: object[];
   width?: number;
   height?: number;
+  /** x values are times (ms since 1970 UTC) */
+  xTemporal?: boolean;
+}
+
+/** A shaded band between lower and upper values (e.g. a prediction interval), as an extra layer. */
+export function bandLayer(points: Array<[number, number, number]>, xTemporal = false, color = '#4c78a8'): object {
+  return {
+    data: { values: points.map(([x, lo, hi]) => ({ x, lo, hi })) },
+    mark: { type: 'area', opacity: 0.2, color },
+    encoding: {
+      x: { field: 'x', type: xTemporal ? 'temporal' : 'quantitative' },
+      y: { field: 'lo', type: 'quantitative' },
+      y2: { field: 'hi' },
+    },
+  };
+}
+
+/** Marked points (e.g. flagged anomalies), as an extra layer. */
+export function pointsLayer(points: Array<[number, number]>, xTemporal = false, color = '#e45756', name = 'flagged'): object {
+  return {
+    data: { values: points.map(([x, y]) => ({ x, y, series: name })) },
+    mark: { type: 'point', filled: true, size: 40, color },
+    encoding: {
+      x: { field: 'x', type: xTemporal ? 'temporal' : 'quantitative' },
+      y: { field: 'y', type: 'quantitative' },
+    },
+  };
 }
 
 interface VegaModule {
@@ -44,7 +71,7 @@ export async function chartSvg(chart: LineChart): Promise<string> {
         data: { values },
         mark: { type: 'line', point: values.length < 60 },
         encoding: {
-          x: { field: 'x', type: 'quantitative', title: chart.xTitle },
+          x: { field: 'x', type: chart.xTemporal ? 'temporal' : 'quantitative', title: chart.xTitle },
           y: { field: 'y', type: 'quantitative', title: chart.yTitle, scale: { zero: false } },
           color: { field: 'series', type: 'nominal', title: null },
         },

@@ -2,7 +2,7 @@
  * Runs in Chromium (bundled by test/browser.test.ts): the library's public
  * entry with no Node APIs. Results go to window.__result.
  */
-import { LSTM, Random, Tensor, TextGenerator, getBackend, noGrad, setBackend } from '../../src/index.js';
+import { AnomalyDetector, Forecaster, LSTM, Random, Tensor, TextGenerator, getBackend, noGrad, parseTable, setBackend, toSeries } from '../../src/index.js';
 
 async function run(): Promise<object> {
   const rng = new Random(1);
@@ -20,7 +20,15 @@ async function run(): Promise<object> {
   await g.train(text, { batch: 4, seqLen: 10, steps: 5, evalEvery: 5 });
   const sample = g.generate({ prime: 'the ', length: 20, seed: 1 }).text;
   const again = TextGenerator.fromFiles(g.toFiles(), 'memory');
-  return { backend, maxDiff, outputs: js.length, valLoss: g.history.at(-1)?.valLoss, sample, reloaded: again.generate({ prime: 'the ', length: 20, seed: 1 }).text };
+  const csv = `date,v\n${Array.from({ length: 120 }, (_, i) => `${new Date(Date.UTC(2020, i, 1)).toISOString().slice(0, 10)},${Math.sin(i / 2) + i / 50}`).join('\n')}\n`;
+  const series = toSeries(parseTable(csv, 'page.csv'), { time: 'date', columns: ['v'] });
+  const forecaster = Forecaster.create(series, { targets: ['v'], horizon: 6, lookback: 12, hiddenSize: 8 }, 0);
+  await forecaster.train(series, { epochs: 2 });
+  const forecast = forecaster.forecast(series).targets[0]!.median;
+  const detector = AnomalyDetector.create(series, { lookback: 12, hiddenSize: 8 }, 0);
+  await detector.train(series, { epochs: 2 });
+  const scores = detector.detect(series).scores.length;
+  return { forecast: forecast.length, forecastFinite: forecast.every(Number.isFinite), scores, backend, maxDiff, outputs: js.length, valLoss: g.history.at(-1)?.valLoss, sample, reloaded: again.generate({ prime: 'the ', length: 20, seed: 1 }).text };
 }
 
 run().then(

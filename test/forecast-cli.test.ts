@@ -1,0 +1,95 @@
+/** `recurrent forecast` and `recurrent detect` as a user meets them: real processes, real files. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const work = mkdtempSync(join(tmpdir(), 'recurrent-forecast-cli-'));
+
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function oneLineError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
+  assert.notEqual(r.status, 0);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.includes('nodedir'));
+  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+  assert.match(lines[0]!, /^recurrent: error: /);
+  assert.match(lines[0]!, pattern);
+}
+
+const day = (i: number): string => new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
+
+describe('recurrent forecast / detect CLI', () => {
+  const good = join(work, 'daily.csv');
+  before(() => {
+    const rows = Array.from({ length: 240 }, (_, i) => `${day(i)},${(100 + 10 * Math.sin((2 * Math.PI * i) / 7) + 0.1 * i).toFixed(3)},${(i % 5) + Math.cos(i)}`);
+    rows[50] = `${day(50)},,${Math.cos(50)}`; // a missing value
+    writeFileSync(good, `date,sales,other\n${rows.join('\n')}\n`);
+  });
+
+  it('train: data summary, evaluation beside the baselines, a complete model folder; predict: CSV and plot', () => {
+    const out = join(work, 'model');
+    const r = cli('forecast', 'train', good, '--target', 'sales', '--horizon', '7', '--lookback', '14', '--epochs', '15', '--hidden', '16', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /240 steps \(daily\), values filled by interpolation \(sales: 1\)/);
+    assert.match(r.stdout, /network .*\n\s+naive .*\n\s+seasonal naive/);
+    for (const f of ['config.json', 'model.safetensors', 'evaluation.json', 'loss.svg', 'loss.png', 'test.svg', 'test.png']) assert.ok(existsSync(join(out, f)), f);
+    const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8')) as { targets: Array<{ model: { mase: number } }> };
+    assert.ok(Number.isFinite(evaluation.targets[0]!.model.mase));
+    const p = cli('forecast', 'predict', out, good);
+    assert.equal(p.status, 0, p.stderr);
+    const lines = readFileSync(join(out, 'forecast.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'time,column,forecast,lower,upper');
+    assert.equal(lines.length, 8);
+    assert.equal(lines[1]!.split(',')[0], day(240));
+    for (const l of lines.slice(1)) {
+      const [, , f, lo, hi] = l.split(',').map(Number);
+      assert.ok(lo! <= f! && f! <= hi!, l);
+    }
+    assert.ok(existsSync(join(out, 'forecast.svg')) && existsSync(join(out, 'forecast.png')));
+  });
+
+  it('detect: flagged points as CSV, precision/recall/F1 against labels, plots', () => {
+    const rows = Array.from({ length: 400 }, (_, i) => `${i},${(Math.sin(i / 5) + (i >= 300 && i < 305 ? 6 : 0)).toFixed(4)},${i >= 300 && i < 305 ? 1 : 0}`);
+    const f = join(work, 'spikes.csv');
+    writeFileSync(f, `t,v,label\n${rows.join('\n')}\n`);
+    const out = join(work, 'det');
+    const r = cli('detect', f, '--time-column', 't', '--columns', 'v', '--label', 'label', '--lookback', '16', '--epochs', '10', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /forecast residuals \(ours\)\s+precision .* F1 [01]\.\d{3}/);
+    const flagged = readFileSync(join(out, 'anomalies.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[1]));
+    assert.ok(flagged.some((k) => k >= 300 && k < 306), `the spike is flagged: ${flagged.join(' ')}`);
+    assert.ok(existsSync(join(out, 'anomalies-all.png')) && existsSync(join(out, 'detection.json')));
+  });
+
+  const bad: Array<[string, string, string[], RegExp]> = [
+    ['a ragged row', 'a,b\n2020-01-01,1\n2020-01-02,2,3\n', ['--target', 'b'], /line 3 has 3 cells, expected 2/],
+    ['a non-numeric value', 'date,v\n2020-01-01,1\n2020-01-02,x\n', ['--target', 'v'], /line 3, column "v": "x" is not a number/],
+    ['an unknown column', 'date,v\n2020-01-01,1\n', ['--target', 'w'], /no column "w" \(the columns are: "date", "v"\)/],
+    ['too few rows', `date,v\n${Array.from({ length: 30 }, (_, i) => `${day(i)},${i % 3}`).join('\n')}\n`, ['--target', 'v', '--lookback', '20', '--horizon', '5'], /too few rows: 30 time steps; lookback 20 and horizon 5/],
+    ['a constant column', `date,v\n${Array.from({ length: 100 }, (_, i) => `${day(i)},4`).join('\n')}\n`, ['--target', 'v'], /column "v" is constant/],
+    ['an empty file', '', ['--target', 'v'], /empty file/],
+  ];
+  for (const [what, text, args, pattern] of bad) {
+    it(`forecast train refuses ${what}: one line, non-zero exit, nothing written`, () => {
+      const f = join(work, `${what.replace(/\W+/g, '-')}.csv`);
+      writeFileSync(f, text);
+      const out = join(work, `out-${what.replace(/\W+/g, '-')}`);
+      oneLineError(cli('forecast', 'train', f, ...args, '--out', out), pattern);
+      assert.ok(!existsSync(out));
+    });
+  }
+
+  it('a missing file, an existing output folder, a folder that is not a model', () => {
+    oneLineError(cli('forecast', 'train', join(work, 'nope.csv'), '--target', 'v'), /nope\.csv: no such file/);
+    oneLineError(cli('forecast', 'train', good, '--target', 'sales', '--out', work), /already exists: choose --out or add --force/);
+    oneLineError(cli('forecast', 'predict', work, good), /config\.json: cannot read \(ENOENT\); is .* a model folder made by 'recurrent forecast train'/);
+    oneLineError(cli('detect', good, '--label', 'nope', '--out', join(work, 'x')), /no column "nope"/);
+  });
+});
