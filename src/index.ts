@@ -95,3 +95,10 @@ export {
   type DetectOptions, type Detection, type DetectionMetrics,
 } from './tasks/anomaly/detector.js';
 export { saveForecaster, loadForecaster } from './tasks/forecast/io.js';
+
+// Interop: PyTorch state dicts
+export { importTorch, exportTorch, inferRecurrent, torchModuleSource, type TorchImportOptions, type InferredRecurrent } from './interop/torch.js';
+export { exportOnnx, ONNX_OPSET } from './interop/onnx/export.js';
+export { importOnnx, toNativeModel, OnnxModel, SUPPORTED_OPS, type GraphIO } from './interop/onnx/import.js';
+export { importTfjs, KerasModel, type TfjsModelJson } from './interop/keras.js';
+export { loadTfjsModel } from './interop/files.js';

@@ -190,10 +190,8 @@ export function registerForecastCommands(program: Command): void {
     .option('--out <file>', 'forecast CSV (default: <model>/forecast.csv); the plot goes beside it (.svg, .png)')
     .option('--evaluate', 'also evaluate on this file\'s test span, beside the baselines')
     .action(action(async (dir: string, data: string, flags: { out?: string; evaluate?: boolean }) => {
-      const model = await loadForecaster(dir);
-      const { readModelFile, parseJsonFile } = await import('../tasks/forecast/io.js');
-      const config = parseJsonFile(await readModelFile(dir, 'config.json', 'recurrent forecast train'), `${dir}/config.json`) as unknown as { extra: { data: DataSpec } };
-      const series = seriesFromTable(await readTable(data), config.extra.data);
+      const { forecaster: model, extra } = await loadForecaster(dir);
+      const series = seriesFromTable(await readTable(data), extra.data as unknown as DataSpec);
       const f = model.forecast(series);
       const out = flags.out ?? join(dir, 'forecast.csv');
       await writeFileAtomic(out, forecastCsv(series, f));

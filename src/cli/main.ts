@@ -5,12 +5,13 @@ import { setBackend } from '../kernels/index.js';
 import { UsageError } from './errors.js';
 import { registerDetectCommand } from './detect-command.js';
 import { registerForecastCommands } from './forecast-commands.js';
+import { registerInteropCommands } from './interop-commands.js';
 import { registerTextCommands } from './text-commands.js';
 
 const program = new Command();
 program
   .name('recurrent')
-  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection')
+  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection, model import and export')
   .version('0.1.0')
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']).default('wasm'))
   .addOption(new Option('--threads <n>', "threads for the wasm backend: 1, 2 or auto").default('auto'))
@@ -24,6 +25,7 @@ program
 registerTextCommands(program);
 registerForecastCommands(program);
 registerDetectCommand(program);
+registerInteropCommands(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);

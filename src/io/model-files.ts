@@ -5,6 +5,7 @@
  */
 import { ConfigError, FormatError } from '../errors.js';
 import { LanguageModel, type LanguageModelConfig } from '../models/language-model.js';
+import { SequenceRegressor, type SequenceRegressorConfig } from '../models/sequence-regressor.js';
 import type { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { type LSTMOptions, createRecurrent } from '../nn/recurrent/modules.js';
@@ -20,15 +21,15 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface ModelConfigFile {
   format: typeof MODEL_FORMAT;
   version: number;
-  /** which class to rebuild: 'LanguageModel', 'LSTM', 'GRU', 'RNN' */
+  /** which class to rebuild: 'LanguageModel', 'SequenceRegressor', 'LSTM', 'GRU', 'RNN' */
   type: string;
   config: { [key: string]: JsonValue };
   /** anything the application keeps with the model (vocabulary, history, ...) */
   extra?: { [key: string]: JsonValue };
 }
 
-/** A model that can be saved: LanguageModel or a recurrent module. */
-export type SavableModel = LanguageModel | RecurrentBase;
+/** A model that can be saved: LanguageModel, SequenceRegressor or a recurrent module. */
+export type SavableModel = LanguageModel | SequenceRegressor | RecurrentBase;
 
 export interface ModelFiles {
   config: ModelConfigFile;
@@ -37,6 +38,7 @@ export interface ModelFiles {
 
 function describe(model: SavableModel): Pick<ModelConfigFile, 'type' | 'config'> {
   if (model instanceof LanguageModel) return { type: 'LanguageModel', config: { ...model.config } };
+  if (model instanceof SequenceRegressor) return { type: 'SequenceRegressor', config: { ...model.config } };
   const r = model;
   return {
     type: r.kind.startsWith('RNN') ? 'RNN' : r.kind,
@@ -72,6 +74,8 @@ export function modelFromFiles(files: ModelFiles, source = 'model'): SavableMode
   let model: SavableModel;
   if (cfg.type === 'LanguageModel') {
     model = new LanguageModel(cfg.config as unknown as LanguageModelConfig);
+  } else if (cfg.type === 'SequenceRegressor') {
+    model = new SequenceRegressor(cfg.config as unknown as SequenceRegressorConfig);
   } else if (cfg.type === 'LSTM' || cfg.type === 'GRU' || cfg.type === 'RNN') {
     const { mode, ...options } = cfg.config as unknown as LSTMOptions & { mode: string };
     model = createRecurrent(mode, options);

@@ -24,6 +24,10 @@ export interface LanguageModelConfig {
   dropout?: number;
   /** LSTM projection size (default 0) */
   projSize?: number;
+  /** a bidirectional recurrent stack (default false): a per-step tagger rather than a generator */
+  bidirectional?: boolean;
+  /** biases in the recurrent layers (default true) */
+  bias?: boolean;
 }
 
 /** The recurrent state carried between calls: h (L,B,P) and, for an LSTM, c (L,B,H). */
@@ -41,14 +45,14 @@ export class LanguageModel extends Module {
   constructor(config: LanguageModelConfig, rng?: Random) {
     super();
     this.config = {
-      numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0,
+      numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, bidirectional: false, bias: true,
       ...config,
     };
     const c = this.config;
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, ...(rng ? { rng } : {}) }));
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
-      projSize: c.projSize, batchFirst: true, ...(rng ? { rng } : {}),
+      projSize: c.projSize, bidirectional: c.bidirectional, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.vocabSize, ...(rng ? { rng } : {}) }));
   }

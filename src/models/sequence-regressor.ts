@@ -22,6 +22,10 @@ export interface SequenceRegressorConfig {
   mode?: CellKind;
   /** dropout between recurrent layers (default 0) */
   dropout?: number;
+  /** LSTM projection size (default 0) */
+  projSize?: number;
+  /** biases in the recurrent layers (default true) */
+  bias?: boolean;
 }
 
 export class SequenceRegressor extends Module {
@@ -32,11 +36,11 @@ export class SequenceRegressor extends Module {
 
   constructor(config: SequenceRegressorConfig, rng?: Random) {
     super();
-    this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, ...config };
+    this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, bias: true, ...config };
     const c = this.config;
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
-      batchFirst: true, ...(rng ? { rng } : {}),
+      projSize: c.projSize, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.outputSize, ...(rng ? { rng } : {}) }));
   }
