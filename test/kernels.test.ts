@@ -24,8 +24,9 @@ function close(got: Float32Array, want: Float32Array, what: string, tol = 1e-4):
 
 describe('WebAssembly kernels match the TypeScript reference', async () => {
   const variants: Kernels[] = [];
-  for (const [relaxed, threads] of [[false, 1], [true, 1], [true, 2]] as const) {
-    const k = await loadWasmKernelsAsync({ relaxed, threads });
+  // The last: two threads splitting every call, so the split paths run on these small shapes.
+  for (const [relaxed, threads, parallelMin] of [[false, 1, undefined], [true, 1, undefined], [true, 2, undefined], [true, 2, 0]] as const) {
+    const k = await loadWasmKernelsAsync({ relaxed, threads, ...(parallelMin !== undefined ? { parallelMin } : {}) });
     if (k) variants.push(k);
   }
   it('loads the SIMD build and a two-thread build', () => {
@@ -33,8 +34,8 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
     assert.ok(variants.some((k) => k.threads === 2));
   });
 
-  for (const wasm of variants) {
-    const label = `${wasm.name}, ${wasm.threads} thread${wasm.threads > 1 ? 's' : ''}`;
+  for (const [v, wasm] of variants.entries()) {
+    const label = `${wasm.name}, ${wasm.threads} thread${wasm.threads > 1 ? 's' : ''}${v === 3 ? ', every call split' : ''}`;
     it(`${label}: gemm in all transpose combinations, odd sizes, alpha 1, beta 0 and 1`, () => {
       for (const [M, N, K] of [[1, 1, 200], [3, 5, 7], [67, 133, 300], [130, 9, 513], [4, 8, 16], [33, 2050, 70], [301, 130, 90]] as const) {
         for (const transA of [false, true]) {

@@ -32,6 +32,8 @@ export interface WasmRuntime {
   exports: WasmExports;
   memory: WebAssembly.Memory;
   worker: WorkerThread | null;
+  /** the split threshold (default PARALLEL_MIN); tests lower it to run the two-thread paths on small shapes */
+  parallelMin?: number;
 }
 
 const KIND = { LSTM: 0, GRU: 1, RNN_TANH: 2, RNN_RELU: 3 } as const;
@@ -44,12 +46,19 @@ function packedSize(K: number, N: number): number {
 /** Below this many multiply-adds a GEMM stays in TypeScript. */
 const SMALL_GEMM = 4096;
 /**
- * From this many multiply-adds (about 2 ms on one core) a call is split
- * between two threads. Below it the copies and the join cost more than the
- * second core gives (measured: a tanh RNN of 128 units, batch 32, trains
- * slower split).
+ * From this much work (multiply-adds, weighted per kind of call) a call is
+ * split between two threads. Below it the copies and the join cost more than
+ * the second core gives.
  */
-const PARALLEL_MIN = 50_000_000;
+const PARALLEL_MIN = 100_000_000;
+/**
+ * A sequence pass counts a tenth of its multiply-adds: split by batch, each
+ * thread still packs the whole weight matrices and streams them every step,
+ * so only large layers gain (measured 2026-11-24: hidden 512 at batch 32 and
+ * hidden 256 at batch 64 run 1.6-1.9x faster on two threads; hidden 128 at
+ * batch 32 no faster, sometimes slower).
+ */
+const DIRECTION_WEIGHT = 0.1;
 
 type Range = readonly [number, number];
 
@@ -58,10 +67,11 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
   const arena = new Arena(memory);
   exports.setScratch(scratchOf(0));
   const threads = worker ? 2 : 1;
+  const parallelMin = rt.parallelMin ?? PARALLEL_MIN;
 
   /** Splits [0, n) in two when there is a second thread and enough work. */
   function split(n: number, work: number): Range[] {
-    if (!worker || n < 2 || work < PARALLEL_MIN) return [[0, n]];
+    if (!worker || n < 2 || work < parallelMin) return [[0, n]];
     const h = Math.ceil(n / 2);
     return [[0, h], [h, n]];
   }
@@ -135,7 +145,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       b = putRows(B, bOff, ldb, K, N);
     }
     const c = beta === 1 ? putRows(C, cOff, ldc, M, N) : arena.alloc(M * N);
-    const parts = M >= 8 ? split(M, 25 * M * N * K) : [[0, M] as const];
+    const parts = M >= 8 ? split(M, M * N * K) : [[0, M] as const];
     // Rows [m0, m1) of op(A) start at column m0 of A when A is transposed.
     runParts('gemm', parts.map(([m0, m1]) => [m1 - m0, N, K, transA ? a + m0 * 4 : a + m0 * K * 4,
       transA ? 1 : K, transA ? M : 1, b, N, c + m0 * N * 4, N, beta === 1 ? 1 : 0]));
@@ -153,7 +163,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
-    const parts = split(B, T * B * GH * (I + P));
+    const parts = split(B, DIRECTION_WEIGHT * T * B * GH * (I + P));
     arena.reset();
     const wIh = arena.put(w.wIh);
     const wHh = arena.put(w.wHh);
@@ -222,7 +232,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
-    const parts = split(B, T * B * GH * (I + P));
+    const parts = split(B, DIRECTION_WEIGHT * T * B * GH * (I + P));
     arena.reset();
     const wIh = arena.put(w.wIh);
     const wHh = arena.put(w.wHh);

@@ -55,7 +55,7 @@ export function threadsAvailable(): boolean {
 }
 
 /** The kernels, or null where WebAssembly SIMD is not available. */
-export async function loadWasmKernelsAsync(options: { relaxed?: boolean; threads?: number } = {}): Promise<Kernels | null> {
+export async function loadWasmKernelsAsync(options: { relaxed?: boolean; threads?: number; parallelMin?: number } = {}): Promise<Kernels | null> {
   if (typeof WebAssembly === 'undefined') return null;
   const allowRelaxed = options.relaxed !== false;
   if (allowRelaxed) await enableRelaxedSimd();
@@ -66,7 +66,7 @@ export async function loadWasmKernelsAsync(options: { relaxed?: boolean; threads
   const module = await WebAssembly.compile(picked.bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   const worker = shared ? await WorkerThread.start(module, memory, scratchOf(1)) : null;
-  return createWasmKernels({ name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker });
+  return createWasmKernels({ name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker, ...(options.parallelMin !== undefined ? { parallelMin: options.parallelMin } : {}) });
 }
 
 /**
