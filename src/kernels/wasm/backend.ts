@@ -60,6 +60,16 @@ const PARALLEL_MIN = 100_000_000;
  */
 const DIRECTION_WEIGHT = 0.1;
 
+/** The weighted work of a sequence pass, compared with the split threshold. */
+export function directionWork(d: DirectionDims): number {
+  return DIRECTION_WEIGHT * d.T * d.B * gateCount(d.kind) * d.H * (d.I + d.P);
+}
+
+/** Whether a call is large enough for two threads (the default threshold). */
+export function worthTwoThreads(work: number): boolean {
+  return work >= PARALLEL_MIN;
+}
+
 type Range = readonly [number, number];
 
 export function createWasmKernels(rt: WasmRuntime): Kernels {
@@ -163,7 +173,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
-    const parts = split(B, DIRECTION_WEIGHT * T * B * GH * (I + P));
+    const parts = split(B, directionWork(d));
     arena.reset();
     const wIh = arena.put(w.wIh);
     const wHh = arena.put(w.wHh);
@@ -232,7 +242,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
-    const parts = split(B, DIRECTION_WEIGHT * T * B * GH * (I + P));
+    const parts = split(B, directionWork(d));
     arena.reset();
     const wIh = arena.put(w.wIh);
     const wHh = arena.put(w.wHh);
