@@ -32,6 +32,8 @@ export interface WasmRuntime {
   exports: WasmExports;
   memory: WebAssembly.Memory;
   worker: WorkerThread | null;
+  /** or a way to start it at the first call that is split */
+  startWorker?: () => WorkerThread;
   /** the split threshold (default PARALLEL_MIN); tests lower it to run the two-thread paths on small shapes */
   parallelMin?: number;
 }
@@ -73,22 +75,27 @@ export function worthTwoThreads(work: number): boolean {
 type Range = readonly [number, number];
 
 export function createWasmKernels(rt: WasmRuntime): Kernels {
-  const { exports, memory, worker } = rt;
+  const { exports, memory } = rt;
+  let worker = rt.worker;
+  const canSplit = worker !== null || rt.startWorker !== undefined;
   const arena = new Arena(memory);
   exports.setScratch(scratchOf(0));
-  const threads = worker ? 2 : 1;
+  const threads = canSplit ? 2 : 1;
   const parallelMin = rt.parallelMin ?? PARALLEL_MIN;
 
   /** Splits [0, n) in two when there is a second thread and enough work. */
   function split(n: number, work: number): Range[] {
-    if (!worker || n < 2 || work < parallelMin) return [[0, n]];
+    if (!canSplit || n < 2 || work < parallelMin) return [[0, n]];
     const h = Math.ceil(n / 2);
     return [[0, h], [h, n]];
   }
 
   /** Runs one call per part: the second on the worker, the first here. */
   function runParts(fn: 'directionForward' | 'directionBackward' | 'gemm', calls: number[][]): void {
-    if (calls.length === 2) worker!.post(fn, calls[1]!);
+    if (calls.length === 2) {
+      worker ??= rt.startWorker!();
+      worker.post(fn, calls[1]!);
+    }
     try {
       (exports[fn] as (...a: number[]) => void)(...calls[0]!);
     } finally {

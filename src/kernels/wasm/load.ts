@@ -65,8 +65,13 @@ export async function loadWasmKernelsAsync(options: { relaxed?: boolean; threads
   const memory = newMemory(shared);
   const module = await WebAssembly.compile(picked.bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const worker = shared ? await WorkerThread.start(module, memory, scratchOf(1)) : null;
-  return createWasmKernels({ name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker, ...(options.parallelMin !== undefined ? { parallelMin: options.parallelMin } : {}) });
+  // The worker starts at the first call large enough to split.
+  const start = shared ? await WorkerThread.starter() : null;
+  return createWasmKernels({
+    name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
+    ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),
+    ...(options.parallelMin !== undefined ? { parallelMin: options.parallelMin } : {}),
+  });
 }
 
 /**
