@@ -15,8 +15,9 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
-def write_safetensors(path, tensors, meta):
-    header = {"__metadata__": {"fixture": json.dumps(meta, sort_keys=True)}}
+def write_safetensors(path, tensors, meta, key="fixture"):
+    """Writes float32/int64 tensors; `meta` (if not None) goes into the metadata under `key`, as JSON."""
+    header = {} if meta is None else {"__metadata__": {key: json.dumps(meta, sort_keys=True)}}
     blobs = []
     offset = 0
     for name, t in tensors.items():

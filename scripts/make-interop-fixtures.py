@@ -10,33 +10,22 @@ Writes, per case:
     NAME.onnx             torch.onnx.export of the same model (opset 14)
 The outputs are committed; tests never call PyTorch.
 """
+import importlib.util
 import json
 import sys
 from pathlib import Path
 
 import torch
 
+_spec = importlib.util.spec_from_file_location("make_fixtures", Path(__file__).with_name("make-fixtures.py"))
+_mf = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_mf)
+write_safetensors = _mf.write_safetensors
+
 
 def _write(path, tensors, meta=None):
-    import struct
-    header = {} if meta is None else {"__metadata__": {"case": json.dumps(meta, sort_keys=True)}}
-    blobs, offset = [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        if t.dtype in (torch.float32, torch.float64):
-            b, dtype = t.to(torch.float32).numpy().tobytes(), "F32"
-        else:
-            b, dtype = t.to(torch.int64).numpy().tobytes(), "I64"
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        blobs.append(b)
-        offset += len(b)
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    """A plain state dict (no metadata, as PyTorch users save them), or inputs and outputs with the case."""
+    write_safetensors(path, tensors, meta, key="case")
 
 
 def rnn_module(mode, I, H, L, bidir, proj=0, nonlinearity="tanh"):

@@ -1,21 +1,15 @@
 /** The command line as a user meets it: real processes, real files. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { cliIn, oneLineError } from './cli-helpers.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'recurrent-cli-'));
+const cli = cliIn(work);
 const corpus = join(work, 'corpus.txt');
 const model = join(work, 'model');
-
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -28,14 +22,6 @@ function snapshot(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
-}
-
-function oneLineError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
-  assert.notEqual(r.status, 0);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.includes('nodedir'));
-  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
-  assert.match(lines[0]!, /^recurrent: error: /);
-  assert.match(lines[0]!, pattern);
 }
 
 describe('recurrent CLI', () => {

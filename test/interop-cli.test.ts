@@ -1,29 +1,15 @@
 /** `recurrent export` and `recurrent import` as a user meets them: real processes, real files. */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { LanguageModel, loadModel, noGrad, parseSafetensors } from '../src/index.js';
 import { fixtureDir, loadTorchCase, maxAbsDiff } from './interop-helpers.js';
+import { cliIn, oneLineError } from './cli-helpers.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'recurrent-interop-cli-'));
-
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function oneLineError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
-  assert.notEqual(r.status, 0);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.includes('nodedir'));
-  assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
-  assert.match(lines[0]!, /^recurrent: error: /);
-  assert.match(lines[0]!, pattern);
-}
+const cli = cliIn(work);
 
 describe('recurrent import / export', () => {
   const c = loadTorchCase('regressor-renamed-gru');

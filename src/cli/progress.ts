@@ -1,5 +1,6 @@
 /** Training progress as a bar on a terminal, or as JSON lines for programs. */
 import cliProgress from 'cli-progress';
+import type { ForecastProgress } from '../tasks/forecast/forecaster.js';
 import type { Progress } from '../tasks/text/generator.js';
 
 export interface ProgressView {
@@ -73,15 +74,7 @@ export function barProgress(unit: string): ProgressView {
 }
 
 /** Progress of epoch-based training (forecasting, classification). */
-export interface EpochProgress {
-  epoch: number;
-  epochs: number;
-  loss: number;
-  valLoss: number;
-  bestValLoss: number;
-  seconds: number;
-  fraction: number;
-}
+export type EpochProgress = ForecastProgress;
 
 export function epochProgress(json: boolean): { update(p: EpochProgress): void; stop(): void } {
   if (json) {
