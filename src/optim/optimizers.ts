@@ -89,15 +89,20 @@ export class Adam extends Optimizer {
     const stepSize = lr / bc1;
     const x = p.data;
     const g = p.grad;
-    for (let j = 0; j < x.length; j++) {
-      let gj = g[j]!;
-      if (this.decoupled) x[j] *= 1 - lr * wd;
-      else if (wd !== 0) gj += wd * x[j]!;
-      m[j] = b1 * m[j]! + (1 - b1) * gj;
-      v[j] = b2 * v[j]! + (1 - b2) * gj * gj;
-      let vj = v[j]!;
-      if (vmax) vj = vmax[j] = Math.max(vmax[j]!, vj);
-      x[j] -= stepSize * m[j]! / (Math.sqrt(vj) / bc2Sqrt + eps);
+    const decay = this.decoupled ? 1 - lr * wd : 1;
+    const l2 = this.decoupled ? 0 : wd;
+    const c1 = 1 - b1;
+    const c2 = 1 - b2;
+    // One pass, everything in locals: the loop runs over every weight every step.
+    for (let j = 0, n = x.length; j < n; j++) {
+      const xj = x[j]! * decay;
+      const gj = g[j]! + l2 * xj;
+      const mj = b1 * m[j]! + c1 * gj;
+      let vj = b2 * v[j]! + c2 * gj * gj;
+      m[j] = mj;
+      v[j] = vj;
+      if (vmax) vj = vmax[j] = Math.max(vmax[j]!, Math.fround(vj));
+      x[j] = xj - (stepSize * Math.fround(mj)) / (Math.sqrt(Math.fround(vj)) / bc2Sqrt + eps);
     }
   }
 }
