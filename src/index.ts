@@ -102,3 +102,11 @@ export { exportOnnx, ONNX_OPSET } from './interop/onnx/export.js';
 export { importOnnx, toNativeModel, OnnxModel, SUPPORTED_OPS, type GraphIO } from './interop/onnx/import.js';
 export { importTfjs, KerasModel, type TfjsModelJson } from './interop/keras.js';
 export { loadTfjsModel } from './interop/files.js';
+
+// Classification (text)
+export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from './models/sequence-classifier.js';
+export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
+export {
+  TextClassifier, splitIndices, classificationReport,
+  type ClassifierOptions, type ClassifierTrainOptions, type ClassificationReport, type ClassMetrics, type ClassifierProgress, type DataSplit,
+} from './tasks/classify/classifier.js';

@@ -1,0 +1,291 @@
+/**
+ * TextClassifier: words -> Embedding -> (bi)LSTM/GRU -> pooled -> Linear ->
+ * a class. Splits the data (seeded shuffle) into training, validation and
+ * test sets, builds the vocabulary from the training set only, weights
+ * classes against imbalance, keeps the weights with the best validation
+ * accuracy, and reports accuracy, per-class precision/recall/F1 and the
+ * confusion matrix on the test set. Browser-safe.
+ */
+import { ConfigError, DataError, FormatError } from '../../errors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
+import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import type { CellKind } from '../../kernels/types.js';
+import { crossEntropy } from '../../losses/losses.js';
+import { type Pooling, SequenceClassifier } from '../../models/sequence-classifier.js';
+import { noGrad } from '../../nn/grad-mode.js';
+import type { StateDict } from '../../nn/module.js';
+import { createOptimizer } from '../../optim/optimizers.js';
+import { Random } from '../../tensor/random.js';
+import { Trainer } from '../../train/trainer.js';
+import { type LabelledTexts, WordVocabulary } from '../../data/labelled-text.js';
+
+export interface ClassifierOptions {
+  cell?: CellKind;
+  hiddenSize?: number;
+  embeddingSize?: number;
+  numLayers?: number;
+  bidirectional?: boolean;
+  pooling?: Pooling;
+  dropout?: number;
+  /** vocabulary size limit, <pad> and <unk> included (default 20000) */
+  maxVocab?: number;
+  /** words seen fewer times in training become <unk> (default 1) */
+  minCount?: number;
+  /** tokens read per text; longer texts are cut (default 200) */
+  maxLength?: number;
+  /** fractions for training, validation, test (default [0.8, 0.1, 0.1]) */
+  split?: [number, number, number];
+  /** 'balanced': class weights inversely proportional to class frequency in training (default); 'none' */
+  classWeights?: 'balanced' | 'none';
+}
+
+export interface ClassifierTrainOptions {
+  epochs?: number;
+  /** stop after this many epochs without a better validation accuracy (default 5) */
+  patience?: number;
+  batch?: number;
+  lr?: number;
+  clip?: number;
+  timeLimit?: number;
+  /** share of words replaced by <unk> in each training batch, against memorising rare words (default 0.25) */
+  wordDropout?: number;
+}
+
+export interface ClassMetrics {
+  label: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface ClassificationReport {
+  accuracy: number;
+  count: number;
+  perClass: ClassMetrics[];
+  /** confusion[i][j]: texts of class i predicted as class j */
+  confusion: number[][];
+  labels: string[];
+}
+
+export interface ClassifierProgress {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  valLoss: number;
+  valAccuracy: number;
+  bestValLoss: number;
+  seconds: number;
+  fraction: number;
+}
+
+/** Which records went where, by index into the data. */
+export interface DataSplit {
+  train: number[];
+  val: number[];
+  test: number[];
+}
+
+type Resolved = Required<ClassifierOptions>;
+
+/** Seeded shuffle of 0..n-1, cut by fractions. */
+export function splitIndices(n: number, fractions: [number, number, number], seed: number): DataSplit {
+  const order = Array.from({ length: n }, (_, i) => i);
+  const rng = new Random(seed);
+  for (let i = n - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const a = Math.round(n * fractions[0]);
+  const b = Math.round(n * (fractions[0] + fractions[1]));
+  return { train: order.slice(0, a), val: order.slice(a, b), test: order.slice(b) };
+}
+
+/** Accuracy, per-class precision/recall/F1 and the confusion matrix. */
+export function classificationReport(truth: number[], predicted: number[], labels: readonly string[]): ClassificationReport {
+  const K = labels.length;
+  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  truth.forEach((t, i) => { confusion[t]![predicted[i]!]!++; });
+  const perClass = labels.map((label, k) => {
+    const tp = confusion[k]![k]!;
+    const support = confusion[k]!.reduce((a, b) => a + b, 0);
+    const predictedK = confusion.reduce((a, row) => a + row[k]!, 0);
+    const precision = predictedK ? tp / predictedK : 0;
+    const recall = support ? tp / support : 0;
+    return { label, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, support };
+  });
+  const correct = labels.reduce((a, _, k) => a + confusion[k]![k]!, 0);
+  return { accuracy: truth.length ? correct / truth.length : 0, count: truth.length, perClass, confusion, labels: [...labels] };
+}
+
+const TASK = 'text-classification';
+
+export class TextClassifier {
+  readonly model: SequenceClassifier;
+  history: Array<{ epoch: number; loss: number; valLoss: number; valAccuracy: number; seconds: number }> = [];
+  best: { epoch: number; valAccuracy: number } | null = null;
+
+  private constructor(readonly vocab: WordVocabulary, readonly labels: string[], readonly options: Resolved, readonly classWeights: number[], seed: number) {
+    this.model = new SequenceClassifier({
+      vocabSize: vocab.size, embeddingSize: options.embeddingSize, hiddenSize: options.hiddenSize, numClasses: labels.length,
+      numLayers: options.numLayers, mode: options.cell, bidirectional: options.bidirectional, pooling: options.pooling, dropout: options.dropout,
+    }, new Random(seed));
+  }
+
+  /** A new classifier for this data and split: the vocabulary and class weights come from the training texts. */
+  static create(data: LabelledTexts, split: DataSplit, options: ClassifierOptions = {}, seed = 0): TextClassifier {
+    const o: Resolved = {
+      cell: 'LSTM', hiddenSize: 64, embeddingSize: 64, numLayers: 1, bidirectional: true, pooling: 'max', dropout: 0.3,
+      maxVocab: 20000, minCount: 1, maxLength: 200, split: [0.8, 0.1, 0.1], classWeights: 'balanced', ...options,
+    };
+    if (o.classWeights !== 'balanced' && o.classWeights !== 'none') throw new ConfigError(`classWeights must be 'balanced' or 'none', got '${String(o.classWeights)}'`);
+    const labels = [...new Set(data.labels)].sort();
+    if (labels.length < 2) throw new DataError(`the labels have a single class ('${labels[0]}'): a classifier needs at least two`);
+    const trainTexts = split.train.map((i) => data.texts[i]!);
+    const vocab = WordVocabulary.build(trainTexts, o.maxVocab, o.minCount);
+    const counts = labels.map((l) => split.train.filter((i) => data.labels[i] === l).length);
+    const missing = labels.filter((_, k) => counts[k] === 0);
+    if (missing.length) throw new DataError(`class${missing.length > 1 ? 'es' : ''} ${missing.map((m) => `'${m}'`).join(', ')} ha${missing.length > 1 ? 've' : 's'} no example in the training split; add data or change the split`);
+    const total = split.train.length;
+    const weights = counts.map((c) => (o.classWeights === 'balanced' ? total / (labels.length * c) : 1));
+    return new TextClassifier(vocab, labels, o, weights, seed);
+  }
+
+  /** Token ids padded to the longest text; in training, `wordDropout` of the words become <unk>. */
+  private encodeBatch(texts: string[], wordDropout = 0, rng: Random | null = null): { ids: { data: Int32Array; shape: number[] }; lengths: number[] } {
+    const seqs = texts.map((t) => this.vocab.encode(t).slice(0, this.options.maxLength).map((id) => (rng && rng.next() < wordDropout ? 1 : id)));
+    const T = Math.max(...seqs.map((s) => s.length));
+    const data = new Int32Array(seqs.length * T);
+    seqs.forEach((s, b) => data.set(s, b * T));
+    return { ids: { data, shape: [seqs.length, T] }, lengths: seqs.map((s) => s.length) };
+  }
+
+  /** Class probabilities for each text. */
+  predictProbabilities(texts: string[]): number[][] {
+    const out: number[][] = [];
+    noGrad(() => {
+      this.model.eval();
+      for (let i = 0; i < texts.length; i += 128) {
+        const { ids, lengths } = this.encodeBatch(texts.slice(i, i + 128));
+        const s = this.model.forward(ids, lengths);
+        const K = this.labels.length;
+        for (let b = 0; b < lengths.length; b++) {
+          const row = Array.from(s.data.subarray(b * K, (b + 1) * K));
+          const m = Math.max(...row);
+          const e = row.map((v) => Math.exp(v - m));
+          const z = e.reduce((a, c) => a + c, 0);
+          out.push(e.map((v) => v / z));
+        }
+      }
+    });
+    return out;
+  }
+
+  /** The most likely label of each text. */
+  predict(texts: string[]): string[] {
+    return this.predictProbabilities(texts).map((p) => this.labels[p.indexOf(Math.max(...p))]!);
+  }
+
+  evaluate(data: LabelledTexts, indices: number[]): ClassificationReport {
+    const predicted = this.predict(indices.map((i) => data.texts[i]!)).map((l) => this.labels.indexOf(l));
+    const truth = indices.map((i) => this.labels.indexOf(data.labels[i]!));
+    return classificationReport(truth, predicted, this.labels);
+  }
+
+  private loss(data: LabelledTexts, indices: number[]): number {
+    let total = 0;
+    noGrad(() => {
+      this.model.eval();
+      for (let i = 0; i < indices.length; i += 128) {
+        const part = indices.slice(i, i + 128);
+        const { ids, lengths } = this.encodeBatch(part.map((k) => data.texts[k]!));
+        const targets = part.map((k) => this.labels.indexOf(data.labels[k]!));
+        total += crossEntropy(this.model.forward(ids, lengths), targets, { weight: this.classWeights }).loss * part.length;
+      }
+    });
+    return total / Math.max(indices.length, 1);
+  }
+
+  /** Trains on split.train, validating on split.val each epoch; keeps the best validation accuracy's weights. */
+  async train(data: LabelledTexts, split: DataSplit, options: ClassifierTrainOptions = {}, hooks: { onProgress?: (p: ClassifierProgress) => void; seed?: number } = {}): Promise<void> {
+    const epochs = options.epochs ?? 30;
+    const batch = options.batch ?? 32;
+    const patience = options.patience ?? 5;
+    if (split.val.length === 0) throw new DataError('the validation split is empty: there is nothing to choose the best epoch on');
+    const opt = createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 2e-3 });
+    const clip = options.clip ?? 5;
+    const trainer = new Trainer(this.model, opt, { clipNorm: clip > 0 ? clip : null });
+    const rng = new Random(hooks.seed ?? 0);
+    const started = performance.now();
+    const seconds = (): number => (performance.now() - started) / 1000;
+    let bestState: StateDict | null = null;
+    let bestAcc = -1;
+    let bestLoss = Infinity;
+    let since = 0;
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const order = split.train.slice();
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      let sum = 0;
+      for (let i = 0; i < order.length; i += batch) {
+        const part = order.slice(i, i + batch);
+        const { ids, lengths } = this.encodeBatch(part.map((k) => data.texts[k]!), options.wordDropout ?? 0.25, rng);
+        const targets = part.map((k) => this.labels.indexOf(data.labels[k]!));
+        const r = trainer.step(() => {
+          const scores = this.model.forward(ids, lengths);
+          const l = crossEntropy(scores, targets, { weight: this.classWeights });
+          this.model.backward(l.grad);
+          return l.loss;
+        });
+        sum += r.loss * part.length;
+        if ((i / batch) % 8 === 7) await new Promise((ok) => setTimeout(ok, 0));
+      }
+      const valLoss = this.loss(data, split.val);
+      const valAccuracy = this.evaluate(data, split.val).accuracy;
+      this.history.push({ epoch, loss: sum / order.length, valLoss, valAccuracy, seconds: seconds() });
+      // Best by validation accuracy; ties go to the lower validation loss.
+      if (valAccuracy > bestAcc || (valAccuracy === bestAcc && valLoss < bestLoss)) {
+        bestAcc = valAccuracy;
+        bestLoss = valLoss;
+        bestState = this.model.stateDict();
+        this.best = { epoch, valAccuracy };
+        since = 0;
+      } else {
+        since++;
+      }
+      const tf = options.timeLimit ? seconds() / options.timeLimit : 0;
+      hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valLoss, valAccuracy, bestValLoss: bestLoss, seconds: seconds(), fraction: Math.min(1, Math.max(epoch / epochs, tf)) });
+      if (since >= patience || tf >= 1) break;
+    }
+    if (bestState) this.model.loadStateDict(bestState);
+    this.model.eval();
+  }
+
+  toFiles(extra: { [key: string]: JsonValue } = {}): { config: JsonValue; weights: Uint8Array } {
+    return {
+      config: {
+        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'SequenceClassifier', config: this.model.config as unknown as JsonValue,
+        extra: {
+          task: TASK, options: this.options as unknown as JsonValue, labels: this.labels, classWeights: this.classWeights,
+          vocab: [...this.vocab.words], history: this.history as unknown as JsonValue, best: this.best as unknown as JsonValue, ...extra,
+        },
+      },
+      weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+    };
+  }
+
+  static fromFiles(files: { config: JsonValue; weights: Uint8Array }, source = 'model'): TextClassifier {
+    const cfg = checkConfig(files.config, `${source}/config.json`);
+    const e = cfg.extra as Record<string, unknown> | undefined;
+    if (cfg.type !== 'SequenceClassifier' || e?.task !== TASK) throw new FormatError(`${source}/config.json: not a text classifier (type '${cfg.type}', task '${String(e?.task)}')`);
+    const c = new TextClassifier(new WordVocabulary(e.vocab as string[]), e.labels as string[], e.options as Resolved, e.classWeights as number[], 0);
+    const st = parseSafetensors(files.weights, `${source}/model.safetensors`);
+    c.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    c.model.eval();
+    c.history = (e.history as TextClassifier['history'] | undefined) ?? [];
+    c.best = (e.best as TextClassifier['best'] | undefined) ?? null;
+    return c;
+  }
+}
