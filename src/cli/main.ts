@@ -7,6 +7,7 @@ import { registerDetectCommand } from './detect-command.js';
 import { registerForecastCommands } from './forecast-commands.js';
 import { registerInteropCommands } from './interop-commands.js';
 import { registerTextCommands } from './text-commands.js';
+import { registerTranslateCommand } from './translate-command.js';
 
 const program = new Command();
 program
@@ -26,6 +27,7 @@ registerTextCommands(program);
 registerForecastCommands(program);
 registerDetectCommand(program);
 registerInteropCommands(program);
+registerTranslateCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);

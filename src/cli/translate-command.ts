@@ -1,0 +1,111 @@
+/** `recurrent translate train PAIRS.tsv` and `recurrent translate MODEL "text"`: sequence to sequence with attention. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { readModelFiles, writeFileAtomic } from '../io/fs.js';
+import { Random } from '../tensor/random.js';
+import { type Pair, type PairTokenizer, Translator, parsePairs } from '../tasks/translate/translator.js';
+import { UsageError, action, int, num } from './errors.js';
+
+interface TrainFlags {
+  sourceTokenizer: PairTokenizer;
+  targetTokenizer: PairTokenizer;
+  cell: 'lstm' | 'gru';
+  hidden: number;
+  embedding: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  valFraction: number;
+  seed: number;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function registerTranslateCommand(program: Command): void {
+  const translate = program
+    .command('translate')
+    .description('sequence to sequence with attention: `translate train PAIRS.tsv`, then `translate MODEL "text"`')
+    .argument('[model]', 'model folder from `recurrent translate train`')
+    .argument('[text...]', 'text to translate (default: one text per line of standard input)')
+    .option('--beam <n>', 'beam width (1: greedy)', int('--beam'), 1)
+    .option('--max-length <n>', 'most target tokens (default: 2x the source + 10)', int('--max-length'))
+    .option('--attention', 'also print the attention weights (target token x source token)')
+    .action(action(async (dir: string | undefined, words: string[], flags: { beam: number; maxLength?: number; attention?: boolean }) => {
+      if (!dir) throw new UsageError('give a model folder and a text (or `translate train PAIRS.tsv` to make one)');
+      const files = await readModelFiles(dir);
+      const t = Translator.fromFiles({ config: files.config as never, weights: files.weights }, dir);
+      const texts = words.length ? [words.join(' ')] : (await readStdin()).split(/\r?\n/).filter((l) => l.trim() !== '');
+      for (const text of texts) {
+        const r = t.translate(text, { beam: flags.beam, ...(flags.maxLength ? { maxLength: flags.maxLength } : {}) });
+        console.log(r.text);
+        if (flags.attention) {
+          console.log(`  ${''.padEnd(12)} ${r.sourceTokens.map((s) => s.padStart(8)).join(' ')}`);
+          r.targetTokens.forEach((tok, i) => console.log(`  ${tok.padEnd(12)} ${r.attention[i]!.map((a) => a.toFixed(2).padStart(8)).join(' ')}`));
+        }
+      }
+    }));
+
+  translate
+    .command('train')
+    .description('train on tab-separated pairs (source<TAB>target per line); the last --val-fraction (shuffled) is held out')
+    .argument('<pairs>', 'TSV file')
+    .addOption(new Option('--source-tokenizer <t>', 'source tokens').choices(['word', 'char']).default('word'))
+    .addOption(new Option('--target-tokenizer <t>', 'target tokens').choices(['word', 'char']).default('word'))
+    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru']).default('lstm'))
+    .option('--hidden <n>', 'hidden units', int('--hidden'), 128)
+    .option('--embedding <n>', 'embedding size', int('--embedding'), 64)
+    .option('--epochs <n>', 'most epochs (early stopping on validation exact match)', int('--epochs'), 30)
+    .option('--batch <n>', 'pairs per step', int('--batch'), 32)
+    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 3e-3)
+    .option('--val-fraction <f>', 'pairs held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
+    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--out <dir>', 'model folder (default runs/<pairs>-translate)')
+    .option('--force', 'overwrite an existing folder')
+    .option('--json', 'one JSON line per epoch')
+    .action(action(async (file: string, flags: TrainFlags) => {
+      const out = flags.out ?? join('runs', `${basename(file, extname(file))}-translate`);
+      if (existsSync(out) && !flags.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (e) {
+        throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+      const pairs = parsePairs(text, file);
+      const rng = new Random(flags.seed);
+      const order: Pair[] = pairs.slice();
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      const nVal = Math.max(1, Math.round(order.length * flags.valFraction));
+      if (order.length - nVal < 1) throw new UsageError(`${file}: ${pairs.length} pair(s) is too few to hold ${nVal} out for validation`);
+      const val = order.slice(0, nVal);
+      const train = order.slice(nVal);
+      const t = Translator.create(train, {
+        sourceTokenizer: flags.sourceTokenizer, targetTokenizer: flags.targetTokenizer, cell: flags.cell === 'gru' ? 'GRU' : 'LSTM',
+        hiddenSize: flags.hidden, embeddingSize: flags.embedding,
+      }, flags.seed);
+      await t.train(train, val, { epochs: flags.epochs, batch: flags.batch, lr: flags.lr }, {
+        seed: flags.seed,
+        onProgress: (p) => (flags.json ? console.log(JSON.stringify({ event: 'epoch', ...p })) : process.stderr.write(`epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, validation exact match ${(100 * p.valExact).toFixed(1)}% (${p.seconds.toFixed(0)} s)\n`)),
+      });
+      const files = t.toFiles();
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(out, { recursive: true });
+      await writeFileAtomic(join(out, 'model.safetensors'), files.weights);
+      await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(files.config, null, 1)}\n`);
+      const exact = t.exactMatch(val);
+      if (flags.json) console.log(JSON.stringify({ event: 'done', out, valExact: exact, train: train.length, val: val.length }));
+      else console.log(`validation exact match ${(100 * exact).toFixed(1)}% on ${val.length} held-out pairs (${train.length} trained on); saved to ${out}/`);
+    }));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,234 @@
+/**
+ * Translator: sequence-to-sequence with attention (models/seq2seq.ts) on text
+ * pairs. Tokens are characters, or words (split at spaces and hyphens, the
+ * hyphen kept as a token, so "quatre-vingt-dix" round-trips). Teacher forcing
+ * in training; greedy or beam-search decoding with a length limit; the
+ * weights with the best validation exact match are kept. Browser-safe.
+ */
+import { ConfigError, DataError, FormatError } from '../../errors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
+import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import type { CellKind } from '../../kernels/types.js';
+import { crossEntropy } from '../../losses/losses.js';
+import { Seq2Seq } from '../../models/seq2seq.js';
+import { noGrad } from '../../nn/grad-mode.js';
+import type { StateDict } from '../../nn/module.js';
+import { createOptimizer } from '../../optim/optimizers.js';
+import { Random } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { Trainer } from '../../train/trainer.js';
+
+export type PairTokenizer = 'char' | 'word';
+export interface Pair {
+  source: string;
+  target: string;
+}
+
+const SPECIALS = ['<pad>', '<unk>', '<bos>', '<eos>'];
+const BOS = 2;
+const EOS = 3;
+
+export function pairTokens(text: string, kind: PairTokenizer): string[] {
+  return kind === 'char' ? Array.from(text) : (text.match(/[^\s-]+|-/g) ?? []);
+}
+
+export function joinTokens(tokens: string[], kind: PairTokenizer): string {
+  return kind === 'char' ? tokens.join('') : tokens.join(' ').replace(/ - /g, '-').replace(/^- | -$/g, '-');
+}
+
+class TokenTable {
+  private readonly index: Map<string, number>;
+  constructor(readonly tokens: string[]) {
+    this.index = new Map(tokens.map((t, i) => [t, i]));
+  }
+  static build(texts: string[], kind: PairTokenizer): TokenTable {
+    const seen = new Set<string>();
+    for (const t of texts) for (const tok of pairTokens(t, kind)) seen.add(tok);
+    return new TokenTable([...SPECIALS, ...[...seen].sort()]);
+  }
+  encode(text: string, kind: PairTokenizer): number[] {
+    return pairTokens(text, kind).map((t) => this.index.get(t) ?? 1);
+  }
+  get size(): number {
+    return this.tokens.length;
+  }
+}
+
+/** Reads tab-separated pairs, one per line; a line without a tab is an error naming it. */
+export function parsePairs(text: string, source = 'pairs.tsv'): Pair[] {
+  const pairs: Pair[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const tab = line.indexOf('\t');
+    if (tab < 0) throw new DataError(`${source}: line ${i + 1} has no tab between the source and the target text`);
+    const s = line.slice(0, tab).trim();
+    const t = line.slice(tab + 1).trim();
+    if (!s || !t) throw new DataError(`${source}: line ${i + 1} has an empty ${s ? 'target' : 'source'} text`);
+    pairs.push({ source: s, target: t });
+  });
+  if (pairs.length === 0) throw new DataError(`${source}: no pairs (expected lines of "source<TAB>target")`);
+  return pairs;
+}
+
+export interface TranslatorOptions {
+  sourceTokenizer?: PairTokenizer;
+  targetTokenizer?: PairTokenizer;
+  cell?: CellKind;
+  hiddenSize?: number;
+  embeddingSize?: number;
+}
+
+export interface TranslateOptions {
+  /** beam width (default 1: greedy) */
+  beam?: number;
+  /** most target tokens (default: 2x the source's tokens + 10) */
+  maxLength?: number;
+}
+
+const TASK = 'translation';
+
+export class Translator {
+  readonly model: Seq2Seq;
+  history: Array<{ epoch: number; loss: number; valExact: number; seconds: number }> = [];
+
+  private constructor(readonly source: TokenTable, readonly target: TokenTable, readonly options: Required<TranslatorOptions>, seed: number) {
+    this.model = new Seq2Seq({ sourceVocab: source.size, targetVocab: target.size, embeddingSize: options.embeddingSize, hiddenSize: options.hiddenSize, mode: options.cell }, new Random(seed));
+  }
+
+  static create(train: Pair[], options: TranslatorOptions = {}, seed = 0): Translator {
+    const o: Required<TranslatorOptions> = { sourceTokenizer: 'word', targetTokenizer: 'word', cell: 'LSTM', hiddenSize: 128, embeddingSize: 64, ...options };
+    if (o.cell !== 'LSTM' && o.cell !== 'GRU') throw new ConfigError(`translation cells are LSTM or GRU, got '${o.cell}'`);
+    if (train.length === 0) throw new DataError('no training pairs');
+    return new Translator(TokenTable.build(train.map((p) => p.source), o.sourceTokenizer), TokenTable.build(train.map((p) => p.target), o.targetTokenizer), o, seed);
+  }
+
+  private batch(pairs: Pair[]): { src: { data: Int32Array; shape: number[] }; lens: number[]; tin: { data: Int32Array; shape: number[] }; tout: number[] } {
+    const s = pairs.map((p) => this.source.encode(p.source, this.options.sourceTokenizer));
+    const t = pairs.map((p) => this.target.encode(p.target, this.options.targetTokenizer));
+    const S = Math.max(...s.map((x) => x.length), 1);
+    const T = Math.max(...t.map((x) => x.length)) + 1;
+    const src = new Int32Array(pairs.length * S);
+    const tin = new Int32Array(pairs.length * T);
+    const tout = new Array<number>(pairs.length * T).fill(-100);
+    s.forEach((x, b) => src.set(x, b * S));
+    t.forEach((x, b) => {
+      tin.set([BOS, ...x], b * T);
+      [...x, EOS].forEach((id, k) => { tout[b * T + k] = id; });
+    });
+    return { src: { data: src, shape: [pairs.length, S] }, lens: s.map((x) => Math.max(x.length, 1)), tin: { data: tin, shape: [pairs.length, T] }, tout };
+  }
+
+  /** Trains with teacher forcing; keeps the weights with the best exact match on `val`. */
+  async train(train: Pair[], val: Pair[], options: { epochs?: number; batch?: number; lr?: number; patience?: number; timeLimit?: number } = {}, hooks: { seed?: number; onProgress?: (p: { epoch: number; epochs: number; loss: number; valExact: number; seconds: number }) => void } = {}): Promise<void> {
+    const epochs = options.epochs ?? 30;
+    const batch = options.batch ?? 32;
+    const patience = options.patience ?? 5;
+    const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 3e-3 }), { clipNorm: 5 });
+    const rng = new Random(hooks.seed ?? 0);
+    const started = performance.now();
+    let best = -1;
+    let bestState: StateDict | null = null;
+    let since = 0;
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const order = train.slice();
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      let sum = 0;
+      for (let i = 0; i < order.length; i += batch) {
+        const part = order.slice(i, i + batch);
+        const { src, lens, tin, tout } = this.batch(part);
+        const r = trainer.step(() => {
+          const logits = this.model.forward(src, lens, tin);
+          const l = crossEntropy(logits, tout);
+          this.model.backward(l.grad);
+          return l.loss;
+        });
+        sum += r.loss * part.length;
+        if ((i / batch) % 8 === 7) await new Promise((ok) => setTimeout(ok, 0));
+      }
+      const valExact = val.length ? this.exactMatch(val) : 0;
+      const seconds = (performance.now() - started) / 1000;
+      this.history.push({ epoch, loss: sum / order.length, valExact, seconds });
+      hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valExact, seconds });
+      if (valExact > best) {
+        best = valExact;
+        bestState = this.model.stateDict();
+        since = 0;
+      } else {
+        since++;
+      }
+      if (since >= patience || (options.timeLimit && seconds >= options.timeLimit)) break;
+    }
+    if (bestState) this.model.loadStateDict(bestState);
+    this.model.eval();
+  }
+
+  /** Share of pairs translated exactly (greedy unless `beam` > 1). */
+  exactMatch(pairs: Pair[], options: TranslateOptions = {}): number {
+    return pairs.filter((p) => this.translate(p.source, options).text === p.target).length / pairs.length;
+  }
+
+  /** Translates one text; the attention weights (target step x source token) come with it. */
+  translate(text: string, options: TranslateOptions = {}): { text: string; attention: number[][]; sourceTokens: string[]; targetTokens: string[] } {
+    const beam = options.beam ?? 1;
+    if (!(Number.isInteger(beam) && beam >= 1)) throw new ConfigError(`beam must be a positive integer, got ${beam}`);
+    const ids = this.source.encode(text, this.options.sourceTokenizer);
+    if (ids.length === 0) throw new DataError('nothing to translate: the text has no tokens');
+    const maxLength = options.maxLength ?? 2 * ids.length + 10;
+    return noGrad(() => {
+      this.model.eval();
+      const enc = this.model.encode({ data: Int32Array.from(ids), shape: [1, ids.length] }, [ids.length]);
+      type Hyp = { tokens: number[]; logp: number; state: { h: Tensor; c: Tensor | null }; attention: number[][]; done: boolean };
+      let hyps: Hyp[] = [{ tokens: [], logp: 0, state: enc.state, attention: [], done: false }];
+      for (let step = 0; step < maxLength && hyps.some((h) => !h.done); step++) {
+        const next: Hyp[] = [];
+        for (const h of hyps) {
+          if (h.done) {
+            next.push(h);
+            continue;
+          }
+          const prev = Int32Array.of(h.tokens.at(-1) ?? BOS);
+          const r = this.model.step(prev, h.state, enc.outputs, Int32Array.of(ids.length));
+          const attn = Array.from(this.model.lastAttention!.data);
+          const ranked = Array.from(r.logProbs, (lp, v) => [lp, v] as const).filter(([, v]) => v > 1 && v !== BOS).sort((a, b) => b[0] - a[0]).slice(0, beam);
+          for (const [lp, v] of ranked) {
+            const end = v === EOS;
+            next.push({ tokens: end ? h.tokens : [...h.tokens, v], logp: h.logp + lp, state: r.state, attention: end ? h.attention : [...h.attention, attn], done: end });
+          }
+        }
+        // Length-normalised scores, so short hypotheses do not win by default.
+        hyps = next.sort((a, b) => b.logp / (b.tokens.length + 1) - a.logp / (a.tokens.length + 1)).slice(0, beam);
+      }
+      const bestHyp = hyps[0]!;
+      const targetTokens = bestHyp.tokens.map((v) => this.target.tokens[v]!);
+      return {
+        text: joinTokens(targetTokens, this.options.targetTokenizer), attention: bestHyp.attention,
+        sourceTokens: pairTokens(text, this.options.sourceTokenizer), targetTokens,
+      };
+    });
+  }
+
+  toFiles(): { config: JsonValue; weights: Uint8Array } {
+    return {
+      config: {
+        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'Seq2Seq', config: this.model.config as unknown as JsonValue,
+        extra: { task: TASK, options: this.options as unknown as JsonValue, source: this.source.tokens, target: this.target.tokens, history: this.history as unknown as JsonValue },
+      },
+      weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+    };
+  }
+
+  static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Translator {
+    const cfg = checkConfig(files.config, `${where}/config.json`);
+    const e = cfg.extra as Record<string, unknown> | undefined;
+    if (cfg.type !== 'Seq2Seq' || e?.task !== TASK) throw new FormatError(`${where}/config.json: not a translation model (type '${cfg.type}')`);
+    const t = new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), e.options as Required<TranslatorOptions>, 0);
+    const st = parseSafetensors(files.weights, `${where}/model.safetensors`);
+    t.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    t.model.eval();
+    t.history = (e.history as Translator['history'] | undefined) ?? [];
+    return t;
+  }
+}

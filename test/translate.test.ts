@@ -1,0 +1,108 @@
+/**
+ * Sequence to sequence with attention: the model's backward against finite
+ * differences, pair parsing, and held-out exact match on English -> French
+ * number words (n2words) and on date formats (Intl); the CLI end to end.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DataError, Random, Seq2Seq, Translator, joinTokens, pairTokens, parsePairs } from '../src/index.js';
+import { datePairs, numberPairs } from '../bench/translate-quality.js';
+import { cliIn, oneLineError } from './cli-helpers.js';
+import { dot, gradCheck, randomTensor } from './helpers.js';
+
+describe('Seq2Seq with attention: finite differences', () => {
+  for (const mode of ['LSTM', 'GRU'] as const) {
+    it(`${mode} encoder and decoder, source lengths masked`, () => {
+      const rng = new Random(3);
+      const m = new Seq2Seq({ sourceVocab: 7, targetVocab: 6, embeddingSize: 4, hiddenSize: 5, mode }, rng);
+      const src = { data: Int32Array.from([1, 2, 3, 4, 5, 6, 0, 0]), shape: [2, 4] };
+      const tgt = { data: Int32Array.from([1, 2, 3, 4, 5, 1]), shape: [2, 3] };
+      const r = randomTensor([2, 3, 6], rng);
+      m.forward(src, [4, 2], tgt);
+      m.backward(r);
+      // Padded source steps get no attention.
+      const a = m.lastAttention!;
+      assert.equal(a.data[3 * 4 + 2], 0);
+      gradCheck(m.namedParameters().map(([n, p]) => ({
+        name: n, values: n.endsWith('embedding.weight') ? p.data.subarray(4) : p.data, grad: n.endsWith('embedding.weight') ? p.grad.subarray(4) : p.grad,
+      })), () => {
+        const v = dot(m.forward(src, [4, 2], tgt).data, r.data);
+        m.clearCache();
+        return v;
+      });
+    });
+  }
+});
+
+describe('pairs and tokens', () => {
+  it('word tokens keep hyphens, so French numbers round-trip', () => {
+    const t = pairTokens('quatre-vingt-dix-neuf mille', 'word');
+    assert.deepEqual(t, ['quatre', '-', 'vingt', '-', 'dix', '-', 'neuf', 'mille']);
+    assert.equal(joinTokens(t, 'word'), 'quatre-vingt-dix-neuf mille');
+  });
+
+  it('a line without a tab, an empty side, an empty file', () => {
+    assert.deepEqual(parsePairs('one\tun\ntwo\tdeux\n'), [{ source: 'one', target: 'un' }, { source: 'two', target: 'deux' }]);
+    assert.throws(() => parsePairs('one\tun\ntwo deux\n', 'p.tsv'), (e: Error) => e instanceof DataError && /p\.tsv: line 2 has no tab/.test(e.message));
+    assert.throws(() => parsePairs('one\t\n', 'p.tsv'), /line 1 has an empty target/);
+    assert.throws(() => parsePairs('\n\n', 'p.tsv'), /no pairs/);
+  });
+});
+
+describe('translation quality on held-out pairs', () => {
+  it('English -> French number words: >= 95% exact match on numbers never seen in training', async () => {
+    const pairs = await numberPairs(1000, 1);
+    const test = pairs.slice(0, 100);
+    const val = pairs.slice(100, 200);
+    const train = pairs.slice(200);
+    const t = Translator.create(train, { hiddenSize: 64 }, 0);
+    await t.train(train, val, { epochs: 30, patience: 5 }, { seed: 0 });
+    const exact = t.exactMatch(test);
+    assert.ok(exact >= 0.95, `exact match ${exact}`);
+    assert.ok(!train.some((p) => test.some((q) => q.source === p.source)), 'test numbers are held out');
+    // Beam search finds at least as good a hypothesis here, and the attention rows are distributions.
+    assert.ok(t.exactMatch(test, { beam: 3 }) >= 0.95);
+    const r = t.translate('four hundred twenty-one');
+    assert.equal(r.attention.length, r.targetTokens.length);
+    for (const row of r.attention) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+    const again = Translator.fromFiles(t.toFiles());
+    assert.equal(again.translate('seven hundred four').text, t.translate('seven hundred four').text);
+  });
+
+  it('dates "23 November 2026" -> "2026-11-23", character by character', async () => {
+    const pairs = datePairs(2500, 2);
+    const test = pairs.slice(0, 200);
+    const train = pairs.slice(300);
+    const t = Translator.create(train, { sourceTokenizer: 'char', targetTokenizer: 'char', hiddenSize: 64 }, 0);
+    await t.train(train, pairs.slice(200, 300), { epochs: 12, patience: 3 }, { seed: 0 });
+    const exact = t.exactMatch(test);
+    assert.ok(exact >= 0.95, `exact match ${exact}`);
+  });
+});
+
+describe('recurrent translate', () => {
+  const work = mkdtempSync(join(tmpdir(), 'recurrent-translate-'));
+  const cli = cliIn(work);
+
+  it('train on a TSV file, then translate from the command line', async () => {
+    const pairs = await numberPairs(300, 3);
+    writeFileSync(join(work, 'numbers.tsv'), pairs.map((p) => `${p.source}\t${p.target}`).join('\n'));
+    const r = cli('translate', 'train', 'numbers.tsv', '--hidden', '32', '--epochs', '3', '--out', 'm');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /validation exact match [\d.]+% on 30 held-out pairs \(270 trained on\)/);
+    const t = cli('translate', 'm', 'twenty', 'one', '--attention');
+    assert.equal(t.status, 0, t.stderr);
+    assert.ok(t.stdout.split('\n')[0]!.length > 0);
+    assert.match(t.stdout, /\s0\.\d\d/);
+  });
+
+  it('bad pairs file: one line, non-zero exit, nothing written', () => {
+    writeFileSync(join(work, 'bad.tsv'), 'one\tun\ntwo deux\n');
+    oneLineError(cli('translate', 'train', 'bad.tsv', '--out', 'bad'), /bad\.tsv: line 2 has no tab/);
+    assert.ok(!existsSync(join(work, 'bad')));
+    oneLineError(cli('translate', 'nope', 'x'), /nope\/config\.json: cannot read/);
+  });
+});
