@@ -112,3 +112,8 @@ export {
   type ClassifierOptions, type ClassifierTrainOptions, type ClassificationReport, type ClassMetrics, type ClassifierProgress, type DataSplit,
 } from './tasks/classify/classifier.js';
 export { Translator, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
+
+// Audio and spoken words
+export { parseWav, type Audio } from './audio/wav.js';
+export { mfcc, trimSilence, normaliseFrames, type FeatureOptions } from './audio/features.js';
+export { SpokenWordRecognizer, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';

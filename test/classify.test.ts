@@ -22,7 +22,7 @@ describe('SequenceClassifier: finite differences', () => {
       m.forward(ids, lengths);
       m.backward(r);
       // The padding row (id 0) never receives a gradient.
-      assert.ok(m.embedding.weight.grad.subarray(0, 4).every((g) => g === 0));
+      assert.ok(m.embedding!.weight.grad.subarray(0, 4).every((g) => g === 0));
       gradCheck(m.namedParameters().map(([n, p]) => ({ name: n, values: n === 'embedding.weight' ? p.data.subarray(4) : p.data, grad: n === 'embedding.weight' ? p.grad.subarray(4) : p.grad })), () => {
         const v = dot(m.forward(ids, lengths).data, r.data);
         m.clearCache();

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { setBackend } from '../kernels/index.js';
 import { UsageError } from './errors.js';
+import { registerClassifyAndSpeechCommands } from './classify-speech-commands.js';
 import { registerDetectCommand } from './detect-command.js';
 import { registerForecastCommands } from './forecast-commands.js';
 import { registerInteropCommands } from './interop-commands.js';
@@ -12,7 +13,7 @@ import { registerTranslateCommand } from './translate-command.js';
 const program = new Command();
 program
   .name('recurrent')
-  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection, model import and export')
+  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection, classification, translation, speech, model import and export')
   .version('0.1.0')
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']).default('wasm'))
   .addOption(new Option('--threads <n>', "threads for the wasm backend: 1, 2 or auto").default('auto'))
@@ -28,6 +29,7 @@ registerForecastCommands(program);
 registerDetectCommand(program);
 registerInteropCommands(program);
 registerTranslateCommand(program);
+registerClassifyAndSpeechCommands(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);

@@ -18,7 +18,9 @@ import { Tensor } from '../tensor/tensor.js';
 export type Pooling = 'max' | 'mean' | 'last';
 
 export interface SequenceClassifierConfig {
+  /** token vocabulary; 0 for a classifier of feature sequences (no embedding: `forward` takes (B,T,embeddingSize) floats) */
   vocabSize: number;
+  /** embedding size, or the feature size when vocabSize is 0 */
   embeddingSize: number;
   hiddenSize: number;
   numClasses: number;
@@ -52,7 +54,7 @@ interface PoolCache {
 
 export class SequenceClassifier extends Module {
   readonly config: Required<SequenceClassifierConfig>;
-  readonly embedding: Embedding;
+  readonly embedding: Embedding | null;
   readonly rnn: RecurrentBase;
   readonly drop: Dropout;
   readonly head: Linear;
@@ -64,7 +66,9 @@ export class SequenceClassifier extends Module {
     const c = this.config;
     if (!['max', 'mean', 'last'].includes(c.pooling)) throw new ConfigError(`pooling must be max, mean or last, got '${c.pooling}'`);
     const r = rng ? { rng } : {};
-    this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, paddingIdx: c.paddingIdx, ...r }));
+    this.embedding = c.vocabSize > 0
+      ? this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, paddingIdx: c.paddingIdx, ...r }))
+      : null;
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.numLayers > 1 ? c.dropout : 0,
       bidirectional: c.bidirectional, batchFirst: true, ...r,
@@ -78,14 +82,20 @@ export class SequenceClassifier extends Module {
     return this.rnn.outputSize + (this.config.bagOfEmbeddings ? this.config.embeddingSize : 0);
   }
 
-  /** tokens (B,T) with each sequence's length (<= T, >= 1) -> class scores (B, numClasses). */
-  forward(tokens: IndexTensor, lengths: ArrayLike<number>): Tensor {
-    if (tokens.shape.length !== 2) throw new ShapeError(`SequenceClassifier.forward: tokens must be (batch, time), got [${tokens.shape.join(', ')}]`);
+  /**
+   * tokens (B,T) — or, without an embedding, features (B,T,embeddingSize) —
+   * with each sequence's length (<= T, >= 1) -> class scores (B, numClasses).
+   */
+  forward(tokens: IndexTensor | Tensor, lengths: ArrayLike<number>): Tensor {
+    const want = this.embedding ? 2 : 3;
+    if (tokens.shape.length !== want) {
+      throw new ShapeError(`SequenceClassifier.forward: input must be ${this.embedding ? '(batch, time) token ids' : `(batch, time, ${this.config.embeddingSize}) features`}, got [${tokens.shape.join(', ')}]`);
+    }
     const [B, T] = tokens.shape as [number, number];
     if (lengths.length !== B) throw new ShapeError(`SequenceClassifier.forward: ${B} sequences but ${lengths.length} lengths`);
     const lens = Int32Array.from(lengths);
     for (const l of lens) if (!(l >= 1 && l <= T)) throw new ShapeError(`SequenceClassifier.forward: lengths must be in [1, ${T}], got ${l}`);
-    const emb = this.embedding.forward(tokens); // (B,T,E)
+    const emb = this.embedding ? this.embedding.forward(tokens as IndexTensor) : (tokens as Tensor); // (B,T,E)
     const r = this.rnn.forward(emb, { lengths: lens });
     const F = this.rnn.outputSize;
     const FF = this.features;
@@ -162,7 +172,7 @@ export class SequenceClassifier extends Module {
         for (let d = 0; d < D; d++) gh.set(gPooled.subarray(b * FF + d * P, b * FF + (d + 1) * P), ((L - 1) * D + d) * B * P + b * P);
       }
       const g = this.rnn.backward({ gradHN: new Tensor(gh, [L * D, B, P]) });
-      this.embedding.backward(withBag(g.gradInput));
+      this.embedding?.backward(withBag(g.gradInput));
     } else {
       const gy = new Float32Array(B * T * F);
       for (let b = 0; b < B; b++) {
@@ -173,7 +183,7 @@ export class SequenceClassifier extends Module {
         }
       }
       const g = this.rnn.backward({ gradOutput: new Tensor(gy, [B, T, F]) });
-      this.embedding.backward(withBag(g.gradInput));
+      this.embedding?.backward(withBag(g.gradInput));
     }
     this.pool = null;
   }

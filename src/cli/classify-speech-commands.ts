@@ -1,0 +1,158 @@
+/**
+ * `recurrent classify train|predict` (texts) and `recurrent speech train|predict`
+ * (spoken words from WAV files).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { parseWav } from '../audio/wav.js';
+import { parseLabelled } from '../data/labelled-text.js';
+import { readModelFiles, writeFileAtomic } from '../io/fs.js';
+import type { JsonValue } from '../io/model-files.js';
+import { Random } from '../tensor/random.js';
+import { TextClassifier, splitIndices } from '../tasks/classify/classifier.js';
+import { type LabelledAudio, SpokenWordRecognizer } from '../tasks/speech/recognizer.js';
+import { UsageError, action, int, num } from './errors.js';
+import { CELLS } from './options.js';
+
+async function readFileOrFail(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code})`);
+  }
+}
+
+async function saveFolder(out: string, files: { config: JsonValue; weights: Uint8Array }): Promise<void> {
+  await mkdir(out, { recursive: true });
+  await writeFileAtomic(join(out, 'model.safetensors'), files.weights);
+  await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(files.config, null, 1)}\n`);
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+export function registerClassifyAndSpeechCommands(program: Command): void {
+  const classify = program.command('classify').description('text classification (e.g. sentiment): train on labelled texts, then predict');
+  classify
+    .command('train')
+    .description('train on CSV, JSON Lines or a JSON array of labelled texts; report accuracy, per-class P/R/F1 and the confusion matrix on a held-out split')
+    .argument('<data>', 'labelled texts')
+    .option('--text-column <name>', 'the text field', 'text')
+    .option('--label-column <name>', 'the label field', 'label')
+    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(Object.keys(CELLS)).default('lstm'))
+    .option('--hidden <n>', 'hidden units', int('--hidden'), 64)
+    .option('--embedding <n>', 'embedding size', int('--embedding'), 64)
+    .option('--no-bidirectional', 'one direction only')
+    .addOption(new Option('--pooling <p>', 'how the sequence becomes one vector').choices(['max', 'mean', 'last']).default('max'))
+    .option('--max-vocab <n>', 'vocabulary size limit', int('--max-vocab', 3), 20000)
+    .option('--min-count <n>', 'rarer words become <unk>', int('--min-count'), 1)
+    .addOption(new Option('--class-weights <w>', 'weights against class imbalance').choices(['balanced', 'none']).default('balanced'))
+    .option('--word-dropout <p>', 'share of training words replaced by <unk>', num('--word-dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.25)
+    .option('--epochs <n>', 'most epochs (the best validation accuracy is kept)', int('--epochs'), 30)
+    .option('--seed <n>', 'random seed (weights, split, batches)', int('--seed', 0), 0)
+    .option('--out <dir>', 'model folder (default runs/<data>-classify)')
+    .option('--force', 'overwrite an existing folder')
+    .option('--json', 'the report as JSON')
+    .action(action(async (file: string, f: {
+      textColumn: string; labelColumn: string; cell: string; hidden: number; embedding: number; bidirectional: boolean; pooling: 'max' | 'mean' | 'last';
+      maxVocab: number; minCount: number; classWeights: 'balanced' | 'none'; wordDropout: number; epochs: number; seed: number; out?: string; force?: boolean; json?: boolean;
+    }) => {
+      const out = f.out ?? join('runs', `${basename(file, extname(file))}-classify`);
+      if (existsSync(out) && !f.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+      const data = parseLabelled((await readFileOrFail(file)).toString('utf8'), file, f.textColumn, f.labelColumn);
+      const split = splitIndices(data.texts.length, [0.8, 0.1, 0.1], f.seed);
+      const c = TextClassifier.create(data, split, {
+        cell: CELLS[f.cell]!, hiddenSize: f.hidden, embeddingSize: f.embedding, bidirectional: f.bidirectional, pooling: f.pooling,
+        maxVocab: f.maxVocab, minCount: f.minCount, classWeights: f.classWeights,
+      }, f.seed);
+      await c.train(data, split, { epochs: f.epochs, wordDropout: f.wordDropout }, {
+        seed: f.seed,
+        onProgress: (p) => { if (!f.json) process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`); },
+      });
+      const report = c.evaluate(data, split.test);
+      await saveFolder(out, c.toFiles({ data: { file: basename(file), records: data.texts.length, skipped: data.skipped, seed: f.seed }, report: report as unknown as JsonValue }));
+      if (f.json) {
+        console.log(JSON.stringify({ out, ...report }));
+        return;
+      }
+      console.log(`test accuracy ${pct(report.accuracy)} on ${report.count} held-out texts (split 80/10/10, seed ${f.seed}; ${data.skipped} records without text or label skipped)`);
+      for (const m of report.perClass) console.log(`  ${m.label.padEnd(12)} precision ${pct(m.precision).padStart(6)}  recall ${pct(m.recall).padStart(6)}  F1 ${m.f1.toFixed(3)}  (${m.support})`);
+      console.log(`confusion (rows: true, columns: predicted; ${report.labels.join(', ')}):`);
+      for (const row of report.confusion) console.log(`  ${row.map((v) => String(v).padStart(6)).join('')}`);
+      console.log(`saved to ${out}/`);
+    }));
+  classify
+    .command('predict')
+    .description('label texts with a trained classifier: one line each, with its probability')
+    .argument('<model>', 'model folder from `recurrent classify train`')
+    .argument('<text...>', 'text(s) to classify')
+    .action(action(async (dir: string, texts: string[]) => {
+      const files = await readModelFiles(dir);
+      const c = TextClassifier.fromFiles({ config: files.config as unknown as JsonValue, weights: files.weights }, dir);
+      const probs = c.predictProbabilities(texts);
+      texts.forEach((t, i) => {
+        const p = probs[i]!;
+        const k = p.indexOf(Math.max(...p));
+        console.log(`${c.labels[k]}\t${p[k]!.toFixed(3)}\t${t}`);
+      });
+    }));
+
+  const speech = program.command('speech').description('spoken-word recognition from WAV files');
+  speech
+    .command('train')
+    .description('train on a folder with one subfolder of WAV files per word (e.g. digits/zero/*.wav)')
+    .argument('<folder>', 'folder of word folders')
+    .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
+    .option('--hidden <n>', 'hidden units', int('--hidden'), 64)
+    .option('--epochs <n>', 'most epochs', int('--epochs'), 40)
+    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--out <dir>', 'model folder (default runs/<folder>-speech)')
+    .option('--force', 'overwrite an existing folder')
+    .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; seed: number; out?: string; force?: boolean }) => {
+      const out = f.out ?? join('runs', `${basename(folder)}-speech`);
+      if (existsSync(out) && !f.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+      let words: string[];
+      try {
+        words = (await readdir(folder, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+      } catch {
+        throw new UsageError(`${folder}: no such folder`);
+      }
+      const examples: LabelledAudio[] = [];
+      for (const w of words) {
+        for (const name of (await readdir(join(folder, w))).filter((n) => n.toLowerCase().endsWith('.wav')).sort()) {
+          const p = join(folder, w, name);
+          examples.push({ audio: parseWav(new Uint8Array(await readFile(p)), p), label: w });
+        }
+      }
+      if (examples.length === 0) throw new UsageError(`${folder}: no WAV files in word subfolders (expected ${folder}/<word>/*.wav)`);
+      const rng = new Random(f.seed);
+      for (let i = examples.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [examples[i], examples[j]] = [examples[j]!, examples[i]!];
+      }
+      const nVal = Math.max(1, Math.round(examples.length * f.valFraction));
+      const r = SpokenWordRecognizer.create(examples.map((e) => e.label), { hiddenSize: f.hidden }, f.seed);
+      await r.train(examples.slice(nVal), examples.slice(0, nVal), { epochs: f.epochs }, {
+        seed: f.seed, onProgress: (p) => process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`),
+      });
+      await saveFolder(out, r.toFiles());
+      console.log(`validation accuracy ${pct(r.accuracy(examples.slice(0, nVal)))} on ${nVal} held-out recordings of ${r.labels.length} words; saved to ${out}/`);
+    }));
+  speech
+    .command('predict')
+    .description('name the word in each WAV file')
+    .argument('<model>', 'model folder from `recurrent speech train`')
+    .argument('<wav...>', 'WAV files')
+    .action(action(async (dir: string, wavs: string[]) => {
+      const files = await readModelFiles(dir);
+      const r = SpokenWordRecognizer.fromFiles({ config: files.config as unknown as JsonValue, weights: files.weights }, dir);
+      const audio = [];
+      for (const w of wavs) {
+        if ((await stat(w).catch(() => null))?.isFile() !== true) throw new UsageError(`${w}: no such file`);
+        audio.push(parseWav(new Uint8Array(await readFileOrFail(w)), w));
+      }
+      r.predict(audio).forEach((word, i) => console.log(`${word}\t${wavs[i]}`));
+    }));
+}

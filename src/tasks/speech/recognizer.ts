@@ -1,0 +1,184 @@
+/**
+ * Spoken-word recognition: a WAV -> MFCCs and their deltas (audio/features.ts:
+ * 13 coefficients, silence trimmed, normalised, 48 frames) -> a bidirectional
+ * GRU -> mean over time -> Linear -> a word. Browser-safe (bring the WAV bytes).
+ */
+import { DataError, FormatError } from '../../errors.js';
+import { type Audio } from '../../audio/wav.js';
+import { mfcc, normaliseFrames, trimSilence } from '../../audio/features.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
+import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import type { CellKind } from '../../kernels/types.js';
+import { crossEntropy } from '../../losses/losses.js';
+import { SequenceClassifier } from '../../models/sequence-classifier.js';
+import { noGrad } from '../../nn/grad-mode.js';
+import type { StateDict } from '../../nn/module.js';
+import { createOptimizer } from '../../optim/optimizers.js';
+import { Random } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { Trainer } from '../../train/trainer.js';
+
+export interface SpeechOptions {
+  cell?: CellKind;
+  hiddenSize?: number;
+  numLayers?: number;
+  /** frames per utterance after time normalisation (default 48) */
+  frames?: number;
+  /** MFCCs per frame (default 13) */
+  coefficients?: number;
+  /** add each coefficient's change over time (its delta) as a feature (default true) */
+  deltas?: boolean;
+}
+
+export interface LabelledAudio {
+  audio: Audio;
+  label: string;
+}
+
+const TASK = 'spoken-words';
+
+export class SpokenWordRecognizer {
+  readonly model: SequenceClassifier;
+  history: Array<{ epoch: number; loss: number; valAccuracy: number; seconds: number }> = [];
+
+  private constructor(readonly labels: string[], readonly options: Required<SpeechOptions>, seed: number) {
+    // A bidirectional recurrent layer over the frames, mean-pooled: the word is the whole utterance.
+    this.model = new SequenceClassifier({
+      vocabSize: 0, embeddingSize: options.coefficients * (options.deltas ? 2 : 1), hiddenSize: options.hiddenSize, numLayers: options.numLayers,
+      mode: options.cell, numClasses: labels.length, bidirectional: true, pooling: 'mean', bagOfEmbeddings: false,
+    }, new Random(seed));
+  }
+
+  static create(labels: string[], options: SpeechOptions = {}, seed = 0): SpokenWordRecognizer {
+    const uniq = [...new Set(labels)].sort();
+    if (uniq.length < 2) throw new DataError(`a recogniser needs at least two words, got ${uniq.length}`);
+    return new SpokenWordRecognizer(uniq, { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, ...options }, seed);
+  }
+
+  /** (frames x features) of one utterance: MFCCs, then their deltas if asked. */
+  features(audio: Audio): Float32Array {
+    const C = this.options.coefficients;
+    const T = this.options.frames;
+    const x = normaliseFrames(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: C })), T);
+    if (!this.options.deltas) return x;
+    const out = new Float32Array(T * 2 * C);
+    for (let t = 0; t < T; t++) {
+      const prev = Math.max(t - 1, 0);
+      const next = Math.min(t + 1, T - 1);
+      for (let c = 0; c < C; c++) {
+        out[t * 2 * C + c] = x[t * C + c]!;
+        out[t * 2 * C + C + c] = (x[next * C + c]! - x[prev * C + c]!) / 2;
+      }
+    }
+    return out;
+  }
+
+  /** Every utterance is time-normalised to the same number of frames. */
+  private lengths(n: number): number[] {
+    return new Array<number>(n).fill(this.options.frames);
+  }
+
+  private batch(feats: Float32Array[]): Tensor {
+    const F = this.options.coefficients * (this.options.deltas ? 2 : 1);
+    const T = this.options.frames;
+    const x = new Float32Array(feats.length * T * F);
+    feats.forEach((f, b) => x.set(f, b * T * F));
+    return new Tensor(x, [feats.length, T, F]);
+  }
+
+  /** Trains on `train`, keeping the weights with the best accuracy on `val`. */
+  async train(train: LabelledAudio[], val: LabelledAudio[], options: { epochs?: number; batch?: number; lr?: number; patience?: number } = {}, hooks: { seed?: number; onProgress?: (p: { epoch: number; epochs: number; loss: number; valAccuracy: number; seconds: number }) => void } = {}): Promise<void> {
+    const xs = train.map((e) => this.features(e.audio));
+    const ys = train.map((e) => {
+      const k = this.labels.indexOf(e.label);
+      if (k < 0) throw new DataError(`label '${e.label}' is not one of ${this.labels.join(', ')}`);
+      return k;
+    });
+    const valX = val.map((e) => this.features(e.audio));
+    const epochs = options.epochs ?? 40;
+    const batch = options.batch ?? 32;
+    const patience = options.patience ?? 8;
+    const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 3e-3 }), { clipNorm: 5 });
+    const rng = new Random(hooks.seed ?? 0);
+    const started = performance.now();
+    let best = -1;
+    let bestState: StateDict | null = null;
+    let since = 0;
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const order = xs.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      let sum = 0;
+      for (let i = 0; i < order.length; i += batch) {
+        const part = order.slice(i, i + batch);
+        const x = this.batch(part.map((k) => xs[k]!));
+        const r = trainer.step(() => {
+          const l = crossEntropy(this.model.forward(x, this.lengths(part.length)), part.map((k) => ys[k]!));
+          this.model.backward(l.grad);
+          return l.loss;
+        });
+        sum += r.loss * part.length;
+      }
+      await new Promise((ok) => setTimeout(ok, 0));
+      const valAccuracy = valX.length ? this.classify(valX).filter((l, i) => l === val[i]!.label).length / valX.length : 0;
+      const seconds = (performance.now() - started) / 1000;
+      this.history.push({ epoch, loss: sum / order.length, valAccuracy, seconds });
+      hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valAccuracy, seconds });
+      if (valAccuracy > best) {
+        best = valAccuracy;
+        bestState = this.model.stateDict();
+        since = 0;
+      } else if (++since >= patience) {
+        break;
+      }
+    }
+    if (bestState) this.model.loadStateDict(bestState);
+    this.model.eval();
+  }
+
+  private classify(feats: Float32Array[]): string[] {
+    return noGrad(() => {
+      this.model.eval();
+      const out = this.model.forward(this.batch(feats), this.lengths(feats.length)).data;
+      const K = this.labels.length;
+      return feats.map((_, b) => {
+        const row = Array.from(out.subarray(b * K, (b + 1) * K));
+        return this.labels[row.indexOf(Math.max(...row))]!;
+      });
+    });
+  }
+
+  /** The most likely word for each recording. */
+  predict(audio: Audio[]): string[] {
+    return this.classify(audio.map((a) => this.features(a)));
+  }
+
+  accuracy(examples: LabelledAudio[]): number {
+    const p = this.predict(examples.map((e) => e.audio));
+    return p.filter((l, i) => l === examples[i]!.label).length / examples.length;
+  }
+
+  toFiles(): { config: JsonValue; weights: Uint8Array } {
+    return {
+      config: {
+        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'SequenceClassifier', config: this.model.config as unknown as JsonValue,
+        extra: { task: TASK, labels: this.labels, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue },
+      },
+      weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+    };
+  }
+
+  static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): SpokenWordRecognizer {
+    const cfg = checkConfig(files.config, `${where}/config.json`);
+    const e = cfg.extra as Record<string, unknown> | undefined;
+    if (e?.task !== TASK) throw new FormatError(`${where}/config.json: not a spoken-word model (task '${String(e?.task)}')`);
+    const r = new SpokenWordRecognizer(e.labels as string[], e.options as Required<SpeechOptions>, 0);
+    const st = parseSafetensors(files.weights, `${where}/model.safetensors`);
+    r.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    r.model.eval();
+    r.history = (e.history as SpokenWordRecognizer['history'] | undefined) ?? [];
+    return r;
+  }
+}
