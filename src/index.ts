@@ -108,7 +108,7 @@ export { Seq2Seq, type Seq2SeqConfig } from './models/seq2seq.js';
 export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from './models/sequence-classifier.js';
 export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
 export {
-  TextClassifier, splitIndices, classificationReport,
+  TextClassifier, ClassifierEnsemble, splitIndices, classificationReport,
   type ClassifierOptions, type ClassifierTrainOptions, type ClassificationReport, type ClassMetrics, type ClassifierProgress, type DataSplit,
 } from './tasks/classify/classifier.js';
 export { Translator, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';

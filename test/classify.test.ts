@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import {
   DataError, Random, SequenceClassifier, TextClassifier, WordVocabulary, classificationReport, parseLabelled, splitIndices, wordTokens,
 } from '../src/index.js';
+import { sentimentExperiment } from '../bench/sentiment.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
 
 describe('SequenceClassifier: finite differences', () => {
@@ -87,5 +88,13 @@ describe('TextClassifier', () => {
     assert.deepEqual(c.predict(['the food was not good', 'the film was not awful']), ['negative', 'positive']);
     const again = TextClassifier.fromFiles(c.toFiles());
     assert.deepEqual(again.predictProbabilities(['this phone was great']), c.predictProbabilities(['this phone was great']));
+  });
+});
+
+describe('sentiment (UCI sentences in sentiment@5.0.2)', () => {
+  it('held-out accuracy above bag-of-words logistic regression on the same split', { timeout: 900_000 }, async () => {
+    const r = await sentimentExperiment(5);
+    assert.equal(r.count, 3000);
+    assert.ok(r.ensemble > r.bow, `ensemble ${r.ensemble} vs bag of words ${r.bow} (one model: ${r.single})`);
   });
 });

@@ -114,14 +114,16 @@ describe('recurrent classify', () => {
       lines.push(JSON.stringify({ text: `${good ? 'great lovely' : 'awful dull'} item number ${i}`, label: good ? 'pos' : 'neg' }));
     }
     writeFileSync(join(work, 'reviews.jsonl'), lines.join('\n'));
-    const r = cli('classify', 'train', 'reviews.jsonl', '--epochs', '4', '--hidden', '16', '--out', 'm');
+    const r = cli('classify', 'train', 'reviews.jsonl', '--epochs', '4', '--hidden', '16', '--ensemble', '2', '--out', 'm');
     assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(work, 'm', 'member-1.safetensors')), 'the second member beside the first');
     assert.match(r.stdout, /test accuracy [\d.]+% on 20 held-out texts/);
     assert.match(r.stdout, /pos\s+precision/);
     assert.match(r.stdout, /confusion \(rows: true, columns: predicted; neg, pos\)/);
     const p = cli('classify', 'predict', 'm', 'a lovely great thing');
     assert.equal(p.status, 0, p.stderr);
     assert.match(p.stdout, /^pos\t0\.\d{3}\ta lovely great thing/);
+    oneLineError(cli('classify', 'predict', 'm', '  '), /text 1 is empty: there is nothing to classify/);
     writeFileSync(join(work, 'one.jsonl'), '{"text":"a","label":"x"}\n{"text":"b","label":"x"}\n{"text":"c","label":"x"}\n');
     oneLineError(cli('classify', 'train', 'one.jsonl', '--out', 'one'), /single class \('x'\)/);
     writeFileSync(join(work, 'empty.csv'), '');

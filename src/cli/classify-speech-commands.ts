@@ -11,7 +11,7 @@ import { parseLabelled } from '../data/labelled-text.js';
 import { readModelFiles, writeFileAtomic } from '../io/fs.js';
 import type { JsonValue } from '../io/model-files.js';
 import { Random } from '../tensor/random.js';
-import { TextClassifier, splitIndices } from '../tasks/classify/classifier.js';
+import { ClassifierEnsemble, TextClassifier, splitIndices } from '../tasks/classify/classifier.js';
 import { type LabelledAudio, SpokenWordRecognizer } from '../tasks/speech/recognizer.js';
 import { UsageError, action, int, num } from './errors.js';
 import { CELLS } from './options.js';
@@ -51,28 +51,32 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .addOption(new Option('--class-weights <w>', 'weights against class imbalance').choices(['balanced', 'none']).default('balanced'))
     .option('--word-dropout <p>', 'share of training words replaced by <unk>', num('--word-dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.25)
     .option('--epochs <n>', 'most epochs (the best validation accuracy is kept)', int('--epochs'), 30)
+    .option('--ensemble <n>', 'train n models from seeds seed..seed+n-1 and average their probabilities', int('--ensemble'), 1)
     .option('--seed <n>', 'random seed (weights, split, batches)', int('--seed', 0), 0)
     .option('--out <dir>', 'model folder (default runs/<data>-classify)')
     .option('--force', 'overwrite an existing folder')
     .option('--json', 'the report as JSON')
     .action(action(async (file: string, f: {
       textColumn: string; labelColumn: string; cell: string; hidden: number; embedding: number; bidirectional: boolean; pooling: 'max' | 'mean' | 'last';
-      maxVocab: number; minCount: number; classWeights: 'balanced' | 'none'; wordDropout: number; epochs: number; seed: number; out?: string; force?: boolean; json?: boolean;
+      maxVocab: number; minCount: number; classWeights: 'balanced' | 'none'; wordDropout: number; epochs: number; ensemble: number; seed: number; out?: string; force?: boolean; json?: boolean;
     }) => {
       const out = f.out ?? join('runs', `${basename(file, extname(file))}-classify`);
       if (existsSync(out) && !f.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
       const data = parseLabelled((await readFileOrFail(file)).toString('utf8'), file, f.textColumn, f.labelColumn);
       const split = splitIndices(data.texts.length, [0.8, 0.1, 0.1], f.seed);
-      const c = TextClassifier.create(data, split, {
+      const options = {
         cell: CELLS[f.cell]!, hiddenSize: f.hidden, embeddingSize: f.embedding, bidirectional: f.bidirectional, pooling: f.pooling,
         maxVocab: f.maxVocab, minCount: f.minCount, classWeights: f.classWeights,
-      }, f.seed);
-      await c.train(data, split, { epochs: f.epochs, wordDropout: f.wordDropout }, {
-        seed: f.seed,
-        onProgress: (p) => { if (!f.json) process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`); },
+      };
+      const e = await ClassifierEnsemble.train(data, split, f.ensemble, options, { epochs: f.epochs, wordDropout: f.wordDropout }, f.seed, (i, m) => {
+        if (!f.json) process.stderr.write(`model ${i + 1}/${f.ensemble}: best validation accuracy ${pct(m.best?.valAccuracy ?? 0)} at epoch ${m.best?.epoch ?? 0}\n`);
       });
-      const report = c.evaluate(data, split.test);
-      await saveFolder(out, c.toFiles({ data: { file: basename(file), records: data.texts.length, skipped: data.skipped, seed: f.seed }, report: report as unknown as JsonValue }));
+      const report = e.evaluate(data, split.test);
+      // Member 0 is the folder's model; the others sit beside it as member-<i>.safetensors.
+      await saveFolder(out, e.members[0]!.toFiles({
+        data: { file: basename(file), records: data.texts.length, skipped: data.skipped, seed: f.seed }, report: report as unknown as JsonValue, ensemble: f.ensemble,
+      }));
+      for (let i = 1; i < e.members.length; i++) await writeFileAtomic(join(out, `member-${i}.safetensors`), e.members[i]!.toFiles().weights);
       if (f.json) {
         console.log(JSON.stringify({ out, ...report }));
         return;
@@ -89,8 +93,14 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .argument('<model>', 'model folder from `recurrent classify train`')
     .argument('<text...>', 'text(s) to classify')
     .action(action(async (dir: string, texts: string[]) => {
+      const empty = texts.findIndex((t) => t.trim() === '');
+      if (empty >= 0) throw new UsageError(`text ${empty + 1} is empty: there is nothing to classify`);
       const files = await readModelFiles(dir);
-      const c = TextClassifier.fromFiles({ config: files.config as unknown as JsonValue, weights: files.weights }, dir);
+      const config = files.config as unknown as JsonValue;
+      const size = Number((files.config.extra as { ensemble?: number } | undefined)?.ensemble ?? 1);
+      const members = [TextClassifier.fromFiles({ config, weights: files.weights }, dir)];
+      for (let i = 1; i < size; i++) members.push(TextClassifier.fromFiles({ config, weights: new Uint8Array(await readFileOrFail(join(dir, `member-${i}.safetensors`))) }, dir));
+      const c = new ClassifierEnsemble(members);
       const probs = c.predictProbabilities(texts);
       texts.forEach((t, i) => {
         const p = probs[i]!;
