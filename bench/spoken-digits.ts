@@ -21,10 +21,7 @@ const VARIANTS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f
 export function voices(seed: number): string[] {
   const all = ACCENTS.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   const rng = new Random(seed);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
+  rng.shuffle(all);
   return all;
 }
 

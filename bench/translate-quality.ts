@@ -16,10 +16,7 @@ export async function numberPairs(n: number, seed: number): Promise<Pair[]> {
   const fr = (await import('n2words/fr-FR')).toCardinal as (x: number) => string;
   const rng = new Random(seed);
   const nums = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [nums[i], nums[j]] = [nums[j]!, nums[i]!];
-  }
+  rng.shuffle(nums);
   return nums.map((x) => ({ source: en(x), target: fr(x) }));
 }
 

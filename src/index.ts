@@ -117,3 +117,4 @@ export { Translator, parsePairs, pairTokens, joinTokens, type Pair, type PairTok
 export { parseWav, type Audio } from './audio/wav.js';
 export { mfcc, trimSilence, normaliseFrames, type FeatureOptions } from './audio/features.js';
 export { SpokenWordRecognizer, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
+export { KeepBest } from './train/keep-best.js';

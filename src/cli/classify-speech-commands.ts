@@ -138,10 +138,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       }
       if (examples.length === 0) throw new UsageError(`${folder}: no WAV files in word subfolders (expected ${folder}/<word>/*.wav)`);
       const rng = new Random(f.seed);
-      for (let i = examples.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [examples[i], examples[j]] = [examples[j]!, examples[i]!];
-      }
+      rng.shuffle(examples);
       const nVal = Math.max(1, Math.round(examples.length * f.valFraction));
       const r = SpokenWordRecognizer.create(examples.map((e) => e.label), { hiddenSize: f.hidden }, f.seed);
       await r.train(examples.slice(nVal), examples.slice(0, nVal), { epochs: f.epochs }, {

@@ -77,10 +77,7 @@ export function registerTranslateCommand(program: Command): void {
       const pairs = parsePairs(text, file);
       const rng = new Random(flags.seed);
       const order: Pair[] = pairs.slice();
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      rng.shuffle(order);
       const nVal = Math.max(1, Math.round(order.length * flags.valFraction));
       if (order.length - nVal < 1) throw new UsageError(`${file}: ${pairs.length} pair(s) is too few to hold ${nVal} out for validation`);
       const val = order.slice(0, nVal);

@@ -13,7 +13,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { type Pooling, SequenceClassifier } from '../../models/sequence-classifier.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import type { StateDict } from '../../nn/module.js';
+import { KeepBest } from '../../train/keep-best.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Trainer } from '../../train/trainer.js';
@@ -92,10 +92,7 @@ type Resolved = Required<ClassifierOptions>;
 export function splitIndices(n: number, fractions: [number, number, number], seed: number): DataSplit {
   const order = Array.from({ length: n }, (_, i) => i);
   const rng = new Random(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
+  rng.shuffle(order);
   const a = Math.round(n * fractions[0]);
   const b = Math.round(n * (fractions[0] + fractions[1]));
   return { train: order.slice(0, a), val: order.slice(a, b), test: order.slice(b) };
@@ -218,16 +215,12 @@ export class TextClassifier {
     const rng = new Random(hooks.seed ?? 0);
     const started = performance.now();
     const seconds = (): number => (performance.now() - started) / 1000;
-    let bestState: StateDict | null = null;
+    const keep = new KeepBest(this.model, patience);
     let bestAcc = -1;
     let bestLoss = Infinity;
-    let since = 0;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = split.train.slice();
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      rng.shuffle(order);
       let sum = 0;
       for (let i = 0; i < order.length; i += batch) {
         const part = order.slice(i, i + batch);
@@ -246,20 +239,18 @@ export class TextClassifier {
       const valAccuracy = this.evaluate(data, split.val).accuracy;
       this.history.push({ epoch, loss: sum / order.length, valLoss, valAccuracy, seconds: seconds() });
       // Best by validation accuracy; ties go to the lower validation loss.
-      if (valAccuracy > bestAcc || (valAccuracy === bestAcc && valLoss < bestLoss)) {
+      const improved = valAccuracy > bestAcc || (valAccuracy === bestAcc && valLoss < bestLoss);
+      if (improved) {
         bestAcc = valAccuracy;
         bestLoss = valLoss;
-        bestState = this.model.stateDict();
         this.best = { epoch, valAccuracy };
-        since = 0;
-      } else {
-        since++;
       }
+      const exhausted = keep.record(improved);
       const tf = options.timeLimit ? seconds() / options.timeLimit : 0;
       hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valLoss, valAccuracy, bestValLoss: bestLoss, seconds: seconds(), fraction: Math.min(1, Math.max(epoch / epochs, tf)) });
-      if (since >= patience || tf >= 1) break;
+      if (exhausted || tf >= 1) break;
     }
-    if (bestState) this.model.loadStateDict(bestState);
+    keep.restore();
     this.model.eval();
   }
 

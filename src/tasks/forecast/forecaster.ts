@@ -21,7 +21,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { quantileLoss } from '../../losses/losses.js';
 import { SequenceRegressor } from '../../models/sequence-regressor.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import type { StateDict } from '../../nn/module.js';
+import { KeepBest } from '../../train/keep-best.js';
 import { type OptimizerName, createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -251,15 +251,11 @@ export class Forecaster {
     const rng = new Random(hooks.seed ?? 0);
     const started = performance.now();
     const elapsed = (): number => (performance.now() - started) / 1000;
-    let bestState: StateDict | null = null;
+    const keep = new KeepBest(this.model, patience);
     let bestVal = this.best?.valLoss ?? Infinity;
-    let sinceBest = 0;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = trainOrigins.slice();
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      rng.shuffle(order);
       let sum = 0;
       for (let i = 0; i < order.length; i += batchSize) {
         const { x, y } = this.batch(series, order.slice(i, i + batchSize));
@@ -276,19 +272,17 @@ export class Forecaster {
       const valLoss = this.validationLoss(series, valOrigins);
       const entry = { epoch: this.history.length + 1, loss: sum / order.length, valLoss, seconds: elapsed() };
       this.history.push(entry);
-      if (valLoss < bestVal) {
+      const improved = valLoss < bestVal;
+      if (improved) {
         bestVal = valLoss;
-        bestState = this.model.stateDict();
         this.best = { epoch: entry.epoch, valLoss };
-        sinceBest = 0;
-      } else {
-        sinceBest++;
       }
+      const exhausted = keep.record(improved);
       const timeFraction = options.timeLimit ? elapsed() / options.timeLimit : 0;
       hooks.onProgress?.({ epoch, epochs, loss: entry.loss, valLoss, bestValLoss: bestVal, seconds: entry.seconds, fraction: Math.min(1, Math.max(epoch / epochs, timeFraction)) });
-      if (sinceBest >= patience || timeFraction >= 1 || hooks.shouldStop?.()) break;
+      if (exhausted || timeFraction >= 1 || hooks.shouldStop?.()) break;
     }
-    if (bestState) this.model.loadStateDict(bestState);
+    keep.restore();
     this.model.eval();
     return this.history;
   }

@@ -12,7 +12,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { SequenceClassifier } from '../../models/sequence-classifier.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import type { StateDict } from '../../nn/module.js';
+import { KeepBest } from '../../train/keep-best.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -102,14 +102,10 @@ export class SpokenWordRecognizer {
     const rng = new Random(hooks.seed ?? 0);
     const started = performance.now();
     let best = -1;
-    let bestState: StateDict | null = null;
-    let since = 0;
+    const keep = new KeepBest(this.model, patience);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = xs.map((_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      rng.shuffle(order);
       let sum = 0;
       for (let i = 0; i < order.length; i += batch) {
         const part = order.slice(i, i + batch);
@@ -126,15 +122,11 @@ export class SpokenWordRecognizer {
       const seconds = (performance.now() - started) / 1000;
       this.history.push({ epoch, loss: sum / order.length, valAccuracy, seconds });
       hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valAccuracy, seconds });
-      if (valAccuracy > best) {
-        best = valAccuracy;
-        bestState = this.model.stateDict();
-        since = 0;
-      } else if (++since >= patience) {
-        break;
-      }
+      const improved = valAccuracy > best;
+      if (improved) best = valAccuracy;
+      if (keep.record(improved)) break;
     }
-    if (bestState) this.model.loadStateDict(bestState);
+    keep.restore();
     this.model.eval();
   }
 

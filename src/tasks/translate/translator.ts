@@ -12,7 +12,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import type { StateDict } from '../../nn/module.js';
+import { KeepBest } from '../../train/keep-best.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -127,14 +127,10 @@ export class Translator {
     const rng = new Random(hooks.seed ?? 0);
     const started = performance.now();
     let best = -1;
-    let bestState: StateDict | null = null;
-    let since = 0;
+    const keep = new KeepBest(this.model, patience);
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const order = train.slice();
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
+      rng.shuffle(order);
       let sum = 0;
       for (let i = 0; i < order.length; i += batch) {
         const part = order.slice(i, i + batch);
@@ -152,16 +148,11 @@ export class Translator {
       const seconds = (performance.now() - started) / 1000;
       this.history.push({ epoch, loss: sum / order.length, valExact, seconds });
       hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valExact, seconds });
-      if (valExact > best) {
-        best = valExact;
-        bestState = this.model.stateDict();
-        since = 0;
-      } else {
-        since++;
-      }
-      if (since >= patience || (options.timeLimit && seconds >= options.timeLimit)) break;
+      const improved = valExact > best;
+      if (improved) best = valExact;
+      if (keep.record(improved) || (options.timeLimit && seconds >= options.timeLimit)) break;
     }
-    if (bestState) this.model.loadStateDict(bestState);
+    keep.restore();
     this.model.eval();
   }
 
