@@ -103,29 +103,3 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
   }
 });
 
-describe('two instances behind one backend', () => {
-  it('small calls run on the single-threaded build, large ones on the two-thread build; backward follows forward', async () => {
-    const { dispatchBySize } = await import('../src/kernels/wasm/dispatch.js');
-    const calls: string[] = [];
-    const fake = (label: string): Kernels => ({
-      name: label, threads: label === 'pair' ? 2 : 1,
-      gemm: () => { calls.push(`${label}.gemm`); },
-      sumRows: () => { calls.push(`${label}.sumRows`); },
-      addRowVector: () => { calls.push(`${label}.addRowVector`); },
-      directionForward: () => { calls.push(`${label}.forward`); return null; },
-      directionBackward: () => { calls.push(`${label}.backward`); },
-    }) as unknown as Kernels;
-    const k = dispatchBySize(fake('single'), fake('pair'));
-    const z = new Float32Array(1);
-    k.gemm(false, false, 32, 128, 128, 1, z, 0, 1, z, 0, 1, 0, z, 0, 1);
-    k.gemm(false, false, 2048, 512, 1600, 1, z, 0, 1, z, 0, 1, 0, z, 0, 1);
-    const small = { kind: 'LSTM', T: 50, B: 32, I: 64, H: 128, P: 128 } as const;
-    const large = { kind: 'LSTM', T: 50, B: 32, I: 64, H: 512, P: 512 } as const;
-    for (const d of [small, large]) {
-      k.directionForward(d as never, null as never, z, z, z, null as never, null, false, true);
-      k.directionBackward(d as never, null as never, null as never, null as never, z, null as never, z, z, z, null, false);
-    }
-    assert.deepEqual(calls, ['single.gemm', 'pair.gemm', 'single.forward', 'single.backward', 'pair.forward', 'pair.backward']);
-    assert.equal(k.threads, 2);
-  });
-});

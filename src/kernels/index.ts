@@ -1,7 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './types.js';
-import { dispatchBySize } from './wasm/dispatch.js';
 import { loadWasmKernelsAsync, loadWasmKernelsSync, threadsAvailable } from './wasm/load.js';
 
 export type { Kernels } from './types.js';
@@ -71,12 +70,9 @@ export async function setBackend(name: BackendName, options: BackendOptions = {}
   const key = `wasm/${threads}`;
   let k = loaded.get(key);
   if (!k) {
-    const single = await loadWasmKernelsAsync({ threads: 1 });
-    if (!single) throw new ConfigError("setBackend: this engine has no WebAssembly SIMD; use 'js'");
-    const pair = threads === 2 ? await loadWasmKernelsAsync({ threads: 2 }) : null;
-    // Small calls stay on the plain build; large ones go to the two-thread one.
-    k = pair && pair.threads === 2 ? dispatchBySize(single, pair) : single;
-    loaded.set(key, k);
+    const made = await loadWasmKernelsAsync({ threads });
+    if (!made) throw new ConfigError("setBackend: this engine has no WebAssembly SIMD; use 'js'");
+    loaded.set(key, (k = made));
   }
   active = k;
 }

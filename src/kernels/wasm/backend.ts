@@ -63,13 +63,8 @@ const PARALLEL_MIN = 100_000_000;
 const DIRECTION_WEIGHT = 0.1;
 
 /** The weighted work of a sequence pass, compared with the split threshold. */
-export function directionWork(d: DirectionDims): number {
+function directionWork(d: DirectionDims): number {
   return DIRECTION_WEIGHT * d.T * d.B * gateCount(d.kind) * d.H * (d.I + d.P);
-}
-
-/** Whether a call is large enough for two threads (the default threshold). */
-export function worthTwoThreads(work: number): boolean {
-  return work >= PARALLEL_MIN;
 }
 
 type Range = readonly [number, number];
