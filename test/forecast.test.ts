@@ -110,6 +110,21 @@ describe('forecasting real series (quality)', () => {
     assert.ok(e.model.mase < e.seasonalNaive.mase, `network MASE ${e.model.mase} vs seasonal naive ${e.seasonalNaive.mase}`);
     assert.ok(e.model.mase < e.naive.mase);
     assert.ok(e.coverage > 0.3 && e.coverage <= 1, `coverage ${e.coverage}`);
+    // Conformal calibration: on the validation span the intervals cover at least the nominal 90%.
+    assert.equal(f.calibration?.[0]?.length, 24);
+    const spans = f.spans();
+    const co2 = series.values[0]!;
+    let inside = 0;
+    let count = 0;
+    for (let t = spans.val[0] - 1; t + 24 < spans.val[1]; t++) {
+      const fc = f.forecast(series, t).targets[0]!;
+      fc.median.forEach((_, h) => {
+        const y = co2[t + 1 + h]!;
+        if (y >= fc.lower[h]! && y <= fc.upper[h]!) inside++;
+        count++;
+      });
+    }
+    assert.ok(inside / count >= 0.9, `validation coverage ${inside / count}`);
     // Saved and loaded, it forecasts the same numbers.
     const again = Forecaster.fromFiles(f.toFiles());
     assert.deepEqual(again.forecast(series).targets, f.forecast(series).targets);

@@ -7,8 +7,11 @@
  *  direct:    one output per horizon step (and target, and quantile);
  *  recursive: one step ahead for every input column, fed back `horizon`
  *             times; the interval at step h is the one-step interval given
- *             the fed-back medians, so it is narrower than the real
- *             uncertainty past step 1 (the reported coverage shows by how much).
+ *             the fed-back medians.
+ * After training, each target's interval at each horizon step is scaled so
+ * that it covers the nominal share of the validation span (split conformal
+ * calibration): the learnt intervals come from the training span, and a
+ * drifting series outgrows them.
  *
  * The series is split in time order into training, validation and test
  * spans; the weights with the lowest validation loss are kept.
@@ -158,6 +161,12 @@ export class Forecaster {
   readonly quantiles: [number, number, number];
   history: ForecastHistoryEntry[] = [];
   best: { epoch: number; valLoss: number } | null = null;
+  /**
+   * Per target and horizon step, the factor that widens (or narrows) the
+   * learnt interval around the median so that it covers `interval` of the
+   * validation span (split conformal calibration); null before training.
+   */
+  calibration: number[][] | null = null;
 
   private constructor(options: ResolvedOptions, readonly scaler: Scaler, readonly series: SeriesInfo, seed: number) {
     this.options = options;
@@ -284,7 +293,37 @@ export class Forecaster {
     }
     keep.restore();
     this.model.eval();
+    this.calibrate(series);
     return this.history;
+  }
+
+  /** Split conformal calibration of the intervals on the validation span (see `calibration`). */
+  private calibrate(series: Series): void {
+    const spans = this.spans(series.times.length);
+    const H = this.options.horizon;
+    const origins: number[] = [];
+    for (let t = Math.max(spans.val[0] - 1, this.options.lookback - 1); t + H < spans.val[1]; t++) origins.push(t);
+    this.calibration = null;
+    // Too few validation forecasts to estimate a quantile: keep the learnt intervals.
+    if (origins.length < 10) return;
+    const cols = this.options.targets.map((c) => series.values[this.series.columns.indexOf(c)]!);
+    const scores = cols.map(() => Array.from({ length: H }, () => [] as number[]));
+    for (const t of origins) {
+      this.forecast(series, t).targets.forEach((tf, j) => {
+        for (let h = 0; h < H; h++) {
+          const y = cols[j]![t + 1 + h]!;
+          const m = tf.median[h]!;
+          const half = y >= m ? tf.upper[h]! - m : m - tf.lower[h]!;
+          scores[j]![h]!.push(Math.abs(y - m) / Math.max(half, 1e-12));
+        }
+      });
+    }
+    const level = this.options.interval;
+    this.calibration = scores.map((perH) => perH.map((v) => {
+      const sorted = v.sort((a, b) => a - b);
+      const k = Math.min(sorted.length - 1, Math.ceil((sorted.length + 1) * level) - 1);
+      return sorted[k]!;
+    }));
   }
 
   private checkSeries(series: Series): void {
@@ -352,6 +391,16 @@ export class Forecaster {
         });
       }
     });
+    if (this.calibration) {
+      targets.forEach((tf, j) => {
+        for (let h = 0; h < H; h++) {
+          const s = this.calibration![j]![h]!;
+          const m = tf.median[h]!;
+          tf.lower[h] = m - s * (m - tf.lower[h]!);
+          tf.upper[h] = m + s * (tf.upper[h]! - m);
+        }
+      });
+    }
     return { times, targets };
   }
 
@@ -410,6 +459,7 @@ export class Forecaster {
         series: this.series as unknown as JsonValue,
         history: this.history as unknown as JsonValue,
         best: this.best as unknown as JsonValue,
+        calibration: this.calibration,
         ...extra,
       },
     };
@@ -428,6 +478,7 @@ export class Forecaster {
     f.model.eval();
     f.history = (extra.history as ForecastHistoryEntry[] | undefined) ?? [];
     f.best = (extra.best as Forecaster['best'] | undefined) ?? null;
+    f.calibration = (extra.calibration as number[][] | null | undefined) ?? null;
     return f;
   }
 }
