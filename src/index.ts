@@ -60,7 +60,7 @@ export {
   parseSafetensors, serializeSafetensors, SafetensorsFile, type DType, type StoredTensor, type WritableTensor,
 } from './io/safetensors.js';
 export {
-  modelToFiles, modelFromFiles, checkConfig, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+  modelToFiles, modelFromFiles, loadWeights, checkConfig, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   type ModelFiles, type ModelConfigFile, type SavableModel, type JsonValue,
 } from './io/model-files.js';
 export { saveModel, loadModel, readModelFiles, writeFileAtomic } from './io/fs.js';

@@ -68,6 +68,12 @@ export function checkConfig(value: unknown, source = 'config.json'): ModelConfig
   return c as ModelConfigFile;
 }
 
+/** Loads safetensors bytes (PyTorch names) into a module's parameters, strictly: every name must match. */
+export function loadWeights(module: Module, bytes: Uint8Array, source: string): void {
+  const st = parseSafetensors(bytes, source);
+  module.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+}
+
 /** Rebuilds a model from its config and weights; outputs are bit-identical to the saved model's. */
 export function modelFromFiles(files: ModelFiles, source = 'model'): SavableModel {
   const cfg = checkConfig(files.config, `${source}/config.json`);
@@ -82,8 +88,6 @@ export function modelFromFiles(files: ModelFiles, source = 'model'): SavableMode
   } else {
     throw new ConfigError(`${source}/config.json: unknown model type '${cfg.type}'`);
   }
-  const st = parseSafetensors(files.weights, `${source}/model.safetensors`);
-  const state = Object.fromEntries(st.names().map((n) => [n, st.float32(n)]));
-  model.loadStateDict(state);
+  loadWeights(model, files.weights, `${source}/model.safetensors`);
   return model.eval();
 }

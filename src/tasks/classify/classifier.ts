@@ -7,8 +7,8 @@
  * confusion matrix on the test set. Browser-safe.
  */
 import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
-import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
+import { serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { type Pooling, SequenceClassifier } from '../../models/sequence-classifier.js';
@@ -272,8 +272,7 @@ export class TextClassifier {
     const e = cfg.extra as Record<string, unknown> | undefined;
     if (cfg.type !== 'SequenceClassifier' || e?.task !== TASK) throw new FormatError(`${source}/config.json: not a text classifier (type '${cfg.type}', task '${String(e?.task)}')`);
     const c = new TextClassifier(new WordVocabulary(e.vocab as string[]), e.labels as string[], e.options as Resolved, e.classWeights as number[], 0);
-    const st = parseSafetensors(files.weights, `${source}/model.safetensors`);
-    c.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    loadWeights(c.model, files.weights, `${source}/model.safetensors`);
     c.model.eval();
     c.history = (e.history as TextClassifier['history'] | undefined) ?? [];
     c.best = (e.best as TextClassifier['best'] | undefined) ?? null;

@@ -18,8 +18,8 @@
  * Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
 import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
-import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
+import { serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { quantileLoss } from '../../losses/losses.js';
 import { SequenceRegressor } from '../../models/sequence-regressor.js';
@@ -473,8 +473,7 @@ export class Forecaster {
       throw new FormatError(`${source}/config.json: not a forecasting model (type '${cfg.type}', task '${String(extra?.task)}')`);
     }
     const f = new Forecaster(extra.options as ResolvedOptions, extra.scaler as Scaler, extra.series as SeriesInfo, 0);
-    const st = parseSafetensors(files.weights, `${source}/model.safetensors`);
-    f.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    loadWeights(f.model, files.weights, `${source}/model.safetensors`);
     f.model.eval();
     f.history = (extra.history as ForecastHistoryEntry[] | undefined) ?? [];
     f.best = (extra.best as Forecaster['best'] | undefined) ?? null;

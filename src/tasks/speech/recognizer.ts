@@ -6,8 +6,8 @@
 import { DataError, FormatError } from '../../errors.js';
 import { type Audio } from '../../audio/wav.js';
 import { mfcc, normaliseFrames, trimSilence } from '../../audio/features.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
-import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
+import { serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { SequenceClassifier } from '../../models/sequence-classifier.js';
@@ -167,8 +167,7 @@ export class SpokenWordRecognizer {
     const e = cfg.extra as Record<string, unknown> | undefined;
     if (e?.task !== TASK) throw new FormatError(`${where}/config.json: not a spoken-word model (task '${String(e?.task)}')`);
     const r = new SpokenWordRecognizer(e.labels as string[], e.options as Required<SpeechOptions>, 0);
-    const st = parseSafetensors(files.weights, `${where}/model.safetensors`);
-    r.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    loadWeights(r.model, files.weights, `${where}/model.safetensors`);
     r.model.eval();
     r.history = (e.history as SpokenWordRecognizer['history'] | undefined) ?? [];
     return r;

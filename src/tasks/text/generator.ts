@@ -5,7 +5,7 @@
  * streaming). Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
 import { ConfigError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
 import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -445,10 +445,7 @@ export class TextGenerator {
     if (g.model.config.vocabSize !== (cfg.config as { vocabSize?: number }).vocabSize) {
       throw new FormatError(`${source}: vocab.json has ${vocab.size} tokens, config.json says ${String((cfg.config as { vocabSize?: number }).vocabSize)}`);
     }
-    const load = (bytes: Uint8Array, where: string): void => {
-      const st = parseSafetensors(bytes, where);
-      g.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
-    };
+    const load = (bytes: Uint8Array, where: string): void => loadWeights(g.model, bytes, where);
     load(files.weights, `${source}/model.safetensors`);
     g.history = (extra.history as HistoryEntry[] | undefined) ?? [];
     g.data = (extra.data as DataInfo | null | undefined) ?? null;

@@ -6,8 +6,8 @@
  * weights with the best validation exact match are kept. Browser-safe.
  */
 import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig } from '../../io/model-files.js';
-import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
+import { serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
@@ -216,8 +216,7 @@ export class Translator {
     const e = cfg.extra as Record<string, unknown> | undefined;
     if (cfg.type !== 'Seq2Seq' || e?.task !== TASK) throw new FormatError(`${where}/config.json: not a translation model (type '${cfg.type}')`);
     const t = new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), e.options as Required<TranslatorOptions>, 0);
-    const st = parseSafetensors(files.weights, `${where}/model.safetensors`);
-    t.model.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    loadWeights(t.model, files.weights, `${where}/model.safetensors`);
     t.model.eval();
     t.history = (e.history as Translator['history'] | undefined) ?? [];
     return t;
