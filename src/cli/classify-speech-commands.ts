@@ -2,34 +2,19 @@
  * `recurrent classify train|predict` (texts) and `recurrent speech train|predict`
  * (spoken words from WAV files).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { parseWav } from '../audio/wav.js';
 import { parseLabelled } from '../data/labelled-text.js';
-import { readModelFiles, writeFileAtomic } from '../io/fs.js';
+import { readModelFiles, saveModelFiles, writeFileAtomic } from '../io/fs.js';
 import type { JsonValue } from '../io/model-files.js';
 import { Random } from '../tensor/random.js';
 import { ClassifierEnsemble, TextClassifier, splitIndices } from '../tasks/classify/classifier.js';
 import { type LabelledAudio, SpokenWordRecognizer } from '../tasks/speech/recognizer.js';
-import { UsageError, action, int, num } from './errors.js';
+import { UsageError, action, refuseExisting, int, num } from './errors.js';
+import { readInputFile } from './input.js';
 import { CELLS } from './options.js';
-
-async function readFileOrFail(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${code})`);
-  }
-}
-
-async function saveFolder(out: string, files: { config: JsonValue; weights: Uint8Array }): Promise<void> {
-  await mkdir(out, { recursive: true });
-  await writeFileAtomic(join(out, 'model.safetensors'), files.weights);
-  await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(files.config, null, 1)}\n`);
-}
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
@@ -61,8 +46,8 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       maxVocab: number; minCount: number; classWeights: 'balanced' | 'none'; wordDropout: number; epochs: number; ensemble: number; seed: number; out?: string; force?: boolean; json?: boolean;
     }) => {
       const out = f.out ?? join('runs', `${basename(file, extname(file))}-classify`);
-      if (existsSync(out) && !f.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
-      const data = parseLabelled((await readFileOrFail(file)).toString('utf8'), file, f.textColumn, f.labelColumn);
+      refuseExisting(out, f.force);
+      const data = parseLabelled((await readInputFile(file)).toString('utf8'), file, f.textColumn, f.labelColumn);
       const split = splitIndices(data.texts.length, [0.8, 0.1, 0.1], f.seed);
       const options = {
         cell: CELLS[f.cell]!, hiddenSize: f.hidden, embeddingSize: f.embedding, bidirectional: f.bidirectional, pooling: f.pooling,
@@ -73,7 +58,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       });
       const report = e.evaluate(data, split.test);
       // Member 0 is the folder's model; the others sit beside it as member-<i>.safetensors.
-      await saveFolder(out, e.members[0]!.toFiles({
+      await saveModelFiles(out, e.members[0]!.toFiles({
         data: { file: basename(file), records: data.texts.length, skipped: data.skipped, seed: f.seed }, report: report as unknown as JsonValue, ensemble: f.ensemble,
       }));
       for (let i = 1; i < e.members.length; i++) await writeFileAtomic(join(out, `member-${i}.safetensors`), e.members[i]!.toFiles().weights);
@@ -99,7 +84,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       const config = files.config as unknown as JsonValue;
       const size = Number((files.config.extra as { ensemble?: number } | undefined)?.ensemble ?? 1);
       const members = [TextClassifier.fromFiles({ config, weights: files.weights }, dir)];
-      for (let i = 1; i < size; i++) members.push(TextClassifier.fromFiles({ config, weights: new Uint8Array(await readFileOrFail(join(dir, `member-${i}.safetensors`))) }, dir));
+      for (let i = 1; i < size; i++) members.push(TextClassifier.fromFiles({ config, weights: new Uint8Array(await readInputFile(join(dir, `member-${i}.safetensors`))) }, dir));
       const c = new ClassifierEnsemble(members);
       const probs = c.predictProbabilities(texts);
       texts.forEach((t, i) => {
@@ -122,7 +107,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .option('--force', 'overwrite an existing folder')
     .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; seed: number; out?: string; force?: boolean }) => {
       const out = f.out ?? join('runs', `${basename(folder)}-speech`);
-      if (existsSync(out) && !f.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+      refuseExisting(out, f.force);
       let words: string[];
       try {
         words = (await readdir(folder, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
@@ -144,7 +129,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       await r.train(examples.slice(nVal), examples.slice(0, nVal), { epochs: f.epochs }, {
         seed: f.seed, onProgress: (p) => process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`),
       });
-      await saveFolder(out, r.toFiles());
+      await saveModelFiles(out, r.toFiles());
       console.log(`validation accuracy ${pct(r.accuracy(examples.slice(0, nVal)))} on ${nVal} held-out recordings of ${r.labels.length} words; saved to ${out}/`);
     }));
   speech
@@ -158,7 +143,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       const audio = [];
       for (const w of wavs) {
         if ((await stat(w).catch(() => null))?.isFile() !== true) throw new UsageError(`${w}: no such file`);
-        audio.push(parseWav(new Uint8Array(await readFileOrFail(w)), w));
+        audio.push(parseWav(new Uint8Array(await readInputFile(w)), w));
       }
       r.predict(audio).forEach((word, i) => console.log(`${word}\t${wavs[i]}`));
     }));

@@ -1,5 +1,4 @@
 /** `recurrent detect`: anomalies in a CSV series, from forecast residuals. */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -8,7 +7,7 @@ import { groupTable } from '../data/timeseries.js';
 import { writeFileAtomic } from '../io/fs.js';
 import { pointsLayer, writeChart } from '../plot/chart.js';
 import { AnomalyDetector, type DetectionMetrics, detectionMetrics, rollingZScore } from '../tasks/anomaly/detector.js';
-import { UsageError, action, int, num } from './errors.js';
+import { UsageError, action, refuseExisting, int, num } from './errors.js';
 import { epochProgress } from './progress.js';
 import { chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';
 import { CELLS } from './options.js';
@@ -69,7 +68,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--json', 'machine-readable results, one JSON object per line')
     .action(action(async (data: string, flags: DetectFlags) => {
       const out = flags.out ?? join('runs', `${basename(data, extname(data))}-anomalies`);
-      if (existsSync(out) && !flags.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+      refuseExisting(out, flags.force);
       const table = await readTable(data);
       if (flags.label) columnIndex(table, flags.label);
       if (flags.group) columnIndex(table, flags.group);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 /** A problem with the user's input: printed as one line, exit code 1. */
 export class UsageError extends Error {
   constructor(message: string) {
@@ -18,6 +20,11 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
       process.exitCode = 1;
     }
   };
+}
+
+/** Refuses to write into an existing output folder unless --force was given. */
+export function refuseExisting(out: string, force: boolean | undefined): void {
+  if (existsSync(out) && !force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
 }
 
 /** Parses "90", "90s", "10m", "1.5h" into seconds. */

@@ -1,5 +1,4 @@
 /** `recurrent forecast train`, `recurrent forecast predict`: time-series forecasting from CSV files. */
-import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type Series, describeFrequency } from '../data/timeseries.js';
@@ -9,7 +8,7 @@ import type { OptimizerName } from '../optim/optimizers.js';
 import { bandLayer, writeChart } from '../plot/chart.js';
 import { type Evaluation, type Forecast, Forecaster, type ForecastStrategy } from '../tasks/forecast/forecaster.js';
 import { loadForecaster, saveForecaster } from '../tasks/forecast/io.js';
-import { UsageError, action, int, num, parseDuration } from './errors.js';
+import { UsageError, action, refuseExisting, int, num, parseDuration } from './errors.js';
 import { epochProgress } from './progress.js';
 import { type DataSpec, chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
@@ -127,7 +126,7 @@ export function registerForecastCommands(program: Command): void {
       const split = parseSplit(flags.split);
       const timeLimit = flags.time ? parseDuration(flags.time) : undefined;
       const out = flags.out ?? join('runs', `${basename(data, extname(data))}-forecast`);
-      if (existsSync(out) && !flags.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+      refuseExisting(out, flags.force);
       const table = await readTable(data);
       const columns = [...new Set([...inputs, ...targets])];
       const spec: DataSpec = { time: chooseTime(table, flags.timeColumn, columns) ?? null, columns };

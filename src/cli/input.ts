@@ -11,6 +11,16 @@ export interface TextSource {
   text: string;
 }
 
+/** A file's bytes; a missing file, a folder or an unreadable file is one clear UsageError. */
+export async function readInputFile(path: string, expected = 'a file'): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a folder, expected ${expected}` : `${path}: cannot read (${code})`);
+  }
+}
+
 /** Text files in a folder: by extension, or any file that decodes as text. */
 const TEXT_EXT = /\.(txt|md|text|csv|tsv|json|jsonl|html?|xml|js|ts|py|c|h|tex|rst|org)$/i;
 

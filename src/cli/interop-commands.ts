@@ -1,5 +1,4 @@
 /** `recurrent export` and `recurrent import`: models to and from PyTorch, TensorFlow.js and ONNX. */
-import { existsSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadModel, saveModel, writeFileAtomic } from '../io/fs.js';
@@ -8,7 +7,7 @@ import { readBytes, loadTfjsModel } from '../interop/files.js';
 import { exportOnnx } from '../interop/onnx/export.js';
 import { importOnnx, toNativeModel } from '../interop/onnx/import.js';
 import { exportTorch, importTorch, torchModuleSource } from '../interop/torch.js';
-import { UsageError, action } from './errors.js';
+import { UsageError, action, refuseExisting } from './errors.js';
 
 function parseRenames(v: string | undefined): Record<string, string> {
   if (!v) return {};
@@ -61,7 +60,7 @@ export function registerInteropCommands(program: Command): void {
     .addOption(new Option('--nonlinearity <f>', 'torch: a vanilla RNN\'s nonlinearity (a state dict does not say)').choices(['tanh', 'relu']).default('tanh'))
     .action(action(async (file: string, flags: { from: 'torch' | 'tfjs' | 'onnx'; out?: string; force?: boolean; rename?: string; nonlinearity: 'tanh' | 'relu' }) => {
       const out = flags.out ?? join('runs', `${basename(file, extname(file))}-imported`);
-      if (existsSync(out) && !flags.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+      refuseExisting(out, flags.force);
       let model: SavableModel;
       if (flags.from === 'torch') {
         model = importTorch(await readBytes(file, 'the state dict'), { rename: parseRenames(flags.rename), nonlinearity: flags.nonlinearity }, file);

@@ -2,19 +2,13 @@
  * Reading a CSV file into series for the forecasting and detection commands:
  * which column is time, which are values; every problem is one clear line.
  */
-import { readFile } from 'node:fs/promises';
 import { type Table, parseTable } from '../data/csv.js';
 import { type Series, toSeries } from '../data/timeseries.js';
 import { UsageError } from './errors.js';
+import { readInputFile } from './input.js';
 
 export async function readTable(path: string): Promise<Table> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path} is a folder, expected a CSV file` : `${path}: cannot read (${code})`);
-  }
+  const bytes = await readInputFile(path, 'a CSV file');
   if (bytes.subarray(0, 8192).includes(0)) throw new UsageError(`${path} looks binary (it has NUL bytes): expected a CSV text file`);
   return parseTable(bytes.toString('utf8'), path);
 }

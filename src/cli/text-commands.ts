@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCorpus } from '../data/corpora.js';
 import type { TokenizerKind } from '../data/vocabulary.js';
-import type { CellKind } from '../kernels/types.js';
 import type { OptimizerName } from '../optim/optimizers.js';
 import { writeChart } from '../plot/chart.js';
 import { TextGenerator } from '../tasks/text/generator.js';

@@ -1,12 +1,11 @@
 /** `recurrent translate train PAIRS.tsv` and `recurrent translate MODEL "text"`: sequence to sequence with attention. */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readModelFiles, writeFileAtomic } from '../io/fs.js';
+import { readModelFiles, saveModelFiles } from '../io/fs.js';
 import { Random } from '../tensor/random.js';
 import { type Pair, type PairTokenizer, Translator, parsePairs } from '../tasks/translate/translator.js';
-import { UsageError, action, int, num } from './errors.js';
+import { UsageError, action, int, num, refuseExisting } from './errors.js';
+import { readInputFile } from './input.js';
 
 interface TrainFlags {
   sourceTokenizer: PairTokenizer;
@@ -67,14 +66,8 @@ export function registerTranslateCommand(program: Command): void {
     .option('--json', 'one JSON line per epoch')
     .action(action(async (file: string, flags: TrainFlags) => {
       const out = flags.out ?? join('runs', `${basename(file, extname(file))}-translate`);
-      if (existsSync(out) && !flags.force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (e) {
-        throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-      }
-      const pairs = parsePairs(text, file);
+      refuseExisting(out, flags.force);
+      const pairs = parsePairs((await readInputFile(file, 'a TSV file of pairs')).toString('utf8'), file);
       const rng = new Random(flags.seed);
       const order: Pair[] = pairs.slice();
       rng.shuffle(order);
@@ -90,11 +83,7 @@ export function registerTranslateCommand(program: Command): void {
         seed: flags.seed,
         onProgress: (p) => (flags.json ? console.log(JSON.stringify({ event: 'epoch', ...p })) : process.stderr.write(`epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, validation exact match ${(100 * p.valExact).toFixed(1)}% (${p.seconds.toFixed(0)} s)\n`)),
       });
-      const files = t.toFiles();
-      const { mkdir } = await import('node:fs/promises');
-      await mkdir(out, { recursive: true });
-      await writeFileAtomic(join(out, 'model.safetensors'), files.weights);
-      await writeFileAtomic(join(out, 'config.json'), `${JSON.stringify(files.config, null, 1)}\n`);
+      await saveModelFiles(out, t.toFiles());
       const exact = t.exactMatch(val);
       if (flags.json) console.log(JSON.stringify({ event: 'done', out, valExact: exact, train: train.length, val: val.length }));
       else console.log(`validation exact match ${(100 * exact).toFixed(1)}% on ${val.length} held-out pairs (${train.length} trained on); saved to ${out}/`);

@@ -27,10 +27,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 
 /** Saves `config.json` and `model.safetensors` into `dir` (created if needed), each atomically. */
 export async function saveModel(dir: string, model: SavableModel, extra?: { [key: string]: JsonValue }): Promise<void> {
+  await saveModelFiles(dir, modelToFiles(model, extra));
+}
+
+/** Writes a model folder's two files (created if needed), each atomically. */
+export async function saveModelFiles(dir: string, files: { config: JsonValue | ModelFiles['config']; weights: Uint8Array }): Promise<void> {
   const fs = await import('node:fs/promises');
   const { join } = await import('node:path');
   await fs.mkdir(dir, { recursive: true });
-  const files = modelToFiles(model, extra);
   // Weights first: a config never points at weights that are not there yet.
   await writeFileAtomic(join(dir, 'model.safetensors'), files.weights);
   await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(files.config, null, 2)}\n`);

@@ -4,17 +4,12 @@
  * (PyTorch names: rnn.*, head.*), evaluation.json; plots written by the CLI.
  * Every file is written atomically, config.json last.
  */
-import { readModelFiles, writeFileAtomic } from '../../io/fs.js';
+import { readModelFiles, saveModelFiles } from '../../io/fs.js';
 import type { JsonValue } from '../../io/model-files.js';
 import { Forecaster } from './forecaster.js';
 
 export async function saveForecaster(dir: string, f: Forecaster, extra: { [key: string]: JsonValue } = {}): Promise<void> {
-  const fs = await import('node:fs/promises');
-  const { join } = await import('node:path');
-  await fs.mkdir(dir, { recursive: true });
-  const files = f.toFiles(extra);
-  await writeFileAtomic(join(dir, 'model.safetensors'), files.weights);
-  await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(files.config, null, 1)}\n`);
+  await saveModelFiles(dir, f.toFiles(extra));
 }
 
 /** Loads a forecasting model folder; `extra` is what the trainer kept with it (e.g. how its CSV was read). */
