@@ -49,6 +49,8 @@ export class Seq2Seq extends Module {
   readonly combine: Linear;
   readonly head: Linear;
   private cache: AttentionCache | null = null;
+  /** tanh(W_c [context; dec] + b_c) of the last forward, for its derivative */
+  private tanhOut: Float32Array | null = null;
   /** the attention weights (B,T,S) of the last forward or step, for inspection */
   lastAttention: Tensor | null = null;
 
@@ -122,8 +124,6 @@ export class Seq2Seq extends Module {
     this.tanhOut = th.data;
     return this.head.forward(th);
   }
-
-  private tanhOut: Float32Array | null = null;
 
   /** gradLogits (B,T,V) -> every parameter's grad. */
   backward(gradLogits: Tensor): void {
