@@ -1,3 +1,4 @@
 // Entry of the WebAssembly kernels (built by `npm run build:wasm`).
 export { gemm, setScratch, transpose, addRowVector, sumRows } from './gemm';
 export { directionForward, directionBackward } from './recurrent';
+export { directionForwardUnits } from './units';

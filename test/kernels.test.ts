@@ -101,5 +101,35 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
       });
     }
   }
-});
 
+  it('inference split by hidden units across two threads matches the reference (batch 1 and 3, lengths, reverse, odd halves)', async () => {
+    // No split by sequences, every inference pass split by units.
+    const units = await loadWasmKernelsAsync({ threads: 2, parallelMin: Infinity, unitSplitMin: 0 });
+    assert.ok(units, 'the two-thread build loads');
+    for (const kind of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'] as const) {
+      for (const [B, H, reverse, packed] of [[1, 24, false, false], [3, 40, true, true], [1, 16, true, false], [2, 37, false, true]] as const) {
+        const d: DirectionDims = { kind, T: 9, B, I: 11, H, P: H };
+        const GH = (kind === 'LSTM' ? 4 : kind === 'GRU' ? 3 : 1) * H;
+        const w = { wIh: rand(GH * d.I), wHh: rand(GH * H).map((v) => v * 0.3), bIh: rand(GH), bHh: rand(GH), wHr: null };
+        const x = rand(d.T * B * d.I);
+        const h0 = rand(B * H);
+        const c0 = rand(B * H);
+        const lengths = packed ? Int32Array.from({ length: B }, (_, b) => d.T - 3 * b) : null;
+        const run = (k: Kernels) => {
+          const h = h0.slice();
+          const c = kind === 'LSTM' ? c0.slice() : null;
+          const y = new Float32Array(d.T * B * H * 2).fill(7);
+          const cache = k.directionForward(d, w, x, h, c, { data: y, off: H, ld: 2 * H }, lengths, reverse, false);
+          assert.equal(cache, null, 'no cache without recording');
+          return { h, c, y };
+        };
+        const want = run(jsKernels);
+        const got = run(units);
+        const what = `${kind} B=${B} H=${H} reverse=${reverse} packed=${packed}`;
+        close(got.y, want.y, `${what}: output (and the untouched other half)`);
+        close(got.h, want.h, `${what}: final h`);
+        if (want.c) close(got.c!, want.c, `${what}: final c`);
+      }
+    }
+  });
+});

@@ -15,7 +15,7 @@ import { gemm as jsGemm, addRowVector, sumRows } from '../js/gemm.js';
 import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
 import { gateCount } from '../types.js';
 import { Arena, scratchOf } from './arena.js';
-import type { WorkerThread } from './threads.js';
+import type { WorkerFunction, WorkerThread } from './threads.js';
 
 /** The functions exported by assembly/index.ts. Pointers are byte addresses. */
 export interface WasmExports {
@@ -24,6 +24,7 @@ export interface WasmExports {
   setScratch(ptr: number): void;
   directionForward(...args: number[]): void;
   directionBackward(...args: number[]): void;
+  directionForwardUnits(...args: number[]): void;
 }
 
 /** A loaded module: its exports, its memory and, with threads, the second thread. */
@@ -36,6 +37,8 @@ export interface WasmRuntime {
   startWorker?: () => WorkerThread;
   /** the split threshold (default PARALLEL_MIN); tests lower it to run the two-thread paths on small shapes */
   parallelMin?: number;
+  /** the unit-split threshold (default UNIT_SPLIT_MIN); tests lower it likewise */
+  unitSplitMin?: number;
 }
 
 const KIND = { LSTM: 0, GRU: 1, RNN_TANH: 2, RNN_RELU: 3 } as const;
@@ -67,6 +70,14 @@ function directionWork(d: DirectionDims): number {
   return DIRECTION_WEIGHT * d.T * d.B * gateCount(d.kind) * d.H * (d.I + d.P);
 }
 
+/**
+ * An inference pass too small to split by sequences (batch 1) is split by
+ * hidden units, with a barrier per step, from this many multiply-adds per
+ * step of the recurrent product: below it the barrier costs more than the
+ * second core gives.
+ */
+const UNIT_SPLIT_MIN = 65_536;
+
 type Range = readonly [number, number];
 
 export function createWasmKernels(rt: WasmRuntime): Kernels {
@@ -77,6 +88,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
   exports.setScratch(scratchOf(0));
   const threads = canSplit ? 2 : 1;
   const parallelMin = rt.parallelMin ?? PARALLEL_MIN;
+  const unitSplitMin = rt.unitSplitMin ?? UNIT_SPLIT_MIN;
 
   /** Splits [0, n) in two when there is a second thread and enough work. */
   function split(n: number, work: number): Range[] {
@@ -86,7 +98,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
   }
 
   /** Runs one call per part: the second on the worker, the first here. */
-  function runParts(fn: 'directionForward' | 'directionBackward' | 'gemm', calls: number[][]): void {
+  function runParts(fn: WorkerFunction, calls: number[][]): void {
     if (calls.length === 2) {
       worker ??= rt.startWorker!();
       worker.post(fn, calls[1]!);
@@ -166,10 +178,58 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     else for (let r = 0; r < M; r++) C.set(out.subarray(r * N, (r + 1) * N), cOff + r * ldc);
   }
 
+  /** Whether an inference pass runs split by hidden units (see UNIT_SPLIT_MIN). */
+  function splitsByUnits(d: DirectionDims, w: DirectionWeights, record: boolean): boolean {
+    return canSplit && !record && w.wHr === null && d.H % 8 === 0 && d.H >= 16 &&
+      split(d.B, directionWork(d)).length === 1 && d.B * gateCount(d.kind) * d.H * d.P >= unitSplitMin;
+  }
+
+  /** The inference pass of assembly/units.ts: each thread owns half of the hidden units. */
+  function forwardByUnits(
+    d: DirectionDims, w: DirectionWeights, x: Float32Array, h: Float32Array, c: Float32Array | null,
+    y: Strided, lengths: Int32Array | null, reverse: boolean,
+  ): void {
+    const { kind, T, B, I, H } = d;
+    const G = gateCount(kind);
+    // Halves on 8-column strip borders, so each thread packs whole strips.
+    const half = Math.round(H / 16) * 8;
+    const units: Range[] = [[0, half], [half, H]];
+    arena.reset();
+    const wIh = arena.put(w.wIh);
+    const wHh = arena.put(w.wHh);
+    const bIh = w.bIh ? arena.put(w.bIh) : 0;
+    const bHh = w.bHh ? arena.put(w.bHh) : 0;
+    const xp = putRows(x, 0, I, T * B, I);
+    const hbuf = arena.alloc(2 * B * H);
+    const cp = c ? arena.put(c) : 0;
+    const yp = arena.alloc(T * B * H);
+    const lp = lengths ? arena.alloc(B) : 0;
+    const sync = arena.alloc(33);
+    const local = units.map(([j0, j1]) => ({
+      gates: arena.alloc(T * B * G * (j1 - j0)),
+      gh: kind === 'GRU' ? arena.alloc(B * G * (j1 - j0)) : 0,
+      packed: arena.alloc(G * (packedSize(I, j1 - j0) + packedSize(H, j1 - j0))),
+    }));
+    // Views only after the last allocation (a grown memory leaves older views short).
+    arena.f32(hbuf, B * H).set(h);
+    arena.i32(sync, 33).fill(0);
+    if (lengths) arena.i32(lp, B).set(lengths);
+    runParts('directionForwardUnits', units.map(([j0, j1], i) => [KIND[kind], T, B, I, H, xp, wIh, wHh, bIh, bHh,
+      hbuf, cp, yp, H, lp, reverse ? 1 : 0, j0, j1, local[i]!.gates, local[i]!.gh, local[i]!.packed, sync, i, 2]));
+    h.set(arena.f32(hbuf + (T % 2) * B * H * 4, B * H));
+    if (c) c.set(arena.f32(cp, B * H));
+    const out = arena.f32(yp, T * B * H);
+    for (let r = 0; r < T * B; r++) y.data.set(out.subarray(r * H, (r + 1) * H), y.off + r * y.ld);
+  }
+
   function directionForward(
     d: DirectionDims, w: DirectionWeights, x: Float32Array, h: Float32Array, c: Float32Array | null,
     y: Strided, lengths: Int32Array | null, reverse: boolean, record: boolean,
   ): DirectionCache | null {
+    if (splitsByUnits(d, w, record)) {
+      forwardByUnits(d, w, x, h, c, y, lengths, reverse);
+      return null;
+    }
     const { kind, T, B, I, H, P } = d;
     const GH = gateCount(kind) * H;
     const lstm = kind === 'LSTM';

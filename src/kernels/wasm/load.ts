@@ -55,7 +55,17 @@ export function threadsAvailable(): boolean {
 }
 
 /** The kernels, or null where WebAssembly SIMD is not available. */
-export async function loadWasmKernelsAsync(options: { relaxed?: boolean; threads?: number; parallelMin?: number } = {}): Promise<Kernels | null> {
+export interface WasmLoadOptions {
+  /** allow the relaxed-SIMD (fused multiply-add) build (default true) */
+  relaxed?: boolean;
+  /** 1 or 2 */
+  threads?: number;
+  /** split thresholds, lowered by tests to run the two-thread paths on small shapes */
+  parallelMin?: number;
+  unitSplitMin?: number;
+}
+
+export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promise<Kernels | null> {
   if (typeof WebAssembly === 'undefined') return null;
   const allowRelaxed = options.relaxed !== false;
   if (allowRelaxed) await enableRelaxedSimd();
@@ -71,6 +81,7 @@ export async function loadWasmKernelsAsync(options: { relaxed?: boolean; threads
     name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
     ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),
     ...(options.parallelMin !== undefined ? { parallelMin: options.parallelMin } : {}),
+    ...(options.unitSplitMin !== undefined ? { unitSplitMin: options.unitSplitMin } : {}),
   });
 }
 
