@@ -2,3 +2,4 @@
 export { gemm, setScratch, transpose, addRowVector, sumRows } from './gemm';
 export { directionForward, directionBackward } from './recurrent';
 export { directionForwardUnits } from './units';
+export { softmaxCrossEntropy } from './losses';

@@ -58,6 +58,40 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
       }
     });
 
+    it(`${label}: bias add and bias gradient (row kernels), strided and odd sizes`, () => {
+      for (const [M, N, ld] of [[3, 5, 5], [100, 65, 70], [33, 130, 131]] as const) {
+        const bias = rand(N + 2);
+        const C0 = rand(M * ld + 4);
+        const want = C0.slice();
+        const got = C0.slice();
+        jsKernels.addRowVector(M, N, bias, 2, want, 4, ld);
+        wasm.addRowVector(M, N, bias, 2, got, 4, ld);
+        close(got, want, `addRowVector ${M}x${N}`, 1e-6);
+        const sw = rand(N + 1);
+        const sg = sw.slice();
+        jsKernels.sumRows(M, N, C0, 4, ld, sw, 1);
+        wasm.sumRows(M, N, C0, 4, ld, sg, 1);
+        close(sg, sw, `sumRows ${M}x${N}`, 1e-5);
+        assert.equal(sg[0], sw[0], 'values before the offset untouched');
+      }
+    });
+
+    it(`${label}: softmax cross-entropy, odd class counts, skipped and weighted rows, NaN`, () => {
+      for (const [N, C] of [[3, 5], [40, 65], [17, 130], [600, 7]] as const) {
+        const logits = rand(N * C).map((v) => v * 4);
+        const targets = Int32Array.from({ length: N }, (_, n) => (n * 7) % C);
+        const rowWeight = Float32Array.from({ length: N }, (_, n) => (n % 5 === 0 ? 0 : 0.5 + (n % 3)));
+        const want = new Float32Array(N * C);
+        const got = new Float32Array(N * C).fill(9);
+        const lw = jsKernels.softmaxCrossEntropy(N, C, logits, targets, rowWeight, 0.25, want);
+        const lg = wasm.softmaxCrossEntropy(N, C, logits, targets, rowWeight, 0.25, got);
+        assert.ok(Math.abs(lg - lw) <= 1e-5 * Math.abs(lw), `loss ${N}x${C}: ${lg} vs ${lw}`);
+        close(got, want, `cross-entropy gradient ${N}x${C}`, 1e-5);
+        logits[C + 1] = NaN;
+        assert.ok(Number.isNaN(wasm.softmaxCrossEntropy(N, C, logits, targets, rowWeight.fill(1), 1, got)), 'a NaN logit gives a NaN loss');
+      }
+    });
+
     const cases: Array<[DirectionDims, boolean, boolean]> = [
       [{ kind: 'LSTM', T: 7, B: 5, I: 13, H: 37, P: 37 }, false, false],
       [{ kind: 'LSTM', T: 6, B: 3, I: 9, H: 21, P: 10 }, true, true],

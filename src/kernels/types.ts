@@ -89,6 +89,17 @@ export interface Kernels {
   addRowVector(M: number, N: number, bias: Float32Array, biasOff: number, C: Float32Array, cOff: number, ldc: number): void;
 
   /**
+   * Softmax cross-entropy over the rows of logits (N,C), each row weighted by
+   * rowWeight[n] (0 skips it): writes grad[n,:] = gradScale * rowWeight[n] *
+   * (softmax(logits[n,:]) - onehot(targets[n])) and returns the weighted sum
+   * of -log softmax(logits[n,:])[targets[n]]. Targets must be valid classes;
+   * grad may be logits itself.
+   */
+  softmaxCrossEntropy(
+    N: number, C: number, logits: Float32Array, targets: Int32Array, rowWeight: Float32Array, gradScale: number, grad: Float32Array,
+  ): number;
+
+  /**
    * One direction of one recurrent layer over a whole sequence (see
    * kernels/js/recurrent.ts for the reference). h (B,P) and c (B,H, LSTM) hold
    * the initial state on entry and the final state on exit; outputs go to y.

@@ -4,6 +4,7 @@
  * accumulated in float64.
  */
 import { ConfigError, ShapeError } from '../errors.js';
+import { kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export type Reduction = 'mean' | 'sum';
@@ -42,33 +43,22 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, options
   const mask = options.mask ?? null;
   if (mask && mask.length !== N) throw new ShapeError(`crossEntropy: mask has ${mask.length} entries, expected ${N}`);
 
-  const grad = new Float32Array(logits.size);
-  const x = logits.data;
-  let total = 0;
+  // Targets checked here; the fused softmax, loss and gradient run in the kernels.
+  const ids = new Int32Array(N);
+  const rowWeight = new Float32Array(N);
   let denom = 0;
   for (let n = 0; n < N; n++) {
     const t = targets[n]!;
     if (t === ignore || (mask && !mask[n])) continue;
     if (!Number.isInteger(t) || t < 0 || t >= C) throw new ShapeError(`crossEntropy: target ${t} at row ${n} is not a class in [0, ${C})`);
     const w = weight ? weight[t]! : 1;
-    const row = n * C;
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) if (x[row + c]! > max) max = x[row + c]!;
-    // exp once per logit, kept in grad, then scaled into w * softmax.
-    let sum = 0;
-    for (let c = 0; c < C; c++) {
-      const e = Math.exp(x[row + c]! - max);
-      grad[row + c] = e;
-      sum += e;
-    }
-    total += w * (Math.log(sum) + max - x[row + t]!);
+    ids[n] = t;
+    rowWeight[n] = w;
     denom += w;
-    const scale = w / sum;
-    for (let c = 0; c < C; c++) grad[row + c] *= scale;
-    grad[row + t] -= w;
   }
   const scale = reduction === 'mean' ? (denom > 0 ? 1 / denom : 0) : 1;
-  if (scale !== 1) for (let i = 0; i < grad.length; i++) grad[i] *= scale;
+  const grad = new Float32Array(logits.size);
+  const total = kernels().softmaxCrossEntropy(N, C, logits.data, ids, rowWeight, scale, grad);
   // PyTorch gives NaN for a mean over zero targets; report it rather than hide it.
   const loss = reduction === 'mean' ? (denom > 0 ? total / denom : NaN) : total;
   return { loss, grad: new Tensor(grad, logits.shape) };

@@ -1,10 +1,11 @@
 import type { Kernels } from '../types.js';
 import { addRowVector, gemm, sumRows } from './gemm.js';
+import { softmaxCrossEntropy } from './losses.js';
 import { directionBackward, directionForward } from './recurrent.js';
 
 /** The plain TypeScript backend: the reference implementation, runs everywhere. */
 export const jsKernels: Kernels = {
   name: 'js',
   threads: 1,
-  gemm, sumRows, addRowVector, directionForward, directionBackward,
+  gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward,
 };

@@ -11,7 +11,8 @@
  * rows the same way. Small ones stay in TypeScript, where copying would cost
  * more than it saves.
  */
-import { gemm as jsGemm, addRowVector, sumRows } from '../js/gemm.js';
+import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';
+import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
 import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
 import { gateCount } from '../types.js';
 import { Arena, scratchOf } from './arena.js';
@@ -21,10 +22,13 @@ import type { WorkerFunction, WorkerThread } from './threads.js';
 export interface WasmExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
+  addRowVector(M: number, N: number, bias: number, c: number, ldc: number): void;
+  sumRows(M: number, N: number, a: number, lda: number, out: number): void;
   setScratch(ptr: number): void;
   directionForward(...args: number[]): void;
   directionBackward(...args: number[]): void;
   directionForwardUnits(...args: number[]): void;
+  softmaxCrossEntropy(N: number, C: number, logits: number, targets: number, rowWeight: number, gradScale: number, grad: number): number;
 }
 
 /** A loaded module: its exports, its memory and, with threads, the second thread. */
@@ -50,6 +54,8 @@ function packedSize(K: number, N: number): number {
 
 /** Below this many multiply-adds a GEMM stays in TypeScript. */
 const SMALL_GEMM = 4096;
+/** Below this many logits (or matrix elements, for the row kernels) the copies cost more than the kernel saves. */
+const SMALL_ROWS = 2048;
 /**
  * From this much work (multiply-adds, weighted per kind of call) a call is
  * split between two threads. Below it the copies and the join cost more than
@@ -119,6 +125,13 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     return ptr;
   }
 
+  /** The inverse of putRows: writes a packed (rows x cols) arena matrix into dst with row stride ld. */
+  function getRows(ptr: number, dst: Float32Array, off: number, ld: number, rows: number, cols: number): void {
+    const view = arena.f32(ptr, rows * cols);
+    if (ld === cols) dst.set(view, off);
+    else for (let r = 0; r < rows; r++) dst.set(view.subarray(r * cols, (r + 1) * cols), off + r * ld);
+  }
+
   /** Sequences [b0, b1) of a time-major (T,B,X) array, packed as (T,b1-b0,X). */
   function putBatch(src: Float32Array, T: number, B: number, X: number, [b0, b1]: Range): number {
     const n = b1 - b0;
@@ -173,9 +186,48 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     // Rows [m0, m1) of op(A) start at column m0 of A when A is transposed.
     runParts('gemm', parts.map(([m0, m1]) => [m1 - m0, N, K, transA ? a + m0 * 4 : a + m0 * K * 4,
       transA ? 1 : K, transA ? M : 1, b, N, c + m0 * N * 4, N, beta === 1 ? 1 : 0]));
-    const out = arena.f32(c, M * N);
-    if (ldc === N) C.set(out, cOff);
-    else for (let r = 0; r < M; r++) C.set(out.subarray(r * N, (r + 1) * N), cOff + r * ldc);
+    getRows(c, C, cOff, ldc, M, N);
+  }
+
+  function addRowVector(M: number, N: number, bias: Float32Array, biasOff: number, C: Float32Array, cOff: number, ldc: number): void {
+    if (M * N < SMALL_ROWS) {
+      jsAddRowVector(M, N, bias, biasOff, C, cOff, ldc);
+      return;
+    }
+    arena.reset();
+    const c = putRows(C, cOff, ldc, M, N);
+    const b = putRows(bias, biasOff, N, 1, N);
+    exports.addRowVector(M, N, b, c, N);
+    getRows(c, C, cOff, ldc, M, N);
+  }
+
+  function sumRows(M: number, N: number, A: Float32Array, aOff: number, lda: number, out: Float32Array, outOff: number): void {
+    if (M * N < SMALL_ROWS) {
+      jsSumRows(M, N, A, aOff, lda, out, outOff);
+      return;
+    }
+    arena.reset();
+    const a = putRows(A, aOff, lda, M, N);
+    const o = putRows(out, outOff, N, 1, N);
+    exports.sumRows(M, N, a, N, o);
+    getRows(o, out, outOff, N, 1, N);
+  }
+
+  function softmaxCrossEntropy(
+    N: number, C: number, logits: Float32Array, targets: Int32Array, rowWeight: Float32Array, gradScale: number, grad: Float32Array,
+  ): number {
+    if (N * C < SMALL_ROWS) return jsSoftmaxCrossEntropy(N, C, logits, targets, rowWeight, gradScale, grad);
+    arena.reset();
+    const x = arena.alloc(N * C);
+    const t = arena.alloc(N);
+    const w = arena.alloc(N);
+    arena.f32(x, N * C).set(logits.subarray(0, N * C));
+    arena.i32(t, N).set(targets.subarray(0, N));
+    arena.f32(w, N).set(rowWeight.subarray(0, N));
+    // The gradient overwrites the logits' copy.
+    const total = exports.softmaxCrossEntropy(N, C, x, t, w, gradScale, x);
+    grad.set(arena.f32(x, N * C));
+    return total;
   }
 
   /** Whether an inference pass runs split by hidden units (see UNIT_SPLIT_MIN). */
@@ -367,5 +419,5 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     });
   }
 
-  return { name: rt.name, threads, gemm, sumRows, addRowVector, directionForward, directionBackward };
+  return { name: rt.name, threads, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward };
 }
