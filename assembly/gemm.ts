@@ -365,6 +365,14 @@ export function transpose(src: usize, rows: i32, cols: i32, dst: usize): void {
   }
 }
 
+/** dst (B,A,C) = src (A,B,C) with the first two axes swapped (time-major <-> batch-first). */
+export function swapAxes01(src: usize, A: i32, B: i32, C: i32, dst: usize): void {
+  const row = <usize>C << 2;
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) memory.copy(dst + <usize>(b * A + a) * row, src + <usize>(a * B + b) * row, row);
+  }
+}
+
 /** Adds bias (N) to every row of C (M x N, row stride ldc). */
 export function addRowVector(M: i32, N: i32, bias: usize, c: usize, ldc: i32): void {
   for (let i = 0; i < M; i++) {

@@ -133,6 +133,44 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
         if (want.dc) close(got.dc!, want.dc, 'dc0');
         close(got.dx, want.dx, 'dx');
       });
+
+      it(`${label}: ${d.kind} batch-first sequences read and written in place (H=${d.H}, reverse=${reverse}, packed=${packed})`, () => {
+        const G = d.kind === 'LSTM' ? 4 : d.kind === 'GRU' ? 3 : 1;
+        const GH = G * d.H;
+        const w = { wIh: rand(GH * d.I), wHh: rand(GH * d.P).map((v) => v * 0.3), bIh: rand(GH), bHh: rand(GH), wHr: d.P !== d.H ? rand(d.P * d.H) : null };
+        const x = rand(d.T * d.B * d.I);
+        const dyt = rand(d.T * d.B * d.P * 2);
+        const lengths = packed ? Int32Array.from({ length: d.B }, (_, b) => 1 + ((b * 5) % d.T)) : null;
+        // Time-major (T,B,X) <-> batch-first (B,T,X), for rows of width X inside a stride ld.
+        const swap = (a: Float32Array, A: number, Bn: number, ld: number): Float32Array => {
+          const out = new Float32Array(a.length);
+          for (let i = 0; i < A; i++) for (let j = 0; j < Bn; j++) out.set(a.subarray((i * Bn + j) * ld, (i * Bn + j + 1) * ld), (j * A + i) * ld);
+          return out;
+        };
+        const run = (k: Kernels, bf: boolean) => {
+          const dims = { ...d, batchFirst: bf };
+          const h = new Float32Array(d.B * d.P).fill(0.1);
+          const c = d.kind === 'LSTM' ? new Float32Array(d.B * d.H).fill(-0.2) : null;
+          const y = new Float32Array(d.T * d.B * d.P * 2).fill(3);
+          const xin = bf ? swap(x, d.T, d.B, d.I) : x;
+          const cache = k.directionForward(dims, w, xin, h, c, { data: y, off: d.P, ld: 2 * d.P }, lengths, reverse, true)!;
+          const g = { wIh: new Float32Array(GH * d.I), wHh: new Float32Array(GH * d.P), bIh: new Float32Array(GH), bHh: new Float32Array(GH), wHr: w.wHr ? new Float32Array(d.P * d.H) : null };
+          const dx = new Float32Array(x.length).fill(1);
+          const dh = new Float32Array(d.B * d.P);
+          const dc = c ? new Float32Array(d.B * d.H) : null;
+          k.directionBackward(dims, w, g, cache, xin, { data: bf ? swap(dyt, d.T, d.B, 2 * d.P) : dyt, off: d.P, ld: 2 * d.P }, dh, dc, dx, lengths, reverse);
+          // Back to time-major for the comparison.
+          return { y: bf ? swap(y, d.B, d.T, 2 * d.P) : y, dx: bf ? swap(dx, d.B, d.T, d.I) : dx, h, g, dh };
+        };
+        const want = run(jsKernels, false);
+        for (const [name, got] of [['js', run(jsKernels, true)], [wasm.name, run(wasm, true)]] as const) {
+          close(got.y, want.y, `${name} batch-first output`);
+          close(got.dx, want.dx, `${name} batch-first dx`);
+          close(got.h, want.h, `${name} final h`);
+          close(got.dh, want.dh, `${name} dh0`);
+          for (const key of ['wIh', 'wHh', 'bIh'] as const) close(got.g[key]!, want.g[key]!, `${name} grad ${key}`);
+        }
+      });
     }
   }
 
@@ -163,6 +201,17 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
         close(got.y, want.y, `${what}: output (and the untouched other half)`);
         close(got.h, want.h, `${what}: final h`);
         if (want.c) close(got.c!, want.c, `${what}: final c`);
+        // Batch-first: the same outputs with the rows in (b, t) order.
+        const bf = { ...d, batchFirst: true };
+        const xb = new Float32Array(x.length);
+        for (let t = 0; t < d.T; t++) for (let b = 0; b < B; b++) xb.set(x.subarray((t * B + b) * d.I, (t * B + b + 1) * d.I), (b * d.T + t) * d.I);
+        const yb = new Float32Array(d.T * B * H * 2).fill(7);
+        const hb = h0.slice();
+        units.directionForward(bf, w, xb, hb, kind === 'LSTM' ? c0.slice() : null, { data: yb, off: H, ld: 2 * H }, lengths, reverse, false);
+        const ybt = new Float32Array(yb.length);
+        for (let t = 0; t < d.T; t++) for (let b = 0; b < B; b++) ybt.set(yb.subarray((b * d.T + t) * 2 * H, (b * d.T + t + 1) * 2 * H), (t * B + b) * 2 * H);
+        close(ybt, want.y, `${what}: batch-first output`);
+        close(hb, want.h, `${what}: batch-first final h`);
       }
     }
   });

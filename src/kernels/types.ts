@@ -23,6 +23,12 @@ export interface DirectionDims {
   H: number;
   /** state / output size: projSize for a projected LSTM, else H */
   P: number;
+  /**
+   * x, y, dy and dx are batch-first, (B,T,·), rather than time-major (T,B,·):
+   * row b*T+t instead of t*B+b (default false). Lets a one-layer batchFirst
+   * module hand its tensors over without transposing them.
+   */
+  batchFirst?: boolean;
 }
 
 /** Weights of one direction, PyTorch layouts: wIh (G*H,I), wHh (G*H,P), wHr (P,H). */
@@ -113,6 +119,7 @@ export interface Kernels {
   /**
    * Back through all steps of one direction. dh, dc hold dL/d(final state) on
    * entry and dL/d(initial state) on exit; adds into the weight gradients and dx.
+   * The cache is spent: a backend may reuse its arrays for a later forward.
    */
   directionBackward(
     d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache, x: Float32Array,

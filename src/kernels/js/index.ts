@@ -1,7 +1,7 @@
 import type { Kernels } from '../types.js';
 import { addRowVector, gemm, sumRows } from './gemm.js';
 import { softmaxCrossEntropy } from './losses.js';
-import { directionBackward, directionForward } from './recurrent.js';
+import { directionBackwardAnyLayout as directionBackward, directionForwardAnyLayout as directionForward } from './layout.js';
 
 /** The plain TypeScript backend: the reference implementation, runs everywhere. */
 export const jsKernels: Kernels = {

@@ -11,6 +11,7 @@
  * rows the same way. Small ones stay in TypeScript, where copying would cost
  * more than it saves.
  */
+import { BackwardError } from '../../errors.js';
 import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';
 import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
 import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
@@ -22,6 +23,7 @@ import type { WorkerFunction, WorkerThread } from './threads.js';
 export interface WasmExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
+  swapAxes01(src: number, A: number, B: number, C: number, dst: number): void;
   addRowVector(M: number, N: number, bias: number, c: number, ldc: number): void;
   sumRows(M: number, N: number, a: number, lda: number, out: number): void;
   setScratch(ptr: number): void;
@@ -59,17 +61,18 @@ const SMALL_ROWS = 2048;
 /**
  * From this much work (multiply-adds, weighted per kind of call) a call is
  * split between two threads. Below it the copies and the join cost more than
- * the second core gives.
+ * the second core gives (measured 2026-12-01: a GEMM of 3.3M multiply-adds
+ * breaks even, 6.7M runs 1.3x faster, 13M 1.4-1.5x).
  */
-const PARALLEL_MIN = 100_000_000;
+const PARALLEL_MIN = 5_000_000;
 /**
- * A sequence pass counts a tenth of its multiply-adds: split by batch, each
- * thread still packs the whole weight matrices and streams them every step,
- * so only large layers gain (measured 2026-11-24: hidden 512 at batch 32 and
- * hidden 256 at batch 64 run 1.6-1.9x faster on two threads; hidden 128 at
- * batch 32 no faster, sometimes slower).
+ * A sequence pass counts 0.6 of its multiply-adds: split by batch, each
+ * thread packs the whole weight matrices and runs its per-step products on
+ * half the batch, less efficient than one large product (measured
+ * 2026-12-01: 3.3M multiply-adds break even; hidden 32 at batch 16, 9.8M,
+ * runs 1.3x faster; hidden 128 at batch 32 1.5x; hidden 64 at batch 32 1.6x).
  */
-const DIRECTION_WEIGHT = 0.1;
+const DIRECTION_WEIGHT = 0.6;
 
 /** The weighted work of a sequence pass, compared with the split threshold. */
 function directionWork(d: DirectionDims): number {
@@ -86,11 +89,42 @@ const UNIT_SPLIT_MIN = 65_536;
 
 type Range = readonly [number, number];
 
+/**
+ * Arrays of spent caches, by length, handed out again by the next recorded
+ * forward: a training step then allocates no cache, and the collector has
+ * less to do (its helper threads compete with the kernel thread for the two
+ * cores). Bounded, so a change of shapes does not hoard memory.
+ */
+class SpareArrays {
+  private readonly bySize = new Map<number, Float32Array[]>();
+  private bytes = 0;
+  private static readonly MAX_BYTES = 256 * 2 ** 20;
+  private static readonly MAX_PER_SIZE = 8;
+
+  /** An array of length n, with arbitrary contents. */
+  take(n: number): Float32Array {
+    const a = this.bySize.get(n)?.pop();
+    if (!a) return new Float32Array(n);
+    this.bytes -= a.byteLength;
+    return a;
+  }
+
+  give(a: Float32Array): void {
+    const list = this.bySize.get(a.length) ?? [];
+    if (list.length >= SpareArrays.MAX_PER_SIZE || this.bytes + a.byteLength > SpareArrays.MAX_BYTES) return;
+    list.push(a);
+    this.bySize.set(a.length, list);
+    this.bytes += a.byteLength;
+  }
+}
+
 export function createWasmKernels(rt: WasmRuntime): Kernels {
   const { exports, memory } = rt;
   let worker = rt.worker;
   const canSplit = worker !== null || rt.startWorker !== undefined;
   const arena = new Arena(memory);
+  const spare = new SpareArrays();
+  const consumed = new WeakSet<DirectionCache>();
   exports.setScratch(scratchOf(0));
   const threads = canSplit ? 2 : 1;
   const parallelMin = rt.parallelMin ?? PARALLEL_MIN;
@@ -132,30 +166,64 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     else for (let r = 0; r < rows; r++) dst.set(view.subarray(r * cols, (r + 1) * cols), off + r * ld);
   }
 
-  /** Sequences [b0, b1) of a time-major (T,B,X) array, packed as (T,b1-b0,X). */
-  function putBatch(src: Float32Array, T: number, B: number, X: number, [b0, b1]: Range): number {
+  /**
+   * Sequences [b0, b1) of a (T,B,X) array, or of a (B,T,X) one when `bf`
+   * (batch first), packed time-major as (T,b1-b0,X).
+   */
+  function putBatch(src: Float32Array, T: number, B: number, X: number, [b0, b1]: Range, bf = false): number {
     const n = b1 - b0;
+    if (bf) {
+      // The sequences are one contiguous block: copy it, then swap the axes in wasm.
+      const raw = arena.put(src.subarray(b0 * T * X, b1 * T * X));
+      const ptr = arena.alloc(T * n * X);
+      exports.swapAxes01(raw, n, T, X, ptr);
+      return ptr;
+    }
     const ptr = arena.alloc(T * n * X);
     const view = arena.f32(ptr, T * n * X);
     for (let t = 0; t < T; t++) view.set(src.subarray((t * B + b0) * X, (t * B + b1) * X), t * n * X);
     return ptr;
   }
 
-  /** The inverse of putBatch: writes (T,b1-b0,X) back into rows [b0, b1) of dst (T,B,X). */
-  function getBatch(ptr: number, dst: Float32Array, T: number, B: number, X: number, [b0, b1]: Range): void {
-    const n = b1 - b0;
-    const view = arena.f32(ptr, T * n * X);
-    for (let t = 0; t < T; t++) dst.set(view.subarray(t * n * X, (t + 1) * n * X), (t * B + b0) * X);
+  /** The inverse of putBatch: writes (T,b1-b0,X) back into sequences [b0, b1) of dst. */
+  function getBatch(ptr: number, dst: Float32Array, T: number, B: number, X: number, r: Range, bf = false): void {
+    putStrided(ptr, { data: dst, off: 0, ld: X }, T, B, X, r, bf);
   }
 
-  /** Part of a strided (T*B rows) matrix for sequences [b0, b1), packed. */
-  function putStridedBatch(s: Strided, T: number, B: number, X: number, [b0, b1]: Range): number {
+  /**
+   * Writes (T,b1-b0,X) into the rows of a strided matrix that hold sequences
+   * [b0, b1): row t*B+b, or b*T+t when `bf`.
+   */
+  function putStrided(ptr: number, s: Strided, T: number, B: number, X: number, [b0, b1]: Range, bf: boolean): void {
+    const n = b1 - b0;
+    if (bf) {
+      const tmp = arena.alloc(n * T * X);
+      exports.swapAxes01(ptr, T, n, X, tmp);
+      const view = arena.f32(tmp, n * T * X);
+      if (s.ld === X) s.data.set(view, s.off + b0 * T * X);
+      else for (let i = 0; i < n * T; i++) s.data.set(view.subarray(i * X, (i + 1) * X), s.off + (b0 * T + i) * s.ld);
+      return;
+    }
+    const view = arena.f32(ptr, T * n * X);
+    for (let t = 0; t < T; t++) {
+      if (s.ld === X) {
+        s.data.set(view.subarray(t * n * X, (t + 1) * n * X), s.off + (t * B + b0) * X);
+        continue;
+      }
+      for (let i = 0; i < n; i++) s.data.set(view.subarray((t * n + i) * X, (t * n + i + 1) * X), s.off + (t * B + b0 + i) * s.ld);
+    }
+  }
+
+  /** Part of a strided matrix (rows as in putStrided) for sequences [b0, b1), packed time-major. */
+  function getStrided(s: Strided, T: number, B: number, X: number, r: Range, bf: boolean): number {
+    if (s.ld === X && s.off === 0) return putBatch(s.data, T, B, X, r, bf);
+    const [b0, b1] = r;
     const n = b1 - b0;
     const ptr = arena.alloc(T * n * X);
     const view = arena.f32(ptr, T * n * X);
     for (let t = 0; t < T; t++) {
       for (let b = b0; b < b1; b++) {
-        const from = s.off + (t * B + b) * s.ld;
+        const from = s.off + (bf ? b * T + t : t * B + b) * s.ld;
         view.set(s.data.subarray(from, from + X), (t * n + b - b0) * X);
       }
     }
@@ -251,7 +319,8 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const wHh = arena.put(w.wHh);
     const bIh = w.bIh ? arena.put(w.bIh) : 0;
     const bHh = w.bHh ? arena.put(w.bHh) : 0;
-    const xp = putRows(x, 0, I, T * B, I);
+    const bf = d.batchFirst === true;
+    const xp = putBatch(x, T, B, I, [0, B], bf);
     const hbuf = arena.alloc(2 * B * H);
     const cp = c ? arena.put(c) : 0;
     const yp = arena.alloc(T * B * H);
@@ -270,8 +339,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       hbuf, cp, yp, H, lp, reverse ? 1 : 0, j0, j1, local[i]!.gates, local[i]!.gh, local[i]!.packed, sync, i, 2]));
     h.set(arena.f32(hbuf + (T % 2) * B * H * 4, B * H));
     if (c) c.set(arena.f32(cp, B * H));
-    const out = arena.f32(yp, T * B * H);
-    for (let r = 0; r < T * B; r++) y.data.set(out.subarray(r * H, (r + 1) * H), y.off + r * y.ld);
+    putStrided(yp, y, T, B, H, [0, B], bf);
   }
 
   function directionForward(
@@ -287,6 +355,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
+    const bf = d.batchFirst === true;
     const parts = split(B, directionWork(d));
     arena.reset();
     const wIh = arena.put(w.wIh);
@@ -297,7 +366,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const bufs = parts.map((r) => {
       const n = r[1] - r[0];
       const b = {
-        x: putBatch(x, T, B, I, r),
+        x: putBatch(x, T, B, I, r, bf),
         h: putBatch(h, 1, B, P, r),
         c: lstm ? putBatch(c!, 1, B, H, r) : 0,
         y: arena.alloc(T * n * P),
@@ -319,23 +388,21 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       return [KIND[kind], T, r[1] - r[0], I, H, P, b.x, wIh, wHh, bIh, bHh, wHr, b.h, b.c, b.y, P, b.lengths, reverse ? 1 : 0,
         b.gates, b.gh, b.hPrev, b.cPrev, b.tanhC, b.m, b.mStep, b.packed];
     }));
+    // Every element is written below, so arrays of consumed caches serve again.
     const cache: DirectionCache | null = record ? {
-      gates: new Float32Array(T * B * GH),
-      gh: gru ? new Float32Array(T * B * GH) : null,
-      hPrev: new Float32Array(T * B * P),
-      cPrev: lstm ? new Float32Array(T * B * H) : null,
-      tanhC: lstm ? new Float32Array(T * B * H) : null,
-      m: proj ? new Float32Array(T * B * H) : null,
+      gates: spare.take(T * B * GH),
+      gh: gru ? spare.take(T * B * GH) : null,
+      hPrev: spare.take(T * B * P),
+      cPrev: lstm ? spare.take(T * B * H) : null,
+      tanhC: lstm ? spare.take(T * B * H) : null,
+      m: proj ? spare.take(T * B * H) : null,
     } : null;
     parts.forEach((r, i) => {
       const b = bufs[i]!;
       const n = r[1] - r[0];
       getBatch(b.h, h, 1, B, P, r);
       if (c) getBatch(b.c, c, 1, B, H, r);
-      const out = arena.f32(b.y, T * n * P);
-      for (let t = 0; t < T; t++) {
-        for (let s = 0; s < n; s++) y.data.set(out.subarray((t * n + s) * P, (t * n + s + 1) * P), y.off + (t * B + r[0] + s) * y.ld);
-      }
+      putStrided(b.y, y, T, B, P, r, bf);
       if (!cache) return;
       getBatch(b.gates, cache.gates, T, B, GH, r);
       if (cache.gh) getBatch(b.gh, cache.gh, T, B, GH, r);
@@ -356,6 +423,8 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const lstm = kind === 'LSTM';
     const gru = kind === 'GRU';
     const proj = lstm && w.wHr !== null;
+    const bf = d.batchFirst === true;
+    if (consumed.has(cache)) throw new BackwardError('directionBackward: this cache was already used by a backward pass (one backward per forward)');
     const parts = split(B, directionWork(d));
     arena.reset();
     const wIh = arena.put(w.wIh);
@@ -367,17 +436,17 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       const grad = (src: Float32Array | null): number => (src ? (i === 0 ? arena.put(src) : arena.alloc(src.length)) : 0);
       const b = {
         gWIh: grad(g.wIh), gWHh: grad(g.wHh), gBIh: grad(g.bIh), gBHh: grad(g.bHh), gWHr: proj ? grad(g.wHr) : 0,
-        x: putBatch(x, T, B, I, r),
+        x: putBatch(x, T, B, I, r, bf),
         gates: putBatch(cache.gates, T, B, GH, r),
         gh: gru ? putBatch(cache.gh!, T, B, GH, r) : 0,
         hPrev: putBatch(cache.hPrev, T, B, P, r),
         cPrev: lstm ? putBatch(cache.cPrev!, T, B, H, r) : 0,
         tanhC: lstm ? putBatch(cache.tanhC!, T, B, H, r) : 0,
         m: proj ? putBatch(cache.m!, T, B, H, r) : 0,
-        dy: putStridedBatch(dy, T, B, P, r),
+        dy: getStrided(dy, T, B, P, r, bf),
         dh: putBatch(dh, 1, B, P, r),
         dc: lstm ? putBatch(dc!, 1, B, H, r) : 0,
-        dx: putBatch(dx, T, B, I, r),
+        dx: putBatch(dx, T, B, I, r, bf),
         lengths: lengths ? arena.alloc(n) : 0,
         dGx: arena.alloc(T * n * GH),
         dGh: gru ? arena.alloc(T * n * GH) : 0,
@@ -415,8 +484,11 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       const b = bufs[i]!;
       getBatch(b.dh, dh, 1, B, P, r);
       if (dc) getBatch(b.dc, dc, 1, B, H, r);
-      getBatch(b.dx, dx, T, B, I, r);
+      getBatch(b.dx, dx, T, B, I, r, bf);
     });
+    // The cache is spent (one backward per forward): its arrays serve the next forward.
+    consumed.add(cache);
+    for (const a of [cache.gates, cache.gh, cache.hPrev, cache.cPrev, cache.tanhC, cache.m]) if (a) spare.give(a);
   }
 
   return { name: rt.name, threads, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward };

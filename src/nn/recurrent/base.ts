@@ -212,7 +212,9 @@ export abstract class RecurrentBase extends Module {
     const cN = lstm ? (options.c0 ? options.c0.data.slice() : new Float32Array(LD * B * H)) : null;
     const record = this.recording;
     const k = kernels();
-    let x = this.batchFirst ? swapAxes01(input.data, B, T, I) : input.data;
+    // One layer hands batch-first tensors to the kernels as they are; deeper stacks run time-major inside.
+    const direct = this.batchFirstKernels;
+    let x = this.batchFirst && !direct ? swapAxes01(input.data, B, T, I) : input.data;
     const cache: ForwardCache = { T, B, lengths, layerInputs: [], directions: [], dropoutMasks: [] };
     let y = x;
     for (let l = 0; l < this.numLayers; l++) {
@@ -223,7 +225,7 @@ export abstract class RecurrentBase extends Module {
         const s = l * this.numDirections + d;
         const h = hN.subarray(s * B * P, (s + 1) * B * P);
         const c = cN ? cN.subarray(s * B * H, (s + 1) * B * H) : null;
-        const dc = k.directionForward(this.dims(T, B, inF), this.weights(l, d), x, h, c,
+        const dc = k.directionForward(this.dims(T, B, inF, direct), this.weights(l, d), x, h, c,
           { data: y, off: d * P, ld: this.outputSize }, lengths, d === 1, record);
         if (dc) dirCaches.push(dc);
       }
@@ -243,7 +245,7 @@ export abstract class RecurrentBase extends Module {
       }
     }
     if (record) this.pushCache(cache);
-    const outData = this.batchFirst ? swapAxes01(y, T, B, this.outputSize) : y;
+    const outData = this.batchFirst && !direct ? swapAxes01(y, T, B, this.outputSize) : y;
     return {
       output: new Tensor(outData, this.batchFirst ? [B, T, this.outputSize] : [T, B, this.outputSize]),
       hN: new Tensor(hN, [LD, B, P]),
@@ -273,8 +275,9 @@ export abstract class RecurrentBase extends Module {
 
     const dState = grads.gradHN ? grads.gradHN.data.slice() : new Float32Array(LD * B * P);
     const dCell = lstm ? (grads.gradCN ? grads.gradCN.data.slice() : new Float32Array(LD * B * H)) : null;
+    const direct = this.batchFirstKernels;
     let dy = grads.gradOutput
-      ? (this.batchFirst ? swapAxes01(grads.gradOutput.data, B, T, O) : grads.gradOutput.data)
+      ? (this.batchFirst && !direct ? swapAxes01(grads.gradOutput.data, B, T, O) : grads.gradOutput.data)
       : new Float32Array(T * B * O);
     const k = kernels();
     let dx = dy;
@@ -286,7 +289,7 @@ export abstract class RecurrentBase extends Module {
         const s = l * this.numDirections + d;
         const dh = dState.subarray(s * B * P, (s + 1) * B * P);
         const dc = dCell ? dCell.subarray(s * B * H, (s + 1) * B * H) : null;
-        k.directionBackward(this.dims(T, B, inF), this.weights(l, d), this.gradients(l, d), cache.directions[l]![d]!,
+        k.directionBackward(this.dims(T, B, inF, direct), this.weights(l, d), this.gradients(l, d), cache.directions[l]![d]!,
           x, { data: dy, off: d * P, ld: O }, dh, dc, dx, lengths, d === 1);
       }
       const mask = l > 0 ? cache.dropoutMasks[l - 1] : null;
@@ -294,7 +297,7 @@ export abstract class RecurrentBase extends Module {
       dy = dx;
     }
     return {
-      gradInput: new Tensor(this.batchFirst ? swapAxes01(dx, T, B, this.inputSize) : dx,
+      gradInput: new Tensor(this.batchFirst && !direct ? swapAxes01(dx, T, B, this.inputSize) : dx,
         this.batchFirst ? [B, T, this.inputSize] : [T, B, this.inputSize]),
       gradH0: new Tensor(dState, [LD, B, P]),
       gradC0: dCell ? new Tensor(dCell, [LD, B, H]) : null,
@@ -313,8 +316,13 @@ export abstract class RecurrentBase extends Module {
     return out;
   }
 
-  private dims(T: number, B: number, I: number): DirectionDims {
-    return { kind: this.kind, T, B, I, H: this.hiddenSize, P: this.stateSize };
+  /** Whether the kernels read the input and write the output batch-first (one layer only). */
+  private get batchFirstKernels(): boolean {
+    return this.batchFirst && this.numLayers === 1;
+  }
+
+  private dims(T: number, B: number, I: number, batchFirst: boolean): DirectionDims {
+    return { kind: this.kind, T, B, I, H: this.hiddenSize, P: this.stateSize, batchFirst };
   }
 
   private weights(l: number, d: number): DirectionWeights {
