@@ -373,6 +373,14 @@ export function swapAxes01(src: usize, A: i32, B: i32, C: i32, dst: usize): void
   }
 }
 
+/** 1 if the two byte ranges are bit for bit the same, else 0. */
+export function equalBytes(a: usize, b: usize, bytes: i32): i32 {
+  let i = 0;
+  for (; i + 16 <= bytes; i += 16) if (v128.any_true(v128.xor(v128.load(a + <usize>i), v128.load(b + <usize>i)))) return 0;
+  for (; i < bytes; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return 0;
+  return 1;
+}
+
 /** Adds bias (N) to every row of C (M x N, row stride ldc). */
 export function addRowVector(M: i32, N: i32, bias: usize, c: usize, ldc: i32): void {
   for (let i = 0; i < M; i++) {

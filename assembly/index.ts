@@ -1,5 +1,6 @@
 // Entry of the WebAssembly kernels (built by `npm run build:wasm`).
-export { gemm, setScratch, transpose, swapAxes01, addRowVector, sumRows } from './gemm';
+export { gemm, setScratch, transpose, swapAxes01, equalBytes, addRowVector, sumRows } from './gemm';
 export { directionForward, directionBackward } from './recurrent';
 export { directionForwardUnits } from './units';
 export { softmaxCrossEntropy } from './losses';
+export { adam, sumSquares, scale } from './optim';

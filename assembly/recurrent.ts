@@ -60,23 +60,27 @@ function copy(dst: usize, src: usize, n: i32): void {
  * h (B,P) and c (B,H) hold the initial state on entry, the final state on exit.
  * y receives outputs at y + 4*((t*B+b)*yLd + j). Writes the caches gates, gh
  * (GRU), hPrev, cPrev, tanhC (LSTM), m (projected LSTM); mStep is scratch (B,H).
+ * packed receives the packed weights, or holds them already when prepacked.
  */
 export function directionForward(
   kind: i32, T: i32, B: i32, I: i32, H: i32, P: i32,
   x: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize, wHr: usize,
   h: usize, c: usize, y: usize, yLd: i32, lengths: usize, reverse: i32,
   gates: usize, gh: usize, hPrev: usize, cPrev: usize, tanhC: usize, m: usize, mStep: usize,
-  packed: usize,
+  packed: usize, prepacked: i32,
 ): void {
   const GH = gateCount(kind) * H;
   const BGH = B * GH;
-  // Every weight is packed once; the recurrent ones are then read at every step.
+  // Every weight is packed once per call (or kept packed across inference
+  // calls: prepacked); the recurrent ones are then read at every step.
   const pIh = packed;
   const pHh = pIh + ((<usize>packedSize(I, GH)) << 2);
   const pHr = pHh + ((<usize>packedSize(P, GH)) << 2);
-  packBT(wIh, I, I, GH, pIh);
-  packBT(wHh, P, P, GH, pHh);
-  if (wHr) packBT(wHr, H, H, P, pHr);
+  if (!prepacked) {
+    packBT(wIh, I, I, GH, pIh);
+    packBT(wHh, P, P, GH, pHh);
+    if (wHr) packBT(wHr, H, H, P, pHr);
+  }
   gemmPacked(T * B, GH, I, x, I, pIh, gates, GH, 0);
   if (bIh) addRowVector(T * B, GH, bIh, gates, GH);
   if (bHh && kind != GRU) addRowVector(T * B, GH, bHh, gates, GH);

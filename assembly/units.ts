@@ -79,7 +79,7 @@ export function directionForwardUnits(
   kind: i32, T: i32, B: i32, I: i32, H: i32,
   x: usize, wIh: usize, wHh: usize, bIh: usize, bHh: usize,
   hbuf: usize, c: usize, y: usize, yLd: i32, lengths: usize, reverse: i32,
-  j0: i32, j1: i32, gates: usize, gh: usize, packed: usize, sync: usize, self: i32, parts: i32,
+  j0: i32, j1: i32, gates: usize, gh: usize, packed: usize, prepacked: i32, sync: usize, self: i32, parts: i32,
 ): void {
   const G = kind == LSTM ? 4 : kind == GRU ? 3 : 1;
   const hw = j1 - j0;
@@ -88,11 +88,14 @@ export function directionForwardUnits(
   const sHh = packedSize(H, hw);
   const pIh = packed;
   const pHh = packed + ((<usize>(G * sIh)) << 2);
-  // This thread's rows of each gate block, packed transposed once per call.
-  for (let g = 0; g < G; g++) {
-    const row = g * H + j0;
-    packBT(at(wIh, row * I), I, I, hw, at(pIh, g * sIh));
-    packBT(at(wHh, row * H), H, H, hw, at(pHh, g * sHh));
+  // This thread's rows of each gate block, packed transposed once per call
+  // (or kept packed across calls: prepacked).
+  if (!prepacked) {
+    for (let g = 0; g < G; g++) {
+      const row = g * H + j0;
+      packBT(at(wIh, row * I), I, I, hw, at(pIh, g * sIh));
+      packBT(at(wHh, row * H), H, H, hw, at(pHh, g * sHh));
+    }
   }
   // Input projection of all steps: one product per gate block.
   const TB = T * B;

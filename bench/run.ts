@@ -5,7 +5,7 @@
  * plain TypeScript backends), TensorFlow.js (wasm and cpu backends) and
  * brain.js (training only: it has no batching), each measurement in its own
  * child process so its peak memory is its own. Prints a table of characters
- * per second (median of at least 3 timed runs after a warm-up), peak resident
+ * per second (median of at least 3 timed runs and 3 s, after a warm-up of at least 3 runs and 2 s), peak resident
  * memory and our ratio to each; then GEMM GFLOP/s on the W2 shapes and the
  * issue's targets. TensorFlow.js's cpu backend on W2 takes minutes per step:
  * it runs only with --full.
@@ -56,7 +56,7 @@ if (values.json) {
   const ours = (w: string): BenchResult | undefined => results.find((r) => r.workload === w && r.library === 'recurrent' && r.backend.startsWith('wasm'));
   const date = new Date().toISOString().slice(0, 10);
   console.log(`recurrent benchmark, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  console.log('chars/s = sequence steps x batch per second (training: forward, backward, clipping, Adam); median of >= 3 timed runs after a warm-up.\n');
+  console.log('chars/s = sequence steps x batch per second (training: forward, backward, clipping, Adam); median of >= 3 timed runs and >= 3 s after a warm-up of >= 3 runs and >= 2 s.\n');
   console.log('| workload | library | backend | threads | chars/s | peak RSS MB | recurrent (wasm, default threads) / this |');
   console.log('|---|---|---|---|---:|---:|---:|');
   for (const r of results) {

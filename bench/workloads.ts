@@ -32,11 +32,18 @@ export interface BenchResult {
   note?: string;
 }
 
-/** Median of at least 3 timed runs after one warm-up; returns seconds. */
+/**
+ * Median of the timed runs, in seconds. Every library gets the same
+ * treatment: a warm-up of at least 3 runs and 2 s (JIT tiers, kernel
+ * compilation and the collector settle over the first dozen steps), then at
+ * least `runs` (>= 3) timed runs and 3 s of them.
+ */
 export async function medianSeconds(run: () => unknown | Promise<unknown>, runs = 3): Promise<{ median: number; runs: number }> {
-  for (let i = 0; i < 3; i++) await run();
+  const warm0 = performance.now();
+  for (let i = 0; i < 3 || (performance.now() - warm0 < 2000 && i < 100); i++) await run();
   const times: number[] = [];
-  for (let i = 0; i < Math.max(3, runs); i++) {
+  const t00 = performance.now();
+  while (times.length < Math.max(3, runs) || (performance.now() - t00 < 3000 && times.length < 300)) {
     const t0 = performance.now();
     await run();
     times.push((performance.now() - t0) / 1000);

@@ -58,6 +58,72 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
       }
     });
 
+    it(`${label}: arrays allocated by the backend are used in place (gemm, row kernels, through memory growth)`, () => {
+      const own = (src: Float32Array): Float32Array => {
+        const a = wasm.allocate(src.length);
+        assert.ok(a.every((v) => v === 0), 'allocate gives zeros');
+        a.set(src);
+        return a;
+      };
+      const kept = own(rand(1000));
+      const keptCopy = kept.slice();
+      for (const [M, N, K] of [[37, 65, 70], [130, 9, 513]] as const) {
+        for (const beta of [0, 1]) {
+          const A = rand(M * K);
+          const B = rand(N * K);
+          const C0 = rand(M * N);
+          const want = C0.slice();
+          jsKernels.gemm(false, true, M, N, K, 1, A, 0, K, B, 0, K, beta, want, 0, N);
+          const C = own(C0);
+          wasm.gemm(false, true, M, N, K, 1, own(A), 0, K, own(B), 0, K, beta, C, 0, N);
+          close(C, want, `gemm into an allocated C, ${M}x${N}x${K} beta=${beta}`);
+          const sw = rand(N);
+          const sg = own(sw);
+          jsKernels.sumRows(M, N, want, 0, N, sw, 0);
+          wasm.sumRows(M, N, own(want), 0, N, sg, 0);
+          close(sg, sw, 'sumRows into an allocated vector', 1e-5);
+        }
+      }
+      // A large allocation grows the memory; the earlier view still reads and writes the same values.
+      const big = wasm.allocate(20_000_000);
+      big[big.length - 1] = 1;
+      assert.deepEqual(kept, keptCopy, 'an earlier allocation survives growth');
+      kept[3] = 42;
+      assert.equal(kept[3], 42);
+    });
+
+    it(`${label}: Adam step, gradient norm and scaling, in place and on plain arrays`, () => {
+      for (const [n, amsgrad, decoupled] of [[1, false, false], [1003, true, false], [70_001, false, true]] as const) {
+        const x0 = rand(n);
+        const g0 = rand(n);
+        const m0 = rand(n).map((v) => v * 0.1);
+        const v0 = rand(n).map((v) => v * v * 0.01);
+        const vm0 = v0.map((v, i) => (i % 2 ? v * 2 : v / 2));
+        const st = { b1: 0.9, b2: 0.999, eps: 1e-8, l2: decoupled ? 0 : 0.01, decay: decoupled ? 1 - 1e-3 * 0.01 : 1, stepSize: 2e-3 / (1 - 0.9 ** 3), bc2Sqrt: Math.sqrt(1 - 0.999 ** 3) };
+        const want = [x0, g0, m0, v0, vm0].map((a) => a.slice());
+        jsKernels.adam(st, want[0]!, want[1]!, want[2]!, want[3]!, amsgrad ? want[4]! : null);
+        for (const resident of [true, false]) {
+          const arrays = [x0, g0, m0, v0, vm0].map((a) => {
+            if (!resident) return a.slice();
+            const r = wasm.allocate(n);
+            r.set(a);
+            return r;
+          });
+          wasm.adam(st, arrays[0]!, arrays[1]!, arrays[2]!, arrays[3]!, amsgrad ? arrays[4]! : null);
+          const what = `adam n=${n} amsgrad=${amsgrad} decoupled=${decoupled} resident=${resident}`;
+          close(arrays[0]!, want[0]!, `${what}: weights`, 1e-6);
+          close(arrays[2]!, want[2]!, `${what}: first moment`, 1e-6);
+          close(arrays[3]!, want[3]!, `${what}: second moment`, 1e-6);
+          if (amsgrad) close(arrays[4]!, want[4]!, `${what}: running maximum`, 1e-6);
+          const ss = jsKernels.sumSquares(g0);
+          assert.ok(Math.abs(wasm.sumSquares(arrays[1]!) - ss) <= 1e-9 * ss, `${what}: sum of squares`);
+          const scaled = g0.map((v) => v * 0.3);
+          wasm.scale(arrays[1]!, 0.3);
+          close(arrays[1]!, scaled, `${what}: scale`, 1e-6);
+        }
+      }
+    });
+
     it(`${label}: bias add and bias gradient (row kernels), strided and odd sizes`, () => {
       for (const [M, N, ld] of [[3, 5, 5], [100, 65, 70], [33, 130, 131]] as const) {
         const bias = rand(N + 2);
@@ -212,6 +278,33 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
         for (let t = 0; t < d.T; t++) for (let b = 0; b < B; b++) ybt.set(yb.subarray((b * d.T + t) * 2 * H, (b * d.T + t + 1) * 2 * H), (t * B + b) * 2 * H);
         close(ybt, want.y, `${what}: batch-first output`);
         close(hb, want.h, `${what}: batch-first final h`);
+      }
+    }
+  });
+
+  it('weights kept packed across inference calls follow changes made in place', async () => {
+    const units = await loadWasmKernelsAsync({ threads: 2, parallelMin: Infinity, unitSplitMin: 0 });
+    const batches = await loadWasmKernelsAsync({ threads: 2, parallelMin: 0 });
+    for (const k of [...variants, units!, batches!]) {
+      for (const [kind, B, P] of [['LSTM', 1, 24], ['GRU', 3, 24], ['LSTM', 4, 10]] as const) {
+        const d: DirectionDims = { kind, T: 6, B, I: 7, H: 24, P };
+        const GH = (kind === 'LSTM' ? 4 : 3) * d.H;
+        const w = { wIh: rand(GH * d.I), wHh: rand(GH * P).map((v) => v * 0.3), bIh: rand(GH), bHh: rand(GH), wHr: P !== d.H ? rand(P * d.H) : null };
+        const x = rand(d.T * B * d.I);
+        const run = (kk: Kernels) => {
+          const h = new Float32Array(B * P);
+          const y = new Float32Array(d.T * B * P);
+          kk.directionForward(d, w, x, h, kind === 'LSTM' ? new Float32Array(B * d.H) : null, { data: y, off: 0, ld: P }, null, false, false);
+          return y;
+        };
+        for (let round = 0; round < 4; round++) {
+          const what = `${k.name}/${k.threads}: ${kind} B=${B} P=${P}, round ${round}`;
+          close(run(k), run(jsKernels), what);
+          close(run(k), run(jsKernels), `${what}, again`);
+          // Change each packed weight in place, one per round, by one element.
+          const target = [w.wIh, w.wHh, w.wHr ?? w.wHh, w.wIh][round]!;
+          target[(round * 37) % target.length]! += 0.75;
+        }
       }
     }
   });

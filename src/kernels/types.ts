@@ -71,10 +71,43 @@ export interface DirectionGrads {
   wHr: Float32Array | null;
 }
 
+/** One Adam step's constants (see Kernels.adam). */
+export interface AdamStep {
+  b1: number;
+  b2: number;
+  eps: number;
+  /** L2 penalty added to the gradient (Adam's weight decay) */
+  l2: number;
+  /** factor on the weights before the step (AdamW's decoupled decay: 1 - lr * wd) */
+  decay: number;
+  /** lr / (1 - b1^t) */
+  stepSize: number;
+  /** sqrt(1 - b2^t) */
+  bc2Sqrt: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** threads the kernels use (1 or 2) */
   readonly threads: number;
+
+  /**
+   * Zero-filled storage for long-lived arrays (parameters, gradients,
+   * optimiser state). The wasm backend with shared memory returns a view of
+   * its own memory, which its kernels then read and update in place, with no
+   * copy per call; elsewhere a plain Float32Array. The storage goes back to
+   * the backend when the returned array is garbage-collected.
+   */
+  allocate(n: number): Float32Array;
+
+  /** One Adam / AdamW step over a parameter, in place (see js/optim.ts for the rule). */
+  adam(step: AdamStep, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null): void;
+
+  /** Sum of squares (float64 accumulation), for gradient norms. */
+  sumSquares(x: Float32Array): number;
+
+  /** x *= c, for gradient clipping. */
+  scale(x: Float32Array, c: number): void;
 
   /**
    * C = alpha * op(A) · op(B) + beta * C, with op(A) of shape (M,K), op(B) of

@@ -1,18 +1,22 @@
-import { Tensor } from '../tensor/tensor.js';
+import { kernels } from '../kernels/index.js';
+import { Tensor, sizeOf } from '../tensor/tensor.js';
 
-/** A trainable tensor: its values and the gradient accumulated into it by `backward`. */
+/**
+ * A trainable tensor: its values and the gradient accumulated into it by
+ * `backward`. Both are stored where the kernels work (Kernels.allocate: in
+ * WebAssembly memory on the wasm backend), so they are used in place.
+ */
 export class Parameter extends Tensor {
   /** Same shape as `data`; `backward` adds into it, `zeroGrad` clears it. */
   readonly grad: Float32Array;
 
   constructor(data: Float32Array, shape: readonly number[]) {
     super(data, shape);
-    this.grad = new Float32Array(data.length);
+    this.grad = kernels().allocate(data.length);
   }
 
   static override zeros(shape: readonly number[]): Parameter {
-    const t = Tensor.zeros(shape);
-    return new Parameter(t.data, t.shape);
+    return new Parameter(kernels().allocate(sizeOf(shape)), shape);
   }
 
   zeroGrad(): void {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { kernels } from '../kernels/index.js';
 import type { Parameter } from '../nn/parameter.js';
 
 /**
@@ -11,7 +12,7 @@ export function clipGradNorm(params: readonly Parameter[], maxNorm: number): num
   const norm = gradNorm(params);
   const coef = maxNorm / (norm + 1e-6);
   if (coef < 1) {
-    for (const p of params) for (let i = 0; i < p.grad.length; i++) p.grad[i] *= coef;
+    for (const p of params) kernels().scale(p.grad, coef);
   }
   return norm;
 }
@@ -27,6 +28,6 @@ export function clipGradValue(params: readonly Parameter[], clipValue: number): 
 /** The global 2-norm of all gradients (float64 accumulation). */
 export function gradNorm(params: readonly Parameter[]): number {
   let sum = 0;
-  for (const p of params) for (let i = 0; i < p.grad.length; i++) sum += p.grad[i]! * p.grad[i]!;
+  for (const p of params) sum += kernels().sumSquares(p.grad);
   return Math.sqrt(sum);
 }

@@ -1,4 +1,5 @@
 import { ConfigError, FormatError } from '../errors.js';
+import { kernels } from '../kernels/index.js';
 import type { Parameter } from '../nn/parameter.js';
 
 /** Everything needed to resume an optimiser exactly: hyper-parameters, step count, buffers. */
@@ -49,14 +50,14 @@ export abstract class Optimizer {
 
   protected abstract update(p: Parameter, index: number): void;
 
-  /** A per-parameter buffer, created zero-filled on first use. */
+  /** A per-parameter buffer, created zero-filled (where the kernels work) on first use. */
   protected buffer(name: string, index: number, init?: (size: number) => Float32Array): Float32Array {
     let list = this.buffers.get(name);
     if (!list) this.buffers.set(name, (list = []));
     let b = list[index];
     if (!b) {
       const size = this.params[index]!.size;
-      b = init ? init(size) : new Float32Array(size);
+      b = init ? init(size) : kernels().allocate(size);
       list[index] = b;
     }
     return b;
@@ -82,7 +83,11 @@ export abstract class Optimizer {
           throw new FormatError(`optimizer buffer ${n}[${i}] has ${b.length} values, the parameter has ${p ? p.size : 'none'}`);
         }
       });
-      this.buffers.set(n, list.map((b) => b.slice()));
+      this.buffers.set(n, list.map((b) => {
+        const copy = kernels().allocate(b.length);
+        copy.set(b);
+        return copy;
+      }));
     }
     this.lr = state.lr;
     this.stepCount = state.step;

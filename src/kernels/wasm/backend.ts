@@ -14,9 +14,11 @@
 import { BackwardError } from '../../errors.js';
 import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';
 import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
-import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
+import { adam as jsAdam, scale as jsScale, sumSquares as jsSumSquares } from '../js/optim.js';
+import type { AdamStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
 import { gateCount } from '../types.js';
 import { Arena, scratchOf } from './arena.js';
+import { PackCache } from './pack-cache.js';
 import type { WorkerFunction, WorkerThread } from './threads.js';
 
 /** The functions exported by assembly/index.ts. Pointers are byte addresses. */
@@ -24,6 +26,11 @@ export interface WasmExports {
   gemm(M: number, N: number, K: number, a: number, sai: number, sak: number, b: number, ldb: number, c: number, ldc: number, accumulate: number): void;
   transpose(src: number, rows: number, cols: number, dst: number): void;
   swapAxes01(src: number, A: number, B: number, C: number, dst: number): void;
+  equalBytes(a: number, b: number, bytes: number): number;
+  adam(n: number, x: number, g: number, m: number, v: number, vmax: number,
+    b1: number, b2: number, eps: number, l2: number, decay: number, stepSize: number, bc2Sqrt: number): void;
+  sumSquares(n: number, x: number): number;
+  scale(n: number, x: number, c: number): void;
   addRowVector(M: number, N: number, bias: number, c: number, ldc: number): void;
   sumRows(M: number, N: number, a: number, lda: number, out: number): void;
   setScratch(ptr: number): void;
@@ -43,7 +50,7 @@ export interface WasmRuntime {
   startWorker?: () => WorkerThread;
   /** the split threshold (default PARALLEL_MIN); tests lower it to run the two-thread paths on small shapes */
   parallelMin?: number;
-  /** the unit-split threshold (default UNIT_SPLIT_MIN); tests lower it likewise */
+  /** the unit-split thresholds (default UNIT_SPLIT_MIN, UNIT_SPLIT_TOTAL); tests lower them likewise */
   unitSplitMin?: number;
 }
 
@@ -73,6 +80,11 @@ const PARALLEL_MIN = 5_000_000;
  * runs 1.3x faster; hidden 128 at batch 32 1.5x; hidden 64 at batch 32 1.6x).
  */
 const DIRECTION_WEIGHT = 0.6;
+/**
+ * An optimiser update counts 8 multiply-adds a weight: it is bound by memory
+ * (seven arrays streamed), and two cores stream faster than one.
+ */
+const OPTIM_WEIGHT = 8;
 
 /** The weighted work of a sequence pass, compared with the split threshold. */
 function directionWork(d: DirectionDims): number {
@@ -86,6 +98,8 @@ function directionWork(d: DirectionDims): number {
  * second core gives.
  */
 const UNIT_SPLIT_MIN = 65_536;
+/** ...and from this many over the whole pass (a pass of one step, a generated token, runs faster on one thread). */
+const UNIT_SPLIT_TOTAL = 2_000_000;
 
 type Range = readonly [number, number];
 
@@ -124,11 +138,14 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
   const canSplit = worker !== null || rt.startWorker !== undefined;
   const arena = new Arena(memory);
   const spare = new SpareArrays();
+  const packs = new PackCache(arena, exports.equalBytes);
   const consumed = new WeakSet<DirectionCache>();
   exports.setScratch(scratchOf(0));
   const threads = canSplit ? 2 : 1;
   const parallelMin = rt.parallelMin ?? PARALLEL_MIN;
   const unitSplitMin = rt.unitSplitMin ?? UNIT_SPLIT_MIN;
+  // A lowered threshold (tests) lowers the whole-pass one with it.
+  const unitSplitTotal = rt.unitSplitMin ?? UNIT_SPLIT_TOTAL;
 
   /** Splits [0, n) in two when there is a second thread and enough work. */
   function split(n: number, work: number): Range[] {
@@ -150,8 +167,58 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     }
   }
 
+  /** The address of an array in wasm memory: its own if it lives there (see allocate), else a copy's. */
+  function put(src: Float32Array): number {
+    return arena.owns(src) ? src.byteOffset : arena.put(src);
+  }
+
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const lasting = new FinalizationRegistry<readonly [number, number]>(([ptr, n]) => arena.release(ptr, n));
+
+  function allocate(n: number): Float32Array {
+    // Only shared memory keeps views valid when it grows.
+    if (!shared || n === 0) return new Float32Array(n);
+    arena.reset(); // between calls: the last call's area is free
+    const ptr = arena.allocLasting(n);
+    const a = arena.f32(ptr, n);
+    a.fill(0);
+    lasting.register(a, [ptr, n]);
+    return a;
+  }
+
+  /** The address of an array that lives in wasm memory, else -1. */
+  function addressOf(a: Float32Array | null): number {
+    return a && arena.owns(a) ? a.byteOffset : -1;
+  }
+
+  function adam(st: AdamStep, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null): void {
+    const ptrs = [x, g, m, v].map(addressOf);
+    const pmax = vmax ? addressOf(vmax) : 0;
+    // Copying four arrays in and three out would cost more than the update: in place or in TypeScript.
+    if (ptrs.some((p) => p < 0) || pmax < 0) {
+      jsAdam(st, x, g, m, v, vmax);
+      return;
+    }
+    const n = x.length;
+    const parts = split(n >> 2, n * OPTIM_WEIGHT).map(([a, b]) => [4 * a, b === n >> 2 ? n : 4 * b] as const);
+    runParts('adam', parts.map(([i0, i1]) => [i1 - i0, ...ptrs.map((p) => p + 4 * i0), vmax ? pmax + 4 * i0 : 0,
+      st.b1, st.b2, st.eps, st.l2, st.decay, st.stepSize, st.bc2Sqrt]));
+  }
+
+  function sumSquares(x: Float32Array): number {
+    const p = addressOf(x);
+    return p < 0 ? jsSumSquares(x) : exports.sumSquares(x.length, p);
+  }
+
+  function scale(x: Float32Array, c: number): void {
+    const p = addressOf(x);
+    if (p < 0) jsScale(x, c);
+    else exports.scale(x.length, p, c);
+  }
+
   /** Copies rows of a strided matrix into the arena, packed. */
   function putRows(src: Float32Array, off: number, ld: number, rows: number, cols: number): number {
+    if (ld === cols && arena.owns(src)) return src.byteOffset + off * 4;
     const ptr = arena.alloc(rows * cols);
     const view = arena.f32(ptr, rows * cols);
     if (ld === cols) view.set(src.subarray(off, off + rows * cols));
@@ -161,6 +228,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
 
   /** The inverse of putRows: writes a packed (rows x cols) arena matrix into dst with row stride ld. */
   function getRows(ptr: number, dst: Float32Array, off: number, ld: number, rows: number, cols: number): void {
+    if (arena.owns(dst) && ptr === dst.byteOffset + off * 4) return; // written in place
     const view = arena.f32(ptr, rows * cols);
     if (ld === cols) dst.set(view, off);
     else for (let r = 0; r < rows; r++) dst.set(view.subarray(r * cols, (r + 1) * cols), off + r * ld);
@@ -249,7 +317,8 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     } else {
       b = putRows(B, bOff, ldb, K, N);
     }
-    const c = beta === 1 ? putRows(C, cOff, ldc, M, N) : arena.alloc(M * N);
+    // C in this memory (a gradient, see allocate) is accumulated into in place.
+    const c = beta === 1 || (ldc === N && arena.owns(C)) ? putRows(C, cOff, ldc, M, N) : arena.alloc(M * N);
     const parts = M >= 8 ? split(M, M * N * K) : [[0, M] as const];
     // Rows [m0, m1) of op(A) start at column m0 of A when A is transposed.
     runParts('gemm', parts.map(([m0, m1]) => [m1 - m0, N, K, transA ? a + m0 * 4 : a + m0 * K * 4,
@@ -301,7 +370,8 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
   /** Whether an inference pass runs split by hidden units (see UNIT_SPLIT_MIN). */
   function splitsByUnits(d: DirectionDims, w: DirectionWeights, record: boolean): boolean {
     return canSplit && !record && w.wHr === null && d.H % 8 === 0 && d.H >= 16 &&
-      split(d.B, directionWork(d)).length === 1 && d.B * gateCount(d.kind) * d.H * d.P >= unitSplitMin;
+      split(d.B, directionWork(d)).length === 1 && d.B * gateCount(d.kind) * d.H * d.P >= unitSplitMin &&
+      d.T * d.B * gateCount(d.kind) * d.H * d.P >= unitSplitTotal;
   }
 
   /** The inference pass of assembly/units.ts: each thread owns half of the hidden units. */
@@ -314,11 +384,14 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     // Halves on 8-column strip borders, so each thread packs whole strips.
     const half = Math.round(H / 16) * 8;
     const units: Range[] = [[0, half], [half, H]];
+    const packFloats = units.map(([j0, j1]) => G * (packedSize(I, j1 - j0) + packedSize(H, j1 - j0)));
     arena.reset();
-    const wIh = arena.put(w.wIh);
-    const wHh = arena.put(w.wHh);
-    const bIh = w.bIh ? arena.put(w.bIh) : 0;
-    const bHh = w.bHh ? arena.put(w.bHh) : 0;
+    const kept = packs.lookup(w.wHh, `units/${kind}/${I}/${H}/${half}`, w.wIh.length + w.wHh.length, packFloats);
+    const wIh = put(w.wIh);
+    const wHh = put(w.wHh);
+    const prepacked = kept !== null && packs.matches(kept, [wIh, wHh], [w.wIh.length, w.wHh.length]);
+    const bIh = w.bIh ? put(w.bIh) : 0;
+    const bHh = w.bHh ? put(w.bHh) : 0;
     const bf = d.batchFirst === true;
     const xp = putBatch(x, T, B, I, [0, B], bf);
     const hbuf = arena.alloc(2 * B * H);
@@ -329,14 +402,15 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const local = units.map(([j0, j1]) => ({
       gates: arena.alloc(T * B * G * (j1 - j0)),
       gh: kind === 'GRU' ? arena.alloc(B * G * (j1 - j0)) : 0,
-      packed: arena.alloc(G * (packedSize(I, j1 - j0) + packedSize(H, j1 - j0))),
     }));
+    const packed = kept ? kept.packed : packFloats.map((n) => arena.alloc(n));
     // Views only after the last allocation (a grown memory leaves older views short).
     arena.f32(hbuf, B * H).set(h);
     arena.i32(sync, 33).fill(0);
     if (lengths) arena.i32(lp, B).set(lengths);
     runParts('directionForwardUnits', units.map(([j0, j1], i) => [KIND[kind], T, B, I, H, xp, wIh, wHh, bIh, bHh,
-      hbuf, cp, yp, H, lp, reverse ? 1 : 0, j0, j1, local[i]!.gates, local[i]!.gh, local[i]!.packed, sync, i, 2]));
+      hbuf, cp, yp, H, lp, reverse ? 1 : 0, j0, j1, local[i]!.gates, local[i]!.gh, packed[i]!, prepacked ? 1 : 0, sync, i, 2]));
+    if (kept && !prepacked) packs.packed(kept);
     h.set(arena.f32(hbuf + (T % 2) * B * H * 4, B * H));
     if (c) c.set(arena.f32(cp, B * H));
     putStrided(yp, y, T, B, H, [0, B], bf);
@@ -357,13 +431,18 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const proj = lstm && w.wHr !== null;
     const bf = d.batchFirst === true;
     const parts = split(B, directionWork(d));
+    const packFloats = packedSize(I, GH) + packedSize(P, GH) + (proj ? packedSize(H, P) : 0);
     arena.reset();
-    const wIh = arena.put(w.wIh);
-    const wHh = arena.put(w.wHh);
-    const bIh = w.bIh ? arena.put(w.bIh) : 0;
-    const bHh = w.bHh ? arena.put(w.bHh) : 0;
-    const wHr = proj ? arena.put(w.wHr!) : 0;
-    const bufs = parts.map((r) => {
+    // Inference keeps the packs across calls; training's weights change every step.
+    const kept = record ? null : packs.lookup(w.wHh, `full/${kind}/${I}/${H}/${P}`, w.wIh.length + w.wHh.length + (w.wHr?.length ?? 0), [packFloats]);
+    const wIh = put(w.wIh);
+    const wHh = put(w.wHh);
+    const bIh = w.bIh ? put(w.bIh) : 0;
+    const bHh = w.bHh ? put(w.bHh) : 0;
+    const wHr = proj ? put(w.wHr!) : 0;
+    const prepacked = kept !== null && packs.matches(kept, proj ? [wIh, wHh, wHr] : [wIh, wHh],
+      proj ? [w.wIh.length, w.wHh.length, w.wHr!.length] : [w.wIh.length, w.wHh.length]);
+    const bufs = parts.map((r, i) => {
       const n = r[1] - r[0];
       const b = {
         x: putBatch(x, T, B, I, r, bf),
@@ -378,7 +457,8 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
         tanhC: lstm ? arena.alloc(T * n * H) : 0,
         m: proj ? arena.alloc(T * n * H) : 0,
         mStep: arena.alloc(n * H),
-        packed: arena.alloc(packedSize(I, GH) + packedSize(P, GH) + (proj ? packedSize(H, P) : 0)),
+        // The first part packs into the kept entry; a second one reads it once it is valid.
+        packed: kept && (i === 0 || prepacked) ? kept.packed[0]! : arena.alloc(packFloats),
       };
       if (lengths) arena.i32(b.lengths, n).set(lengths.subarray(r[0], r[1]));
       return b;
@@ -386,8 +466,9 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     runParts('directionForward', parts.map((r, i) => {
       const b = bufs[i]!;
       return [KIND[kind], T, r[1] - r[0], I, H, P, b.x, wIh, wHh, bIh, bHh, wHr, b.h, b.c, b.y, P, b.lengths, reverse ? 1 : 0,
-        b.gates, b.gh, b.hPrev, b.cPrev, b.tanhC, b.m, b.mStep, b.packed];
+        b.gates, b.gh, b.hPrev, b.cPrev, b.tanhC, b.m, b.mStep, b.packed, prepacked ? 1 : 0];
     }));
+    if (kept && !prepacked) packs.packed(kept);
     // Every element is written below, so arrays of consumed caches serve again.
     const cache: DirectionCache | null = record ? {
       gates: spare.take(T * B * GH),
@@ -427,13 +508,13 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     if (consumed.has(cache)) throw new BackwardError('directionBackward: this cache was already used by a backward pass (one backward per forward)');
     const parts = split(B, directionWork(d));
     arena.reset();
-    const wIh = arena.put(w.wIh);
-    const wHh = arena.put(w.wHh);
-    const wHr = proj ? arena.put(w.wHr!) : 0;
+    const wIh = put(w.wIh);
+    const wHh = put(w.wHh);
+    const wHr = proj ? put(w.wHr!) : 0;
     const bufs = parts.map((r, i) => {
       const n = r[1] - r[0];
       // The first part adds into the current gradients, the second into zeros; summed after.
-      const grad = (src: Float32Array | null): number => (src ? (i === 0 ? arena.put(src) : arena.alloc(src.length)) : 0);
+      const grad = (src: Float32Array | null): number => (src ? (i === 0 ? put(src) : arena.alloc(src.length)) : 0);
       const b = {
         gWIh: grad(g.wIh), gWHh: grad(g.wHh), gBIh: grad(g.bIh), gBHh: grad(g.bHh), gWHr: proj ? grad(g.wHr) : 0,
         x: putBatch(x, T, B, I, r, bf),
@@ -474,7 +555,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const pairs: Array<[keyof typeof bufs[number], Float32Array | null]> = [['gWIh', g.wIh], ['gWHh', g.wHh], ['gBIh', g.bIh], ['gBHh', g.bHh], ['gWHr', proj ? g.wHr : null]];
     for (const [key, dst] of pairs) {
       if (!dst) continue;
-      dst.set(arena.f32(bufs[0]![key], dst.length));
+      if (!(arena.owns(dst) && bufs[0]![key] === dst.byteOffset)) dst.set(arena.f32(bufs[0]![key], dst.length));
       if (bufs.length === 2) {
         const other = arena.f32(bufs[1]![key], dst.length);
         for (let j = 0; j < dst.length; j++) dst[j] += other[j]!;
@@ -491,5 +572,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     for (const a of [cache.gates, cache.gh, cache.hPrev, cache.cPrev, cache.tanhC, cache.m]) if (a) spare.give(a);
   }
 
-  return { name: rt.name, threads, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward };
+  return {
+    name: rt.name, threads, allocate, adam, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward,
+  };
 }

@@ -49,6 +49,15 @@ function newMemory(shared: boolean): WebAssembly.Memory {
     : new WebAssembly.Memory({ initial: 256, maximum: 65536 });
 }
 
+/**
+ * Whether memory can be shared: then it is, even on one thread, because views
+ * of shared memory stay valid when it grows, so parameters can live in it
+ * (Kernels.allocate). Browsers have it only when cross-origin isolated.
+ */
+function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined';
+}
+
 /** Whether this engine can run a second kernel thread (Node with SharedArrayBuffer). */
 export function threadsAvailable(): boolean {
   return isNode && typeof SharedArrayBuffer !== 'undefined' && typeof Atomics !== 'undefined';
@@ -69,14 +78,15 @@ export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promi
   if (typeof WebAssembly === 'undefined') return null;
   const allowRelaxed = options.relaxed !== false;
   if (allowRelaxed) await enableRelaxedSimd();
-  const shared = (options.threads ?? 1) > 1 && threadsAvailable();
+  const twoThreads = (options.threads ?? 1) > 1 && threadsAvailable();
+  const shared = twoThreads || sharedMemoryAvailable();
   const picked = pickBinary(allowRelaxed, shared);
   if (!picked) return null;
   const memory = newMemory(shared);
   const module = await WebAssembly.compile(picked.bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   // The worker starts at the first call large enough to split.
-  const start = shared ? await WorkerThread.starter() : null;
+  const start = twoThreads ? await WorkerThread.starter() : null;
   return createWasmKernels({
     name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
     ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),
@@ -91,9 +101,10 @@ export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promi
  */
 export function loadWasmKernelsSync(): Kernels | null {
   if (typeof WebAssembly === 'undefined') return null;
-  const picked = pickBinary(true, false);
+  const shared = sharedMemoryAvailable();
+  const picked = pickBinary(true, shared);
   if (!picked) return null;
-  const memory = newMemory(false);
+  const memory = newMemory(shared);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(picked.bytes), { env: { memory } });
   return createWasmKernels({ name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null });
 }
