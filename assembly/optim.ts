@@ -1,6 +1,24 @@
 // Optimiser updates and gradient norms over parameters resident in wasm
-// memory, in float32 SIMD as PyTorch computes them (torch.optim single-tensor
-// path). The same rules as src/kernels/js/optim.ts (the reference).
+// memory. The same rules and the same arithmetic as src/kernels/js/optim.ts
+// (the reference): each weight is updated in float64, two at a time, with the
+// moments rounded to float32 where they are stored, so both backends train
+// alike. The update is bound by memory (seven arrays streamed), so float64
+// lanes cost little.
+
+// @ts-ignore: decorator
+@inline function ld2(p: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(p));
+}
+
+// @ts-ignore: decorator
+@inline function st2(p: usize, v: v128): void {
+  v128.store64_lane(p, f32x4.demote_f64x2_zero(v), 0);
+}
+
+// @ts-ignore: decorator
+@inline function round2(v: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(v));
+}
 
 /**
  * One Adam (or AdamW) step on n weights x with gradients g, moments m and v,
@@ -10,39 +28,39 @@
  */
 export function adam(
   n: i32, x: usize, g: usize, m: usize, v: usize, vmax: usize,
-  b1: f32, b2: f32, eps: f32, l2: f32, decay: f32, stepSize: f32, bc2Sqrt: f32,
+  b1: f64, b2: f64, eps: f64, l2: f64, decay: f64, stepSize: f64, bc2Sqrt: f64,
 ): void {
-  const B1 = f32x4.splat(b1), B2 = f32x4.splat(b2), C1 = f32x4.splat(1 - b1), C2 = f32x4.splat(1 - b2);
-  const EPS = f32x4.splat(eps), L2 = f32x4.splat(l2), DECAY = f32x4.splat(decay), STEP = f32x4.splat(stepSize), BC2 = f32x4.splat(bc2Sqrt);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) {
+  const B1 = f64x2.splat(b1), B2 = f64x2.splat(b2), C1 = f64x2.splat(1 - b1), C2 = f64x2.splat(1 - b2);
+  const EPS = f64x2.splat(eps), L2 = f64x2.splat(l2), DECAY = f64x2.splat(decay), STEP = f64x2.splat(stepSize), BC2 = f64x2.splat(bc2Sqrt);
+  const n2 = n & ~1;
+  for (let i = 0; i < n2; i += 2) {
     const o = <usize>i << 2;
-    const xj = f32x4.mul(v128.load(x + o), DECAY);
-    const gj = f32x4.add(v128.load(g + o), f32x4.mul(L2, xj));
-    const mj = f32x4.add(f32x4.mul(B1, v128.load(m + o)), f32x4.mul(C1, gj));
-    let vj = f32x4.add(f32x4.mul(B2, v128.load(v + o)), f32x4.mul(C2, f32x4.mul(gj, gj)));
-    v128.store(m + o, mj);
-    v128.store(v + o, vj);
+    const xj = f64x2.mul(ld2(x + o), DECAY);
+    const gj = f64x2.add(ld2(g + o), f64x2.mul(L2, xj));
+    const mj = round2(f64x2.add(f64x2.mul(B1, ld2(m + o)), f64x2.mul(C1, gj)));
+    let vj = round2(f64x2.add(f64x2.mul(B2, ld2(v + o)), f64x2.mul(f64x2.mul(C2, gj), gj)));
+    st2(m + o, mj);
+    st2(v + o, vj);
     if (vmax) {
-      vj = f32x4.max(v128.load(vmax + o), vj);
-      v128.store(vmax + o, vj);
+      vj = f64x2.max(ld2(vmax + o), vj);
+      st2(vmax + o, vj);
     }
-    const denom = f32x4.add(f32x4.div(f32x4.sqrt(vj), BC2), EPS);
-    v128.store(x + o, f32x4.sub(xj, f32x4.div(f32x4.mul(STEP, mj), denom)));
+    const denom = f64x2.add(f64x2.div(f64x2.sqrt(vj), BC2), EPS);
+    st2(x + o, f64x2.sub(xj, f64x2.div(f64x2.mul(STEP, mj), denom)));
   }
-  for (let i = n4; i < n; i++) {
+  for (let i = n2; i < n; i++) {
     const o = <usize>i << 2;
-    const xj = load<f32>(x + o) * decay;
-    const gj = load<f32>(g + o) + l2 * xj;
-    const mj = b1 * load<f32>(m + o) + (1 - b1) * gj;
-    let vj = b2 * load<f32>(v + o) + (1 - b2) * gj * gj;
-    store<f32>(m + o, mj);
-    store<f32>(v + o, vj);
+    const xj = <f64>load<f32>(x + o) * decay;
+    const gj = <f64>load<f32>(g + o) + l2 * xj;
+    const mj = <f64><f32>(b1 * <f64>load<f32>(m + o) + (1 - b1) * gj);
+    let vj = <f64><f32>(b2 * <f64>load<f32>(v + o) + (1 - b2) * gj * gj);
+    store<f32>(m + o, <f32>mj);
+    store<f32>(v + o, <f32>vj);
     if (vmax) {
-      vj = max(load<f32>(vmax + o), vj);
-      store<f32>(vmax + o, vj);
+      vj = max(<f64>load<f32>(vmax + o), vj);
+      store<f32>(vmax + o, <f32>vj);
     }
-    store<f32>(x + o, xj - (stepSize * mj) / (Mathf.sqrt(vj) / bc2Sqrt + eps));
+    store<f32>(x + o, <f32>(xj - (stepSize * mj) / (Math.sqrt(vj) / bc2Sqrt + eps)));
   }
 }
 
