@@ -285,11 +285,37 @@ export function gemmPacked(M: i32, N: i32, K: i32, a: usize, lda: i32, pb: usize
       }
     }
     // Leftover rows (all of them at batch 1): a matrix-vector product over
-    // two strips at a time, A read in place.
+    // three strips at a time, A read in place.
     for (let i = M4; i < M; i++) {
       const ai = a + ((<usize>i * lda + k0) << 2);
       const ci = c + <usize>i * sc;
       let s = 0;
+      for (; s + 3 <= strips; s += 3) {
+        const j = s << 3;
+        const cols3 = min(8, N - j - 16);
+        const q0 = pb + ((<usize>s * K + k0) << 5);
+        const sb = (<usize>K) << 5;
+        const cj = ci + (<usize>j << 2);
+        let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+        let a4 = f32x4.splat(0), a5 = f32x4.splat(0);
+        if (acc) {
+          a0 = v128.load(cj); a1 = v128.load(cj, 16); a2 = v128.load(cj, 32); a3 = v128.load(cj, 48);
+          a4 = loadRow(cj + 64, cols3, 0); a5 = loadRow(cj + 64, cols3, 4);
+        }
+        let pa = ai;
+        let qa = q0;
+        for (let k = 0; k < kc; k++) {
+          const x = v128.load32_splat(pa);
+          a0 = madd(a0, x, v128.load(qa)); a1 = madd(a1, x, v128.load(qa, 16));
+          a2 = madd(a2, x, v128.load(qa + sb)); a3 = madd(a3, x, v128.load(qa + sb, 16));
+          a4 = madd(a4, x, v128.load(qa + 2 * sb)); a5 = madd(a5, x, v128.load(qa + 2 * sb, 16));
+          pa += 4;
+          qa += 32;
+        }
+        storeRow(cj, 8, a0, a1);
+        storeRow(cj + 32, 8, a2, a3);
+        storeRow(cj + 64, cols3, a4, a5);
+      }
       for (; s + 2 <= strips; s += 2) {
         const j = s << 3;
         const cols2 = min(8, N - j - 8);

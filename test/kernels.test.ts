@@ -167,6 +167,10 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
       [{ kind: 'RNN_RELU', T: 4, B: 7, I: 5, H: 12, P: 12 }, true, false],
       [{ kind: 'LSTM', T: 20, B: 9, I: 33, H: 70, P: 70 }, true, true],
       [{ kind: 'GRU', T: 12, B: 5, I: 40, H: 100, P: 100 }, false, false],
+      // Batch 1 (the matrix-vector path): a partial strip among three, and among two.
+      [{ kind: 'GRU', T: 5, B: 1, I: 6, H: 7, P: 7 }, true, false],
+      [{ kind: 'LSTM', T: 4, B: 1, I: 9, H: 5, P: 5 }, false, false],
+      [{ kind: 'RNN_TANH', T: 3, B: 1, I: 5, H: 36, P: 36 }, false, true],
     ];
     for (const [d, reverse, packed] of cases) {
       it(`${label}: ${d.kind} direction forward and backward (H=${d.H}, P=${d.P}, reverse=${reverse}, packed=${packed})`, () => {

@@ -99,7 +99,7 @@ function directionWork(d: DirectionDims): number {
  */
 const UNIT_SPLIT_MIN = 65_536;
 /** ...and from this many over the whole pass (a pass of one step, a generated token, runs faster on one thread). */
-const UNIT_SPLIT_TOTAL = 2_000_000;
+const UNIT_SPLIT_TOTAL = 4_000_000;
 
 type Range = readonly [number, number];
 
