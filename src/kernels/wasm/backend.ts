@@ -1,15 +1,17 @@
 /**
  * The WebAssembly SIMD backend. Each recurrent direction (forward or
- * backward, all T steps) is one call into WebAssembly: the inputs, the weights
- * (once per call, never per step) and the cache are copied into an arena, the
- * time loop runs inside, and the results are copied out.
+ * backward, all T steps) is one call into WebAssembly: the time loop runs
+ * inside. Parameters, gradients and optimiser state live in wasm memory
+ * (allocate) and are used in place; the inputs and the cache are copied into
+ * a per-call arena (transfer.ts) and the results copied out.
  *
  * With a second thread, a large call is split by batch: sequences are
  * independent through time, so each thread runs the whole time loop on its
  * half of the batch with no synchronisation per step; the weight gradients of
  * the two halves are summed at the end. Large matrix products are split by
- * rows the same way. Small ones stay in TypeScript, where copying would cost
- * more than it saves.
+ * rows the same way, optimiser updates by halves of the weights. Inference at
+ * batch 1 is split by hidden units instead (assembly/units.ts). Small calls
+ * stay in TypeScript, where copying would cost more than it saves.
  */
 import { BackwardError } from '../../errors.js';
 import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';
@@ -19,6 +21,8 @@ import type { AdamStep, DirectionCache, DirectionDims, DirectionGrads, Direction
 import { gateCount } from '../types.js';
 import { Arena, scratchOf } from './arena.js';
 import { PackCache } from './pack-cache.js';
+import { SpareArrays } from './spare-arrays.js';
+import { type Range, Transfer } from './transfer.js';
 import type { WorkerFunction, WorkerThread } from './threads.js';
 
 /** The functions exported by assembly/index.ts. Pointers are byte addresses. */
@@ -101,42 +105,13 @@ const UNIT_SPLIT_MIN = 65_536;
 /** ...and from this many over the whole pass (a pass of one step, a generated token, runs faster on one thread). */
 const UNIT_SPLIT_TOTAL = 4_000_000;
 
-type Range = readonly [number, number];
-
-/**
- * Arrays of spent caches, by length, handed out again by the next recorded
- * forward: a training step then allocates no cache, and the collector has
- * less to do (its helper threads compete with the kernel thread for the two
- * cores). Bounded, so a change of shapes does not hoard memory.
- */
-class SpareArrays {
-  private readonly bySize = new Map<number, Float32Array[]>();
-  private bytes = 0;
-  private static readonly MAX_BYTES = 256 * 2 ** 20;
-  private static readonly MAX_PER_SIZE = 8;
-
-  /** An array of length n, with arbitrary contents. */
-  take(n: number): Float32Array {
-    const a = this.bySize.get(n)?.pop();
-    if (!a) return new Float32Array(n);
-    this.bytes -= a.byteLength;
-    return a;
-  }
-
-  give(a: Float32Array): void {
-    const list = this.bySize.get(a.length) ?? [];
-    if (list.length >= SpareArrays.MAX_PER_SIZE || this.bytes + a.byteLength > SpareArrays.MAX_BYTES) return;
-    list.push(a);
-    this.bySize.set(a.length, list);
-    this.bytes += a.byteLength;
-  }
-}
 
 export function createWasmKernels(rt: WasmRuntime): Kernels {
   const { exports, memory } = rt;
   let worker = rt.worker;
   const canSplit = worker !== null || rt.startWorker !== undefined;
   const arena = new Arena(memory);
+  const io = new Transfer(arena, exports);
   const spare = new SpareArrays();
   const packs = new PackCache(arena, exports.equalBytes);
   const consumed = new WeakSet<DirectionCache>();
@@ -165,11 +140,6 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     } finally {
       if (calls.length === 2) worker!.join();
     }
-  }
-
-  /** The address of an array in wasm memory: its own if it lives there (see allocate), else a copy's. */
-  function put(src: Float32Array): number {
-    return arena.owns(src) ? src.byteOffset : arena.put(src);
   }
 
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
@@ -216,88 +186,6 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     else exports.scale(x.length, p, c);
   }
 
-  /** Copies rows of a strided matrix into the arena, packed. */
-  function putRows(src: Float32Array, off: number, ld: number, rows: number, cols: number): number {
-    if (ld === cols && arena.owns(src)) return src.byteOffset + off * 4;
-    const ptr = arena.alloc(rows * cols);
-    const view = arena.f32(ptr, rows * cols);
-    if (ld === cols) view.set(src.subarray(off, off + rows * cols));
-    else for (let r = 0; r < rows; r++) view.set(src.subarray(off + r * ld, off + r * ld + cols), r * cols);
-    return ptr;
-  }
-
-  /** The inverse of putRows: writes a packed (rows x cols) arena matrix into dst with row stride ld. */
-  function getRows(ptr: number, dst: Float32Array, off: number, ld: number, rows: number, cols: number): void {
-    if (arena.owns(dst) && ptr === dst.byteOffset + off * 4) return; // written in place
-    const view = arena.f32(ptr, rows * cols);
-    if (ld === cols) dst.set(view, off);
-    else for (let r = 0; r < rows; r++) dst.set(view.subarray(r * cols, (r + 1) * cols), off + r * ld);
-  }
-
-  /**
-   * Sequences [b0, b1) of a (T,B,X) array, or of a (B,T,X) one when `bf`
-   * (batch first), packed time-major as (T,b1-b0,X).
-   */
-  function putBatch(src: Float32Array, T: number, B: number, X: number, [b0, b1]: Range, bf = false): number {
-    const n = b1 - b0;
-    if (bf) {
-      // The sequences are one contiguous block: copy it, then swap the axes in wasm.
-      const raw = arena.put(src.subarray(b0 * T * X, b1 * T * X));
-      const ptr = arena.alloc(T * n * X);
-      exports.swapAxes01(raw, n, T, X, ptr);
-      return ptr;
-    }
-    const ptr = arena.alloc(T * n * X);
-    const view = arena.f32(ptr, T * n * X);
-    for (let t = 0; t < T; t++) view.set(src.subarray((t * B + b0) * X, (t * B + b1) * X), t * n * X);
-    return ptr;
-  }
-
-  /** The inverse of putBatch: writes (T,b1-b0,X) back into sequences [b0, b1) of dst. */
-  function getBatch(ptr: number, dst: Float32Array, T: number, B: number, X: number, r: Range, bf = false): void {
-    putStrided(ptr, { data: dst, off: 0, ld: X }, T, B, X, r, bf);
-  }
-
-  /**
-   * Writes (T,b1-b0,X) into the rows of a strided matrix that hold sequences
-   * [b0, b1): row t*B+b, or b*T+t when `bf`.
-   */
-  function putStrided(ptr: number, s: Strided, T: number, B: number, X: number, [b0, b1]: Range, bf: boolean): void {
-    const n = b1 - b0;
-    if (bf) {
-      const tmp = arena.alloc(n * T * X);
-      exports.swapAxes01(ptr, T, n, X, tmp);
-      const view = arena.f32(tmp, n * T * X);
-      if (s.ld === X) s.data.set(view, s.off + b0 * T * X);
-      else for (let i = 0; i < n * T; i++) s.data.set(view.subarray(i * X, (i + 1) * X), s.off + (b0 * T + i) * s.ld);
-      return;
-    }
-    const view = arena.f32(ptr, T * n * X);
-    for (let t = 0; t < T; t++) {
-      if (s.ld === X) {
-        s.data.set(view.subarray(t * n * X, (t + 1) * n * X), s.off + (t * B + b0) * X);
-        continue;
-      }
-      for (let i = 0; i < n; i++) s.data.set(view.subarray((t * n + i) * X, (t * n + i + 1) * X), s.off + (t * B + b0 + i) * s.ld);
-    }
-  }
-
-  /** Part of a strided matrix (rows as in putStrided) for sequences [b0, b1), packed time-major. */
-  function getStrided(s: Strided, T: number, B: number, X: number, r: Range, bf: boolean): number {
-    if (s.ld === X && s.off === 0) return putBatch(s.data, T, B, X, r, bf);
-    const [b0, b1] = r;
-    const n = b1 - b0;
-    const ptr = arena.alloc(T * n * X);
-    const view = arena.f32(ptr, T * n * X);
-    for (let t = 0; t < T; t++) {
-      for (let b = b0; b < b1; b++) {
-        const from = s.off + (bf ? b * T + t : t * B + b) * s.ld;
-        view.set(s.data.subarray(from, from + X), (t * n + b - b0) * X);
-      }
-    }
-    return ptr;
-  }
-
   function gemm(
     transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
     A: Float32Array, aOff: number, lda: number, B: Float32Array, bOff: number, ldb: number,
@@ -308,22 +196,22 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       return;
     }
     arena.reset();
-    const a = transA ? putRows(A, aOff, lda, K, M) : putRows(A, aOff, lda, M, K);
+    const a = transA ? io.putRows(A, aOff, lda, K, M) : io.putRows(A, aOff, lda, M, K);
     let b: number;
     if (transB) {
-      const raw = putRows(B, bOff, ldb, N, K);
+      const raw = io.putRows(B, bOff, ldb, N, K);
       b = arena.alloc(K * N);
       exports.transpose(raw, N, K, b);
     } else {
-      b = putRows(B, bOff, ldb, K, N);
+      b = io.putRows(B, bOff, ldb, K, N);
     }
     // C in this memory (a gradient, see allocate) is accumulated into in place.
-    const c = beta === 1 || (ldc === N && arena.owns(C)) ? putRows(C, cOff, ldc, M, N) : arena.alloc(M * N);
+    const c = beta === 1 || (ldc === N && arena.owns(C)) ? io.putRows(C, cOff, ldc, M, N) : arena.alloc(M * N);
     const parts = M >= 8 ? split(M, M * N * K) : [[0, M] as const];
     // Rows [m0, m1) of op(A) start at column m0 of A when A is transposed.
     runParts('gemm', parts.map(([m0, m1]) => [m1 - m0, N, K, transA ? a + m0 * 4 : a + m0 * K * 4,
       transA ? 1 : K, transA ? M : 1, b, N, c + m0 * N * 4, N, beta === 1 ? 1 : 0]));
-    getRows(c, C, cOff, ldc, M, N);
+    io.getRows(c, C, cOff, ldc, M, N);
   }
 
   function addRowVector(M: number, N: number, bias: Float32Array, biasOff: number, C: Float32Array, cOff: number, ldc: number): void {
@@ -332,10 +220,10 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       return;
     }
     arena.reset();
-    const c = putRows(C, cOff, ldc, M, N);
-    const b = putRows(bias, biasOff, N, 1, N);
+    const c = io.putRows(C, cOff, ldc, M, N);
+    const b = io.putRows(bias, biasOff, N, 1, N);
     exports.addRowVector(M, N, b, c, N);
-    getRows(c, C, cOff, ldc, M, N);
+    io.getRows(c, C, cOff, ldc, M, N);
   }
 
   function sumRows(M: number, N: number, A: Float32Array, aOff: number, lda: number, out: Float32Array, outOff: number): void {
@@ -344,10 +232,10 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       return;
     }
     arena.reset();
-    const a = putRows(A, aOff, lda, M, N);
-    const o = putRows(out, outOff, N, 1, N);
+    const a = io.putRows(A, aOff, lda, M, N);
+    const o = io.putRows(out, outOff, N, 1, N);
     exports.sumRows(M, N, a, N, o);
-    getRows(o, out, outOff, N, 1, N);
+    io.getRows(o, out, outOff, N, 1, N);
   }
 
   function softmaxCrossEntropy(
@@ -387,13 +275,13 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     const packFloats = units.map(([j0, j1]) => G * (packedSize(I, j1 - j0) + packedSize(H, j1 - j0)));
     arena.reset();
     const kept = packs.lookup(w.wHh, `units/${kind}/${I}/${H}/${half}`, w.wIh.length + w.wHh.length, packFloats);
-    const wIh = put(w.wIh);
-    const wHh = put(w.wHh);
+    const wIh = io.put(w.wIh);
+    const wHh = io.put(w.wHh);
     const prepacked = kept !== null && packs.matches(kept, [wIh, wHh], [w.wIh.length, w.wHh.length]);
-    const bIh = w.bIh ? put(w.bIh) : 0;
-    const bHh = w.bHh ? put(w.bHh) : 0;
+    const bIh = w.bIh ? io.put(w.bIh) : 0;
+    const bHh = w.bHh ? io.put(w.bHh) : 0;
     const bf = d.batchFirst === true;
-    const xp = putBatch(x, T, B, I, [0, B], bf);
+    const xp = io.putBatch(x, T, B, I, [0, B], bf);
     const hbuf = arena.alloc(2 * B * H);
     const cp = c ? arena.put(c) : 0;
     const yp = arena.alloc(T * B * H);
@@ -413,7 +301,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     if (kept && !prepacked) packs.packed(kept);
     h.set(arena.f32(hbuf + (T % 2) * B * H * 4, B * H));
     if (c) c.set(arena.f32(cp, B * H));
-    putStrided(yp, y, T, B, H, [0, B], bf);
+    io.putStrided(yp, y, T, B, H, [0, B], bf);
   }
 
   function directionForward(
@@ -435,19 +323,19 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     arena.reset();
     // Inference keeps the packs across calls; training's weights change every step.
     const kept = record ? null : packs.lookup(w.wHh, `full/${kind}/${I}/${H}/${P}`, w.wIh.length + w.wHh.length + (w.wHr?.length ?? 0), [packFloats]);
-    const wIh = put(w.wIh);
-    const wHh = put(w.wHh);
-    const bIh = w.bIh ? put(w.bIh) : 0;
-    const bHh = w.bHh ? put(w.bHh) : 0;
-    const wHr = proj ? put(w.wHr!) : 0;
+    const wIh = io.put(w.wIh);
+    const wHh = io.put(w.wHh);
+    const bIh = w.bIh ? io.put(w.bIh) : 0;
+    const bHh = w.bHh ? io.put(w.bHh) : 0;
+    const wHr = proj ? io.put(w.wHr!) : 0;
     const prepacked = kept !== null && packs.matches(kept, proj ? [wIh, wHh, wHr] : [wIh, wHh],
       proj ? [w.wIh.length, w.wHh.length, w.wHr!.length] : [w.wIh.length, w.wHh.length]);
     const bufs = parts.map((r, i) => {
       const n = r[1] - r[0];
       const b = {
-        x: putBatch(x, T, B, I, r, bf),
-        h: putBatch(h, 1, B, P, r),
-        c: lstm ? putBatch(c!, 1, B, H, r) : 0,
+        x: io.putBatch(x, T, B, I, r, bf),
+        h: io.putBatch(h, 1, B, P, r),
+        c: lstm ? io.putBatch(c!, 1, B, H, r) : 0,
         y: arena.alloc(T * n * P),
         lengths: lengths ? arena.alloc(n) : 0,
         gates: arena.alloc(T * n * GH),
@@ -481,16 +369,16 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     parts.forEach((r, i) => {
       const b = bufs[i]!;
       const n = r[1] - r[0];
-      getBatch(b.h, h, 1, B, P, r);
-      if (c) getBatch(b.c, c, 1, B, H, r);
-      putStrided(b.y, y, T, B, P, r, bf);
+      io.getBatch(b.h, h, 1, B, P, r);
+      if (c) io.getBatch(b.c, c, 1, B, H, r);
+      io.putStrided(b.y, y, T, B, P, r, bf);
       if (!cache) return;
-      getBatch(b.gates, cache.gates, T, B, GH, r);
-      if (cache.gh) getBatch(b.gh, cache.gh, T, B, GH, r);
-      getBatch(b.hPrev, cache.hPrev, T, B, P, r);
-      if (cache.cPrev) getBatch(b.cPrev, cache.cPrev, T, B, H, r);
-      if (cache.tanhC) getBatch(b.tanhC, cache.tanhC, T, B, H, r);
-      if (cache.m) getBatch(b.m, cache.m, T, B, H, r);
+      io.getBatch(b.gates, cache.gates, T, B, GH, r);
+      if (cache.gh) io.getBatch(b.gh, cache.gh, T, B, GH, r);
+      io.getBatch(b.hPrev, cache.hPrev, T, B, P, r);
+      if (cache.cPrev) io.getBatch(b.cPrev, cache.cPrev, T, B, H, r);
+      if (cache.tanhC) io.getBatch(b.tanhC, cache.tanhC, T, B, H, r);
+      if (cache.m) io.getBatch(b.m, cache.m, T, B, H, r);
     });
     return cache;
   }
@@ -508,26 +396,26 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     if (consumed.has(cache)) throw new BackwardError('directionBackward: this cache was already used by a backward pass (one backward per forward)');
     const parts = split(B, directionWork(d));
     arena.reset();
-    const wIh = put(w.wIh);
-    const wHh = put(w.wHh);
-    const wHr = proj ? put(w.wHr!) : 0;
+    const wIh = io.put(w.wIh);
+    const wHh = io.put(w.wHh);
+    const wHr = proj ? io.put(w.wHr!) : 0;
     const bufs = parts.map((r, i) => {
       const n = r[1] - r[0];
       // The first part adds into the current gradients, the second into zeros; summed after.
-      const grad = (src: Float32Array | null): number => (src ? (i === 0 ? put(src) : arena.alloc(src.length)) : 0);
+      const grad = (src: Float32Array | null): number => (src ? (i === 0 ? io.put(src) : arena.alloc(src.length)) : 0);
       const b = {
         gWIh: grad(g.wIh), gWHh: grad(g.wHh), gBIh: grad(g.bIh), gBHh: grad(g.bHh), gWHr: proj ? grad(g.wHr) : 0,
-        x: putBatch(x, T, B, I, r, bf),
-        gates: putBatch(cache.gates, T, B, GH, r),
-        gh: gru ? putBatch(cache.gh!, T, B, GH, r) : 0,
-        hPrev: putBatch(cache.hPrev, T, B, P, r),
-        cPrev: lstm ? putBatch(cache.cPrev!, T, B, H, r) : 0,
-        tanhC: lstm ? putBatch(cache.tanhC!, T, B, H, r) : 0,
-        m: proj ? putBatch(cache.m!, T, B, H, r) : 0,
-        dy: getStrided(dy, T, B, P, r, bf),
-        dh: putBatch(dh, 1, B, P, r),
-        dc: lstm ? putBatch(dc!, 1, B, H, r) : 0,
-        dx: putBatch(dx, T, B, I, r, bf),
+        x: io.putBatch(x, T, B, I, r, bf),
+        gates: io.putBatch(cache.gates, T, B, GH, r),
+        gh: gru ? io.putBatch(cache.gh!, T, B, GH, r) : 0,
+        hPrev: io.putBatch(cache.hPrev, T, B, P, r),
+        cPrev: lstm ? io.putBatch(cache.cPrev!, T, B, H, r) : 0,
+        tanhC: lstm ? io.putBatch(cache.tanhC!, T, B, H, r) : 0,
+        m: proj ? io.putBatch(cache.m!, T, B, H, r) : 0,
+        dy: io.getStrided(dy, T, B, P, r, bf),
+        dh: io.putBatch(dh, 1, B, P, r),
+        dc: lstm ? io.putBatch(dc!, 1, B, H, r) : 0,
+        dx: io.putBatch(dx, T, B, I, r, bf),
         lengths: lengths ? arena.alloc(n) : 0,
         dGx: arena.alloc(T * n * GH),
         dGh: gru ? arena.alloc(T * n * GH) : 0,
@@ -563,9 +451,9 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     }
     parts.forEach((r, i) => {
       const b = bufs[i]!;
-      getBatch(b.dh, dh, 1, B, P, r);
-      if (dc) getBatch(b.dc, dc, 1, B, H, r);
-      getBatch(b.dx, dx, T, B, I, r, bf);
+      io.getBatch(b.dh, dh, 1, B, P, r);
+      if (dc) io.getBatch(b.dc, dc, 1, B, H, r);
+      io.getBatch(b.dx, dx, T, B, I, r, bf);
     });
     // The cache is spent (one backward per forward): its arrays serve the next forward.
     consumed.add(cache);
