@@ -51,17 +51,19 @@ function packedSize(K: i32, N: i32): i32 {
 /**
  * Waits until the other thread has finished step `gen` (its flag reaches
  * gen). Spins first: a step takes microseconds, far less than a sleep. Then
- * sleeps in short waits, so a descheduled partner does not cost a busy core.
- * Each thread's flag sits on its own 64-byte line; sync needs 132 bytes, zeroed.
+ * sleeps in short waits, so a descheduled partner does not cost a busy core;
+ * a thread about to sleep raises its sleeping flag, and only then does its
+ * partner pay for a notify. Each thread's flags sit on their own 64-byte
+ * line (step at +0, sleeping at +4); sync needs 132 bytes, zeroed.
  */
 function barrier(sync: usize, self: i32, parts: i32, gen: i32): void {
   if (parts < 2) return;
   if (ASC_FEATURE_THREADS) {
     const mine = sync + (<usize>self << 6);
     const other = sync + (<usize>(1 - self) << 6);
-    atomic.store<i32>(mine, gen);
-    atomic.notify(mine, 1);
     const broken = sync + 128;
+    atomic.store<i32>(mine, gen);
+    if (atomic.load<i32>(other + 4)) atomic.notify(mine, 1);
     let spins = 0;
     for (;;) {
       const seen = atomic.load<i32>(other);
@@ -70,7 +72,10 @@ function barrier(sync: usize, self: i32, parts: i32, gen: i32): void {
       // 10 s without the partner (it failed): give up rather than hang; the
       // host reports the partner's error when it joins.
       if (spins > 200000 + 10000) { atomic.store<i32>(broken, 1); return; }
-      memory.atomic.wait32(other, seen, 1000000);
+      atomic.store<i32>(mine + 4, 1);
+      const now = atomic.load<i32>(other);
+      if (now < gen) memory.atomic.wait32(other, now, 1000000);
+      atomic.store<i32>(mine + 4, 0);
     }
   }
 }
@@ -97,11 +102,13 @@ export function directionForwardUnits(
       packBT(at(wHh, row * H), H, H, hw, at(pHh, g * sHh));
     }
   }
-  // Input projection of all steps: one product per gate block.
+  // hw is a multiple of 8 (the host splits on strip borders), so the G packed
+  // blocks side by side are one packed (K x G*hw) matrix: one product serves
+  // every gate. Input projection of all steps first.
   const TB = T * B;
+  gemmPacked(TB, GW, I, x, I, pIh, gates, GW, 0);
   for (let g = 0; g < G; g++) {
     const gcol = at(gates, g * hw);
-    gemmPacked(TB, hw, I, x, I, at(pIh, g * sIh), gcol, GW, 0);
     if (bIh) addRowVector(TB, hw, at(bIh, g * H + j0), gcol, GW);
     if (bHh && kind != GRU) addRowVector(TB, hw, at(bHh, g * H + j0), gcol, GW);
   }
@@ -120,9 +127,9 @@ export function directionForwardUnits(
           else memory.fill(dst, 0, <usize>hw << 2);
         }
       }
-      for (let g = 0; g < G; g++) gemmPacked(B, hw, H, hin, H, at(pHh, g * sHh), at(gh, g * hw), GW, 1);
+      gemmPacked(B, GW, H, hin, H, pHh, gh, GW, 1);
     } else {
-      for (let g = 0; g < G; g++) gemmPacked(B, hw, H, hin, H, at(pHh, g * sHh), at(g0, g * hw), GW, 1);
+      gemmPacked(B, GW, H, hin, H, pHh, g0, GW, 1);
     }
     for (let b = 0; b < B; b++) {
       const hi = at(hin, b * H);
