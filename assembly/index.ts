@@ -3,4 +3,4 @@ export { gemm, setScratch, transpose, swapAxes01, equalBytes, addRowVector, sumR
 export { directionForward, directionBackward } from './recurrent';
 export { directionForwardUnits } from './units';
 export { softmaxCrossEntropy } from './losses';
-export { adam, sumSquares, scale } from './optim';
+export { adam, sgd, sumSquares, scale } from './optim';

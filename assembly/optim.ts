@@ -90,3 +90,36 @@ export function scale(n: i32, x: usize, c: f32): void {
   for (let i = 0; i < n4; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(v128.load(x + (<usize>i << 2)), C));
   for (let i = n4; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * c);
 }
+
+/**
+ * One SGD step on n weights x with gradients g and (momentum) the buffer buf
+ * (0: none), first: the buffer's first step (it starts as the gradient):
+ *   d = g + wd x; buf = first ? d : mu buf + (1-dampening) d;
+ *   d = nesterov ? d + mu buf : buf; x -= lr d
+ */
+export function sgd(n: i32, x: usize, g: usize, buf: usize, first: i32, mu: f64, dampening: f64, wd: f64, nesterov: i32, lr: f64): void {
+  const MU = f64x2.splat(mu), DAMP = f64x2.splat(1 - dampening), WD = f64x2.splat(wd), LR = f64x2.splat(lr);
+  const n2 = n & ~1;
+  for (let i = 0; i < n2; i += 2) {
+    const o = <usize>i << 2;
+    const xj = ld2(x + o);
+    let d = f64x2.add(ld2(g + o), f64x2.mul(WD, xj));
+    if (buf) {
+      const b = round2(first ? d : f64x2.add(f64x2.mul(MU, ld2(buf + o)), f64x2.mul(DAMP, d)));
+      st2(buf + o, b);
+      d = nesterov ? f64x2.add(d, f64x2.mul(MU, b)) : b;
+    }
+    st2(x + o, f64x2.sub(xj, f64x2.mul(LR, d)));
+  }
+  for (let i = n2; i < n; i++) {
+    const o = <usize>i << 2;
+    const xj = <f64>load<f32>(x + o);
+    let d = <f64>load<f32>(g + o) + wd * xj;
+    if (buf) {
+      const b = <f64><f32>(first ? d : mu * <f64>load<f32>(buf + o) + (1 - dampening) * d);
+      store<f32>(buf + o, <f32>b);
+      d = nesterov ? d + mu * b : b;
+    }
+    store<f32>(x + o, <f32>(xj - lr * d));
+  }
+}

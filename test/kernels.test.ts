@@ -124,6 +124,29 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
       }
     });
 
+    it(`${label}: SGD step (momentum, Nesterov, dampening, first step), bit for bit, in place and on plain arrays`, () => {
+      for (const [n, momentum, nesterov, dampening, first] of [[3, 0, false, 0, false], [1001, 0.9, true, 0, true], [70_001, 0.8, false, 0.1, false]] as const) {
+        const x0 = rand(n);
+        const g0 = rand(n);
+        const b0 = rand(n);
+        const st = { momentum, dampening, weightDecay: 0.01, nesterov, lr: 0.05 };
+        const want = [x0, b0].map((a) => a.slice());
+        jsKernels.sgd(st, want[0]!, g0, momentum ? want[1]! : null, first);
+        for (const resident of [true, false]) {
+          const [x, g, b] = [x0, g0, b0].map((a) => {
+            if (!resident) return a.slice();
+            const r = wasm.allocate(n);
+            r.set(a);
+            return r;
+          });
+          wasm.sgd(st, x!, g!, momentum ? b! : null, first);
+          const what = `sgd n=${n} momentum=${momentum} nesterov=${nesterov} first=${first} resident=${resident}`;
+          close(x!, want[0]!, `${what}: weights`, 0);
+          if (momentum) close(b!, want[1]!, `${what}: momentum buffer`, 0);
+        }
+      }
+    });
+
     it(`${label}: bias add and bias gradient (row kernels), strided and odd sizes`, () => {
       for (const [M, N, ld] of [[3, 5, 5], [100, 65, 70], [33, 130, 131]] as const) {
         const bias = rand(N + 2);

@@ -86,6 +86,15 @@ export interface AdamStep {
   bc2Sqrt: number;
 }
 
+/** One SGD step's constants (see Kernels.sgd). */
+export interface SgdStep {
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  lr: number;
+}
+
 export interface Kernels {
   readonly name: string;
   /** threads the kernels use (1 or 2) */
@@ -102,6 +111,9 @@ export interface Kernels {
 
   /** One Adam / AdamW step over a parameter, in place (see js/optim.ts for the rule). */
   adam(step: AdamStep, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null): void;
+
+  /** One SGD step over a parameter, in place; buf is the momentum buffer (null: none), first its first step. */
+  sgd(step: SgdStep, x: Float32Array, g: Float32Array, buf: Float32Array | null, first: boolean): void;
 
   /** Sum of squares (float64 accumulation), for gradient norms. */
   sumSquares(x: Float32Array): number;

@@ -1,8 +1,8 @@
 /**
  * Optimisers with PyTorch's update rules and defaults (torch.optim, single
- * tensor path). SGD, RMSprop and Adagrad compute per element in float64 and store float32;
- * Adam and AdamW run as a fused kernel (Kernels.adam: float32 SIMD in place on the wasm backend,
- * float64 in the TypeScript reference).
+ * tensor path), computed per element in float64 and stored as float32. SGD, Adam and AdamW
+ * run as kernels (Kernels.sgd, Kernels.adam: in place in WebAssembly memory on the wasm backend,
+ * bit for bit the TypeScript reference); RMSprop and Adagrad run here.
  */
 import { ConfigError } from '../errors.js';
 import { kernels } from '../kernels/index.js';
@@ -37,19 +37,10 @@ export class SGD extends Optimizer {
   }
 
   protected update(p: Parameter, i: number): void {
-    const { momentum: mu, dampening, weightDecay: wd, nesterov, lr } = this;
-    const first = mu !== 0 && !this.hasBuffer('momentum_buffer', i);
-    const buf = mu !== 0 ? this.buffer('momentum_buffer', i) : null;
-    const x = p.data;
-    const g = p.grad;
-    for (let j = 0; j < x.length; j++) {
-      let d = g[j]! + wd * x[j]!;
-      if (buf) {
-        buf[j] = first ? d : mu * buf[j]! + (1 - dampening) * d;
-        d = nesterov ? d + mu * buf[j]! : buf[j]!;
-      }
-      x[j] -= lr * d;
-    }
+    const { momentum, dampening, weightDecay, nesterov, lr } = this;
+    const first = momentum !== 0 && !this.hasBuffer('momentum_buffer', i);
+    const buf = momentum !== 0 ? this.buffer('momentum_buffer', i) : null;
+    kernels().sgd({ momentum, dampening, weightDecay, nesterov, lr }, p.data, p.grad, buf, first);
   }
 }
 

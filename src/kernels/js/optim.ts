@@ -2,7 +2,7 @@
  * Optimiser updates and gradient norms, the reference for the wasm kernels
  * (assembly/optim.ts): float64 arithmetic per element, stored as float32.
  */
-import type { AdamStep } from '../types.js';
+import type { AdamStep, SgdStep } from '../types.js';
 
 export function adam(s: AdamStep, x: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, vmax: Float32Array | null): void {
   const { b1, b2, eps, l2, decay, stepSize, bc2Sqrt } = s;
@@ -18,6 +18,19 @@ export function adam(s: AdamStep, x: Float32Array, g: Float32Array, m: Float32Ar
     v[j] = vj;
     if (vmax) vj = vmax[j] = Math.max(vmax[j]!, Math.fround(vj));
     x[j] = xj - (stepSize * Math.fround(mj)) / (Math.sqrt(Math.fround(vj)) / bc2Sqrt + eps);
+  }
+}
+
+/** One SGD step; buf is the momentum buffer (null: none), first its first step. */
+export function sgd(s: SgdStep, x: Float32Array, g: Float32Array, buf: Float32Array | null, first: boolean): void {
+  const { momentum: mu, dampening, weightDecay: wd, nesterov, lr } = s;
+  for (let j = 0; j < x.length; j++) {
+    let d = g[j]! + wd * x[j]!;
+    if (buf) {
+      buf[j] = first ? d : mu * buf[j]! + (1 - dampening) * d;
+      d = nesterov ? d + mu * buf[j]! : buf[j]!;
+    }
+    x[j] -= lr * d;
   }
 }
 

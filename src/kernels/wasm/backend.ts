@@ -16,8 +16,8 @@
 import { BackwardError } from '../../errors.js';
 import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';
 import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
-import { adam as jsAdam, scale as jsScale, sumSquares as jsSumSquares } from '../js/optim.js';
-import type { AdamStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
+import { adam as jsAdam, scale as jsScale, sgd as jsSgd, sumSquares as jsSumSquares } from '../js/optim.js';
+import type { AdamStep, SgdStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
 import { gateCount } from '../types.js';
 import { Arena, scratchOf } from './arena.js';
 import { PackCache } from './pack-cache.js';
@@ -33,6 +33,7 @@ export interface WasmExports {
   equalBytes(a: number, b: number, bytes: number): number;
   adam(n: number, x: number, g: number, m: number, v: number, vmax: number,
     b1: number, b2: number, eps: number, l2: number, decay: number, stepSize: number, bc2Sqrt: number): void;
+  sgd(n: number, x: number, g: number, buf: number, first: number, mu: number, dampening: number, wd: number, nesterov: number, lr: number): void;
   sumSquares(n: number, x: number): number;
   scale(n: number, x: number, c: number): void;
   addRowVector(M: number, N: number, bias: number, c: number, ldc: number): void;
@@ -169,10 +170,25 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
       jsAdam(st, x, g, m, v, vmax);
       return;
     }
-    const n = x.length;
-    const parts = split(n >> 2, n * OPTIM_WEIGHT).map(([a, b]) => [4 * a, b === n >> 2 ? n : 4 * b] as const);
-    runParts('adam', parts.map(([i0, i1]) => [i1 - i0, ...ptrs.map((p) => p + 4 * i0), vmax ? pmax + 4 * i0 : 0,
+    runParts('adam', updateParts(x.length).map(([i0, i1]) => [i1 - i0, ...ptrs.map((p) => p + 4 * i0), vmax ? pmax + 4 * i0 : 0,
       st.b1, st.b2, st.eps, st.l2, st.decay, st.stepSize, st.bc2Sqrt]));
+  }
+
+  /** Element ranges [i0, i1) of an update over n weights, on two threads when it is large (halves on 4-element borders). */
+  function updateParts(n: number): Range[] {
+    return split(n >> 2, n * OPTIM_WEIGHT).map(([a, b]) => [4 * a, b === n >> 2 ? n : 4 * b] as const);
+  }
+
+  function sgd(st: SgdStep, x: Float32Array, g: Float32Array, buf: Float32Array | null, first: boolean): void {
+    const px = addressOf(x);
+    const pg = addressOf(g);
+    const pb = buf ? addressOf(buf) : 0;
+    if (px < 0 || pg < 0 || pb < 0) {
+      jsSgd(st, x, g, buf, first);
+      return;
+    }
+    runParts('sgd', updateParts(x.length).map(([i0, i1]) => [i1 - i0, px + 4 * i0, pg + 4 * i0, buf ? pb + 4 * i0 : 0, first ? 1 : 0,
+      st.momentum, st.dampening, st.weightDecay, st.nesterov ? 1 : 0, st.lr]));
   }
 
   function sumSquares(x: Float32Array): number {
@@ -461,6 +477,6 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
   }
 
   return {
-    name: rt.name, threads, allocate, adam, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward,
+    name: rt.name, threads, allocate, adam, sgd, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward,
   };
 }

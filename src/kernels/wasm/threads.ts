@@ -40,7 +40,7 @@ const DONE = 2;
 const EXIT = 3;
 
 /** The exports a worker can run. */
-export const WORKER_FUNCTIONS = ['gemm', 'directionForward', 'directionBackward', 'directionForwardUnits', 'adam'] as const;
+export const WORKER_FUNCTIONS = ['gemm', 'directionForward', 'directionBackward', 'directionForwardUnits', 'adam', 'sgd'] as const;
 export type WorkerFunction = (typeof WORKER_FUNCTIONS)[number];
 
 interface NodeWorker {
