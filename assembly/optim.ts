@@ -83,12 +83,12 @@ export function sumSquares(n: i32, x: usize): f64 {
   return s;
 }
 
-/** x *= c over n values. */
-export function scale(n: i32, x: usize, c: f32): void {
-  const C = f32x4.splat(c);
-  const n4 = n & ~3;
-  for (let i = 0; i < n4; i += 4) v128.store(x + (<usize>i << 2), f32x4.mul(v128.load(x + (<usize>i << 2)), C));
-  for (let i = n4; i < n; i++) store<f32>(x + (<usize>i << 2), load<f32>(x + (<usize>i << 2)) * c);
+/** x *= c over n values, the product taken in float64 as the reference does. */
+export function scale(n: i32, x: usize, c: f64): void {
+  const C = f64x2.splat(c);
+  const n2 = n & ~1;
+  for (let i = 0; i < n2; i += 2) st2(x + (<usize>i << 2), f64x2.mul(ld2(x + (<usize>i << 2)), C));
+  for (let i = n2; i < n; i++) store<f32>(x + (<usize>i << 2), <f32>(<f64>load<f32>(x + (<usize>i << 2)) * c));
 }
 
 /**

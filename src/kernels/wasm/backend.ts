@@ -106,7 +106,6 @@ const UNIT_SPLIT_MIN = 65_536;
 /** ...and from this many over the whole pass (a pass of one step, a generated token, runs faster on one thread). */
 const UNIT_SPLIT_TOTAL = 4_000_000;
 
-
 export function createWasmKernels(rt: WasmRuntime): Kernels {
   const { exports, memory } = rt;
   let worker = rt.worker;
