@@ -79,7 +79,8 @@ export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promi
   const allowRelaxed = options.relaxed !== false;
   if (allowRelaxed) await enableRelaxedSimd();
   const twoThreads = (options.threads ?? 1) > 1 && threadsAvailable();
-  const shared = twoThreads || sharedMemoryAvailable();
+  // Two threads need shared memory, which the loader uses wherever it exists (see sharedMemoryAvailable).
+  const shared = sharedMemoryAvailable();
   const picked = pickBinary(allowRelaxed, shared);
   if (!picked) return null;
   const memory = newMemory(shared);
