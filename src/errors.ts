@@ -20,12 +20,15 @@ export class ConfigError extends RecurrentError {}
 /** A data type other than the one required (e.g. I64 where F32 is expected). */
 export class DTypeError extends RecurrentError {}
 
+/** Numbers that must be finite are not (weights about to be saved, values that overflow a scaling). */
+export class NonFiniteError extends RecurrentError {}
+
 /** A loss (or the gradient norm) became NaN or infinite; training stopped at `step`. */
-export class NonFiniteLossError extends RecurrentError {
+export class NonFiniteLossError extends NonFiniteError {
   constructor(
     readonly step: number,
     readonly value: number,
-    readonly what: 'loss' | 'gradient norm' = 'loss',
+    readonly what: 'loss' | 'gradient norm' | 'validation loss' = 'loss',
   ) {
     super(`training stopped: the ${what} is ${value} at step ${step} (expected a finite number); ` +
       'lower the learning rate or enable gradient clipping');

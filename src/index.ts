@@ -8,7 +8,7 @@
 
 // Errors
 export {
-  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteLossError, FormatError, BackwardError, DataError,
+  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteError, NonFiniteLossError, FormatError, BackwardError, DataError,
 } from './errors.js';
 
 // Tensors, randomness, kernels
@@ -63,7 +63,7 @@ export {
   modelToFiles, modelFromFiles, loadWeights, checkConfig, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   type ModelFiles, type ModelConfigFile, type SavableModel, type JsonValue,
 } from './io/model-files.js';
-export { saveModel, loadModel, readModelFiles, writeFileAtomic } from './io/fs.js';
+export { saveModel, loadModel, readModelFiles, writeFileAtomic, replaceFolder, recoverFolder } from './io/fs.js';
 
 // Conformance against PyTorch fixtures
 export { runFixture, formatResult, type FixtureResult } from './conformance/fixtures.js';

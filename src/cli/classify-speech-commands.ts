@@ -7,12 +7,12 @@ import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { parseWav } from '../audio/wav.js';
 import { parseLabelled } from '../data/labelled-text.js';
-import { readModelFiles, saveModelFiles, writeFileAtomic } from '../io/fs.js';
+import { readModelFiles, saveModelFiles } from '../io/fs.js';
 import type { JsonValue } from '../io/model-files.js';
 import { Random } from '../tensor/random.js';
 import { ClassifierEnsemble, TextClassifier, splitIndices } from '../tasks/classify/classifier.js';
 import { type LabelledAudio, SpokenWordRecognizer } from '../tasks/speech/recognizer.js';
-import { UsageError, action, refuseExisting, int, num } from './errors.js';
+import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { readInputFile } from './input.js';
 import { CELLS } from './options.js';
 
@@ -37,7 +37,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .option('--word-dropout <p>', 'share of training words replaced by <unk>', num('--word-dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.25)
     .option('--epochs <n>', 'most epochs (the best validation accuracy is kept)', int('--epochs'), 30)
     .option('--ensemble <n>', 'train n models from seeds seed..seed+n-1 and average their probabilities', int('--ensemble'), 1)
-    .option('--seed <n>', 'random seed (weights, split, batches)', int('--seed', 0), 0)
+    .option('--seed <n>', 'random seed (weights, split, batches)', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<data>-classify)')
     .option('--force', 'overwrite an existing folder')
     .option('--json', 'the report as JSON')
@@ -57,11 +57,10 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
         if (!f.json) process.stderr.write(`model ${i + 1}/${f.ensemble}: best validation accuracy ${pct(m.best?.valAccuracy ?? 0)} at epoch ${m.best?.epoch ?? 0}\n`);
       });
       const report = e.evaluate(data, split.test);
-      // Member 0 is the folder's model; the others sit beside it as member-<i>.safetensors.
+      // Member 0 is the folder's model; the others sit beside it as member-<i>.safetensors, written before config.json.
       await saveModelFiles(out, e.members[0]!.toFiles({
         data: { file: basename(file), records: data.texts.length, skipped: data.skipped, seed: f.seed }, report: report as unknown as JsonValue, ensemble: f.ensemble,
-      }));
-      for (let i = 1; i < e.members.length; i++) await writeFileAtomic(join(out, `member-${i}.safetensors`), e.members[i]!.toFiles().weights);
+      }), e.members.slice(1).map((m, i) => [`member-${i + 1}.safetensors`, m.toFiles().weights] as const));
       if (f.json) {
         console.log(JSON.stringify({ out, ...report }));
         return;
@@ -102,7 +101,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
     .option('--hidden <n>', 'hidden units', int('--hidden'), 64)
     .option('--epochs <n>', 'most epochs', int('--epochs'), 40)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<folder>-speech)')
     .option('--force', 'overwrite an existing folder')
     .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; seed: number; out?: string; force?: boolean }) => {

@@ -1,13 +1,12 @@
 /** `recurrent detect`: anomalies in a CSV series, from forecast residuals. */
-import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type Table, columnIndex } from '../data/csv.js';
 import { groupTable } from '../data/timeseries.js';
-import { writeFileAtomic } from '../io/fs.js';
+import { makeFolder, writeFileAtomic } from '../io/fs.js';
 import { pointsLayer, writeChart } from '../plot/chart.js';
 import { AnomalyDetector, type DetectionMetrics, detectionMetrics, rollingZScore } from '../tasks/anomaly/detector.js';
-import { UsageError, action, refuseExisting, int, num } from './errors.js';
+import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';
 import { chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';
 import { CELLS } from './options.js';
@@ -62,7 +61,7 @@ export function registerDetectCommand(program: Command): void {
     .option('--k <z>', 'threshold: median + k * 1.4826 * MAD of the scores', num('--k', (n) => n > 0, 'a positive number'), 10)
     .option('--smooth <n>', 'centred moving maximum over the scores (1: none)', int('--smooth'), 5)
     .option('--epochs <n>', 'most training epochs per series (early stopping after 5 without improvement)', int('--epochs'), 30)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'output folder (default runs/<data>-anomalies)')
     .option('--force', 'overwrite an existing output folder')
     .option('--json', 'machine-readable results, one JSON object per line')
@@ -76,7 +75,7 @@ export function registerDetectCommand(program: Command): void {
       const columns = flags.columns ? columnList(flags.columns) : table.columns.filter((c, j) => !reserved.has(c) && j > 0 && table.rows.every((r) => r[j] === '' || Number.isFinite(Number(r[j]))));
       if (columns.length === 0) throw new UsageError(`${data}: no numeric value columns found; name them with --columns`);
       const groups: Array<[string, Table]> = flags.group ? [...groupTable(table, flags.group)] : [['all', table]];
-      await mkdir(out, { recursive: true });
+      await makeFolder(out);
       const flagged: string[] = ['group,step,time,score,threshold' + (flags.label ? ',label' : '')];
       const ours: DetectionMetrics[] = [];
       const base: DetectionMetrics[] = [];

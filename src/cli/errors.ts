@@ -44,6 +44,18 @@ export function int(name: string, min = 1): (v: string) => number {
   };
 }
 
+/** A seed for the random generator: a whole number from 0 to 2^32 - 1 (it seeds 32 bits; larger ones would collide). */
+export function seedOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new UsageError(`--seed expects an integer from 0 to 4294967295, got '${v}'`);
+  return n;
+}
+
+/** "1 step", "2 steps". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
 /** Parses a number option, with its name in the message. */
 export function num(name: string, check: (n: number) => boolean = () => true, want = 'a number'): (v: string) => number {
   return (v: string) => {

@@ -8,7 +8,7 @@ import type { OptimizerName } from '../optim/optimizers.js';
 import { bandLayer, writeChart } from '../plot/chart.js';
 import { type Evaluation, type Forecast, Forecaster, type ForecastStrategy } from '../tasks/forecast/forecaster.js';
 import { loadForecaster, saveForecaster } from '../tasks/forecast/io.js';
-import { UsageError, action, refuseExisting, int, num, parseDuration } from './errors.js';
+import { UsageError, action, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';
 import { type DataSpec, chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
@@ -116,7 +116,7 @@ export function registerForecastCommands(program: Command): void {
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 3e-3)
     .option('--optimizer <name>', `optimiser (${OPTIMIZERS.join(', ')})`, choice('--optimizer', OPTIMIZERS), 'adam')
     .option('--clip <norm>', 'global gradient-norm clipping (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), 1)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<data>-forecast)')
     .option('--force', 'overwrite an existing model folder')
     .option('--json', 'machine-readable progress and results, one JSON object per line')

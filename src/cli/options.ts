@@ -1,9 +1,10 @@
 /** Option values shared by the commands. */
 import type { CellKind } from '../kernels/types.js';
+import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
 import { UsageError } from './errors.js';
 
 export const CELLS: Record<string, CellKind> = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN_TANH' };
-export const OPTIMIZERS = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
+export const OPTIMIZERS = OPTIMIZER_NAMES;
 
 /** An option parser that accepts one of `allowed`, naming the option otherwise. */
 export function choice<T extends string>(name: string, allowed: readonly T[]): (v: string) => T {

@@ -1,4 +1,8 @@
-/** Training progress as a bar on a terminal, or as JSON lines for programs. */
+/**
+ * Training progress: a bar when standard error is a terminal, a plain line
+ * every few seconds when it is not (a log file, a pipe, CI: as Keras'
+ * `verbose=2` or tqdm there), or JSON lines for programs (`--json`).
+ */
 import cliProgress from 'cli-progress';
 import type { ForecastProgress } from '../tasks/forecast/forecaster.js';
 import type { Progress } from '../tasks/text/generator.js';
@@ -9,26 +13,81 @@ export interface ProgressView {
   stop(): void;
 }
 
+/** Seconds between plain progress lines. */
+export const LINE_INTERVAL = 5;
+
 function fmtTime(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '--';
   const m = Math.floor(s / 60);
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
 }
 
-export function jsonProgress(): ProgressView {
-  let last = 0;
+const isTerminal = (): boolean => process.stderr.isTTY === true;
+
+/** Calls `draw` at most once every `seconds`, and always for `force`. */
+function throttled<T>(seconds: number, draw: (p: T) => void): (p: T, force?: boolean) => void {
+  let last = -Infinity;
+  return (p, force = false) => {
+    const t = performance.now() / 1000;
+    if (!force && t - last < seconds) return;
+    last = t;
+    draw(p);
+  };
+}
+
+/** The fields every view shows for a step of training. */
+function stepFields(p: Progress) {
   return {
-    update(p) {
-      // At most two lines a second: enough for a program to follow.
-      const t = performance.now();
-      if (t - last < 500) return;
-      last = t;
-      console.log(JSON.stringify({ event: 'progress', ...p }));
-    },
+    step: p.totalSteps !== null ? `${p.step}/${p.totalSteps}` : String(p.step),
+    loss: Number.isFinite(p.loss) ? p.loss.toFixed(3) : '--',
+    val: p.valLoss !== null ? p.valLoss.toFixed(3) : '--',
+    bits: p.valBits !== null ? p.valBits.toFixed(2) : '--',
+    speed: Math.round(p.tokensPerSec).toLocaleString('en-US'),
+    eta: fmtTime(p.eta),
+    percent: Math.floor(p.fraction * 100),
+  };
+}
+
+/** The view for step-based training (text): JSON lines, a bar on a terminal, else plain lines. */
+export function stepProgress(json: boolean, unit: string): ProgressView {
+  if (json) return jsonProgress();
+  return isTerminal() ? barProgress(unit) : lineProgress(unit);
+}
+
+export function jsonProgress(): ProgressView {
+  // At most two lines a second: enough for a program to follow.
+  const line = throttled(0.5, (p: Progress) => console.log(JSON.stringify({ event: 'progress', ...p })));
+  return {
+    update: (p) => line(p),
     event(kind, data) {
       console.log(JSON.stringify({ event: kind, ...data }));
     },
     stop() {},
+  };
+}
+
+/** One line every LINE_INTERVAL seconds, and one at each validation. */
+export function lineProgress(unit: string): ProgressView {
+  let latest: Progress | null = null;
+  const line = throttled(LINE_INTERVAL, (p: Progress) => {
+    const f = stepFields(p);
+    process.stderr.write(`step ${f.step} (${f.percent}%)  loss ${f.loss}  val ${f.val} (${f.bits} bits/${unit})  ${f.speed} ${unit}s/s  ETA ${f.eta}\n`);
+  });
+  return {
+    update(p) {
+      latest = p;
+      line(p);
+    },
+    event(kind, data) {
+      if (kind === 'checkpoint' || kind === 'info') process.stderr.write(`${(data as { message?: string }).message ?? ''}\n`);
+      else if (kind === 'start') {
+        const d = data as { dir?: string; tokens?: number; parameters?: number };
+        process.stderr.write(`training into ${d.dir}: ${d.tokens?.toLocaleString('en-US')} tokens, ${d.parameters?.toLocaleString('en-US')} parameters\n`);
+      }
+    },
+    stop() {
+      if (latest) line(latest, true);
+    },
   };
 }
 
@@ -41,22 +100,14 @@ export function barProgress(unit: string): ProgressView {
     fps: 5,
   }, cliProgress.Presets.shades_classic);
   let started = false;
-  const payload = (p: Progress) => ({
-    step: p.totalSteps !== null ? `${p.step}/${p.totalSteps}` : String(p.step),
-    loss: Number.isFinite(p.loss) ? p.loss.toFixed(3) : '--',
-    val: p.valLoss !== null ? p.valLoss.toFixed(3) : '--',
-    bits: p.valBits !== null ? p.valBits.toFixed(2) : '--',
-    speed: Math.round(p.tokensPerSec).toLocaleString('en-US'),
-    eta: fmtTime(p.eta),
-  });
   return {
     update(p) {
       const value = Math.round(p.fraction * 1000);
       if (!started) {
-        bar.start(1000, value, payload(p));
+        bar.start(1000, value, stepFields(p));
         started = true;
       } else {
-        bar.update(value, payload(p));
+        bar.update(value, stepFields(p));
       }
     },
     event(kind, data) {
@@ -80,6 +131,26 @@ export function epochProgress(json: boolean): { update(p: EpochProgress): void; 
   if (json) {
     return { update: (p) => console.log(JSON.stringify({ event: 'epoch', ...p })), stop() {} };
   }
+  const fields = (p: EpochProgress) => ({
+    epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(4), val: p.valLoss.toFixed(4), best: p.bestValLoss.toFixed(4), elapsed: fmtTime(p.seconds),
+  });
+  if (!isTerminal()) {
+    let latest: EpochProgress | null = null;
+    const line = throttled(LINE_INTERVAL, (p: EpochProgress) => {
+      const f = fields(p);
+      process.stderr.write(`epoch ${f.epoch} (${Math.floor(p.fraction * 100)}%)  loss ${f.loss}  val ${f.val} (best ${f.best})  ${f.elapsed}\n`);
+    });
+    return {
+      update(p) {
+        latest = p;
+        line(p);
+      },
+      stop() {
+        if (latest) line(latest, true);
+        latest = null;
+      },
+    };
+  }
   const bar = new cliProgress.SingleBar({
     format: '{bar} {percentage}% | epoch {epoch} | loss {loss} | val {val} (best {best}) | {elapsed}',
     hideCursor: true, clearOnComplete: false, stream: process.stderr, fps: 5,
@@ -87,11 +158,8 @@ export function epochProgress(json: boolean): { update(p: EpochProgress): void; 
   let started = false;
   return {
     update(p) {
-      const payload = {
-        epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(4), val: p.valLoss.toFixed(4), best: p.bestValLoss.toFixed(4), elapsed: fmtTime(p.seconds),
-      };
-      if (!started) bar.start(1000, Math.round(p.fraction * 1000), payload);
-      else bar.update(Math.round(p.fraction * 1000), payload);
+      if (!started) bar.start(1000, Math.round(p.fraction * 1000), fields(p));
+      else bar.update(Math.round(p.fraction * 1000), fields(p));
       started = true;
     },
     stop() {

@@ -1,16 +1,17 @@
 /** `recurrent train`, `recurrent generate`, `recurrent inspect`: text generation end to end. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCorpus } from '../data/corpora.js';
 import type { TokenizerKind } from '../data/vocabulary.js';
+import { NonFiniteError } from '../errors.js';
 import type { OptimizerName } from '../optim/optimizers.js';
 import { writeChart } from '../plot/chart.js';
 import { TextGenerator } from '../tasks/text/generator.js';
-import { loadTextModel, saveTextModel } from '../tasks/text/io.js';
-import { UsageError, action, int, num, parseDuration } from './errors.js';
+import type { TrainSettings } from '../tasks/text/resume-state.js';
+import { loadTextModel, textFolderState, trainInFolder } from '../tasks/text/io.js';
+import { UsageError, action, int, num, parseDuration, plural, seedOption } from './errors.js';
 import { readTextInputs } from './input.js';
-import { barProgress, jsonProgress } from './progress.js';
+import { stepProgress } from './progress.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
 
 
@@ -50,6 +51,77 @@ async function writePlot(dir: string, g: TextGenerator, unit: string): Promise<v
   });
 }
 
+/** Options that fix the model, its data or the carried state, with the value a run keeps: giving another one on resume is an error. */
+function fixedOnResume(g: TextGenerator, saved: TrainSettings): Array<[flag: string, key: keyof TrainFlags, kept: unknown]> {
+  const cellName = Object.keys(CELLS).find((k) => CELLS[k] === g.options.cell);
+  return [
+    ['--cell', 'cell', cellName], ['--hidden', 'hidden', g.options.hiddenSize], ['--layers', 'layers', g.options.numLayers],
+    ['--embedding', 'embedding', g.options.embeddingSize], ['--dropout', 'dropout', g.options.dropout], ['--tokenizer', 'tokenizer', g.options.tokenizer],
+    ['--batch', 'batch', saved.batch], ['--seq-len', 'seqLen', saved.seqLen], ['--optimizer', 'optimizer', saved.optimizer],
+    ['--val-fraction', 'valFraction', g.data?.valFraction],
+    // The random state comes from the checkpoint, and the folder is the one resumed.
+    ['--seed', 'seed', undefined], ['--out', 'out', undefined], ['--force', 'force', undefined], ['--corpus', 'corpus', undefined],
+  ];
+}
+
+/**
+ * The training settings of `--resume`: everything from the checkpoint; the
+ * learning rate, clipping, evaluation interval and the stopping point may be
+ * given again (each printed as a note), anything that fixes the model, its
+ * data or the carried state is refused with one line.
+ */
+function resumeSettings(g: TextGenerator, f: TrainFlags, given: (name: string) => boolean): Parameters<TextGenerator['train']>[1] {
+  const saved = g.resumeSettings!;
+  for (const [flag, key, kept] of fixedOnResume(g, saved.options)) {
+    if (!given(key) || (kept !== undefined && f[key] === kept)) continue;
+    throw new UsageError(kept !== undefined
+      ? `${flag} ${String(f[key])} does not go with --resume: the run keeps ${flag} ${String(kept)} (start a new run with --out to change it)`
+      : `${flag} does not go with --resume: a resumed run keeps its random state, data and folder`);
+  }
+  const note = (text: string): void => {
+    process.stderr.write(`recurrent: note: ${text}\n`);
+  };
+  const out: Parameters<TextGenerator['train']>[1] = {};
+  if (given('lr') && f.lr !== saved.options.lr) {
+    note(`learning rate ${f.lr} from now on (the run had ${saved.options.lr})`);
+    out.lr = f.lr;
+  }
+  if (given('clip') && f.clip !== saved.options.clip) {
+    note(`gradient clipping at ${f.clip || 'off'} from now on (the run had ${saved.options.clip || 'off'})`);
+    out.clip = f.clip;
+  }
+  if (given('evalEvery') && f.evalEvery !== saved.options.evalEvery) {
+    note(`validating every ${plural(f.evalEvery, 'step')} from now on (the run had ${saved.options.evalEvery})`);
+    out.evalEvery = f.evalEvery;
+  }
+  const limits: string[] = [];
+  if (given('steps')) {
+    out.steps = f.steps!;
+    limits.push(`${plural(f.steps!, 'more step')} (to step ${g.step + f.steps!})`);
+  }
+  if (given('epochs')) {
+    out.epochs = f.epochs!;
+    limits.push(`${f.epochs} more epoch${f.epochs === 1 ? '' : 's'}`);
+  }
+  if (given('time')) {
+    out.timeLimit = parseDuration(f.time!);
+    limits.push(`${f.time} more`);
+  }
+  const { stopAt, deadline } = saved.target;
+  if (limits.length) {
+    note(`training ${limits.join(' or ')}${limits.length > 1 ? ', whichever comes first' : ''}`);
+  } else if (stopAt === null && deadline === null) {
+    throw new UsageError('this checkpoint does not record where its run was to stop: give --steps, --epochs or --time');
+  } else {
+    const left = deadline !== null ? Math.max(0, deadline - saved.seconds) : null;
+    const to = [stopAt !== null ? `step ${stopAt}` : null, left !== null ? `${Math.round(left)} s more` : null].filter(Boolean).join(' or ');
+    note(g.step >= (stopAt ?? Infinity) || left === 0
+      ? `the run had reached its end (${to}); give --steps, --epochs or --time to train further`
+      : `continuing from step ${g.step} to ${to}, as the run was set`);
+  }
+  return out;
+}
+
 export function registerTextCommands(program: Command): void {
   program.command('train')
     .description('train a character- or word-level language model on text (default: the bundled Moby-Dick)')
@@ -68,7 +140,7 @@ export function registerTextCommands(program: Command): void {
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 2e-3)
     .option('--optimizer <name>', OPTIMIZERS.join(', '), choice('--optimizer', OPTIMIZERS), 'adam')
     .option('--clip <norm>', 'clip the global gradient norm (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), 5)
-    .option('--seed <n>', 'random seed (weights, dropout, sampling)', int('--seed', 0), 0)
+    .option('--seed <n>', 'random seed (weights, dropout, sampling)', seedOption, 0)
     .option('--tokenizer <kind>', 'char or word', choice('--tokenizer', ['char', 'word'] as const), 'char')
     .option('--val-fraction <f>', 'share of the text held out for validation (its end)', num('--val-fraction', (n) => n > 0 && n < 0.5, 'a number in (0, 0.5)'), 0.05)
     .option('--eval-every <n>', 'validate and checkpoint every n steps', int('--eval-every'), 100)
@@ -77,27 +149,37 @@ export function registerTextCommands(program: Command): void {
     .option('--force', 'replace an existing model folder')
     .option('--json', 'print progress as JSON lines instead of a bar')
     .option('--no-sample', 'do not print samples at the end')
-    .action(action(async (files: string[], f: TrainFlags) => {
-      if (f.steps === undefined && f.epochs === undefined && f.time === undefined && !f.resume) f.time = '3m';
-      const timeLimit = f.time !== undefined ? parseDuration(f.time) : undefined;
+    .action(action(async (files: string[], f: TrainFlags, cmd: Command) => {
+      const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
       const source = files.length ? await readTextInputs(files) : loadCorpus(f.corpus);
       let g: TextGenerator;
       let dir: string;
+      let settings: Parameters<TextGenerator['train']>[1];
       if (f.resume) {
         dir = f.resume;
         g = await loadTextModel(dir, { resume: true });
+        settings = resumeSettings(g, f, given);
       } else {
+        if (!given('steps') && !given('epochs') && !given('time')) f.time = '3m';
         dir = f.out ?? join('runs', `${source.name.replace(/[^\w.-]+/g, '_')}-${f.cell}`);
-        if (existsSync(join(dir, 'config.json')) && !f.force) {
+        const state = await textFolderState(dir);
+        if ((state.model || state.checkpoint !== null) && !f.force) {
           throw new UsageError(`${dir} already holds a model: use --resume ${dir} to continue it, --force to replace it, or --out for another folder`);
         }
         g = TextGenerator.create(source.text, {
           cell: CELLS[f.cell]!, hiddenSize: f.hidden, numLayers: f.layers, embeddingSize: f.embedding,
           dropout: f.dropout, tokenizer: f.tokenizer,
         }, f.seed);
+        settings = {
+          valFraction: f.valFraction, batch: f.batch, seqLen: f.seqLen, lr: f.lr,
+          optimizer: f.optimizer as OptimizerName, clip: f.clip, evalEvery: f.evalEvery,
+          ...(f.steps !== undefined ? { steps: f.steps } : {}),
+          ...(f.epochs !== undefined ? { epochs: f.epochs } : {}),
+          ...(f.time !== undefined ? { timeLimit: parseDuration(f.time) } : {}),
+        };
       }
       const unit = g.vocab.kind === 'char' ? 'char' : 'word';
-      const view = f.json ? jsonProgress() : barProgress(unit);
+      const view = stepProgress(f.json === true, unit);
       let stopRequested = false;
       const onSigint = (): void => {
         if (stopRequested) process.exit(130);
@@ -107,21 +189,19 @@ export function registerTextCommands(program: Command): void {
       process.on('SIGINT', onSigint);
       view.event('start', { dir, data: source.name, tokens: g.vocab.encode(source.text).ids.length, vocab: g.vocab.size, parameters: g.model.numParameters() });
       try {
-        await g.train(source.text, {
-          name: source.name, valFraction: f.valFraction, batch: f.batch, seqLen: f.seqLen, lr: f.lr,
-          optimizer: f.optimizer as OptimizerName, clip: f.clip, evalEvery: f.evalEvery,
-          ...(f.steps !== undefined ? { steps: f.steps } : {}),
-          ...(f.epochs !== undefined ? { epochs: f.epochs } : {}),
-          ...(timeLimit !== undefined ? { timeLimit } : {}),
-        }, {
+        await trainInFolder(dir, g, source.text, { name: source.name, ...settings }, {
           onProgress: (p) => view.update(p),
           onEval: async (p, improved) => {
-            await saveTextModel(dir, g);
             await writePlot(dir, g, unit);
             view.event(f.json ? 'eval' : 'none', { step: p.step, loss: p.loss, valLoss: p.valLoss, valBits: p.valBits, improved });
           },
           shouldStop: () => stopRequested,
         });
+      } catch (e) {
+        if (e instanceof NonFiniteError && g.history.length > 0) {
+          throw new NonFiniteError(`${e.message}; ${dir} keeps the model saved at step ${g.history[g.history.length - 1]!.step}`);
+        }
+        throw e;
       } finally {
         view.stop();
         process.off('SIGINT', onSigint);
@@ -131,7 +211,7 @@ export function registerTextCommands(program: Command): void {
         console.log(JSON.stringify({ event: 'done', dir, step: g.step, bestValLoss: best, interrupted: stopRequested }));
         return;
       }
-      console.log(`${stopRequested ? 'stopped' : 'trained'} ${g.step} steps; best validation loss ${best?.toFixed(3)} nats/${unit} (${((best ?? NaN) / Math.LN2).toFixed(2)} bits/${unit})`);
+      console.log(`${stopRequested ? 'stopped' : 'trained'} ${plural(g.step, 'step')}; best validation loss ${best?.toFixed(3)} nats/${unit} (${((best ?? NaN) / Math.LN2).toFixed(2)} bits/${unit})`);
       console.log(`model saved in ${dir} (loss curve: ${join(dir, 'loss.png')})`);
       if (f.sample) {
         const best = await loadTextModel(dir);
@@ -154,7 +234,7 @@ export function registerTextCommands(program: Command): void {
     .option('--temperature <t>', 'sampling temperature', num('--temperature', (n) => n > 0, 'a positive number'), 0.8)
     .option('--top-k <k>', 'sample among the k most likely tokens', int('--top-k'))
     .option('--top-p <p>', 'sample among the most likely tokens covering probability p', num('--top-p', (n) => n > 0 && n <= 1, 'a number in (0, 1]'))
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--beam <n>', 'beam search of width n instead of sampling', int('--beam'), 1)
     .action(action(async (dir: string, f: { prime: string; length: number; temperature: number; topK?: number; topP?: number; seed: number; beam: number }) => {
       const g = await loadTextModel(dir);

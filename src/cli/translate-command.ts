@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import { readModelFiles, saveModelFiles } from '../io/fs.js';
 import { Random } from '../tensor/random.js';
 import { type Pair, type PairTokenizer, Translator, parsePairs } from '../tasks/translate/translator.js';
-import { UsageError, action, int, num, refuseExisting } from './errors.js';
+import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
 import { readInputFile } from './input.js';
 
 interface TrainFlags {
@@ -60,7 +60,7 @@ export function registerTranslateCommand(program: Command): void {
     .option('--batch <n>', 'pairs per step', int('--batch'), 32)
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 3e-3)
     .option('--val-fraction <f>', 'pairs held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<pairs>-translate)')
     .option('--force', 'overwrite an existing folder')
     .option('--json', 'one JSON line per epoch')

@@ -3,7 +3,7 @@
  * config that says how to rebuild it and safetensors weights with PyTorch
  * names. `io/fs.ts` writes and reads these atomically on Node.
  */
-import { ConfigError, FormatError } from '../errors.js';
+import { ConfigError, FormatError, NonFiniteError } from '../errors.js';
 import { LanguageModel, type LanguageModelConfig } from '../models/language-model.js';
 import { SequenceRegressor, type SequenceRegressorConfig } from '../models/sequence-regressor.js';
 import type { Module } from '../nn/module.js';
@@ -48,6 +48,15 @@ function describe(model: SavableModel): Pick<ModelConfigFile, 'type' | 'config'>
       mode: r.kind,
     },
   };
+}
+
+/** Throws NonFiniteError (nothing written) if any weight is NaN or infinite. */
+export function assertFiniteWeights(state: Record<string, { data: Float32Array }>, what: string): void {
+  for (const [name, t] of Object.entries(state)) {
+    let bad = 0;
+    for (const v of t.data) if (!Number.isFinite(v)) bad++;
+    if (bad > 0) throw new NonFiniteError(`${what}: not written: '${name}' has ${bad} of ${t.data.length} values NaN or infinite (the last good model is kept)`);
+  }
 }
 
 /** The config and weight bytes of a model. */

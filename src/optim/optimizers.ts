@@ -197,6 +197,9 @@ function nonNegative(what: string, v: number): number {
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 
+/** Every optimiser's name, in the order the command line lists them. */
+export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'adamw', 'sgd', 'rmsprop', 'adagrad'];
+
 /** All optimiser options, by their camelCase names. */
 export type OptimizerOptions = SGDOptions & AdamOptions & RMSpropOptions & AdagradOptions;
 

@@ -2,6 +2,8 @@
  * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32) so the
  * same seed gives the same weights, dropout masks and samples on every platform.
  */
+import { ConfigError } from '../errors.js';
+
 export class Random {
   private s0 = 0;
   private s1 = 0;
@@ -13,8 +15,9 @@ export class Random {
     this.seed(seed);
   }
 
-  /** Restarts the sequence from `seed` (any integer; only its low 32 bits matter). */
+  /** Restarts the sequence from `seed` (any safe integer; only its low 32 bits matter). */
   seed(seed: number): void {
+    if (!Number.isSafeInteger(seed)) throw new ConfigError(`Random: the seed must be a safe integer, got ${seed}`);
     let x = seed >>> 0;
     const next = (): number => {
       // splitmix32: spreads a small seed over the whole state.
@@ -33,7 +36,7 @@ export class Random {
 
   /** The full generator state, to save with a checkpoint. */
   getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3];
+    return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
   setState(state: readonly number[]): void {

@@ -4,7 +4,7 @@
  * tracking, exact resume) and to write with it (sampling, beam search,
  * streaming). Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
-import { ConfigError, FormatError } from '../../errors.js';
+import { ConfigError, FormatError, NonFiniteLossError } from '../../errors.js';
 import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
 import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
@@ -20,6 +20,7 @@ import { TruncatedBPTT } from '../../train/tbptt.js';
 import { TokenStreams } from '../../data/streams.js';
 import { type TokenizerKind, UNK, Vocabulary } from '../../data/vocabulary.js';
 import { type SamplingOptions, checkSampling, logSoftmax, sampleToken } from './sampling.js';
+import { type ResumeState, type TrainSettings, checkResumeState } from './resume-state.js';
 
 export interface TextModelOptions {
   cell?: CellKind;
@@ -93,22 +94,15 @@ export interface TrainHooks {
   shouldStop?(): boolean;
 }
 
-/** Everything needed to continue training exactly where it stopped. */
-interface ResumeState {
-  step: number;
-  seconds: number;
-  rng: number[];
-  bestValLoss: number | null;
-  options: Required<Omit<TextTrainOptions, 'steps' | 'epochs' | 'timeLimit'>>;
-  optimizer: OptimizerState | null;
-  carried: RecurrentState | null;
-}
-
 const DEFAULT_MODEL: Required<TextModelOptions> = {
   cell: 'LSTM', hiddenSize: 256, numLayers: 2, embeddingSize: 64, dropout: 0, tokenizer: 'char', maxVocab: 20000,
 };
 
-const DEFAULT_TRAIN = { batch: 32, seqLen: 100, lr: 2e-3, optimizer: 'adam' as OptimizerName, clip: 5, evalEvery: 100, evalTokens: 100_000 };
+/** The defaults of a new run; a resumed run keeps its own (see `train`). */
+export const DEFAULT_TRAIN: TrainSettings = { batch: 32, seqLen: 100, lr: 2e-3, optimizer: 'adam' as OptimizerName, clip: 5, evalEvery: 100, evalTokens: 100_000 };
+
+/** Settings a resumed run cannot change: they shape the carried state, the data split or the optimiser's buffers. */
+export const FIXED_ON_RESUME = ['batch', 'seqLen', 'optimizer'] as const;
 
 export interface ModelFolderFiles {
   /** config.json: the best model (by validation loss) */
@@ -126,7 +120,7 @@ export class TextGenerator {
   readonly rng: Random;
   history: HistoryEntry[] = [];
   data: DataInfo | null = null;
-  private resume: ResumeState | null = null;
+  private resume: (ResumeState & { optimizer: OptimizerState | null; carried: RecurrentState | null }) | null = null;
   /** weights with the best validation loss so far (a copy), if any */
   private best: { valLoss: number; step: number; state: Record<string, Tensor> } | null = null;
 
@@ -159,11 +153,29 @@ export class TextGenerator {
 
   /**
    * Trains on `text` (split in time order: the last `valFraction` is held out
-   * for validation). Continues from the saved state when there is one. Yields
-   * to the event loop after every step, so a Ctrl-C handler can run.
+   * for validation). Continues from the saved state when there is one: then the
+   * run keeps its own settings (batch, seqLen, optimizer and the validation
+   * split may not change; lr, clip, evalEvery may), and with no steps, epochs
+   * or timeLimit it goes on to the end the interrupted run was set to reach.
+   * Yields to the event loop after every step, so a Ctrl-C handler can run.
    */
   async train(text: string, options: TextTrainOptions & { name?: string; valFraction?: number } = {}, hooks: TrainHooks = {}): Promise<HistoryEntry[]> {
-    const o = { ...DEFAULT_TRAIN, ...this.resume?.options, ...definedOnly(options) };
+    const given = definedOnly(options);
+    if (this.resume) {
+      for (const k of FIXED_ON_RESUME) {
+        if (given[k] !== undefined && given[k] !== this.resume.options[k]) {
+          throw new ConfigError(`a resumed run keeps its ${k} (${String(this.resume.options[k])} in the checkpoint), got ${String(given[k])}; start a new run to change it`);
+        }
+      }
+      if (options.valFraction !== undefined && this.data && options.valFraction !== this.data.valFraction) {
+        throw new ConfigError(`a resumed run keeps its validation split (valFraction ${this.data.valFraction} in the checkpoint), got ${options.valFraction}`);
+      }
+    }
+    const merged = { ...DEFAULT_TRAIN, ...this.resume?.options, ...given };
+    const o: TrainSettings = {
+      batch: merged.batch, seqLen: merged.seqLen, lr: merged.lr, optimizer: merged.optimizer, clip: merged.clip,
+      evalEvery: merged.evalEvery, evalTokens: merged.evalTokens,
+    };
     for (const k of ['batch', 'seqLen', 'evalEvery', 'evalTokens'] as const) {
       if (!Number.isInteger(o[k]) || o[k] < 1) throw new ConfigError(`${k} must be a positive integer, got ${o[k]}`);
     }
@@ -189,6 +201,7 @@ export class TextGenerator {
 
     const optimizer = createOptimizer(o.optimizer, this.model.parameters(), { lr: o.lr });
     if (this.resume?.optimizer) optimizer.loadStateDict(this.resume.optimizer);
+    optimizer.lr = o.lr;
     const trainer = new Trainer(this.model, optimizer, { clipNorm: o.clip > 0 ? o.clip : null });
     const tbptt = new TruncatedBPTT(this.model, trainer);
     tbptt.state = this.resume?.carried ?? null;
@@ -197,14 +210,18 @@ export class TextGenerator {
     const startStep = this.step;
     const startSeconds = this.resume?.seconds ?? 0;
     const t0 = now();
+    const limited = options.steps !== undefined || options.epochs !== undefined || options.timeLimit !== undefined;
+    const target = this.resume?.target;
     const stopAt = options.steps !== undefined ? startStep + options.steps
-      : options.epochs !== undefined ? startStep + Math.ceil(options.epochs * streams.chunksPerEpoch) : null;
-    if (stopAt === null && options.timeLimit === undefined) throw new ConfigError('give steps, epochs or timeLimit');
+      : options.epochs !== undefined ? startStep + Math.ceil(options.epochs * streams.chunksPerEpoch)
+        : !limited && target ? target.stopAt : null;
+    const timeLimit = options.timeLimit ?? (!limited && target?.deadline != null ? Math.max(0, target.deadline - startSeconds) : undefined);
+    if (stopAt === null && timeLimit === undefined) throw new ConfigError('give steps, epochs or timeLimit');
+    const runTarget = { stopAt, deadline: timeLimit !== undefined ? startSeconds + timeLimit : null };
     let bestValLoss = this.resume?.bestValLoss ?? null;
     let lossSum = 0;
     let lossCount = 0;
     let step = startStep;
-    let lastTokens = 0;
     let valLoss: number | null = null;
     const tokensPerStep = o.batch * o.seqLen;
 
@@ -213,7 +230,7 @@ export class TextGenerator {
       const done = step - startStep;
       const tokensPerSec = done > 0 ? (done * tokensPerStep) / elapsed : 0;
       const fSteps = stopAt !== null ? (step - startStep) / Math.max(1, stopAt - startStep) : 0;
-      const fTime = options.timeLimit ? elapsed / options.timeLimit : 0;
+      const fTime = timeLimit ? elapsed / timeLimit : 0;
       const fraction = Math.min(1, Math.max(fSteps, fTime));
       const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null;
       return {
@@ -225,6 +242,8 @@ export class TextGenerator {
 
     const evaluate = async (): Promise<void> => {
       valLoss = this.evaluate(valIds, o.batch, o.seqLen, o.evalTokens);
+      // A NaN loss compares false both ways: never an improvement, never saved.
+      if (!Number.isFinite(valLoss)) throw new NonFiniteLossError(step, valLoss, 'validation loss');
       const improved = bestValLoss === null || valLoss < bestValLoss;
       if (improved) {
         bestValLoss = valLoss;
@@ -234,12 +253,15 @@ export class TextGenerator {
       this.history.push({ step, loss: p.loss, valLoss, seconds: startSeconds + p.elapsed });
       lossSum = 0;
       lossCount = 0;
-      this.captureResume(step, startSeconds + p.elapsed, bestValLoss, o, optimizer.stateDict(), tbptt.state);
+      this.resume = {
+        step, seconds: startSeconds + p.elapsed, rng: this.rng.getState(), bestValLoss, options: o, target: runTarget,
+        optimizer: optimizer.stateDict(), carried: tbptt.state,
+      };
       await hooks.onEval?.(p, improved);
     };
 
     for (;;) {
-      const timeUp = options.timeLimit !== undefined && now() - t0 >= options.timeLimit;
+      const timeUp = timeLimit !== undefined && now() - t0 >= timeLimit;
       if ((stopAt !== null && step >= stopAt) || timeUp || hooks.shouldStop?.()) break;
       if (streams.startsEpoch(step)) tbptt.reset();
       const chunk = streams.chunk(step);
@@ -247,7 +269,6 @@ export class TextGenerator {
       step++;
       lossSum += r.loss;
       lossCount++;
-      lastTokens += tokensPerStep;
       if (step % o.evalEvery === 0) await evaluate();
       hooks.onProgress?.(progress());
       await yieldToEventLoop();
@@ -256,8 +277,9 @@ export class TextGenerator {
     return this.history;
   }
 
-  private captureResume(step: number, seconds: number, bestValLoss: number | null, o: ResumeState['options'], optimizer: OptimizerState, carried: RecurrentState | null): void {
-    this.resume = { step, seconds, rng: this.rng.getState(), bestValLoss, options: o, optimizer, carried };
+  /** The settings and the end of the run a resumed `train` continues, or null for a new model. */
+  get resumeSettings(): { options: TrainSettings; target: ResumeState['target']; seconds: number } | null {
+    return this.resume ? { options: { ...this.resume.options }, target: { ...this.resume.target }, seconds: this.resume.seconds } : null;
   }
 
   /** Mean cross-entropy (nats per token) on held-out ids, in streams like training. */
@@ -419,7 +441,7 @@ export class TextGenerator {
         weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
         optimizer: serializeSafetensors(tensors),
         state: {
-          step: r.step, seconds: r.seconds, rng: r.rng, bestValLoss: r.bestValLoss, options: r.options,
+          step: r.step, seconds: r.seconds, rng: r.rng, bestValLoss: r.bestValLoss, options: r.options, target: r.target,
           optimizer: r.optimizer ? { name: r.optimizer.name, lr: r.optimizer.lr, step: r.optimizer.step, buffers: Object.fromEntries(Object.entries(r.optimizer.buffers).map(([k, v]) => [k, v.length])) } : null,
           best: this.best ? { step: this.best.step, valLoss: this.best.valLoss } : null,
         } as unknown as JsonValue,
@@ -454,7 +476,7 @@ export class TextGenerator {
     if (best) g.best = { ...best, state: g.model.stateDict() };
     if (options.resume) {
       if (!files.checkpoint) throw new FormatError(`${source}: no checkpoint/ to resume from`);
-      const st = files.checkpoint.state as unknown as ResumeState & { optimizer: { name: string; lr: number; step: number; buffers: Record<string, number> } | null };
+      const st = checkResumeState(files.checkpoint.state, `${source}/checkpoint/state.json`);
       load(files.checkpoint.weights, `${source}/checkpoint/model.safetensors`);
       const opt = parseSafetensors(files.checkpoint.optimizer, `${source}/checkpoint/optimizer.safetensors`);
       const buffers: Record<string, Float32Array[]> = {};
@@ -462,8 +484,12 @@ export class TextGenerator {
         for (const [name, count] of Object.entries(st.optimizer.buffers)) buffers[name] = Array.from({ length: count }, (_, i) => opt.float32(`${name}.${i}`).data);
       }
       const carried = opt.has('carried.h') ? { h: opt.float32('carried.h'), c: opt.has('carried.c') ? opt.float32('carried.c') : null } : null;
+      const layers = g.model.config.numLayers;
+      if (carried && (carried.h.shape.length !== 3 || carried.h.shape[0] !== layers || carried.h.shape[1] !== st.options.batch)) {
+        throw new FormatError(`${source}/checkpoint/optimizer.safetensors: the carried state has shape [${carried.h.shape.join(', ')}], expected [${layers}, ${st.options.batch}, ...] for batch ${st.options.batch}`);
+      }
       g.resume = {
-        step: st.step, seconds: st.seconds, rng: st.rng, bestValLoss: st.bestValLoss, options: st.options,
+        step: st.step, seconds: st.seconds, rng: st.rng, bestValLoss: st.bestValLoss, options: st.options, target: st.target,
         optimizer: st.optimizer ? { name: st.optimizer.name, lr: st.optimizer.lr, step: st.optimizer.step, buffers } : null, carried,
       };
     }
