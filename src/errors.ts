@@ -57,3 +57,8 @@ export function expectPositiveInt(what: string, value: number): void {
     throw new ConfigError(`${what} must be a positive integer, got ${String(value)}`);
   }
 }
+
+/** "1 step", "2 steps": a count and its noun, for messages. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}

@@ -81,7 +81,7 @@ export { sampleToken, logSoftmax, type SamplingOptions } from './tasks/text/samp
 export { saveTextModel, loadTextModel } from './tasks/text/io.js';
 
 // Time series: CSV, forecasting, anomaly detection
-export { parseTable, columnIndex, numericColumn, isMissingCell, type Table } from './data/csv.js';
+export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';
 export { toSeries, groupTable, fillMissing, timeAt, describeFrequency, type Series, type SeriesOptions, type Frequency } from './data/timeseries.js';
 export { SequenceRegressor, type SequenceRegressorConfig } from './models/sequence-regressor.js';
 export {

@@ -76,7 +76,7 @@ describe('recurrent CLI', () => {
     mkdirSync(noText);
     writeFileSync(join(noText, 'image.png'), Buffer.from([0x89, 0x50]));
     const out = join(work, 'never');
-    oneLineError(cli('train', empty, '--out', out), /empty\.txt is empty/);
+    oneLineError(cli('train', empty, '--out', out), /empty\.txt: empty file/);
     oneLineError(cli('train', binary, '--out', out), /blob\.bin looks binary/);
     oneLineError(cli('train', join(work, 'missing.txt'), '--out', out), /missing\.txt: no such file or folder/);
     oneLineError(cli('train', noText, '--out', out), /the folder has no text files/);

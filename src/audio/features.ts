@@ -5,7 +5,7 @@
  * trimmed at both ends, and a fixed number of frames by linear
  * interpolation in time, so utterances of any speed line up. Browser-safe.
  */
-import { DataError } from '../errors.js';
+import { DataError, plural } from '../errors.js';
 
 /** In-place radix-2 FFT of (re, im), length a power of two. */
 function fft(re: Float64Array, im: Float64Array): void {
@@ -49,6 +49,8 @@ export interface FeatureOptions {
   coefficients?: number;
   /** highest filter frequency (default min(8000, rate / 2)) */
   maxHz?: number;
+  /** where the samples came from, for messages */
+  source?: string;
 }
 
 /** (frames x features) MFCCs or log-mel energies of a mono signal. */
@@ -60,7 +62,9 @@ export function mfcc(samples: Float32Array, sampleRate: number, o: FeatureOption
   let n = 1;
   while (n < frameLen) n <<= 1;
   const frames = samples.length >= frameLen ? 1 + Math.floor((samples.length - frameLen) / hop) : 0;
-  if (frames === 0) throw new DataError(`the audio is ${samples.length} samples, shorter than one ${o.frameMs ?? 25} ms frame`);
+  if (frames === 0) {
+    throw new DataError(`${o.source ?? 'the audio'}: ${plural(samples.length, 'sample')} (${((1000 * samples.length) / sampleRate).toFixed(1)} ms), shorter than one ${o.frameMs ?? 25} ms frame`);
+  }
   const maxHz = Math.min(o.maxHz ?? 8000, sampleRate / 2);
   const edges = Array.from({ length: M + 2 }, (_, i) => melToHz((hzToMel(maxHz) * i) / (M + 1)) * (n / sampleRate));
   const hann = Float64Array.from({ length: frameLen }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (frameLen - 1)));

@@ -9,6 +9,8 @@ export interface Audio {
   sampleRate: number;
   /** mono samples in [-1, 1] */
   samples: Float32Array;
+  /** where it came from (a file name), for messages */
+  source?: string;
 }
 
 export function parseWav(bytes: Uint8Array, source = 'audio.wav'): Audio {
@@ -60,5 +62,5 @@ export function parseWav(bytes: Uint8Array, source = 'audio.wav'): Audio {
     for (let c = 0; c < fmt.channels; c++) s += read((i * fmt.channels + c) * width);
     samples[i] = s / fmt.channels;
   }
-  return { sampleRate: fmt.rate, samples };
+  return { sampleRate: fmt.rate, samples, source };
 }

@@ -13,7 +13,7 @@ import { Random } from '../tensor/random.js';
 import { ClassifierEnsemble, TextClassifier, splitIndices } from '../tasks/classify/classifier.js';
 import { type LabelledAudio, SpokenWordRecognizer } from '../tasks/speech/recognizer.js';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
-import { readInputFile } from './input.js';
+import { readInputFile, readTextFile } from './input.js';
 import { CELLS } from './options.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
@@ -47,7 +47,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     }) => {
       const out = f.out ?? join('runs', `${basename(file, extname(file))}-classify`);
       refuseExisting(out, f.force);
-      const data = parseLabelled((await readInputFile(file)).toString('utf8'), file, f.textColumn, f.labelColumn);
+      const data = parseLabelled(await readTextFile(file, 'a UTF-8 CSV or JSON file of labelled texts'), file, f.textColumn, f.labelColumn);
       const split = splitIndices(data.texts.length, [0.8, 0.1, 0.1], f.seed);
       const options = {
         cell: CELLS[f.cell]!, hiddenSize: f.hidden, embeddingSize: f.embedding, bidirectional: f.bidirectional, pooling: f.pooling,

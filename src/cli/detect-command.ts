@@ -1,7 +1,7 @@
 /** `recurrent detect`: anomalies in a CSV series, from forecast residuals. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Table, columnIndex } from '../data/csv.js';
+import { type Table, columnIndex, isValueColumn } from '../data/csv.js';
 import { groupTable } from '../data/timeseries.js';
 import { makeFolder, writeFileAtomic } from '../io/fs.js';
 import { pointsLayer, writeChart } from '../plot/chart.js';
@@ -51,7 +51,7 @@ export function registerDetectCommand(program: Command): void {
     .command('detect')
     .description('flag anomalies in a CSV series: a one-step forecaster, scores from its residuals, a threshold from the scores')
     .argument('<data>', 'CSV file with a header row')
-    .option('--columns <cols>', 'value columns to watch, comma-separated (default: every numeric column but time, label and group)')
+    .option('--columns <cols>', 'value columns to watch, comma-separated (default: every column of mostly numbers but the first, time, label and group)')
     .option('--time-column <col>', "the time column; or year,month,day columns; 'none': rows are steps (default: the first column if it holds dates)")
     .option('--label <col>', 'a 0/1 column of known anomalies: report precision, recall and F1 (never used for training)')
     .option('--group <col>', 'a column that names separate series (e.g. a sensor id): one model per series')
@@ -72,7 +72,8 @@ export function registerDetectCommand(program: Command): void {
       if (flags.label) columnIndex(table, flags.label);
       if (flags.group) columnIndex(table, flags.group);
       const reserved = new Set([flags.label, flags.group, ...(flags.timeColumn ? columnList(flags.timeColumn) : [])]);
-      const columns = flags.columns ? columnList(flags.columns) : table.columns.filter((c, j) => !reserved.has(c) && j > 0 && table.rows.every((r) => r[j] === '' || Number.isFinite(Number(r[j]))));
+      // The same rule as forecast: a value column with a cell that is not a number is an error naming the cell, not dropped.
+      const columns = flags.columns ? columnList(flags.columns) : table.columns.filter((c, j) => !reserved.has(c) && j > 0 && isValueColumn(table, j));
       if (columns.length === 0) throw new UsageError(`${data}: no numeric value columns found; name them with --columns`);
       const groups: Array<[string, Table]> = flags.group ? [...groupTable(table, flags.group)] : [['all', table]];
       await makeFolder(out);

@@ -51,10 +51,7 @@ export function seedOption(v: string): number {
   return n;
 }
 
-/** "1 step", "2 steps". */
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
-}
+export { plural } from '../errors.js';
 
 /** Parses a number option, with its name in the message. */
 export function num(name: string, check: (n: number) => boolean = () => true, want = 'a number'): (v: string) => number {

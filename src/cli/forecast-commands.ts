@@ -188,7 +188,9 @@ export function registerForecastCommands(program: Command): void {
     .argument('<data>', 'CSV file with the same columns as in training')
     .option('--out <file>', 'forecast CSV (default: <model>/forecast.csv); the plot goes beside it (.svg, .png)')
     .option('--evaluate', 'also evaluate on this file\'s test span, beside the baselines')
-    .action(action(async (dir: string, data: string, flags: { out?: string; evaluate?: boolean }) => {
+    .option('--force', 'overwrite an existing forecast file')
+    .action(action(async (dir: string, data: string, flags: { out?: string; evaluate?: boolean; force?: boolean }) => {
+      refuseExisting(flags.out ?? join(dir, 'forecast.csv'), flags.force);
       const { forecaster: model, extra } = await loadForecaster(dir);
       const series = seriesFromTable(await readTable(data), extra.data as unknown as DataSpec);
       const f = model.forecast(series);

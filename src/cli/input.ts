@@ -24,18 +24,29 @@ export async function readInputFile(path: string, expected = 'a file'): Promise<
 /** Text files in a folder: by extension, or any file that decodes as text. */
 const TEXT_EXT = /\.(txt|md|text|csv|tsv|json|jsonl|html?|xml|js|ts|py|c|h|tex|rst|org)$/i;
 
-function decodeText(bytes: Buffer, path: string): string {
-  if (bytes.length === 0) throw new UsageError(`${path} is empty: there is no text to train on`);
+/**
+ * Bytes as UTF-8 text, refusing what is not: NUL bytes (binary, or UTF-16,
+ * which would otherwise train on NULs), invalid UTF-8, nothing but whitespace.
+ */
+export function decodeText(bytes: Buffer, path: string, expected = 'a UTF-8 text file'): string {
+  if (bytes.length === 0) throw new UsageError(`${path === 'standard input' ? 'standard input is empty' : `${path}: empty file`} (expected ${expected})`);
   const sample = bytes.subarray(0, 8192);
-  if (sample.includes(0)) throw new UsageError(`${path} looks binary (it has NUL bytes): give a UTF-8 text file`);
+  const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+  if (utf16) throw new UsageError(`${path} is UTF-16 text: give ${expected} (iconv -f UTF-16 -t UTF-8 converts it)`);
+  if (sample.includes(0)) throw new UsageError(`${path} looks binary (it has NUL bytes): give ${expected}`);
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new UsageError(`${path} is not valid UTF-8 text`);
+    throw new UsageError(`${path} is not valid UTF-8 text: give ${expected}`);
   }
   if (text.trim().length === 0) throw new UsageError(`${path} has only whitespace: there is no text to train on`);
   return text;
+}
+
+/** A text file's contents, checked as `decodeText` does. */
+export async function readTextFile(path: string, expected = 'a UTF-8 text file'): Promise<string> {
+  return decodeText(await readInputFile(path, expected), path, expected);
 }
 
 export async function readTextInputs(paths: string[]): Promise<TextSource> {

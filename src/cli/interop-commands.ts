@@ -1,12 +1,14 @@
 /** `recurrent export` and `recurrent import`: models to and from PyTorch, TensorFlow.js and ONNX. */
+import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadModel, saveModel, writeFileAtomic } from '../io/fs.js';
-import type { SavableModel } from '../io/model-files.js';
+import { readModelFiles, saveModel, writeFileAtomic } from '../io/fs.js';
+import { type SavableModel, modelFromFiles } from '../io/model-files.js';
+import { parseSafetensors, serializeSafetensors } from '../io/safetensors.js';
 import { readBytes, loadTfjsModel } from '../interop/files.js';
 import { exportOnnx } from '../interop/onnx/export.js';
 import { importOnnx, toNativeModel } from '../interop/onnx/import.js';
-import { exportTorch, importTorch, torchModuleSource } from '../interop/torch.js';
+import { exportTorch, importTorch, renameHead, torchModuleSource } from '../interop/torch.js';
 import { UsageError, action, refuseExisting } from './errors.js';
 
 function parseRenames(v: string | undefined): Record<string, string> {
@@ -20,6 +22,9 @@ function parseRenames(v: string | undefined): Record<string, string> {
   return out;
 }
 
+/** Folder types that rebuild as a model the exporters know (the others export as a plain state dict). */
+const NATIVE_TYPES = ['LanguageModel', 'SequenceRegressor', 'LSTM', 'GRU', 'RNN'];
+
 function describe(model: SavableModel): string {
   return `${model.constructor.name} with ${model.numParameters().toLocaleString('en-US')} parameters`;
 }
@@ -28,21 +33,36 @@ export function registerInteropCommands(program: Command): void {
   program
     .command('export')
     .description('write a model folder as a PyTorch state dict (safetensors + a Python module) or an ONNX file')
-    .argument('<model>', 'model folder (from train, forecast train, import, or saveModel)')
+    .argument('<model>', 'model folder (from train, forecast train, classify train, translate train, speech train, import, or saveModel)')
     .addOption(new Option('--format <format>', 'target format').choices(['onnx', 'torch']).makeOptionMandatory())
     .option('--out <file>', 'output file (default: <model>/model.onnx or <model>/model.torch.safetensors)')
+    .option('--force', 'overwrite existing output files')
     .option('--rename <pairs>', 'torch: rename top-level modules on the way out, e.g. rnn=lstm,head=fc')
-    .action(action(async (dir: string, flags: { format: 'onnx' | 'torch'; out?: string; rename?: string }) => {
-      const model = await loadModel(dir);
+    .action(action(async (dir: string, flags: { format: 'onnx' | 'torch'; out?: string; force?: boolean; rename?: string }) => {
+      const out = flags.out ?? join(dir, flags.format === 'onnx' ? 'model.onnx' : 'model.torch.safetensors');
+      if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a folder: give a file name, e.g. ${join(out, basename(out) + (flags.format === 'onnx' ? '.onnx' : '.safetensors'))}`);
+      const py = out.replace(/\.safetensors$/i, '') + '.py';
+      for (const f of flags.format === 'onnx' ? [out] : [out, py]) refuseExisting(f, flags.force);
+      const files = await readModelFiles(dir);
+      if (!NATIVE_TYPES.includes(files.config.type)) {
+        const task = String((files.config.extra as { task?: unknown } | undefined)?.task ?? files.config.type);
+        if (flags.format === 'onnx') {
+          throw new UsageError(`${dir} holds a ${files.config.type} (${task}): ONNX export covers text-generation, forecasting and plain LSTM/GRU/RNN folders, not this kind yet; --format torch writes its weights as a PyTorch state dict`);
+        }
+        const st = parseSafetensors(files.weights, join(dir, 'model.safetensors'));
+        const renames = parseRenames(flags.rename);
+        const tensors = Object.fromEntries(st.names().map((n) => [renameHead(n, renames), st.float32(n)]));
+        await writeFileAtomic(out, serializeSafetensors(tensors, { format: 'pt' }));
+        console.log(`wrote ${out}: the ${files.config.type}'s ${st.names().length} tensors under PyTorch names (${task}); no PyTorch module source is written for this kind`);
+        return;
+      }
+      const model = modelFromFiles(files, dir);
       if (flags.format === 'onnx') {
-        const out = flags.out ?? join(dir, 'model.onnx');
         const bytes = exportOnnx(model);
         await writeFileAtomic(out, bytes);
         console.log(`wrote ${out}: ${describe(model)}, ONNX opset 14 (${bytes.length.toLocaleString('en-US')} bytes)`);
       } else {
-        const out = flags.out ?? join(dir, 'model.torch.safetensors');
         const bytes = exportTorch(model, parseRenames(flags.rename));
-        const py = out.replace(/\.safetensors$/i, '') + '.py';
         await writeFileAtomic(out, bytes);
         await writeFileAtomic(py, torchModuleSource(model, basename(out)));
         console.log(`wrote ${out} (PyTorch state dict, ${describe(model)}) and ${py} (the module; python3 ${basename(py)} loads it)`);

@@ -10,6 +10,22 @@ import { registerInteropCommands } from './interop-commands.js';
 import { registerTextCommands } from './text-commands.js';
 import { registerTranslateCommand } from './translate-command.js';
 
+/**
+ * A reader that closes the pipe early (`recurrent generate ... | head`) ends the
+ * program quietly, as `cat` does; any other output error (a full disk) is one line.
+ */
+function onOutputError(this: NodeJS.WriteStream, e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(0);
+  const which = this === process.stdout ? 'standard output' : 'standard error';
+  try {
+    if (this !== process.stderr) process.stderr.write(`recurrent: error: cannot write to ${which}: ${e.code === 'ENOSPC' ? 'no space left on the device' : e.message} (${e.code ?? 'error'})\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+process.stdout.on('error', onOutputError);
+process.stderr.on('error', onOutputError);
+
 const program = new Command();
 program
   .name('recurrent')

@@ -69,7 +69,10 @@ export function jsonProgress(): ProgressView {
 /** One line every LINE_INTERVAL seconds, and one at each validation. */
 export function lineProgress(unit: string): ProgressView {
   let latest: Progress | null = null;
+  let printed = -1;
   const line = throttled(LINE_INTERVAL, (p: Progress) => {
+    if (p.step === printed) return;
+    printed = p.step;
     const f = stepFields(p);
     process.stderr.write(`step ${f.step} (${f.percent}%)  loss ${f.loss}  val ${f.val} (${f.bits} bits/${unit})  ${f.speed} ${unit}s/s  ETA ${f.eta}\n`);
   });

@@ -4,13 +4,10 @@
  */
 import { type Table, parseTable } from '../data/csv.js';
 import { type Series, toSeries } from '../data/timeseries.js';
-import { UsageError } from './errors.js';
-import { readInputFile } from './input.js';
+import { readTextFile } from './input.js';
 
 export async function readTable(path: string): Promise<Table> {
-  const bytes = await readInputFile(path, 'a CSV file');
-  if (bytes.subarray(0, 8192).includes(0)) throw new UsageError(`${path} looks binary (it has NUL bytes): expected a CSV text file`);
-  return parseTable(bytes.toString('utf8'), path);
+  return parseTable(await readTextFile(path, 'a UTF-8 CSV file'), path);
 }
 
 /** "a,b , c" -> ['a', 'b', 'c'] */

@@ -151,6 +151,16 @@ export function registerTextCommands(program: Command): void {
     .option('--no-sample', 'do not print samples at the end')
     .action(action(async (files: string[], f: TrainFlags, cmd: Command) => {
       const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
+      const refuseFolder = async (dir: string): Promise<void> => {
+        if (f.force) return;
+        const state = await textFolderState(dir);
+        if (state.model || state.checkpoint !== null) {
+          throw new UsageError(`${dir} already holds a model: use --resume ${dir} to continue it, --force to replace it, or --out for another folder`);
+        }
+        if (state.other) throw new UsageError(`${dir} already exists and holds other files: choose --out or add --force to write into it`);
+      };
+      // An output folder named up front is checked before any input is read.
+      if (!f.resume && f.out !== undefined) await refuseFolder(f.out);
       const source = files.length ? await readTextInputs(files) : loadCorpus(f.corpus);
       let g: TextGenerator;
       let dir: string;
@@ -162,10 +172,7 @@ export function registerTextCommands(program: Command): void {
       } else {
         if (!given('steps') && !given('epochs') && !given('time')) f.time = '3m';
         dir = f.out ?? join('runs', `${source.name.replace(/[^\w.-]+/g, '_')}-${f.cell}`);
-        const state = await textFolderState(dir);
-        if ((state.model || state.checkpoint !== null) && !f.force) {
-          throw new UsageError(`${dir} already holds a model: use --resume ${dir} to continue it, --force to replace it, or --out for another folder`);
-        }
+        await refuseFolder(dir);
         g = TextGenerator.create(source.text, {
           cell: CELLS[f.cell]!, hiddenSize: f.hidden, numLayers: f.layers, embeddingSize: f.embedding,
           dropout: f.dropout, tokenizer: f.tokenizer,

@@ -5,7 +5,7 @@ import { readModelFiles, saveModelFiles } from '../io/fs.js';
 import { Random } from '../tensor/random.js';
 import { type Pair, type PairTokenizer, Translator, parsePairs } from '../tasks/translate/translator.js';
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
-import { readInputFile } from './input.js';
+import { readTextFile } from './input.js';
 
 interface TrainFlags {
   sourceTokenizer: PairTokenizer;
@@ -67,7 +67,7 @@ export function registerTranslateCommand(program: Command): void {
     .action(action(async (file: string, flags: TrainFlags) => {
       const out = flags.out ?? join('runs', `${basename(file, extname(file))}-translate`);
       refuseExisting(out, flags.force);
-      const pairs = parsePairs((await readInputFile(file, 'a TSV file of pairs')).toString('utf8'), file);
+      const pairs = parsePairs(await readTextFile(file, 'a UTF-8 TSV file of pairs'), file);
       const rng = new Random(flags.seed);
       const order: Pair[] = pairs.slice();
       rng.shuffle(order);

@@ -66,8 +66,35 @@ export function isMissingCell(cell: string): boolean {
 }
 
 /**
+ * Largest magnitude a value may have: the scalings square differences of
+ * values in float64, which overflows past ~1e154; 1e150 leaves room for sums.
+ */
+export const MAX_VALUE = 1e150;
+
+/** Whether a cell reads as a number (missing markers do not). */
+export function isNumberCell(cell: string): boolean {
+  return !isMissingCell(cell) && Number.isFinite(Number(cell));
+}
+
+/**
+ * Whether a column holds values: most of its non-missing cells are numbers.
+ * Such a column with a cell that is not a number is then an error (in
+ * `numericColumn`), never silently dropped.
+ */
+export function isValueColumn(table: Table, j: number): boolean {
+  let numbers = 0;
+  let present = 0;
+  for (const r of table.rows) {
+    if (isMissingCell(r[j]!)) continue;
+    present++;
+    if (isNumberCell(r[j]!)) numbers++;
+  }
+  return present > 0 && numbers * 2 > present;
+}
+
+/**
  * A column as numbers, missing cells as NaN; a cell that is neither a number
- * nor a missing marker is an error naming its line and column.
+ * nor a missing marker, or beyond ±MAX_VALUE, is an error naming its line and column.
  */
 export function numericColumn(table: Table, name: string): Float64Array {
   const j = columnIndex(table, name);
@@ -81,6 +108,9 @@ export function numericColumn(table: Table, name: string): Float64Array {
     const v = Number(cell);
     if (!Number.isFinite(v)) {
       throw new DataError(`${table.source}: line ${table.lines[i]}, column "${name}": "${cell}" is not a number (missing values are empty cells or NA)`);
+    }
+    if (Math.abs(v) > MAX_VALUE) {
+      throw new DataError(`${table.source}: line ${table.lines[i]}, column "${name}": ${cell} is too large to scale (values must lie within ±${MAX_VALUE}; rescale the column)`);
     }
     out[i] = v;
   }

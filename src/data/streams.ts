@@ -3,7 +3,7 @@
  * contiguous streams, read T tokens at a time, so chunk k of every stream
  * continues chunk k-1 and the carried state means something.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, plural } from '../errors.js';
 import type { IndexTensor } from '../nn/layers.js';
 
 export interface Chunk {
@@ -26,7 +26,7 @@ export class TokenStreams {
     this.streamLength = Math.floor(ids.length / batch);
     this.chunksPerEpoch = Math.floor((this.streamLength - 1) / seqLen);
     if (this.chunksPerEpoch < 1) {
-      throw new ConfigError(`the training text has ${ids.length} tokens: too few for ${batch} streams of ${seqLen + 1} tokens; ` +
+      throw new ConfigError(`the training text has ${plural(ids.length, 'token')}: too few for ${batch} streams of ${seqLen + 1} tokens; ` +
         'use a smaller --batch or --seq-len, or more text');
     }
   }

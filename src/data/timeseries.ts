@@ -107,6 +107,15 @@ function gridPositions(table: Table, times: Float64Array, f: Frequency): Int32Ar
     }
     pos[i] = rounded;
   }
+  // Missing steps are put back, but a gap longer than the data itself is a
+  // typo in a time (or the wrong column), not missing values to invent.
+  const steps = pos[pos.length - 1]! + 1;
+  if (steps > 2 * times.length + 100) {
+    let worst = 1;
+    for (let i = 2; i < pos.length; i++) if (pos[i]! - pos[i - 1]! > pos[worst]! - pos[worst - 1]!) worst = i;
+    throw new DataError(`${table.source}: the times span ${steps} steps (${describeFrequency(f)}) but only ${times.length} rows are given; ` +
+      `line ${table.lines[worst]} jumps ${pos[worst]! - pos[worst - 1]!} steps after the row before it: check the time column`);
+  }
   return pos;
 }
 

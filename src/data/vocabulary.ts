@@ -35,10 +35,15 @@ export class Vocabulary {
   constructor(
     readonly kind: TokenizerKind,
     readonly tokens: readonly string[],
+    source = 'Vocabulary',
   ) {
-    if (tokens.length === 0) throw new ConfigError('Vocabulary: no tokens');
+    if (tokens.length === 0) throw new ConfigError(`${source}: no tokens`);
     this.index = new Map(tokens.map((t, i) => [t, i]));
-    if (this.index.size !== tokens.length) throw new FormatError('Vocabulary: duplicate tokens');
+    if (this.index.size !== tokens.length) {
+      const seen = new Set<string>();
+      const i = tokens.findIndex((t) => seen.size === seen.add(t).size);
+      throw new FormatError(`${source}: duplicate token ${JSON.stringify(tokens[i])} at index ${i} (first at ${tokens.indexOf(tokens[i]!)})`);
+    }
   }
 
   /**
@@ -99,6 +104,6 @@ export class Vocabulary {
     if ((v?.kind !== 'char' && v?.kind !== 'word') || !Array.isArray(v.tokens) || v.tokens.some((t) => typeof t !== 'string')) {
       throw new FormatError(`${source}: expected {"kind": "char"|"word", "tokens": [strings]}`);
     }
-    return new Vocabulary(v.kind, v.tokens as string[]);
+    return new Vocabulary(v.kind, v.tokens as string[], source);
   }
 }

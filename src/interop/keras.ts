@@ -360,13 +360,16 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array, source = 
   const layersJson = Array.isArray(cfg) ? cfg : cfg?.layers;
   if (!Array.isArray(layersJson)) throw new FormatError(`${source}: no layers in the topology`);
 
-  const specs = m.weightsManifest.flatMap((g) => g.weights);
+  const specs = m.weightsManifest.flatMap((g) => (typeof g === 'object' && g !== null && Array.isArray(g.weights) ? g.weights : []));
   let at = 0;
   let byte = 0;
   const reader: WeightReader = {
     next(what, shape) {
       const s = specs[at];
       if (!s) throw new FormatError(`${source}: the weights manifest ends before ${what}`);
+      if (typeof s !== 'object' || s === null || typeof s.name !== 'string' || !Array.isArray(s.shape) || s.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+        throw new FormatError(`${source}: the weights manifest entry for ${what} needs a name, a dtype and a shape of non-negative integers`);
+      }
       if (s.dtype !== 'float32') throw new FormatError(`${source}: weight '${s.name}' is ${s.dtype}; import reads float32 weights`);
       if (s.shape.join() !== shape.join()) throw new FormatError(`${source}: weight '${s.name}' has shape [${s.shape.join(', ')}], ${what} needs [${shape.join(', ')}]`);
       const n = shape.reduce((a, b) => a * b, 1);
@@ -381,7 +384,10 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array, source = 
   };
   const layers: Layer[] = [];
   let features: number | null = null;
-  for (const lj of layersJson) {
+  const isLayer = (x: unknown): x is LayerJson =>
+    typeof x === 'object' && x !== null && typeof (x as LayerJson).class_name === 'string' && typeof (x as LayerJson).config === 'object' && (x as LayerJson).config !== null;
+  for (const lj of layersJson as unknown[]) {
+    if (!isLayer(lj)) throw new FormatError(`${source}: every layer needs a class_name and a config object`);
     const c = lj.config;
     const name = String(c.name ?? lj.class_name);
     const inputShape = (c.batch_input_shape ?? c.batchInputShape) as Array<number | null> | undefined;
@@ -420,6 +426,7 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array, source = 
       case 'Bidirectional': {
         const bidir = lj.class_name === 'Bidirectional';
         const inner = bidir ? (c.layer as LayerJson) : lj;
+        if (!isLayer(inner)) throw new FormatError(`${source}: layer '${name}': the Bidirectional wrapper needs the wrapped layer's class_name and config`);
         if (!['LSTM', 'GRU', 'SimpleRNN'].includes(inner.class_name)) throw new FormatError(`${source}: layer '${name}': Bidirectional over '${inner.class_name}' is not supported`);
         const spec = recurrentSpec(inner);
         if (features === null) throw new FormatError(`${source}: layer '${name}': the input size is unknown (no batch_input_shape before it)`);

@@ -75,9 +75,7 @@ export function importTorch(bytes: Uint8Array, options: TorchImportOptions = {},
   const rename = options.rename ?? {};
   const tensors = new Map<string, Tensor>();
   for (const name of raw.names()) {
-    const dot = name.indexOf('.');
-    const head = dot < 0 ? name : name.slice(0, dot);
-    const mapped = rename[head] !== undefined ? `${rename[head]}${dot < 0 ? '' : name.slice(dot)}` : name;
+    const mapped = renameHead(name, rename);
     if (tensors.has(mapped)) throw new FormatError(`${source}: two tensors map to '${mapped}' (check the renames)`);
     tensors.set(mapped, raw.float32(name));
   }
@@ -141,15 +139,18 @@ export function importTorch(bytes: Uint8Array, options: TorchImportOptions = {},
   return model.eval();
 }
 
+/** A tensor name with its first component (the module) renamed where `rename` says. */
+export function renameHead(name: string, rename: Record<string, string>): string {
+  const dot = name.indexOf('.');
+  const head = dot < 0 ? name : name.slice(0, dot);
+  return rename[head] !== undefined ? `${rename[head]}${dot < 0 ? '' : name.slice(dot)}` : name;
+}
+
 /** The model's state dict as safetensors bytes, PyTorch names, renamed back if asked. */
 export function exportTorch(model: SavableModel, rename: Record<string, string> = {}): Uint8Array {
   const state = model.stateDict();
   const out: Record<string, Tensor> = {};
-  for (const [name, t] of Object.entries(state)) {
-    const dot = name.indexOf('.');
-    const head = dot < 0 ? name : name.slice(0, dot);
-    out[rename[head] !== undefined ? `${rename[head]}${dot < 0 ? '' : name.slice(dot)}` : name] = t;
-  }
+  for (const [name, t] of Object.entries(state)) out[renameHead(name, rename)] = t;
   return serializeSafetensors(out, { format: 'pt' });
 }
 

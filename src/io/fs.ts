@@ -95,7 +95,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw e;
   }
   await handle.close();
-  await rename(tmp, path);
+  hook?.('rename', path);
+  try {
+    await fs.rename(tmp, path);
+  } catch (e) {
+    // e.g. the target is a folder: the temporary file must not stay behind.
+    await fs.rm(tmp, { force: true });
+    throw e;
+  }
   await syncDir(dirname(path));
 }
 

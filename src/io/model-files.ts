@@ -3,12 +3,14 @@
  * config that says how to rebuild it and safetensors weights with PyTorch
  * names. `io/fs.ts` writes and reads these atomically on Node.
  */
-import { ConfigError, FormatError, NonFiniteError } from '../errors.js';
+import { ConfigError, FormatError, NonFiniteError, ShapeError } from '../errors.js';
 import { LanguageModel, type LanguageModelConfig } from '../models/language-model.js';
 import { SequenceRegressor, type SequenceRegressorConfig } from '../models/sequence-regressor.js';
 import type { Module } from '../nn/module.js';
+import { withParameterBudget } from '../nn/parameter.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { type LSTMOptions, createRecurrent } from '../nn/recurrent/modules.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 
 /** The format marker and version written into every config.json. */
@@ -59,10 +61,16 @@ export function assertFiniteWeights(state: Record<string, { data: Float32Array }
   }
 }
 
+/** A model's weights as safetensors bytes with PyTorch names; refuses (NonFiniteError) NaN or infinite weights. */
+export function weightsToBytes(state: Record<string, Tensor>, what = 'the model'): Uint8Array {
+  assertFiniteWeights(state, what);
+  return serializeSafetensors(state, { format: 'pt' });
+}
+
 /** The config and weight bytes of a model. */
 export function modelToFiles(model: SavableModel, extra?: { [key: string]: JsonValue }): ModelFiles {
   const config: ModelConfigFile = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...describe(model), ...(extra ? { extra } : {}) };
-  return { config, weights: serializeSafetensors(model.stateDict(), { format: 'pt' }) };
+  return { config, weights: weightsToBytes(model.stateDict()) };
 }
 
 /** Checks a parsed config.json and returns it typed. */
@@ -80,23 +88,36 @@ export function checkConfig(value: unknown, source = 'config.json'): ModelConfig
 /** Loads safetensors bytes (PyTorch names) into a module's parameters, strictly: every name must match. */
 export function loadWeights(module: Module, bytes: Uint8Array, source: string): void {
   const st = parseSafetensors(bytes, source);
-  module.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+  try {
+    module.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+  } catch (e) {
+    // Name the file: "keys do not match" alone does not say which of a folder's files is wrong.
+    if (e instanceof ShapeError) throw new FormatError(`${source}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Runs `build` (a model's constructor from a config) allowing its parameters
+ * no more values than `weights` holds: a config that claims more is refused
+ * before anything is allocated.
+ */
+export function buildForWeights<T>(weights: Uint8Array, source: string, build: () => T): T {
+  return withParameterBudget(Math.floor(weights.byteLength / 4), source, build);
 }
 
 /** Rebuilds a model from its config and weights; outputs are bit-identical to the saved model's. */
 export function modelFromFiles(files: ModelFiles, source = 'model'): SavableModel {
   const cfg = checkConfig(files.config, `${source}/config.json`);
-  let model: SavableModel;
-  if (cfg.type === 'LanguageModel') {
-    model = new LanguageModel(cfg.config as unknown as LanguageModelConfig);
-  } else if (cfg.type === 'SequenceRegressor') {
-    model = new SequenceRegressor(cfg.config as unknown as SequenceRegressorConfig);
-  } else if (cfg.type === 'LSTM' || cfg.type === 'GRU' || cfg.type === 'RNN') {
-    const { mode, ...options } = cfg.config as unknown as LSTMOptions & { mode: string };
-    model = createRecurrent(mode, options);
-  } else {
-    throw new ConfigError(`${source}/config.json: unknown model type '${cfg.type}'`);
-  }
+  const model = buildForWeights(files.weights, `${source}/config.json`, (): SavableModel => {
+    if (cfg.type === 'LanguageModel') return new LanguageModel(cfg.config as unknown as LanguageModelConfig);
+    if (cfg.type === 'SequenceRegressor') return new SequenceRegressor(cfg.config as unknown as SequenceRegressorConfig);
+    if (cfg.type === 'LSTM' || cfg.type === 'GRU' || cfg.type === 'RNN') {
+      const { mode, ...options } = cfg.config as unknown as LSTMOptions & { mode: string };
+      return createRecurrent(mode, options);
+    }
+    throw new ConfigError(`${source}/config.json: the model type '${cfg.type}' is not one loadModel rebuilds (LanguageModel, SequenceRegressor, LSTM, GRU, RNN); load it with its task's loader`);
+  });
   loadWeights(model, files.weights, `${source}/model.safetensors`);
   return model.eval();
 }

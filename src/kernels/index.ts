@@ -2,6 +2,7 @@ import { ConfigError } from '../errors.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './types.js';
 import { loadWasmKernelsAsync, loadWasmKernelsSync, threadsAvailable } from './wasm/load.js';
+import { builtinModule } from './wasm/threads.js';
 
 export type { Kernels } from './types.js';
 export { jsKernels } from './js/index.js';
@@ -23,16 +24,20 @@ const loaded = new Map<string, Kernels>();
 
 /**
  * The kernels modules run on now. Until a backend is chosen, the first call
- * picks one: WebAssembly SIMD on one thread where the engine can compile it
- * synchronously (Node), else plain TypeScript. `await setBackend('wasm')`
- * also enables fused multiply-add and a second thread.
+ * picks the fastest the engine offers, as `setBackend('wasm')` would: WebAssembly
+ * with relaxed SIMD (fused multiply-add) where the engine has it, on two
+ * threads in Node on a machine with two cores or more; plain TypeScript only
+ * where WebAssembly SIMD is missing (or RECURRENT_BACKEND=js in Node).
  */
 export function kernels(): Kernels {
   if (!active) {
+    const env = typeof process !== 'undefined' ? process.env?.RECURRENT_BACKEND : undefined;
     let auto: Kernels | null = null;
-    if (typeof process !== 'undefined' && process.versions?.node && process.env.RECURRENT_BACKEND !== 'js') {
+    if (env !== 'js') {
       try {
-        auto = loadWasmKernelsSync();
+        const threads = threadsAvailable() && coresSync() >= 2 ? 2 : 1;
+        auto = loaded.get(`wasm/${threads}`) ?? loadWasmKernelsSync({ threads });
+        if (auto) loaded.set(`wasm/${threads}`, auto);
       } catch {
         auto = null;
       }
@@ -40,6 +45,12 @@ export function kernels(): Kernels {
     active = auto ?? jsKernels;
   }
   return active;
+}
+
+function coresSync(): number {
+  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
+  const os = builtinModule<typeof import('node:os')>('node:os');
+  return os ? (os.availableParallelism?.() ?? os.cpus().length) : 1;
 }
 
 async function cores(): Promise<number> {

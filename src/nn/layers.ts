@@ -123,8 +123,8 @@ export class Embedding extends Module {
     const out = new Float32Array(n * D);
     for (let i = 0; i < n; i++) {
       const id = ids.data[i]!;
-      if (id < 0 || id >= this.numEmbeddings) {
-        throw new ShapeError(`Embedding.forward: id ${id} at position ${i} is out of range [0, ${this.numEmbeddings})`);
+      if (!Number.isInteger(id) || id < 0 || id >= this.numEmbeddings) {
+        throw new ShapeError(`Embedding.forward: id ${id} at position ${i} is not an integer in [0, ${this.numEmbeddings})`);
       }
       out.set(this.weight.data.subarray(id * D, (id + 1) * D), i * D);
     }

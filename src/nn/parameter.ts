@@ -1,5 +1,33 @@
+import { FormatError } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
+
+/** Values that parameters made inside `withParameterBudget` may still take, or null (no limit). */
+let budget: { left: number; what: string } | null = null;
+
+/**
+ * Runs `build` allowing its new parameters at most `maxValues` values in all;
+ * past that, a FormatError before anything is allocated. Loading a model from
+ * files uses it, so a config that claims sizes its weights file cannot hold
+ * (a hidden size of 1e9 beside a 4 KB file) is refused instead of allocated.
+ */
+export function withParameterBudget<T>(maxValues: number, what: string, build: () => T): T {
+  const outer = budget;
+  budget = { left: maxValues, what };
+  try {
+    return build();
+  } finally {
+    budget = outer;
+  }
+}
+
+function take(n: number, shape: readonly number[]): void {
+  if (!budget) return;
+  budget.left -= n;
+  if (!(budget.left >= 0)) {
+    throw new FormatError(`${budget.what}: the configuration asks for a parameter of shape [${shape.join(', ')}] beyond the values its weights hold`);
+  }
+}
 
 /**
  * A trainable tensor: its values and the gradient accumulated into it by
@@ -16,7 +44,9 @@ export class Parameter extends Tensor {
   }
 
   static override zeros(shape: readonly number[]): Parameter {
-    return new Parameter(kernels().allocate(sizeOf(shape)), shape);
+    const n = sizeOf(shape);
+    take(n, shape);
+    return new Parameter(kernels().allocate(n), shape);
   }
 
   zeroGrad(): void {

@@ -1,9 +1,12 @@
-import { ShapeError } from '../errors.js';
+import { DTypeError, ShapeError } from '../errors.js';
 
-/** Number of elements of a shape. */
+/** Number of elements of a shape; a ShapeError for a dimension that is not a non-negative integer. */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`shape [${shape.join(', ')}]: every dimension must be a non-negative integer, got ${d}`);
+    n *= d;
+  }
   return n;
 }
 
@@ -16,6 +19,10 @@ export class Tensor {
   readonly shape: readonly number[];
 
   constructor(data: Float32Array, shape: readonly number[]) {
+    // A Float64Array (or a plain array) would run, silently, at another precision than every kernel assumes.
+    if (!(data instanceof Float32Array)) {
+      throw new DTypeError(`Tensor: data must be a Float32Array, got ${(data as object)?.constructor?.name ?? typeof data} (use Float32Array.from(values) or Tensor.from)`);
+    }
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Tensor: shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`);
     }

@@ -9,7 +9,7 @@ import type { Kernels } from '../types.js';
 import { scratchOf } from './arena.js';
 import { type WasmExports, createWasmKernels } from './backend.js';
 import { SHARED_MAX_PAGES, relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './binary.js';
-import { WorkerThread } from './threads.js';
+import { WorkerThread, builtinModule } from './threads.js';
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64);
@@ -24,9 +24,13 @@ let relaxedTried = false;
 /** Node 20 validates relaxed SIMD only behind a V8 flag; set it before compiling. */
 async function enableRelaxedSimd(): Promise<void> {
   if (relaxedTried || !isNode) return;
+  setRelaxedFlags(builtinModule<typeof import('node:v8')>('node:v8') ?? (await import('node:v8')));
+}
+
+function setRelaxedFlags(v8: typeof import('node:v8') | null): void {
+  if (relaxedTried || !isNode || !v8) return;
   relaxedTried = true;
   try {
-    const v8 = await import('node:v8');
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     v8.setFlagsFromString('--no-liftoff');
   } catch {
@@ -97,15 +101,25 @@ export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promi
 }
 
 /**
- * Synchronous variant (Node), one thread: uses the relaxed build only if the
- * engine already accepts it, since the V8 flag cannot be set synchronously.
+ * Synchronous variant, what a first use of the library gets with nothing
+ * called: in Node the same as the async loader (relaxed SIMD, and a second
+ * thread when `threads` > 1), through process.getBuiltinModule; in a browser
+ * the module (~40 KB, well under the engines' limit for synchronous
+ * compilation on the main thread) on one thread, with relaxed SIMD where the
+ * engine has it.
  */
-export function loadWasmKernelsSync(): Kernels | null {
+export function loadWasmKernelsSync(options: { threads?: number } = {}): Kernels | null {
   if (typeof WebAssembly === 'undefined') return null;
+  setRelaxedFlags(builtinModule<typeof import('node:v8')>('node:v8'));
   const shared = sharedMemoryAvailable();
   const picked = pickBinary(true, shared);
   if (!picked) return null;
   const memory = newMemory(shared);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(picked.bytes), { env: { memory } });
-  return createWasmKernels({ name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null });
+  const module = new WebAssembly.Module(picked.bytes);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const start = (options.threads ?? 1) > 1 && threadsAvailable() ? WorkerThread.starterSync() : null;
+  return createWasmKernels({
+    name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
+    ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),
+  });
 }

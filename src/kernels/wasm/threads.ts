@@ -43,6 +43,16 @@ const EXIT = 3;
 export const WORKER_FUNCTIONS = ['gemm', 'directionForward', 'directionBackward', 'directionForwardUnits', 'adam', 'sgd'] as const;
 export type WorkerFunction = (typeof WORKER_FUNCTIONS)[number];
 
+/** A Node built-in module loaded synchronously (process.getBuiltinModule, Node 20.16+), or null. */
+export function builtinModule<T>(id: string): T | null {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  try {
+    return get ? (get(id) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
 interface NodeWorker {
   unref(): void;
   terminate(): Promise<number>;
@@ -71,6 +81,13 @@ export class WorkerThread {
   static async starter(): Promise<(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number) => WorkerThread> {
     const { Worker } = await import('node:worker_threads');
     return (module, memory, scratch) => WorkerThread.create(Worker, module, memory, scratch);
+  }
+
+  /** The same without awaiting (Node 20.16+: process.getBuiltinModule), or null where that is missing. */
+  static starterSync(): ((module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number) => WorkerThread) | null {
+    const wt = builtinModule<typeof import('node:worker_threads')>('node:worker_threads');
+    if (!wt) return null;
+    return (module, memory, scratch) => WorkerThread.create(wt.Worker, module, memory, scratch);
   }
 
   private static create(Worker: typeof import('node:worker_threads').Worker, module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): WorkerThread {

@@ -7,8 +7,7 @@
  * confusion matrix on the test set. Browser-safe.
  */
 import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
-import { serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { type Pooling, SequenceClassifier } from '../../models/sequence-classifier.js';
@@ -263,7 +262,7 @@ export class TextClassifier {
           vocab: [...this.vocab.words], history: this.history as unknown as JsonValue, best: this.best as unknown as JsonValue, ...extra,
         },
       },
-      weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+      weights: weightsToBytes(this.model.stateDict()),
     };
   }
 
@@ -271,7 +270,7 @@ export class TextClassifier {
     const cfg = checkConfig(files.config, `${source}/config.json`);
     const e = cfg.extra as Record<string, unknown> | undefined;
     if (cfg.type !== 'SequenceClassifier' || e?.task !== TASK) throw new FormatError(`${source}/config.json: not a text classifier (type '${cfg.type}', task '${String(e?.task)}')`);
-    const c = new TextClassifier(new WordVocabulary(e.vocab as string[]), e.labels as string[], e.options as Resolved, e.classWeights as number[], 0);
+    const c = buildForWeights(files.weights, `${source}/config.json`, () => new TextClassifier(new WordVocabulary(e.vocab as string[]), e.labels as string[], e.options as Resolved, e.classWeights as number[], 0));
     loadWeights(c.model, files.weights, `${source}/model.safetensors`);
     c.model.eval();
     c.history = (e.history as TextClassifier['history'] | undefined) ?? [];

@@ -18,8 +18,7 @@
  * Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
 import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
-import { serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { quantileLoss } from '../../losses/losses.js';
 import { SequenceRegressor } from '../../models/sequence-regressor.js';
@@ -463,7 +462,7 @@ export class Forecaster {
         ...extra,
       },
     };
-    return { config, weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }) };
+    return { config, weights: weightsToBytes(this.model.stateDict()) };
   }
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, source = 'model'): Forecaster {
@@ -472,7 +471,7 @@ export class Forecaster {
     if (cfg.type !== 'SequenceRegressor' || extra?.task !== TASK) {
       throw new FormatError(`${source}/config.json: not a forecasting model (type '${cfg.type}', task '${String(extra?.task)}')`);
     }
-    const f = new Forecaster(extra.options as ResolvedOptions, extra.scaler as Scaler, extra.series as SeriesInfo, 0);
+    const f = buildForWeights(files.weights, `${source}/config.json`, () => new Forecaster(extra.options as ResolvedOptions, extra.scaler as Scaler, extra.series as SeriesInfo, 0));
     loadWeights(f.model, files.weights, `${source}/model.safetensors`);
     f.model.eval();
     f.history = (extra.history as ForecastHistoryEntry[] | undefined) ?? [];

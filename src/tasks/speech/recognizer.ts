@@ -6,8 +6,7 @@
 import { DataError, FormatError } from '../../errors.js';
 import { type Audio } from '../../audio/wav.js';
 import { mfcc, normaliseFrames, trimSilence } from '../../audio/features.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
-import { serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { SequenceClassifier } from '../../models/sequence-classifier.js';
@@ -59,7 +58,7 @@ export class SpokenWordRecognizer {
   features(audio: Audio): Float32Array {
     const C = this.options.coefficients;
     const T = this.options.frames;
-    const x = normaliseFrames(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: C })), T);
+    const x = normaliseFrames(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: C, source: audio.source ?? 'the audio' })), T);
     if (!this.options.deltas) return x;
     const out = new Float32Array(T * 2 * C);
     for (let t = 0; t < T; t++) {
@@ -158,7 +157,7 @@ export class SpokenWordRecognizer {
         format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'SequenceClassifier', config: this.model.config as unknown as JsonValue,
         extra: { task: TASK, labels: this.labels, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue },
       },
-      weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+      weights: weightsToBytes(this.model.stateDict()),
     };
   }
 
@@ -166,7 +165,7 @@ export class SpokenWordRecognizer {
     const cfg = checkConfig(files.config, `${where}/config.json`);
     const e = cfg.extra as Record<string, unknown> | undefined;
     if (e?.task !== TASK) throw new FormatError(`${where}/config.json: not a spoken-word model (task '${String(e?.task)}')`);
-    const r = new SpokenWordRecognizer(e.labels as string[], e.options as Required<SpeechOptions>, 0);
+    const r = buildForWeights(files.weights, `${where}/config.json`, () => new SpokenWordRecognizer(e.labels as string[], e.options as Required<SpeechOptions>, 0));
     loadWeights(r.model, files.weights, `${where}/model.safetensors`);
     r.model.eval();
     r.history = (e.history as SpokenWordRecognizer['history'] | undefined) ?? [];

@@ -4,8 +4,8 @@
  * tracking, exact resume) and to write with it (sampling, beam search,
  * streaming). Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
-import { ConfigError, FormatError, NonFiniteLossError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
+import { ConfigError, FormatError, NonFiniteLossError, plural } from '../../errors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
 import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -188,7 +188,7 @@ export class TextGenerator {
     if (unknown.length && this.vocab.kind === 'char') throw new ConfigError(`the text has characters the model's vocabulary lacks: ${unknown.slice(0, 10).map((c) => JSON.stringify(c)).join(' ')}`);
     const nVal = Math.max(o.seqLen + 1, Math.floor(ids.length * valFraction));
     if (ids.length - nVal < o.batch * (o.seqLen + 1)) {
-      throw new ConfigError(`the text has ${ids.length} tokens: too few to hold out ${nVal} for validation and fill ${o.batch} streams of ${o.seqLen + 1}; use a smaller --batch or --seq-len, or more text`);
+      throw new ConfigError(`the text has ${plural(ids.length, 'token')}: too few to hold out ${nVal} for validation and fill ${o.batch} streams of ${o.seqLen + 1}; use a smaller --batch or --seq-len, or more text`);
     }
     const sha256 = await digest(text);
     if (this.data && this.resume && this.data.sha256 !== sha256) {
@@ -438,7 +438,7 @@ export class TextGenerator {
         if (r.carried.c) tensors['carried.c'] = r.carried.c;
       }
       checkpoint = {
-        weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+        weights: weightsToBytes(this.model.stateDict()),
         optimizer: serializeSafetensors(tensors),
         state: {
           step: r.step, seconds: r.seconds, rng: r.rng, bestValLoss: r.bestValLoss, options: r.options, target: r.target,
@@ -447,7 +447,7 @@ export class TextGenerator {
         } as unknown as JsonValue,
       };
     }
-    return { config, weights: serializeSafetensors(bestState, { format: 'pt' }), vocab: this.vocab.toJSON() as unknown as JsonValue, checkpoint };
+    return { config, weights: weightsToBytes(bestState, 'the best model'), vocab: this.vocab.toJSON() as unknown as JsonValue, checkpoint };
   }
 
   /**
@@ -463,7 +463,7 @@ export class TextGenerator {
     }
     const vocab = Vocabulary.fromJSON(files.vocab, `${source}/vocab.json`);
     const textOptions = { ...DEFAULT_MODEL, ...(extra.text as TextModelOptions) };
-    const g = new TextGenerator(vocab, textOptions, 0);
+    const g = buildForWeights(files.weights, `${source}/config.json`, () => new TextGenerator(vocab, textOptions, 0));
     if (g.model.config.vocabSize !== (cfg.config as { vocabSize?: number }).vocabSize) {
       throw new FormatError(`${source}: vocab.json has ${vocab.size} tokens, config.json says ${String((cfg.config as { vocabSize?: number }).vocabSize)}`);
     }

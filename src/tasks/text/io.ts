@@ -48,15 +48,21 @@ export interface TextFolderState {
   model: boolean;
   /** the checkpoint folder where it can be read now (checkpoint/, or the complete copy a cut swap left), or null */
   checkpoint: string | null;
+  /** files other than a model's and what an interrupted save leaves (checkpoint.tmp, *.tmp) */
+  other: boolean;
 }
 
 /** Whether `dir` holds a model and a checkpoint (a folder with neither can be trained into afresh). */
 export async function textFolderState(dir: string): Promise<TextFolderState> {
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
+  const { readdir } = await import('node:fs/promises');
+  const leftovers = /^(checkpoint(\.tmp|\.old)?|.*\.tmp|config\.json|model\.safetensors|vocab\.json|loss\.(svg|png))$/;
+  const names = await readdir(dir).catch(() => [] as string[]);
   return {
     model: ['config.json', 'model.safetensors', 'vocab.json'].every((f) => existsSync(join(dir, f))),
     checkpoint: await readableFolder(join(dir, 'checkpoint'), CHECKPOINT_MARKER),
+    other: names.some((n) => !leftovers.test(n)) || names.some((n) => /^(config\.json|model\.safetensors|vocab\.json)$/.test(n)),
   };
 }
 

@@ -6,8 +6,7 @@
  * weights with the best validation exact match are kept. Browser-safe.
  */
 import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, loadWeights } from '../../io/model-files.js';
-import { serializeSafetensors } from '../../io/safetensors.js';
+import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
@@ -207,7 +206,7 @@ export class Translator {
         format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'Seq2Seq', config: this.model.config as unknown as JsonValue,
         extra: { task: TASK, options: this.options as unknown as JsonValue, source: this.source.tokens, target: this.target.tokens, history: this.history as unknown as JsonValue },
       },
-      weights: serializeSafetensors(this.model.stateDict(), { format: 'pt' }),
+      weights: weightsToBytes(this.model.stateDict()),
     };
   }
 
@@ -215,7 +214,7 @@ export class Translator {
     const cfg = checkConfig(files.config, `${where}/config.json`);
     const e = cfg.extra as Record<string, unknown> | undefined;
     if (cfg.type !== 'Seq2Seq' || e?.task !== TASK) throw new FormatError(`${where}/config.json: not a translation model (type '${cfg.type}')`);
-    const t = new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), e.options as Required<TranslatorOptions>, 0);
+    const t = buildForWeights(files.weights, `${where}/config.json`, () => new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), e.options as Required<TranslatorOptions>, 0));
     loadWeights(t.model, files.weights, `${where}/model.safetensors`);
     t.model.eval();
     t.history = (e.history as Translator['history'] | undefined) ?? [];

@@ -1,0 +1,232 @@
+/**
+ * Hard edges of the command line, each found by trying to break it (issue 12):
+ * resume settings, NaN runs, overflowing CSV values, output files that exist,
+ * closed pipes and full disks, UTF-16 input, out-of-range seeds; then every
+ * command run with stdout closed early, with stdin empty, and with its output
+ * path already present.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { cliIn, oneLineError, root } from './cli-helpers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'recurrent-edges-'));
+const cli = cliIn(work);
+const corpus = join(work, 'corpus.txt');
+const model = join(work, 'model');
+const csv = join(work, 'series.csv');
+const labelled = join(work, 'labelled.csv');
+const pairs = join(work, 'pairs.tsv');
+const words = join(work, 'words');
+const TINY = ['--hidden', '8', '--layers', '1', '--embedding', '4', '--seq-len', '12', '--batch', '4'];
+
+/** A 16-bit PCM mono WAV of a tone. */
+function wav(freq: number, seconds: number, rate = 8000): Buffer {
+  const n = Math.round(seconds * rate);
+  const b = Buffer.alloc(44 + 2 * n);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + 2 * n, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(2 * rate, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(2 * n, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate) * Math.min(1, i / 200, (n - i) / 200)), 44 + 2 * i);
+  return b;
+}
+
+/** Runs the CLI with stdout closed before it writes: like `| head -0`. */
+function closedStdout(...args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+/** No stack trace, and either success or one `recurrent: error:` line. */
+function clean(r: { status: number | null; stderr: string }, what: string): void {
+  assert.doesNotMatch(r.stderr, /^\s+at /m, `${what}: a stack trace:\n${r.stderr}`);
+  assert.ok(r.status === 0 || r.status === 1, `${what}: exit ${r.status}`);
+  if (r.status === 1) assert.equal(r.stderr.split('\n').filter((l) => l.startsWith('recurrent: error:')).length, 1, `${what}: ${r.stderr}`);
+}
+
+describe('command-line hard edges', () => {
+  before(() => {
+    writeFileSync(corpus, 'Call me Ishmael. Some years ago, never mind how long precisely, having little money.\n'.repeat(30));
+    const rows = ['t,value'];
+    for (let i = 0; i < 120; i++) rows.push(`${i},${(10 + 3 * Math.sin(i / 4) + (i % 7) / 10).toFixed(3)}`);
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const texts = ['good great fine', 'bad awful poor', 'nice lovely good', 'terrible bad sad'];
+    writeFileSync(labelled, `text,label\n${Array.from({ length: 60 }, (_, i) => `${texts[i % 4]} ${i},${i % 2 ? 'neg' : 'pos'}`).join('\n')}\n`);
+    writeFileSync(pairs, `${Array.from({ length: 60 }, (_, i) => `${i % 10} ${(i * 7) % 10}\t${(i * 7) % 10} ${i % 10}`).join('\n')}\n`);
+    for (const [w, f] of [['low', 300], ['high', 1200]] as const) {
+      mkdirSync(join(words, w), { recursive: true });
+      for (let k = 0; k < 6; k++) writeFileSync(join(words, w, `${k}.wav`), wav(f * (1 + k / 50), 0.3));
+    }
+    const r = cli('train', corpus, ...TINY, '--steps', '12', '--eval-every', '4', '--out', model, '--no-sample');
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('train --resume keeps the run\'s settings, notes what it applies and refuses what it cannot change', () => {
+    const state = JSON.parse(readFileSync(join(model, 'checkpoint/state.json'), 'utf8')) as { options: { batch: number; seqLen: number } };
+    assert.deepEqual([state.options.batch, state.options.seqLen], [4, 12]);
+    oneLineError(cli('train', '--resume', model, corpus, '--batch', '8'), /--batch 8 does not go with --resume: the run keeps --batch 4/);
+    oneLineError(cli('train', '--resume', model, corpus, '--out', join(work, 'elsewhere')), /--out does not go with --resume/);
+    const r = cli('train', '--resume', model, corpus, '--steps', '4', '--lr', '0.01', '--no-sample');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /note: learning rate 0\.01 from now on \(the run had 0\.002\)/);
+    assert.match(r.stderr, /note: training 4 more steps \(to step 16\)/);
+    const after = JSON.parse(readFileSync(join(model, 'checkpoint/state.json'), 'utf8')) as { step: number; options: { batch: number; seqLen: number; evalEvery: number; lr: number } };
+    assert.deepEqual([after.step, after.options.batch, after.options.seqLen, after.options.evalEvery, after.options.lr], [16, 4, 12, 4, 0.01]);
+    const done = cli('train', '--resume', model, corpus, '--no-sample');
+    assert.equal(done.status, 0, done.stderr);
+    assert.match(done.stderr, /the run had reached its end \(step 16\)/);
+  });
+
+  it('a NaN validation loss is never the best model: the run stops, the last good model stays', () => {
+    const out = join(work, 'nan');
+    const r = cli('train', corpus, ...TINY, '--steps', '40', '--eval-every', '1', '--lr', '1e38', '--optimizer', 'sgd', '--clip', '0', '--out', out, '--no-sample', '--json');
+    oneLineError(r, /the validation loss is NaN at step \d+ .*keeps the model saved at step \d+/);
+    const g = cli('generate', out, '--length', '10');
+    assert.equal(g.status, 0, g.stderr);
+    const info = JSON.parse(cli('inspect', out, '--json').stdout) as { history: Array<{ valLoss: number | null }> };
+    assert.ok(info.history.length > 0 && info.history.every((h) => Number.isFinite(h.valLoss)));
+  });
+
+  it('forecast and detect refuse a value that would overflow the scaling, and a non-numeric cell, naming line and column', () => {
+    const big = join(work, 'big.csv');
+    writeFileSync(big, readFileSync(csv, 'utf8').replace('\n50,', '\n50,1e300').replace(/\n50,1e300[^\n]*/, '\n50,1e300'));
+    oneLineError(cli('forecast', 'train', big, '--target', 'value', '--epochs', '1', '--out', join(work, 'f-big')), /line 52, column "value": 1e300 is too large to scale/);
+    oneLineError(cli('detect', big, '--epochs', '1', '--out', join(work, 'd-big')), /line 52, column "value": 1e300 is too large to scale/);
+    const bad = join(work, 'bad.csv');
+    writeFileSync(bad, readFileSync(csv, 'utf8').replace(/\n50,[^\n]*/, '\n50,oops'));
+    oneLineError(cli('forecast', 'train', bad, '--target', 'value', '--epochs', '1', '--out', join(work, 'f-bad')), /line 52, column "value": "oops" is not a number/);
+    oneLineError(cli('detect', bad, '--epochs', '1', '--out', join(work, 'd-bad')), /line 52, column "value": "oops" is not a number/);
+  });
+
+  it('export refuses an existing file without --force and leaves no temporary file for a folder', () => {
+    const out = join(work, 'exported.onnx');
+    writeFileSync(out, 'keep me');
+    oneLineError(cli('export', model, '--format', 'onnx', '--out', out), /exported\.onnx already exists/);
+    assert.equal(readFileSync(out, 'utf8'), 'keep me');
+    assert.equal(cli('export', model, '--format', 'onnx', '--out', out, '--force').status, 0);
+    const folder = join(work, 'a-folder');
+    mkdirSync(folder);
+    oneLineError(cli('export', model, '--format', 'onnx', '--out', folder), /is a folder: give a file name/);
+    assert.deepEqual(readdirSync(work).filter((n) => n.endsWith('.tmp')), []);
+  });
+
+  it('export of a classifier: its weights as a PyTorch state dict; ONNX said plainly', () => {
+    const cls = join(work, 'cls');
+    assert.equal(cli('classify', 'train', labelled, '--epochs', '1', '--hidden', '8', '--embedding', '4', '--out', cls).status, 0);
+    oneLineError(cli('export', cls, '--format', 'onnx'), /holds a SequenceClassifier .*ONNX export covers .* --format torch writes its weights/);
+    const t = cli('export', cls, '--format', 'torch');
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(t.stdout, /tensors under PyTorch names/);
+    assert.ok(existsSync(join(cls, 'model.torch.safetensors')));
+  });
+
+  it('a closed pipe ends generate and inspect quietly; a full disk is one line', async () => {
+    for (const args of [['generate', model, '--length', '2000'], ['inspect', model]]) {
+      const r = await closedStdout(...args);
+      assert.equal(r.status, 0, `${args[0]}: ${r.stderr}`);
+      assert.equal(r.stderr, '');
+    }
+    if (existsSync('/dev/full')) {
+      const full = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const child = spawn('sh', ['-c', `"${process.execPath}" --import "${import.meta.resolve('tsx')}" "${join(root, 'src/cli/main.ts')}" generate "${model}" --length 50 > /dev/full`], { cwd: work });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        child.on('close', (status) => resolve({ status, stderr }));
+      });
+      oneLineError(full, /cannot write to standard output: no space left on the device \(ENOSPC\)/);
+    }
+  });
+
+  it('UTF-16 and binary input is refused by every command that reads text', () => {
+    const utf16 = join(work, 'pairs16.tsv');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(pairs, 'utf8'), 'utf16le')]));
+    oneLineError(cli('translate', 'train', utf16, '--out', join(work, 't16')), /pairs16\.tsv is UTF-16 text/);
+    oneLineError(cli('train', utf16, '--out', join(work, 'x16')), /pairs16\.tsv is UTF-16 text/);
+    oneLineError(cli('classify', 'train', utf16, '--out', join(work, 'c16')), /pairs16\.tsv is UTF-16 text/);
+    oneLineError(cli('detect', utf16, '--out', join(work, 'd16')), /pairs16\.tsv is UTF-16 text/);
+  });
+
+  it('seeds out of range are refused; a damaged state.json names its field; a too-short WAV names its file', () => {
+    oneLineError(cli('train', corpus, '--seed', '1e30', '--out', join(work, 's')), /--seed expects an integer from 0 to 4294967295, got '1e30'/);
+    oneLineError(cli('generate', model, '--seed', '-1'), /--seed expects an integer/);
+    const broken = join(work, 'broken');
+    mkdirSync(join(broken, 'checkpoint'), { recursive: true });
+    for (const f of ['config.json', 'model.safetensors', 'vocab.json']) writeFileSync(join(broken, f), readFileSync(join(model, f)));
+    for (const f of readdirSync(join(model, 'checkpoint'))) writeFileSync(join(broken, 'checkpoint', f), readFileSync(join(model, 'checkpoint', f)));
+    const st = JSON.parse(readFileSync(join(broken, 'checkpoint/state.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(broken, 'checkpoint/state.json'), JSON.stringify({ ...st, step: -5 }));
+    oneLineError(cli('train', '--resume', broken, corpus, '--steps', '1'), /checkpoint\/state\.json: 'step' must be an integer >= 0, got -5/);
+    const short = join(work, 'short');
+    mkdirSync(join(short, 'a'), { recursive: true });
+    mkdirSync(join(short, 'b'), { recursive: true });
+    for (const w of ['a', 'b']) for (let k = 0; k < 3; k++) writeFileSync(join(short, w, `${k}.wav`), wav(440, 0.3));
+    writeFileSync(join(short, 'a', 'tiny.wav'), wav(440, 0.01));
+    oneLineError(cli('speech', 'train', short, '--epochs', '1', '--out', join(work, 'sp-short')), /tiny\.wav: 80 samples \(10\.0 ms\), shorter than one 25 ms frame/);
+  });
+
+  describe('every command: stdout closed early, stdin empty, output already present', () => {
+    const outputs: Array<{ name: string; args: (out: string) => string[]; stdin?: boolean }> = [
+      { name: 'train', args: (o) => ['train', corpus, ...TINY, '--steps', '4', '--out', o, '--no-sample'] },
+      { name: 'train -', args: (o) => ['train', '-', ...TINY, '--steps', '4', '--out', o, '--no-sample'], stdin: true },
+      { name: 'forecast train', args: (o) => ['forecast', 'train', csv, '--target', 'value', '--epochs', '1', '--hidden', '8', '--out', o] },
+      { name: 'detect', args: (o) => ['detect', csv, '--epochs', '1', '--hidden', '8', '--out', o] },
+      { name: 'classify train', args: (o) => ['classify', 'train', labelled, '--epochs', '1', '--hidden', '8', '--embedding', '4', '--out', o] },
+      { name: 'translate train', args: (o) => ['translate', 'train', pairs, '--epochs', '1', '--hidden', '8', '--embedding', '4', '--out', o] },
+      { name: 'speech train', args: (o) => ['speech', 'train', words, '--epochs', '1', '--hidden', '8', '--out', o] },
+      { name: 'export', args: (o) => ['export', model, '--format', 'torch', '--out', `${o}.safetensors`] },
+      { name: 'import', args: (o) => ['import', join(model, 'model.safetensors'), '--from', 'torch', '--out', o] },
+    ];
+    const readers: string[][] = [['generate', model, '--length', '50'], ['inspect', model], ['inspect', model, '--json']];
+
+    it('output present: refused with one line, the existing path untouched', () => {
+      for (const c of outputs) {
+        const out = join(work, `present-${c.name.replace(/\W+/g, '-')}`);
+        const target = c.name === 'export' ? `${out}.safetensors` : out;
+        if (c.name === 'export') writeFileSync(target, 'sentinel');
+        else {
+          mkdirSync(target, { recursive: true });
+          writeFileSync(join(target, 'config.json'), 'sentinel');
+        }
+        const r = cli(...c.args(out));
+        assert.notEqual(r.status, 0, `${c.name} wrote into an existing ${target}`);
+        oneLineError(r, /already (exists|holds a model)/);
+        assert.equal(readFileSync(c.name === 'export' ? target : join(target, 'config.json'), 'utf8'), 'sentinel', c.name);
+      }
+    });
+
+    it('stdin empty: commands that read it say so in one line, the others do not care', () => {
+      for (const c of [...outputs.map((o) => o.args(join(work, `stdin-${o.name.replace(/\W+/g, '-')}`))), ...readers, ['translate', model]]) {
+        const r = cli(...c);
+        clean(r, c.join(' '));
+        if (c[1] === '-') oneLineError(r, /standard input is empty/);
+      }
+    });
+
+    it('stdout closed early: no stack trace, a quiet end or one line', async () => {
+      for (const c of [...outputs.map((o) => o.args(join(work, `closed-${o.name.replace(/\W+/g, '-')}`))), ...readers]) {
+        clean(await closedStdout(...c), c.join(' '));
+      }
+    });
+  });
+});
