@@ -69,6 +69,7 @@ describe('in the browser', () => {
       assert.equal(result.error, undefined, String(result.error));
       assert.deepEqual(errors, []);
       assert.match(String(result.backend), /^wasm/);
+      assert.match(String(result.defaultBackend), /^wasm/, 'the default backend in a browser is WebAssembly');
       assert.equal(result.outputs, 3 * 7 * 24);
       assert.ok((result.maxDiff as number) < 1e-5, `wasm vs js max difference ${result.maxDiff}`);
       assert.ok(Number.isFinite(result.valLoss as number));

@@ -97,13 +97,22 @@ export function loadWeights(module: Module, bytes: Uint8Array, source: string): 
   }
 }
 
+/** Parameter values a rebuilt model may have beyond its weights file's (so a missing tensor is named by loadWeights). */
+const PARAMETER_SLACK = 1 << 20;
+
 /**
  * Runs `build` (a model's constructor from a config) allowing its parameters
- * no more values than `weights` holds: a config that claims more is refused
- * before anything is allocated.
+ * no more values than the safetensors `weights` hold (parsed first, so a
+ * damaged file is named as such): a config that claims more is refused before
+ * anything is allocated.
  */
-export function buildForWeights<T>(weights: Uint8Array, source: string, build: () => T): T {
-  return withParameterBudget(Math.floor(weights.byteLength / 4), source, build);
+export function buildForWeights<T>(weights: Uint8Array, source: string, build: () => T, weightsSource = source.replace(/config\.json$/, 'model.safetensors')): T {
+  // A damaged weights file is reported as such, before the config is weighed against it.
+  const st = parseSafetensors(weights, weightsSource);
+  let values = 0;
+  for (const t of st.tensors.values()) values += t.shape.reduce((a, b) => a * b, 1);
+  // Some slack (4 MB of parameters), so a file that lacks a tensor or two is told which (loadWeights).
+  return withParameterBudget(values + PARAMETER_SLACK, source, build);
 }
 
 /** Rebuilds a model from its config and weights; outputs are bit-identical to the saved model's. */
