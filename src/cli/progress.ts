@@ -83,7 +83,10 @@ export function lineProgress(unit: string): ProgressView {
     },
     event(kind, data) {
       if (kind === 'checkpoint' || kind === 'info') process.stderr.write(`${(data as { message?: string }).message ?? ''}\n`);
-      else if (kind === 'start') {
+      else if (kind === 'eval') {
+        const d = data as { step: number; valLoss: number; valBits: number; improved: boolean };
+        process.stderr.write(`validation at step ${d.step}: ${d.valLoss.toFixed(3)} nats/${unit} (${d.valBits.toFixed(2)} bits/${unit})${d.improved ? ', the best so far' : ''}\n`);
+      } else if (kind === 'start') {
         const d = data as { dir?: string; tokens?: number; parameters?: number };
         process.stderr.write(`training into ${d.dir}: ${d.tokens?.toLocaleString('en-US')} tokens, ${d.parameters?.toLocaleString('en-US')} parameters\n`);
       }

@@ -200,7 +200,7 @@ export function registerTextCommands(program: Command): void {
           onProgress: (p) => view.update(p),
           onEval: async (p, improved) => {
             await writePlot(dir, g, unit);
-            view.event(f.json ? 'eval' : 'none', { step: p.step, loss: p.loss, valLoss: p.valLoss, valBits: p.valBits, improved });
+            view.event('eval', { step: p.step, loss: p.loss, valLoss: p.valLoss, valBits: p.valBits, improved });
           },
           shouldStop: () => stopRequested,
         });
