@@ -12,7 +12,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { type Pooling, SequenceClassifier } from '../../models/sequence-classifier.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import { KeepBest } from '../../train/keep-best.js';
+import { fit } from '../../train/fit.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Trainer } from '../../train/trainer.js';
@@ -205,51 +205,41 @@ export class TextClassifier {
   /** Trains on split.train, validating on split.val each epoch; keeps the best validation accuracy's weights. */
   async train(data: LabelledTexts, split: DataSplit, options: ClassifierTrainOptions = {}, hooks: { onProgress?: (p: ClassifierProgress) => void; seed?: number } = {}): Promise<void> {
     const epochs = options.epochs ?? 30;
-    const batch = options.batch ?? 32;
-    const patience = options.patience ?? 5;
     if (split.val.length === 0) throw new DataError('the validation split is empty: there is nothing to choose the best epoch on');
     const opt = createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 2e-3 });
     const clip = options.clip ?? 5;
     const trainer = new Trainer(this.model, opt, { clipNorm: clip > 0 ? clip : null });
     const rng = new Random(hooks.seed ?? 0);
-    const started = performance.now();
-    const seconds = (): number => (performance.now() - started) / 1000;
-    const keep = new KeepBest(this.model, patience);
-    let bestAcc = -1;
-    let bestLoss = Infinity;
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const order = split.train.slice();
-      rng.shuffle(order);
-      let sum = 0;
-      for (let i = 0; i < order.length; i += batch) {
-        const part = order.slice(i, i + batch);
+    await fit(this.model, {
+      size: split.train.length,
+      batch: options.batch ?? 32,
+      step: (order) => {
+        const part = order.map((i) => split.train[i]!);
         const { ids, lengths } = this.encodeBatch(part.map((k) => data.texts[k]!), options.wordDropout ?? 0.25, rng);
         const targets = part.map((k) => this.labels.indexOf(data.labels[k]!));
-        const r = trainer.step(() => {
+        return trainer.step(() => {
           const scores = this.model.forward(ids, lengths);
           const l = crossEntropy(scores, targets, { weight: this.classWeights });
           this.model.backward(l.grad);
           return l.loss;
-        });
-        sum += r.loss * part.length;
-        if ((i / batch) % 8 === 7) await new Promise((ok) => setTimeout(ok, 0));
-      }
-      const valLoss = this.loss(data, split.val);
-      const valAccuracy = this.evaluate(data, split.val).accuracy;
-      this.history.push({ epoch, loss: sum / order.length, valLoss, valAccuracy, seconds: seconds() });
-      // Best by validation accuracy; ties go to the lower validation loss.
-      const improved = valAccuracy > bestAcc || (valAccuracy === bestAcc && valLoss < bestLoss);
-      if (improved) {
-        bestAcc = valAccuracy;
-        bestLoss = valLoss;
-        this.best = { epoch, valAccuracy };
-      }
-      const exhausted = keep.record(improved);
-      const tf = options.timeLimit ? seconds() / options.timeLimit : 0;
-      hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valLoss, valAccuracy, bestValLoss: bestLoss, seconds: seconds(), fraction: Math.min(1, Math.max(epoch / epochs, tf)) });
-      if (exhausted || tf >= 1) break;
-    }
-    keep.restore();
+        }).loss;
+      },
+      validate: () => {
+        const valLoss = this.loss(data, split.val);
+        const valAccuracy = this.evaluate(data, split.val).accuracy;
+        // Best by validation accuracy; ties go to the lower validation loss.
+        return { metrics: { valLoss, valAccuracy }, rank: [valAccuracy, -valLoss] };
+      },
+    }, { epochs, patience: options.patience ?? 5, ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}) }, {
+      rng,
+      onEval: (e) => {
+        const epoch = e.epoch;
+        this.history.push({ epoch, loss: e.loss, valLoss: e.metrics.valLoss, valAccuracy: e.metrics.valAccuracy, seconds: e.elapsed });
+        if (e.improved) this.best = { epoch, valAccuracy: e.metrics.valAccuracy };
+        const bestValLoss = this.history.find((h) => h.epoch === this.best?.epoch)?.valLoss ?? e.metrics.valLoss;
+        hooks.onProgress?.({ epoch, epochs, loss: e.loss, ...e.metrics, bestValLoss, seconds: e.elapsed, fraction: e.fraction });
+      },
+    });
     this.model.eval();
   }
 

@@ -23,7 +23,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { quantileLoss } from '../../losses/losses.js';
 import { SequenceRegressor } from '../../models/sequence-regressor.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import { KeepBest } from '../../train/keep-best.js';
+import { fit } from '../../train/fit.js';
 import { type OptimizerName, createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -256,41 +256,36 @@ export class Forecaster {
     const clip = options.clip ?? 1;
     const optimizer = createOptimizer(options.optimizer ?? 'adam', this.model.parameters(), { lr: options.lr ?? 3e-3 });
     const trainer = new Trainer(this.model, optimizer, { clipNorm: clip > 0 ? clip : null });
-    const rng = new Random(hooks.seed ?? 0);
-    const started = performance.now();
-    const elapsed = (): number => (performance.now() - started) / 1000;
-    const keep = new KeepBest(this.model, patience);
-    let bestVal = this.best?.valLoss ?? Infinity;
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const order = trainOrigins.slice();
-      rng.shuffle(order);
-      let sum = 0;
-      for (let i = 0; i < order.length; i += batchSize) {
-        const { x, y } = this.batch(series, order.slice(i, i + batchSize));
-        const r = trainer.step(() => {
+    const first = this.history.length;
+    await fit(this.model, {
+      size: trainOrigins.length,
+      batch: batchSize,
+      step: (order) => {
+        const { x, y } = this.batch(series, order.map((i) => trainOrigins[i]!));
+        return trainer.step(() => {
           const out = this.model.forward(x);
           const l = quantileLoss(out, y, this.quantiles);
           this.model.backward(l.grad);
           return l.loss;
-        });
-        sum += r.loss * Math.min(batchSize, order.length - i);
-        // Let the event loop run (Ctrl-C, progress) between steps.
-        if ((i / batchSize) % 16 === 15) await new Promise((ok) => setTimeout(ok, 0));
-      }
-      const valLoss = this.validationLoss(series, valOrigins);
-      const entry = { epoch: this.history.length + 1, loss: sum / order.length, valLoss, seconds: elapsed() };
-      this.history.push(entry);
-      const improved = valLoss < bestVal;
-      if (improved) {
-        bestVal = valLoss;
-        this.best = { epoch: entry.epoch, valLoss };
-      }
-      const exhausted = keep.record(improved);
-      const timeFraction = options.timeLimit ? elapsed() / options.timeLimit : 0;
-      hooks.onProgress?.({ epoch, epochs, loss: entry.loss, valLoss, bestValLoss: bestVal, seconds: entry.seconds, fraction: Math.min(1, Math.max(epoch / epochs, timeFraction)) });
-      if (exhausted || timeFraction >= 1 || hooks.shouldStop?.()) break;
-    }
-    keep.restore();
+        }).loss;
+      },
+      validate: () => {
+        const valLoss = this.validationLoss(series, valOrigins);
+        return { metrics: valLoss, rank: [-valLoss] };
+      },
+    }, {
+      epochs, patience, yieldEvery: 16, bestRank: this.best ? [-this.best.valLoss] : null,
+      ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}),
+    }, {
+      rng: new Random(hooks.seed ?? 0),
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+      onEval: (e) => {
+        const entry = { epoch: first + e.epoch, loss: e.loss, valLoss: e.metrics, seconds: e.elapsed };
+        this.history.push(entry);
+        if (e.improved) this.best = { epoch: entry.epoch, valLoss: e.metrics };
+        hooks.onProgress?.({ epoch: e.epoch, epochs, loss: e.loss, valLoss: e.metrics, bestValLoss: this.best?.valLoss ?? e.metrics, seconds: e.elapsed, fraction: e.fraction });
+      },
+    });
     this.model.eval();
     this.calibrate(series);
     return this.history;

@@ -11,7 +11,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { SequenceClassifier } from '../../models/sequence-classifier.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import { KeepBest } from '../../train/keep-best.js';
+import { fit } from '../../train/fit.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -95,37 +95,29 @@ export class SpokenWordRecognizer {
     });
     const valX = val.map((e) => this.features(e.audio));
     const epochs = options.epochs ?? 40;
-    const batch = options.batch ?? 32;
-    const patience = options.patience ?? 8;
     const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 3e-3 }), { clipNorm: 5 });
-    const rng = new Random(hooks.seed ?? 0);
-    const started = performance.now();
-    let best = -1;
-    const keep = new KeepBest(this.model, patience);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const order = xs.map((_, i) => i);
-      rng.shuffle(order);
-      let sum = 0;
-      for (let i = 0; i < order.length; i += batch) {
-        const part = order.slice(i, i + batch);
+    await fit(this.model, {
+      size: xs.length,
+      batch: options.batch ?? 32,
+      step: (part) => {
         const x = this.batch(part.map((k) => xs[k]!));
-        const r = trainer.step(() => {
+        return trainer.step(() => {
           const l = crossEntropy(this.model.forward(x, this.lengths(part.length)), part.map((k) => ys[k]!));
           this.model.backward(l.grad);
           return l.loss;
-        });
-        sum += r.loss * part.length;
-      }
-      await new Promise((ok) => setTimeout(ok, 0));
-      const valAccuracy = valX.length ? this.classify(valX).filter((l, i) => l === val[i]!.label).length / valX.length : 0;
-      const seconds = (performance.now() - started) / 1000;
-      this.history.push({ epoch, loss: sum / order.length, valAccuracy, seconds });
-      hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valAccuracy, seconds });
-      const improved = valAccuracy > best;
-      if (improved) best = valAccuracy;
-      if (keep.record(improved)) break;
-    }
-    keep.restore();
+        }).loss;
+      },
+      validate: () => {
+        const valAccuracy = valX.length ? this.classify(valX).filter((l, i) => l === val[i]!.label).length / valX.length : 0;
+        return { metrics: valAccuracy, rank: [valAccuracy] };
+      },
+    }, { epochs, patience: options.patience ?? 8 }, {
+      rng: new Random(hooks.seed ?? 0),
+      onEval: (e) => {
+        this.history.push({ epoch: e.epoch, loss: e.loss, valAccuracy: e.metrics, seconds: e.elapsed });
+        hooks.onProgress?.({ epoch: e.epoch, epochs, loss: e.loss, valAccuracy: e.metrics, seconds: e.elapsed });
+      },
+    });
     this.model.eval();
   }
 

@@ -11,7 +11,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import { KeepBest } from '../../train/keep-best.js';
+import { fit } from '../../train/fit.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -120,38 +120,30 @@ export class Translator {
   /** Trains with teacher forcing; keeps the weights with the best exact match on `val`. */
   async train(train: Pair[], val: Pair[], options: { epochs?: number; batch?: number; lr?: number; patience?: number; timeLimit?: number } = {}, hooks: { seed?: number; onProgress?: (p: { epoch: number; epochs: number; loss: number; valExact: number; seconds: number }) => void } = {}): Promise<void> {
     const epochs = options.epochs ?? 30;
-    const batch = options.batch ?? 32;
-    const patience = options.patience ?? 5;
     const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 3e-3 }), { clipNorm: 5 });
-    const rng = new Random(hooks.seed ?? 0);
-    const started = performance.now();
-    let best = -1;
-    const keep = new KeepBest(this.model, patience);
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      const order = train.slice();
-      rng.shuffle(order);
-      let sum = 0;
-      for (let i = 0; i < order.length; i += batch) {
-        const part = order.slice(i, i + batch);
-        const { src, lens, tin, tout } = this.batch(part);
-        const r = trainer.step(() => {
+    await fit(this.model, {
+      size: train.length,
+      batch: options.batch ?? 32,
+      step: (order) => {
+        const { src, lens, tin, tout } = this.batch(order.map((i) => train[i]!));
+        return trainer.step(() => {
           const logits = this.model.forward(src, lens, tin);
           const l = crossEntropy(logits, tout);
           this.model.backward(l.grad);
           return l.loss;
-        });
-        sum += r.loss * part.length;
-        if ((i / batch) % 8 === 7) await new Promise((ok) => setTimeout(ok, 0));
-      }
-      const valExact = val.length ? this.exactMatch(val) : 0;
-      const seconds = (performance.now() - started) / 1000;
-      this.history.push({ epoch, loss: sum / order.length, valExact, seconds });
-      hooks.onProgress?.({ epoch, epochs, loss: sum / order.length, valExact, seconds });
-      const improved = valExact > best;
-      if (improved) best = valExact;
-      if (keep.record(improved) || (options.timeLimit && seconds >= options.timeLimit)) break;
-    }
-    keep.restore();
+        }).loss;
+      },
+      validate: () => {
+        const valExact = val.length ? this.exactMatch(val) : 0;
+        return { metrics: valExact, rank: [valExact] };
+      },
+    }, { epochs, patience: options.patience ?? 5, ...(options.timeLimit ? { timeLimit: options.timeLimit } : {}) }, {
+      rng: new Random(hooks.seed ?? 0),
+      onEval: (e) => {
+        this.history.push({ epoch: e.epoch, loss: e.loss, valExact: e.metrics, seconds: e.elapsed });
+        hooks.onProgress?.({ epoch: e.epoch, epochs, loss: e.loss, valExact: e.metrics, seconds: e.elapsed });
+      },
+    });
     this.model.eval();
   }
 
