@@ -105,3 +105,52 @@ describe('training', () => {
     assert.throws(() => lstm.backward(), /no recorded forward pass/);
   });
 });
+
+describe('fit: the one training loop', async () => {
+  const { fit, ranksAbove } = await import('../src/train/fit.js');
+  const { Linear, NonFiniteLossError: NFE, Random: R } = await import('../src/index.js');
+  const model = (): InstanceType<typeof Linear> => new Linear({ inFeatures: 1, outFeatures: 1, rng: new R(0) });
+
+  it('ranks entry by entry, higher first; anything ranks above null', () => {
+    assert.equal(ranksAbove([0.9, -1], [0.8, -0.1]), true);
+    assert.equal(ranksAbove([0.9, -1], [0.9, -0.5]), false);
+    assert.equal(ranksAbove([0.9, -0.5], [0.9, -0.5]), false);
+    assert.equal(ranksAbove([0], null), true);
+  });
+
+  it('batches cover each epoch once, shuffled by the rng; validation each epoch; patience stops; the best weights come back', async () => {
+    const m = model();
+    const seen: number[][] = [];
+    const scores = [1, 3, 2, 2, 2, 2];
+    let evals = 0;
+    const r = await fit(m, {
+      size: 5, batch: 2,
+      step: (idx) => {
+        seen.push(idx);
+        m.weight.data[0]! += 1;
+        return 0.5;
+      },
+      validate: () => ({ metrics: scores[evals]!, rank: [scores[evals++]!] }),
+    }, { epochs: 10, patience: 2 }, { rng: new R(3) });
+    assert.equal(r.stopped, 'patience');
+    assert.equal(evals, 4, 'epochs 1..4: best at 2, then two without improvement');
+    for (let e = 0; e < 4; e++) assert.deepEqual(seen.slice(3 * e, 3 * e + 3).flat().sort(), [0, 1, 2, 3, 4]);
+    assert.equal(r.best?.epoch, 2);
+    let w = model().weight.data[0]!;
+    for (let k = 0; k < 6; k++) w = Math.fround(w + 1);
+    assert.equal(m.weight.data[0], w, 'the weights of epoch 2 (after 6 steps) are restored');
+  });
+
+  it('a NaN validation stops the run with NonFiniteLossError', async () => {
+    await assert.rejects(fit(model(), { size: 2, step: () => 1, validate: () => ({ metrics: 0, rank: [NaN] }) }, { epochs: 3 }, { rng: new R(0) }), NFE);
+  });
+
+  it('in order, from a resumed step, validating at global multiples of evalEvery, to a stop step', async () => {
+    const steps: number[] = [];
+    const evals: number[] = [];
+    await fit(model(), { size: 4, step: (_, s) => (steps.push(s), 1), validate: () => ({ metrics: 0, rank: [0] }) },
+      { stopAt: 11, startStep: 5, evalEvery: 3, shuffle: false }, { onEval: (e) => void evals.push(e.step) });
+    assert.deepEqual(steps, [5, 6, 7, 8, 9, 10]);
+    assert.deepEqual(evals, [6, 9, 11]);
+  });
+});

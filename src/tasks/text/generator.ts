@@ -15,6 +15,7 @@ import type { OptimizerState } from '../../optim/optimizer.js';
 import { type OptimizerName, createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { type FitStep, fit } from '../../train/fit.js';
 import { Trainer } from '../../train/trainer.js';
 import { TruncatedBPTT } from '../../train/tbptt.js';
 import { TokenStreams } from '../../data/streams.js';
@@ -209,7 +210,6 @@ export class TextGenerator {
 
     const startStep = this.step;
     const startSeconds = this.resume?.seconds ?? 0;
-    const t0 = now();
     const limited = options.steps !== undefined || options.epochs !== undefined || options.timeLimit !== undefined;
     const target = this.resume?.target;
     const stopAt = options.steps !== undefined ? startStep + options.steps
@@ -218,62 +218,52 @@ export class TextGenerator {
     const timeLimit = options.timeLimit ?? (!limited && target?.deadline != null ? Math.max(0, target.deadline - startSeconds) : undefined);
     if (stopAt === null && timeLimit === undefined) throw new ConfigError('give steps, epochs or timeLimit');
     const runTarget = { stopAt, deadline: timeLimit !== undefined ? startSeconds + timeLimit : null };
-    let bestValLoss = this.resume?.bestValLoss ?? null;
-    let lossSum = 0;
-    let lossCount = 0;
-    let step = startStep;
-    let valLoss: number | null = null;
     const tokensPerStep = o.batch * o.seqLen;
-
-    const progress = (): Progress => {
-      const elapsed = now() - t0;
-      const done = step - startStep;
-      const tokensPerSec = done > 0 ? (done * tokensPerStep) / elapsed : 0;
-      const fSteps = stopAt !== null ? (step - startStep) / Math.max(1, stopAt - startStep) : 0;
-      const fTime = timeLimit ? elapsed / timeLimit : 0;
-      const fraction = Math.min(1, Math.max(fSteps, fTime));
-      const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : null;
+    let valLoss: number | null = this.history.at(-1)?.valLoss ?? null;
+    const progress = (s: FitStep): Progress => {
+      const done = s.step - startStep;
+      const eta = s.fraction > 0 ? (s.elapsed * (1 - s.fraction)) / s.fraction : null;
       return {
-        step, totalSteps: stopAt, fraction, epoch: Math.floor(step / streams.chunksPerEpoch),
-        loss: lossCount ? lossSum / lossCount : NaN, valLoss, valBits: valLoss === null ? null : valLoss / Math.LN2,
-        tokensPerSec, elapsed, eta,
+        step: s.step, totalSteps: stopAt, fraction: s.fraction, epoch: Math.floor(s.step / streams.chunksPerEpoch),
+        loss: s.loss, valLoss, valBits: valLoss === null ? null : valLoss / Math.LN2,
+        tokensPerSec: done > 0 ? (done * tokensPerStep) / s.elapsed : 0, elapsed: s.elapsed, eta,
       };
     };
 
-    const evaluate = async (): Promise<void> => {
-      valLoss = this.evaluate(valIds, o.batch, o.seqLen, o.evalTokens);
-      // A NaN loss compares false both ways: never an improvement, never saved.
-      if (!Number.isFinite(valLoss)) throw new NonFiniteLossError(step, valLoss, 'validation loss');
-      const improved = bestValLoss === null || valLoss < bestValLoss;
-      if (improved) {
-        bestValLoss = valLoss;
-        this.best = { valLoss, step, state: this.model.stateDict() };
-      }
-      const p = progress();
-      this.history.push({ step, loss: p.loss, valLoss, seconds: startSeconds + p.elapsed });
-      lossSum = 0;
-      lossCount = 0;
-      this.resume = {
-        step, seconds: startSeconds + p.elapsed, rng: this.rng.getState(), bestValLoss, options: o, target: runTarget,
-        optimizer: optimizer.stateDict(), carried: tbptt.state,
-      };
-      await hooks.onEval?.(p, improved);
-    };
-
-    for (;;) {
-      const timeUp = timeLimit !== undefined && now() - t0 >= timeLimit;
-      if ((stopAt !== null && step >= stopAt) || timeUp || hooks.shouldStop?.()) break;
-      if (streams.startsEpoch(step)) tbptt.reset();
-      const chunk = streams.chunk(step);
-      const r = tbptt.step(chunk.inputs, chunk.targets);
-      step++;
-      lossSum += r.loss;
-      lossCount++;
-      if (step % o.evalEvery === 0) await evaluate();
-      hooks.onProgress?.(progress());
-      await yieldToEventLoop();
-    }
-    if (lossCount > 0 || this.history.length === 0 || this.history[this.history.length - 1]!.step !== step) await evaluate();
+    // Chunks in order, one per step: the streams carry the state from chunk to chunk (TBPTT).
+    await fit(this.model, {
+      size: streams.chunksPerEpoch,
+      startEpoch: () => tbptt.reset(),
+      step: (_, step) => {
+        const chunk = streams.chunk(step);
+        return tbptt.step(chunk.inputs, chunk.targets).loss;
+      },
+      validate: () => {
+        const v = this.evaluate(valIds, o.batch, o.seqLen, o.evalTokens);
+        if (!Number.isFinite(v)) throw new NonFiniteLossError(this.step, v, 'validation loss');
+        return { metrics: v, rank: [-v] };
+      },
+    }, {
+      stopAt, evalEvery: o.evalEvery, shuffle: false, restoreBest: false, yieldEvery: 1, startStep, startSeconds,
+      bestRank: this.resume?.bestValLoss != null ? [-this.resume.bestValLoss] : null,
+      ...(timeLimit !== undefined ? { timeLimit } : {}),
+    }, {
+      onStep: (st) => {
+        hooks.onProgress?.(progress(st));
+      },
+      onEval: async (e) => {
+        valLoss = e.metrics;
+        const bestValLoss = e.improved ? valLoss : (this.resume?.bestValLoss ?? valLoss);
+        if (e.improved) this.best = { valLoss, step: e.step, state: this.model.stateDict() };
+        this.history.push({ step: e.step, loss: e.loss, valLoss, seconds: startSeconds + e.elapsed });
+        this.resume = {
+          step: e.step, seconds: startSeconds + e.elapsed, rng: this.rng.getState(), bestValLoss, options: o, target: runTarget,
+          optimizer: optimizer.stateDict(), carried: tbptt.state,
+        };
+        await hooks.onEval?.(progress(e), e.improved);
+      },
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+    });
     return this.history;
   }
 
@@ -499,14 +489,6 @@ export class TextGenerator {
 
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-function now(): number {
-  return performance.now() / 1000;
-}
-
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 async function digest(text: string): Promise<string> {
