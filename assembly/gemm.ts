@@ -7,7 +7,7 @@
 //
 // The 4x8 tile keeps 8 accumulators in registers: V8 has ~15 vector registers
 // and hoists every load in the loop body, so larger tiles spill (measured,
-// shared/notes/kernels.md). Accumulate accumulator-first: add(acc, mul(a, b)).
+// ../shared/notes/kernels.md, the team notes beside this repository). Accumulate accumulator-first: add(acc, mul(a, b)).
 
 // @ts-ignore: decorator
 @inline function madd(acc: v128, a: v128, b: v128): v128 {

@@ -1,6 +1,6 @@
 // One direction of one recurrent layer over a whole sequence, forward and
 // backward, with the time loop inside WebAssembly. The same algorithm as
-// src/nn/recurrent/direction.ts (the reference); read that file for the
+// src/kernels/js/recurrent.ts (the reference); read that file for the
 // semantics. Pointers are byte addresses; sizes are element counts.
 //
 // Shapes (time-major): x (T,B,I); states (B,P), P = projSize || H; cell (B,H);

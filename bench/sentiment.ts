@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseLabelled, type LabelledTexts } from '../src/data/labelled-text.js';
 import { setBackend } from '../src/kernels/index.js';
-import { ClassifierEnsemble, splitIndices } from '../src/tasks/classify/classifier.js';
+import { splitIndices } from '../src/data/split.js';
+import { ClassifierEnsemble } from '../src/tasks/classify/classifier.js';
 import { bagOfWordsAccuracy } from './bow-baseline.js';
 
 export function sentimentData(): LabelledTexts {

@@ -12,7 +12,7 @@ export {
 } from './errors.js';
 
 // Tensors, randomness, kernels
-export { Tensor, sizeOf, type NestedNumbers } from './tensor/tensor.js';
+export { Tensor, sizeOf, type NestedNumbers, type IndexTensor } from './tensor/tensor.js';
 export { Random, defaultRandom, manualSeed } from './tensor/random.js';
 export { kernels, setBackend, getBackend, getThreads, useKernels, jsKernels, type Kernels, type BackendName, type BackendOptions } from './kernels/index.js';
 
@@ -22,7 +22,7 @@ export { Parameter } from './nn/parameter.js';
 export { noGrad, isGradEnabled } from './nn/grad-mode.js';
 export {
   Linear, Embedding, Dropout, Sequential,
-  type Layer, type LinearOptions, type EmbeddingOptions, type IndexTensor,
+  type Layer, type LinearOptions, type EmbeddingOptions,
 } from './nn/layers.js';
 export {
   RecurrentBase,
@@ -107,10 +107,9 @@ export { loadTfjsModel } from './interop/files.js';
 export { Seq2Seq, type Seq2SeqConfig } from './models/seq2seq.js';
 export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from './models/sequence-classifier.js';
 export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
-export {
-  TextClassifier, ClassifierEnsemble, splitIndices, classificationReport,
-  type ClassifierOptions, type ClassifierTrainOptions, type ClassificationReport, type ClassMetrics, type ClassifierProgress, type DataSplit,
-} from './tasks/classify/classifier.js';
+export { splitIndices, type DataSplit } from './data/split.js';
+export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
+export { TextClassifier, ClassifierEnsemble, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
 
 // Audio and spoken words

@@ -223,6 +223,21 @@ describe('command-line hard edges', () => {
       }
     });
 
+    it('every model folder a command wrote loads with one loadModel and shows with inspect', async () => {
+      const { loadModel } = await import('../src/index.js');
+      const folders = outputs.filter((o) => !['train -', 'detect', 'export'].includes(o.name)).map((o) => join(work, `stdin-${o.name.replace(/\W+/g, '-')}`));
+      for (const dir of folders) {
+        assert.ok(existsSync(join(dir, 'config.json')), `${dir} was written`);
+        const m = await loadModel(dir);
+        assert.ok(m.numParameters() > 0, dir);
+        const r = cli('inspect', dir);
+        assert.equal(r.status, 0, `inspect ${dir}: ${r.stderr}`);
+        assert.match(r.stdout, /parameters\s+[\d,]+/);
+        const j = JSON.parse(cli('inspect', dir, '--json').stdout) as { parameters?: number; model?: { parameters: number } };
+        assert.equal(j.parameters ?? j.model?.parameters, m.numParameters());
+      }
+    });
+
     it('stdout closed early: no stack trace, a quiet end or one line', async () => {
       for (const c of [...outputs.map((o) => o.args(join(work, `closed-${o.name.replace(/\W+/g, '-')}`))), ...readers]) {
         clean(await closedStdout(...c), c.join(' '));

@@ -56,7 +56,8 @@ export function registerInteropCommands(program: Command): void {
         console.log(`wrote ${out}: the ${files.config.type}'s ${st.names().length} tensors under PyTorch names (${task}); no PyTorch module source is written for this kind`);
         return;
       }
-      const model = modelFromFiles(files, dir);
+      // NATIVE_TYPES are exactly the SavableModel classes.
+      const model = modelFromFiles(files, dir) as SavableModel;
       if (flags.format === 'onnx') {
         const bytes = exportOnnx(model);
         await writeFileAtomic(out, bytes);

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { loadCorpus } from '../data/corpora.js';
 import type { TokenizerKind } from '../data/vocabulary.js';
 import { NonFiniteError } from '../errors.js';
+import { readModelFiles } from '../io/fs.js';
+import { modelFromFiles } from '../io/model-files.js';
 import type { OptimizerName } from '../optim/optimizers.js';
 import { writeChart } from '../plot/chart.js';
 import { TextGenerator } from '../tasks/text/generator.js';
@@ -120,6 +122,37 @@ function resumeSettings(g: TextGenerator, f: TrainFlags, given: (name: string) =
       : `continuing from step ${g.step} to ${to}, as the run was set`);
   }
   return out;
+}
+
+/** Long lists kept in config.json's extra (vocabularies) are counted, not printed. */
+function summarise(v: unknown): unknown {
+  if (Array.isArray(v)) return v.length > 12 ? `[${v.length} items]` : v.map(summarise);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, summarise(x)]));
+  return v;
+}
+
+/** `inspect` of any model folder that is not a text model's: its type, task, size, configuration and what it keeps. */
+async function inspectFolder(dir: string, json: boolean): Promise<void> {
+  const files = await readModelFiles(dir);
+  const model = modelFromFiles(files, dir);
+  const extra = (files.config.extra ?? {}) as Record<string, unknown>;
+  const history = Array.isArray(extra.history) ? (extra.history as Array<Record<string, unknown>>) : [];
+  const info = {
+    folder: dir, type: files.config.type, task: extra.task ?? null, parameters: model.numParameters(), config: files.config.config,
+    extra: summarise(Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'history'))), history,
+  };
+  if (json) {
+    console.log(JSON.stringify(info, null, 1));
+    return;
+  }
+  console.log(`model folder   ${dir}`);
+  console.log(`model          ${files.config.type}${info.task ? ` (${String(info.task)})` : ''}`);
+  console.log(`parameters     ${model.numParameters().toLocaleString('en-US')}`);
+  console.log(`configuration  ${JSON.stringify(files.config.config)}`);
+  for (const [k, v] of Object.entries(info.extra as Record<string, unknown>)) if (k !== 'task') console.log(`${k.padEnd(15)}${JSON.stringify(v)}`);
+  if (history.length) {
+    console.log(`history        ${history.length} evaluations; the last: ${JSON.stringify(history[history.length - 1])}`);
+  }
 }
 
 export function registerTextCommands(program: Command): void {
@@ -264,6 +297,11 @@ export function registerTextCommands(program: Command): void {
     .argument('<model>', 'model folder')
     .option('--json', 'print as JSON')
     .action(action(async (dir: string, f: { json?: boolean }) => {
+      const state = await textFolderState(dir);
+      if (!state.model && state.checkpoint === null) {
+        await inspectFolder(dir, f.json === true);
+        return;
+      }
       const g = await loadTextModel(dir);
       const unit = g.vocab.kind === 'char' ? 'char' : 'word';
       const last = g.history[g.history.length - 1];

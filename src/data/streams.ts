@@ -4,7 +4,7 @@
  * continues chunk k-1 and the carried state means something.
  */
 import { ConfigError, plural } from '../errors.js';
-import type { IndexTensor } from '../nn/layers.js';
+import type { IndexTensor } from '../tensor/tensor.js';
 
 export interface Chunk {
   inputs: IndexTensor;

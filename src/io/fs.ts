@@ -13,7 +13,8 @@
  * - temporary files left by a dead process are removed on the next write.
  */
 import { FormatError } from '../errors.js';
-import { type JsonValue, type ModelFiles, type SavableModel, assertFiniteWeights, checkConfig, modelFromFiles, modelToFiles } from './model-files.js';
+import type { Module } from '../nn/module.js';
+import { type JsonValue, type LoadedModel, type ModelFiles, assertFiniteWeights, checkConfig, modelFromFiles, modelToFiles } from './model-files.js';
 
 /** The kinds of operation that change the file system. */
 export type FileOp = 'mkdir' | 'write' | 'rename' | 'remove';
@@ -204,7 +205,7 @@ export async function readableFolder(dir: string, marker: string): Promise<strin
 }
 
 /** Saves `config.json` and `model.safetensors` into `dir` (created if needed), each atomically. */
-export async function saveModel(dir: string, model: SavableModel, extra?: { [key: string]: JsonValue }): Promise<void> {
+export async function saveModel(dir: string, model: Module, extra?: { [key: string]: JsonValue }): Promise<void> {
   assertFiniteWeights(model.stateDict(), dir);
   await saveModelFiles(dir, modelToFiles(model, extra));
 }
@@ -254,8 +255,8 @@ export async function makeFolder(dir: string): Promise<void> {
   await mkdirp(dir);
 }
 
-/** Reads a model folder written by saveModel. */
-export async function loadModel(dir: string): Promise<SavableModel> {
+/** Reads the network of any model folder (saveModel's, or any task's): see modelFromFiles. */
+export async function loadModel(dir: string): Promise<LoadedModel> {
   return modelFromFiles(await readModelFiles(dir), dir);
 }
 

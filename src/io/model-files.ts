@@ -4,11 +4,13 @@
  * names. `io/fs.ts` writes and reads these atomically on Node.
  */
 import { ConfigError, FormatError, NonFiniteError, ShapeError } from '../errors.js';
-import { LanguageModel, type LanguageModelConfig } from '../models/language-model.js';
-import { SequenceRegressor, type SequenceRegressorConfig } from '../models/sequence-regressor.js';
+import { LanguageModel } from '../models/language-model.js';
+import { Seq2Seq } from '../models/seq2seq.js';
+import { SequenceClassifier } from '../models/sequence-classifier.js';
+import { SequenceRegressor } from '../models/sequence-regressor.js';
 import type { Module } from '../nn/module.js';
 import { withParameterBudget } from '../nn/parameter.js';
-import type { RecurrentBase } from '../nn/recurrent/base.js';
+import { RecurrentBase } from '../nn/recurrent/base.js';
 import { type LSTMOptions, createRecurrent } from '../nn/recurrent/modules.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
@@ -23,7 +25,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface ModelConfigFile {
   format: typeof MODEL_FORMAT;
   version: number;
-  /** which class to rebuild: 'LanguageModel', 'SequenceRegressor', 'LSTM', 'GRU', 'RNN' */
+  /** which registered type to rebuild (modelTypes(): 'LanguageModel', 'SequenceRegressor', 'SequenceClassifier', 'Seq2Seq', 'LSTM', 'GRU', 'RNN') */
   type: string;
   config: { [key: string]: JsonValue };
   /** anything the application keeps with the model (vocabulary, history, ...) */
@@ -38,18 +40,94 @@ export interface ModelFiles {
   weights: Uint8Array;
 }
 
-function describe(model: SavableModel): Pick<ModelConfigFile, 'type' | 'config'> {
-  if (model instanceof LanguageModel) return { type: 'LanguageModel', config: { ...model.config } };
-  if (model instanceof SequenceRegressor) return { type: 'SequenceRegressor', config: { ...model.config } };
-  const r = model;
+/**
+ * A kind of network a model folder can hold: how config.json names and
+ * configures it, and how it is rebuilt (tfjs' getConfig / fromConfig with
+ * registerClass). Every folder of every task goes through this one envelope.
+ */
+export interface ModelType<M extends Module = Module> {
+  /** config.json's `type` */
+  readonly type: string;
+  /** true for the instances this entry describes */
+  owns(model: Module): model is M;
+  /** the JSON that rebuilds the model */
+  getConfig(model: M): { [key: string]: JsonValue };
+  /** rebuilds it (untrained) from that JSON */
+  fromConfig(config: { [key: string]: JsonValue }): M;
+}
+
+const registry: ModelType[] = [];
+
+/** Adds (or replaces) a model type, so modelToFiles and loadModel know it. */
+export function registerModelType<M extends Module>(t: ModelType<M>): void {
+  const at = registry.findIndex((r) => r.type === t.type);
+  if (at >= 0) registry.splice(at, 1);
+  registry.unshift(t as unknown as ModelType);
+}
+
+/** The registered types' names. */
+export function modelTypes(): string[] {
+  return registry.map((r) => r.type);
+}
+
+type Json = { [key: string]: JsonValue };
+const plain = <C extends object>(c: C): Json => ({ ...c }) as unknown as Json;
+
+/** A model class whose whole configuration is its `config` field (the models in src/models). */
+function configured<M extends Module & { config: object }>(type: string, cls: new (config: never) => M): ModelType<M> {
   return {
-    type: r.kind.startsWith('RNN') ? 'RNN' : r.kind,
-    config: {
+    type,
+    owns: (m): m is M => m instanceof cls,
+    getConfig: (m) => plain(m.config),
+    fromConfig: (c) => new cls(c as never),
+  };
+}
+
+/** LSTM, GRU and RNN modules ('RNN' covers both nonlinearities: `mode` says which). */
+function recurrentType(type: 'LSTM' | 'GRU' | 'RNN'): ModelType<RecurrentBase> {
+  return {
+    type,
+    owns: (m): m is RecurrentBase => m instanceof RecurrentBase && (m.kind.startsWith('RNN') ? 'RNN' : m.kind) === type,
+    getConfig: (r) => ({
       inputSize: r.inputSize, hiddenSize: r.hiddenSize, numLayers: r.numLayers, bias: r.bias,
-      batchFirst: r.batchFirst, dropout: r.dropout, bidirectional: r.bidirectional, projSize: r.projSize,
-      mode: r.kind,
+      batchFirst: r.batchFirst, dropout: r.dropout, bidirectional: r.bidirectional, projSize: r.projSize, mode: r.kind,
+    }),
+    fromConfig: (c) => {
+      const { mode, ...options } = c as unknown as LSTMOptions & { mode: string };
+      return createRecurrent(mode, options);
     },
   };
+}
+
+for (const t of [
+  recurrentType('RNN'), recurrentType('GRU'), recurrentType('LSTM'),
+  configured('Seq2Seq', Seq2Seq), configured('SequenceClassifier', SequenceClassifier),
+  configured('SequenceRegressor', SequenceRegressor), configured('LanguageModel', LanguageModel),
+] as ModelType[]) registerModelType(t);
+
+function typeOf(model: Module): ModelType {
+  const t = registry.find((r) => r.owns(model));
+  if (!t) throw new ConfigError(`${model.constructor.name} is not a registered model type (${modelTypes().join(', ')}); registerModelType adds one`);
+  return t;
+}
+
+/** config.json for a model: the format, its type and configuration, and what the application keeps with it. */
+export function modelEnvelope(model: Module, extra?: { [key: string]: JsonValue }): ModelConfigFile {
+  const t = typeOf(model);
+  return { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: t.type, config: t.getConfig(model), ...(extra ? { extra } : {}) };
+}
+
+/**
+ * Checks a folder's config.json for a task's loader: the envelope, the
+ * network type and `extra.task`; returns the config and its extra.
+ */
+export function checkTaskConfig(value: unknown, source: string, type: string, task: string, what: string): { config: ModelConfigFile; extra: Record<string, unknown> } {
+  const cfg = checkConfig(value, source);
+  const extra = (cfg.extra ?? {}) as Record<string, unknown>;
+  if (cfg.type !== type || extra.task !== task) {
+    throw new FormatError(`${source}: not ${what} (type '${cfg.type}', task '${String(extra.task)}'; expected type '${type}', task '${task}')`);
+  }
+  return { config: cfg, extra };
 }
 
 /** Throws NonFiniteError (nothing written) if any weight is NaN or infinite. */
@@ -67,10 +145,9 @@ export function weightsToBytes(state: Record<string, Tensor>, what = 'the model'
   return serializeSafetensors(state, { format: 'pt' });
 }
 
-/** The config and weight bytes of a model. */
-export function modelToFiles(model: SavableModel, extra?: { [key: string]: JsonValue }): ModelFiles {
-  const config: ModelConfigFile = { format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, ...describe(model), ...(extra ? { extra } : {}) };
-  return { config, weights: weightsToBytes(model.stateDict()) };
+/** The config and weight bytes of a model of a registered type. */
+export function modelToFiles(model: Module, extra?: { [key: string]: JsonValue }): ModelFiles {
+  return { config: modelEnvelope(model, extra), weights: weightsToBytes(model.stateDict()) };
 }
 
 /** Checks a parsed config.json and returns it typed. */
@@ -115,18 +192,20 @@ export function buildForWeights<T>(weights: Uint8Array, source: string, build: (
   return withParameterBudget(values + PARAMETER_SLACK, source, build);
 }
 
-/** Rebuilds a model from its config and weights; outputs are bit-identical to the saved model's. */
-export function modelFromFiles(files: ModelFiles, source = 'model'): SavableModel {
+/** A network any model folder may hold. */
+export type LoadedModel = SavableModel | SequenceClassifier | Seq2Seq;
+
+/**
+ * Rebuilds the network of any model folder (every registered type: the text,
+ * forecasting, classification, translation and speech tasks' networks, plain
+ * recurrent modules) from its config and weights; outputs are bit-identical
+ * to the saved model's. The tasks' own loaders add what they keep in `extra`.
+ */
+export function modelFromFiles(files: ModelFiles, source = 'model'): LoadedModel {
   const cfg = checkConfig(files.config, `${source}/config.json`);
-  const model = buildForWeights(files.weights, `${source}/config.json`, (): SavableModel => {
-    if (cfg.type === 'LanguageModel') return new LanguageModel(cfg.config as unknown as LanguageModelConfig);
-    if (cfg.type === 'SequenceRegressor') return new SequenceRegressor(cfg.config as unknown as SequenceRegressorConfig);
-    if (cfg.type === 'LSTM' || cfg.type === 'GRU' || cfg.type === 'RNN') {
-      const { mode, ...options } = cfg.config as unknown as LSTMOptions & { mode: string };
-      return createRecurrent(mode, options);
-    }
-    throw new ConfigError(`${source}/config.json: the model type '${cfg.type}' is not one loadModel rebuilds (LanguageModel, SequenceRegressor, LSTM, GRU, RNN); load it with its task's loader`);
-  });
+  const t = registry.find((r) => r.type === cfg.type);
+  if (!t) throw new ConfigError(`${source}/config.json: unknown model type '${cfg.type}' (known: ${modelTypes().join(', ')})`);
+  const model = buildForWeights(files.weights, `${source}/config.json`, () => t.fromConfig(cfg.config)) as LoadedModel;
   loadWeights(model, files.weights, `${source}/model.safetensors`);
   return model.eval();
 }

@@ -4,7 +4,8 @@
  * match a PyTorch module with attributes `embedding`, `rnn` and `head`.
  */
 import { ShapeError } from '../errors.js';
-import { type IndexTensor, Embedding, Linear } from '../nn/layers.js';
+import { Embedding, Linear } from '../nn/layers.js';
+import type { IndexTensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
 import type { CellKind } from '../kernels/types.js';

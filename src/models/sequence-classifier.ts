@@ -8,7 +8,8 @@
  */
 import { ConfigError, ShapeError } from '../errors.js';
 import type { CellKind } from '../kernels/types.js';
-import { Dropout, Embedding, type IndexTensor, Linear } from '../nn/layers.js';
+import { Dropout, Embedding, Linear } from '../nn/layers.js';
+import type { IndexTensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';

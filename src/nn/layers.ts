@@ -5,7 +5,7 @@
 import { ConfigError, ShapeError, expectPositiveInt } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { Random, defaultRandom } from '../tensor/random.js';
-import { Tensor, sizeOf } from '../tensor/tensor.js';
+import { type IndexTensor, Tensor, sizeOf } from '../tensor/tensor.js';
 import { normal, uniform } from './init.js';
 import { Module } from './module.js';
 import { Parameter } from './parameter.js';
@@ -86,11 +86,6 @@ export interface EmbeddingOptions {
   rng?: Random;
 }
 
-/** Integer ids as a tensor: data holds the ids, shape their layout (e.g. [B,T]). */
-export interface IndexTensor {
-  data: Int32Array;
-  shape: readonly number[];
-}
 
 /** A lookup table of vectors, as torch.nn.Embedding (weight is (num, dim), initialised N(0,1)). */
 export class Embedding extends Module {

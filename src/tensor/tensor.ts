@@ -10,6 +10,12 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** Integer ids as a tensor: data holds the ids, shape their layout (e.g. [B,T]). */
+export interface IndexTensor {
+  data: Int32Array;
+  shape: readonly number[];
+}
+
 /**
  * A dense float32 array with a row-major shape. Deliberately thin: the data is a
  * plain `Float32Array` that kernels read and write directly.

@@ -7,7 +7,7 @@
 import { ShapeError } from '../errors.js';
 import { crossEntropy } from '../losses/losses.js';
 import type { LanguageModel, RecurrentState } from '../models/language-model.js';
-import type { IndexTensor } from '../nn/layers.js';
+import type { IndexTensor } from '../tensor/tensor.js';
 import type { StepResult, Trainer } from './trainer.js';
 
 export class TruncatedBPTT {

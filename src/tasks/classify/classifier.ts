@@ -6,13 +6,15 @@
  * accuracy, and reports accuracy, per-class precision/recall/F1 and the
  * confusion matrix on the test set. Browser-safe.
  */
-import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
+import { ConfigError, DataError } from '../../errors.js';
+import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { type Pooling, SequenceClassifier } from '../../models/sequence-classifier.js';
 import { noGrad } from '../../nn/grad-mode.js';
 import { fit } from '../../train/fit.js';
+import { type ClassificationReport, classificationReport } from '../../data/metrics.js';
+import type { DataSplit } from '../../data/split.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Trainer } from '../../train/trainer.js';
@@ -32,8 +34,6 @@ export interface ClassifierOptions {
   minCount?: number;
   /** tokens read per text; longer texts are cut (default 200) */
   maxLength?: number;
-  /** fractions for training, validation, test (default [0.8, 0.1, 0.1]) */
-  split?: [number, number, number];
   /** 'balanced': class weights inversely proportional to class frequency in training (default); 'none' */
   classWeights?: 'balanced' | 'none';
 }
@@ -50,23 +50,6 @@ export interface ClassifierTrainOptions {
   wordDropout?: number;
 }
 
-export interface ClassMetrics {
-  label: string;
-  precision: number;
-  recall: number;
-  f1: number;
-  support: number;
-}
-
-export interface ClassificationReport {
-  accuracy: number;
-  count: number;
-  perClass: ClassMetrics[];
-  /** confusion[i][j]: texts of class i predicted as class j */
-  confusion: number[][];
-  labels: string[];
-}
-
 export interface ClassifierProgress {
   epoch: number;
   epochs: number;
@@ -78,41 +61,7 @@ export interface ClassifierProgress {
   fraction: number;
 }
 
-/** Which records went where, by index into the data. */
-export interface DataSplit {
-  train: number[];
-  val: number[];
-  test: number[];
-}
-
 type Resolved = Required<ClassifierOptions>;
-
-/** Seeded shuffle of 0..n-1, cut by fractions. */
-export function splitIndices(n: number, fractions: [number, number, number], seed: number): DataSplit {
-  const order = Array.from({ length: n }, (_, i) => i);
-  const rng = new Random(seed);
-  rng.shuffle(order);
-  const a = Math.round(n * fractions[0]);
-  const b = Math.round(n * (fractions[0] + fractions[1]));
-  return { train: order.slice(0, a), val: order.slice(a, b), test: order.slice(b) };
-}
-
-/** Accuracy, per-class precision/recall/F1 and the confusion matrix. */
-export function classificationReport(truth: number[], predicted: number[], labels: readonly string[]): ClassificationReport {
-  const K = labels.length;
-  const confusion = Array.from({ length: K }, () => new Array<number>(K).fill(0));
-  truth.forEach((t, i) => { confusion[t]![predicted[i]!]!++; });
-  const perClass = labels.map((label, k) => {
-    const tp = confusion[k]![k]!;
-    const support = confusion[k]!.reduce((a, b) => a + b, 0);
-    const predictedK = confusion.reduce((a, row) => a + row[k]!, 0);
-    const precision = predictedK ? tp / predictedK : 0;
-    const recall = support ? tp / support : 0;
-    return { label, precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0, support };
-  });
-  const correct = labels.reduce((a, _, k) => a + confusion[k]![k]!, 0);
-  return { accuracy: truth.length ? correct / truth.length : 0, count: truth.length, perClass, confusion, labels: [...labels] };
-}
 
 const TASK = 'text-classification';
 
@@ -132,7 +81,7 @@ export class TextClassifier {
   static create(data: LabelledTexts, split: DataSplit, options: ClassifierOptions = {}, seed = 0): TextClassifier {
     const o: Resolved = {
       cell: 'LSTM', hiddenSize: 64, embeddingSize: 64, numLayers: 1, bidirectional: true, pooling: 'max', dropout: 0.3,
-      maxVocab: 20000, minCount: 1, maxLength: 200, split: [0.8, 0.1, 0.1], classWeights: 'balanced', ...options,
+      maxVocab: 20000, minCount: 1, maxLength: 200, classWeights: 'balanced', ...options,
     };
     if (o.classWeights !== 'balanced' && o.classWeights !== 'none') throw new ConfigError(`classWeights must be 'balanced' or 'none', got '${String(o.classWeights)}'`);
     const labels = [...new Set(data.labels)].sort();
@@ -245,21 +194,16 @@ export class TextClassifier {
 
   toFiles(extra: { [key: string]: JsonValue } = {}): { config: JsonValue; weights: Uint8Array } {
     return {
-      config: {
-        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'SequenceClassifier', config: this.model.config as unknown as JsonValue,
-        extra: {
-          task: TASK, options: this.options as unknown as JsonValue, labels: this.labels, classWeights: this.classWeights,
-          vocab: [...this.vocab.words], history: this.history as unknown as JsonValue, best: this.best as unknown as JsonValue, ...extra,
-        },
-      },
+      config: modelEnvelope(this.model, {
+        task: TASK, options: this.options as unknown as JsonValue, labels: this.labels, classWeights: this.classWeights,
+        vocab: [...this.vocab.words], history: this.history as unknown as JsonValue, best: this.best as unknown as JsonValue, ...extra,
+      }) as unknown as JsonValue,
       weights: weightsToBytes(this.model.stateDict()),
     };
   }
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, source = 'model'): TextClassifier {
-    const cfg = checkConfig(files.config, `${source}/config.json`);
-    const e = cfg.extra as Record<string, unknown> | undefined;
-    if (cfg.type !== 'SequenceClassifier' || e?.task !== TASK) throw new FormatError(`${source}/config.json: not a text classifier (type '${cfg.type}', task '${String(e?.task)}')`);
+    const { extra: e } = checkTaskConfig(files.config, `${source}/config.json`, 'SequenceClassifier', TASK, 'a text classifier');
     const c = buildForWeights(files.weights, `${source}/config.json`, () => new TextClassifier(new WordVocabulary(e.vocab as string[]), e.labels as string[], e.options as Resolved, e.classWeights as number[], 0));
     loadWeights(c.model, files.weights, `${source}/model.safetensors`);
     c.model.eval();

@@ -17,8 +17,8 @@
  * spans; the weights with the lowest validation loss are kept.
  * Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
-import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
+import { ConfigError, DataError } from '../../errors.js';
+import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { quantileLoss } from '../../losses/losses.js';
 import { SequenceRegressor } from '../../models/sequence-regressor.js';
@@ -441,31 +441,21 @@ export class Forecaster {
 
   /** config.json and model.safetensors contents. */
   toFiles(extra: { [key: string]: JsonValue } = {}): { config: JsonValue; weights: Uint8Array } {
-    const config = {
-      format: MODEL_FORMAT,
-      version: MODEL_FORMAT_VERSION,
-      type: 'SequenceRegressor',
-      config: this.model.config as unknown as JsonValue,
-      extra: {
-        task: TASK,
-        options: this.options as unknown as JsonValue,
-        scaler: this.scaler as unknown as JsonValue,
-        series: this.series as unknown as JsonValue,
-        history: this.history as unknown as JsonValue,
-        best: this.best as unknown as JsonValue,
-        calibration: this.calibration,
-        ...extra,
-      },
-    };
+    const config = modelEnvelope(this.model, {
+      task: TASK,
+      options: this.options as unknown as JsonValue,
+      scaler: this.scaler as unknown as JsonValue,
+      series: this.series as unknown as JsonValue,
+      history: this.history as unknown as JsonValue,
+      best: this.best as unknown as JsonValue,
+      calibration: this.calibration,
+      ...extra,
+    }) as unknown as JsonValue;
     return { config, weights: weightsToBytes(this.model.stateDict()) };
   }
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, source = 'model'): Forecaster {
-    const cfg = checkConfig(files.config, `${source}/config.json`);
-    const extra = cfg.extra as Record<string, unknown> | undefined;
-    if (cfg.type !== 'SequenceRegressor' || extra?.task !== TASK) {
-      throw new FormatError(`${source}/config.json: not a forecasting model (type '${cfg.type}', task '${String(extra?.task)}')`);
-    }
+    const { extra } = checkTaskConfig(files.config, `${source}/config.json`, 'SequenceRegressor', TASK, 'a forecasting model');
     const f = buildForWeights(files.weights, `${source}/config.json`, () => new Forecaster(extra.options as ResolvedOptions, extra.scaler as Scaler, extra.series as SeriesInfo, 0));
     loadWeights(f.model, files.weights, `${source}/model.safetensors`);
     f.model.eval();

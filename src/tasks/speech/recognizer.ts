@@ -3,10 +3,10 @@
  * 13 coefficients, silence trimmed, normalised, 48 frames) -> a bidirectional
  * GRU -> mean over time -> Linear -> a word. Browser-safe (bring the WAV bytes).
  */
-import { DataError, FormatError } from '../../errors.js';
+import { DataError } from '../../errors.js';
 import { type Audio } from '../../audio/wav.js';
 import { mfcc, normaliseFrames, trimSilence } from '../../audio/features.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
+import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { SequenceClassifier } from '../../models/sequence-classifier.js';
@@ -145,18 +145,13 @@ export class SpokenWordRecognizer {
 
   toFiles(): { config: JsonValue; weights: Uint8Array } {
     return {
-      config: {
-        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'SequenceClassifier', config: this.model.config as unknown as JsonValue,
-        extra: { task: TASK, labels: this.labels, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue },
-      },
+      config: modelEnvelope(this.model, { task: TASK, labels: this.labels, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue }) as unknown as JsonValue,
       weights: weightsToBytes(this.model.stateDict()),
     };
   }
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): SpokenWordRecognizer {
-    const cfg = checkConfig(files.config, `${where}/config.json`);
-    const e = cfg.extra as Record<string, unknown> | undefined;
-    if (e?.task !== TASK) throw new FormatError(`${where}/config.json: not a spoken-word model (task '${String(e?.task)}')`);
+    const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'SequenceClassifier', TASK, 'a spoken-word model');
     const r = buildForWeights(files.weights, `${where}/config.json`, () => new SpokenWordRecognizer(e.labels as string[], e.options as Required<SpeechOptions>, 0));
     loadWeights(r.model, files.weights, `${where}/model.safetensors`);
     r.model.eval();

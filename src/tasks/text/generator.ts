@@ -5,7 +5,7 @@
  * streaming). Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
 import { ConfigError, FormatError, NonFiniteLossError, plural } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
+import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -404,18 +404,14 @@ export class TextGenerator {
   /** The model folder's contents (see io.ts): best weights, vocabulary, and the resume checkpoint. */
   toFiles(): ModelFolderFiles {
     const bestState = this.best?.state ?? this.model.stateDict();
-    const config = {
-      format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'LanguageModel',
-      config: { ...this.model.config },
-      extra: {
-        task: 'text-generation',
-        text: { ...this.options },
-        data: this.data ? { ...this.data } : null,
-        history: this.history.map((h) => ({ ...h })),
-        best: this.best ? { step: this.best.step, valLoss: this.best.valLoss } : null,
-        step: this.step,
-      },
-    } as unknown as JsonValue;
+    const config = modelEnvelope(this.model, {
+      task: 'text-generation',
+      text: { ...this.options },
+      data: this.data ? { ...this.data } : null,
+      history: this.history.map((h) => ({ ...h })),
+      best: this.best ? { step: this.best.step, valLoss: this.best.valLoss } : null,
+      step: this.step,
+    } as unknown as { [key: string]: JsonValue }) as unknown as JsonValue;
     let checkpoint: ModelFolderFiles['checkpoint'] = null;
     if (this.resume) {
       const r = this.resume;
@@ -446,11 +442,7 @@ export class TextGenerator {
    * best weights (for generation).
    */
   static fromFiles(files: ModelFolderFiles, source = 'model', options: { resume?: boolean } = {}): TextGenerator {
-    const cfg = checkConfig(files.config, `${source}/config.json`);
-    const extra = cfg.extra as Record<string, unknown> | undefined;
-    if (cfg.type !== 'LanguageModel' || extra?.task !== 'text-generation') {
-      throw new FormatError(`${source}/config.json: not a text-generation model (type '${cfg.type}', task '${String(extra?.task)}')`);
-    }
+    const { config: cfg, extra } = checkTaskConfig(files.config, `${source}/config.json`, 'LanguageModel', 'text-generation', 'a text-generation model');
     const vocab = Vocabulary.fromJSON(files.vocab, `${source}/vocab.json`);
     const textOptions = { ...DEFAULT_MODEL, ...(extra.text as TextModelOptions) };
     const g = buildForWeights(files.weights, `${source}/config.json`, () => new TextGenerator(vocab, textOptions, 0));

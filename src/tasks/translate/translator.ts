@@ -5,8 +5,8 @@
  * in training; greedy or beam-search decoding with a length limit; the
  * weights with the best validation exact match are kept. Browser-safe.
  */
-import { ConfigError, DataError, FormatError } from '../../errors.js';
-import { type JsonValue, MODEL_FORMAT, MODEL_FORMAT_VERSION, checkConfig, buildForWeights, loadWeights, weightsToBytes } from '../../io/model-files.js';
+import { ConfigError, DataError } from '../../errors.js';
+import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
@@ -194,18 +194,13 @@ export class Translator {
 
   toFiles(): { config: JsonValue; weights: Uint8Array } {
     return {
-      config: {
-        format: MODEL_FORMAT, version: MODEL_FORMAT_VERSION, type: 'Seq2Seq', config: this.model.config as unknown as JsonValue,
-        extra: { task: TASK, options: this.options as unknown as JsonValue, source: this.source.tokens, target: this.target.tokens, history: this.history as unknown as JsonValue },
-      },
+      config: modelEnvelope(this.model, { task: TASK, options: this.options as unknown as JsonValue, source: this.source.tokens, target: this.target.tokens, history: this.history as unknown as JsonValue }) as unknown as JsonValue,
       weights: weightsToBytes(this.model.stateDict()),
     };
   }
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Translator {
-    const cfg = checkConfig(files.config, `${where}/config.json`);
-    const e = cfg.extra as Record<string, unknown> | undefined;
-    if (cfg.type !== 'Seq2Seq' || e?.task !== TASK) throw new FormatError(`${where}/config.json: not a translation model (type '${cfg.type}')`);
+    const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'Seq2Seq', TASK, 'a translation model');
     const t = buildForWeights(files.weights, `${where}/config.json`, () => new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), e.options as Required<TranslatorOptions>, 0));
     loadWeights(t.model, files.weights, `${where}/model.safetensors`);
     t.model.eval();
