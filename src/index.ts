@@ -4,6 +4,10 @@
  *
  * Layers, bottom up: tensor and kernels; nn modules (forward and backward side
  * by side); losses; optimisers and the training step; models; I/O.
+ *
+ * This entry is browser-safe: no Node module is imported, even lazily. Model
+ * folders on disk come with the Node entry (`recurrent/node`, which is also
+ * what `recurrent` resolves to in Node); ONNX with `recurrent/onnx`.
  */
 
 // Errors
@@ -63,7 +67,6 @@ export {
   modelToFiles, modelFromFiles, loadWeights, checkConfig, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   type ModelFiles, type ModelConfigFile, type SavableModel, type JsonValue,
 } from './io/model-files.js';
-export { saveModel, loadModel, readModelFiles, writeFileAtomic, replaceFolder, recoverFolder } from './io/fs.js';
 
 // Conformance against PyTorch fixtures
 export { runFixture, formatResult, type FixtureResult } from './conformance/fixtures.js';
@@ -78,7 +81,6 @@ export {
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
 export { sampleToken, logSoftmax, type SamplingOptions } from './tasks/text/sampling.js';
-export { saveTextModel, loadTextModel } from './tasks/text/io.js';
 
 // Time series: CSV, forecasting, anomaly detection
 export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';
@@ -94,14 +96,10 @@ export {
   AnomalyDetector, rollingZScore, detectionMetrics, thresholdScores, movingMax,
   type DetectOptions, type Detection, type DetectionMetrics,
 } from './tasks/anomaly/detector.js';
-export { saveForecaster, loadForecaster } from './tasks/forecast/io.js';
 
 // Interop: PyTorch state dicts
 export { importTorch, exportTorch, inferRecurrent, torchModuleSource, type TorchImportOptions, type InferredRecurrent } from './interop/torch.js';
-export { exportOnnx, ONNX_OPSET } from './interop/onnx/export.js';
-export { importOnnx, toNativeModel, OnnxModel, SUPPORTED_OPS, type GraphIO } from './interop/onnx/import.js';
 export { importTfjs, KerasModel, type TfjsModelJson } from './interop/keras.js';
-export { loadTfjsModel } from './interop/files.js';
 
 // Classification (text)
 export { Seq2Seq, type Seq2SeqConfig } from './models/seq2seq.js';

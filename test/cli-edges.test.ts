@@ -224,7 +224,7 @@ describe('command-line hard edges', () => {
     });
 
     it('every model folder a command wrote loads with one loadModel and shows with inspect', async () => {
-      const { loadModel } = await import('../src/index.js');
+      const { loadModel } = await import('../src/node.js');
       const folders = outputs.filter((o) => !['train -', 'detect', 'export'].includes(o.name)).map((o) => join(work, `stdin-${o.name.replace(/\W+/g, '-')}`));
       for (const dir of folders) {
         assert.ok(existsSync(join(dir, 'config.json')), `${dir} was written`);

@@ -107,7 +107,7 @@ describe('crash at every write (text model folder)', () => {
 
 describe('crash at every write (a model folder replaced with --force)', () => {
   it('leaves the old model or the new one, for every crash point', async () => {
-    const { LSTM, Random, loadModel, saveModel } = await import('../src/index.js');
+    const { LSTM, Random, loadModel, saveModel } = await import('../src/node.js');
     const work = mkdtempSync(join(tmpdir(), 'recurrent-crash-replace-'));
     const oldModel = new LSTM({ inputSize: 3, hiddenSize: 4, rng: new Random(1) });
     const newModel = new LSTM({ inputSize: 3, hiddenSize: 5, numLayers: 2, rng: new Random(2) });

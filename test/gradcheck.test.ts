@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import {
   Dropout, Embedding, GRU, GRUCell, LSTM, LSTMCell, LanguageModel, Linear, RNN, RNNCell, Random, Sequential, Tensor,
   bceWithLogits, crossEntropy, mseLoss,
-} from '../src/index.js';
-import type { RecurrentBase } from '../src/index.js';
+} from '../src/node.js';
+import type { RecurrentBase } from '../src/node.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
 
 const rng = new Random(1234);

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import {
   ConfigError, DTypeError, DataError, Embedding, FormatError, LSTM, LanguageModel, NonFiniteError, NonFiniteLossError, Random, ShapeError, Tensor,
   TextGenerator, Vocabulary, loadModel, loadTextModel, numericColumn, parseTable, saveModel, serializeSafetensors, toSeries, writeFileAtomic,
-} from '../src/index.js';
+} from '../src/node.js';
 import { getBackend, getThreads } from '../src/kernels/index.js';
 import { trainInFolder } from '../src/tasks/text/io.js';
 

@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { ConfigError, FormatError, LSTM, LanguageModel, exportOnnx, importOnnx, importTorch, toNativeModel } from '../src/index.js';
+import { ConfigError, FormatError, LSTM, LanguageModel, importTorch } from '../src/node.js';
+import { exportOnnx, importOnnx, toNativeModel } from '../src/onnx.js';
 import { onnx } from '../src/interop/onnx/proto.js';
 import { fixtureDir as dir, loadTorchCase, maxAbsDiff, runImported } from './interop-helpers.js';
 

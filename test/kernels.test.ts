@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Random, jsKernels } from '../src/index.js';
+import { Random, jsKernels } from '../src/node.js';
 import type { DirectionDims, Kernels } from '../src/kernels/types.js';
 import { loadWasmKernelsAsync } from '../src/kernels/wasm/load.js';
 

@@ -261,7 +261,7 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
 }
 
 /** A file's bytes, with a FormatError that names the file and the folder it should be in. */
-export async function readFolderFile(dir: string, name: string, what = 'a model folder'): Promise<Buffer> {
+export async function readFolderFile(dir: string, name: string, what = 'a model folder'): Promise<Uint8Array> {
   const fs = await fsp();
   const { join } = await pathMod();
   try {

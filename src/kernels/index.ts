@@ -53,16 +53,6 @@ function coresSync(): number {
   return os ? (os.availableParallelism?.() ?? os.cpus().length) : 1;
 }
 
-async function cores(): Promise<number> {
-  if (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) return navigator.hardwareConcurrency;
-  try {
-    const os = await import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  } catch {
-    return 1;
-  }
-}
-
 /**
  * Chooses the compute backend for every module. 'wasm' loads the WebAssembly
  * kernels (with fused multiply-add where the engine has relaxed SIMD, and a
@@ -77,7 +67,7 @@ export async function setBackend(name: BackendName, options: BackendOptions = {}
   if (name !== 'wasm') throw new ConfigError(`setBackend: unknown backend '${String(name)}', expected 'js' or 'wasm'`);
   const t = options.threads ?? 'auto';
   if (t !== 'auto' && t !== 1 && t !== 2) throw new ConfigError(`setBackend: threads must be 1, 2 or 'auto', got ${String(t)}`);
-  const threads = t === 'auto' ? (threadsAvailable() && (await cores()) >= 2 ? 2 : 1) : t;
+  const threads = t === 'auto' ? (threadsAvailable() && coresSync() >= 2 ? 2 : 1) : t;
   const key = `wasm/${threads}`;
   let k = loaded.get(key);
   if (!k) {

@@ -66,8 +66,10 @@ export class OnnxModel {
   private readonly constants = new Map<string, Value>();
   private readonly recurrent = new Map<GraphNode, RecurrentNodeInfo>();
 
+  /** @internal the decoded graph (protobuf types stay out of the published declarations) */
   readonly graph: Graph;
 
+  /** @internal use importOnnx(bytes) */
   constructor(proto: ModelProto, readonly source: string) {
     const g = graphOf(proto, source);
     this.graph = g;

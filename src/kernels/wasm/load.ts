@@ -24,7 +24,7 @@ let relaxedTried = false;
 /** Node 20 validates relaxed SIMD only behind a V8 flag; set it before compiling. */
 async function enableRelaxedSimd(): Promise<void> {
   if (relaxedTried || !isNode) return;
-  setRelaxedFlags(builtinModule<typeof import('node:v8')>('node:v8') ?? (await import('node:v8')));
+  setRelaxedFlags(builtinModule<typeof import('node:v8')>('node:v8'));
 }
 
 function setRelaxedFlags(v8: typeof import('node:v8') | null): void {
@@ -91,7 +91,7 @@ export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promi
   const module = await WebAssembly.compile(picked.bytes);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
   // The worker starts at the first call large enough to split.
-  const start = twoThreads ? await WorkerThread.starter() : null;
+  const start = twoThreads ? WorkerThread.starterSync() : null;
   return createWasmKernels({
     name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
     ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),

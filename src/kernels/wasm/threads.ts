@@ -68,22 +68,13 @@ export class WorkerThread {
     this.args = new Float64Array(args);
   }
 
-  /** Starts a worker over `memory` (shared). Node only. */
-  static async start(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): Promise<WorkerThread> {
-    return (await WorkerThread.starter())(module, memory, scratch);
-  }
-
   /**
-   * A synchronous starter (the Node module is imported now), so a worker can
-   * be started at the first call that needs it: a live worker thread slows a
-   * process that never uses it (measured: 5-10% on a small model's training).
+   * A starter, so a worker can be started at the first call that needs it: a
+   * live worker thread slows a process that never uses it (measured: 5-10% on
+   * a small model's training). Node 20.16+ (process.getBuiltinModule: no
+   * import statement, so bundlers for the browser never see node:worker_threads);
+   * null elsewhere.
    */
-  static async starter(): Promise<(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number) => WorkerThread> {
-    const { Worker } = await import('node:worker_threads');
-    return (module, memory, scratch) => WorkerThread.create(Worker, module, memory, scratch);
-  }
-
-  /** The same without awaiting (Node 20.16+: process.getBuiltinModule), or null where that is missing. */
   static starterSync(): ((module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number) => WorkerThread) | null {
     const wt = builtinModule<typeof import('node:worker_threads')>('node:worker_threads');
     if (!wt) return null;

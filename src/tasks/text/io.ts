@@ -90,7 +90,7 @@ export async function loadTextModel(dir: string, options: { resume?: boolean } =
   // Checkpoints from before they held copies of the model files: the top level has them.
   const copies = from === dir || (await readFolderFile(from, 'best.safetensors', WHAT).then(() => true, () => false));
   const base = copies ? from : dir;
-  const read = (name: string, where = base): Promise<Buffer> => readFolderFile(where, name, WHAT);
+  const read = (name: string, where = base): Promise<Uint8Array> => readFolderFile(where, name, WHAT);
   const files: ModelFolderFiles = {
     config: parseJsonFile(await read('config.json'), join(base, 'config.json')),
     weights: new Uint8Array(await read(base === dir ? 'model.safetensors' : 'best.safetensors')),

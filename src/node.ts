@@ -1,0 +1,11 @@
+/**
+ * The entry for Node (what `import ... from 'recurrent'` gives in Node, and
+ * `recurrent/node` anywhere): everything in the browser-safe entry, plus model
+ * folders on disk, written atomically and crash-safe (see io/fs.ts).
+ */
+export * from './index.js';
+export { saveModel, loadModel, readModelFiles, writeFileAtomic, replaceFolder, recoverFolder } from './io/fs.js';
+export { saveTextModel, loadTextModel } from './tasks/text/io.js';
+export { saveForecaster, loadForecaster } from './tasks/forecast/io.js';
+export { loadTfjsModel } from './interop/files.js';
+export { trainInFolder, textFolderState, type TextFolderState } from './tasks/text/io.js';
