@@ -4,7 +4,7 @@
  * with L2 0.01 (chosen on the validation split from 0.001, 0.01, 0.1), trained
  * full-batch with Adam for 300 steps). A few lines, on the same split.
  */
-import { wordTokens } from '../src/data/labelled-text.js';
+import { wordTokens } from '../packages/recurrent/src/data/labelled-text.js';
 
 export function bagOfWordsAccuracy(texts: string[], labels: string[], train: number[], val: number[], test: number[]): { val: number; test: number; l2: number } {
   const classes = [...new Set(labels)].sort();

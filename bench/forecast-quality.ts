@@ -10,11 +10,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseTable } from '../src/data/csv.js';
-import { groupTable, toSeries, type Series } from '../src/data/timeseries.js';
-import { setBackend } from '../src/kernels/index.js';
-import { AnomalyDetector, detectionMetrics, movingMax, rollingZScore, thresholdScores } from '../src/tasks/anomaly/detector.js';
-import { Forecaster } from '../src/tasks/forecast/forecaster.js';
+import { parseTable } from '../packages/recurrent/src/data/csv.js';
+import { groupTable, toSeries, type Series } from '../packages/recurrent/src/data/timeseries.js';
+import { setBackend } from '../packages/recurrent/src/kernels/index.js';
+import { AnomalyDetector, detectionMetrics, movingMax, rollingZScore, thresholdScores } from '../packages/recurrent/src/tasks/anomaly/detector.js';
+import { Forecaster } from '../packages/recurrent/src/tasks/forecast/forecaster.js';
 
 const data = (pkg: string, file: string): string => readFileSync(join('node_modules', pkg, file), 'utf8');
 await setBackend('wasm', { threads: 'auto' });

@@ -1,5 +1,5 @@
 /** GFLOP/s of this library's GEMM on the W2 shapes, including copies into WebAssembly memory. */
-import { Random, kernels } from '../src/index.js';
+import { Random, kernels } from '../packages/recurrent/src/index.js';
 
 export interface GemmFigure {
   shape: string;

@@ -1,7 +1,7 @@
 /** This library on one workload (run by bench/run.ts in a child process). */
 import {
   Adam, LSTM, LanguageModel, Random, Tensor, Trainer, TruncatedBPTT, getBackend, getThreads, noGrad, setBackend,
-} from '../src/index.js';
+} from '../packages/recurrent/src/index.js';
 import { type BenchResult, type Workload, medianSeconds, peakRssMB } from './workloads.js';
 
 /** backend: 'js', 'wasm' (threads chosen automatically) or 'wasm1' (one thread). */

@@ -15,7 +15,7 @@ import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { getThreads, setBackend } from '../src/index.js';
+import { getThreads, setBackend } from '../packages/recurrent/src/index.js';
 import { gemmFigures } from './gemm.js';
 import { type BenchResult, WORKLOADS } from './workloads.js';
 

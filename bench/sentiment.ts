@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseLabelled, type LabelledTexts } from '../src/data/labelled-text.js';
-import { setBackend } from '../src/kernels/index.js';
-import { splitIndices } from '../src/data/split.js';
-import { ClassifierEnsemble } from '../src/tasks/classify/classifier.js';
+import { parseLabelled, type LabelledTexts } from '../packages/recurrent/src/data/labelled-text.js';
+import { setBackend } from '../packages/recurrent/src/kernels/index.js';
+import { splitIndices } from '../packages/recurrent/src/data/split.js';
+import { ClassifierEnsemble } from '../packages/recurrent/src/tasks/classify/classifier.js';
 import { bagOfWordsAccuracy } from './bow-baseline.js';
 
 export function sentimentData(): LabelledTexts {

@@ -8,10 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWav } from '../src/audio/wav.js';
-import { setBackend } from '../src/kernels/index.js';
-import { Random } from '../src/tensor/random.js';
-import { type LabelledAudio, SpokenWordRecognizer } from '../src/tasks/speech/recognizer.js';
+import { parseWav } from '../packages/recurrent/src/audio/wav.js';
+import { setBackend } from '../packages/recurrent/src/kernels/index.js';
+import { Random } from '../packages/recurrent/src/tensor/random.js';
+import { type LabelledAudio, SpokenWordRecognizer } from '../packages/recurrent/src/tasks/speech/recognizer.js';
 
 export const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 const ACCENTS = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-029', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd'];

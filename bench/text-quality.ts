@@ -11,10 +11,10 @@
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { loadCorpus } from '../src/data/corpora.js';
-import { TokenStreams } from '../src/data/streams.js';
-import { Vocabulary } from '../src/data/vocabulary.js';
-import { TextGenerator, setBackend } from '../src/index.js';
+import { loadCorpus } from '../packages/cli/src/corpora.js';
+import { TokenStreams } from '../packages/recurrent/src/data/streams.js';
+import { Vocabulary } from '../packages/recurrent/src/data/vocabulary.js';
+import { TextGenerator, setBackend } from '../packages/recurrent/src/index.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, library: { type: 'string', default: 'both' } } });
 const seconds = Number(values.minutes) * 60;

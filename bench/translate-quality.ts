@@ -6,9 +6,9 @@
  *    6,000 random dates 1950-2049, 500 held out.
  * Exact match (greedy and beam 3) on the held-out pairs.
  */
-import { Random } from '../src/tensor/random.js';
-import { setBackend } from '../src/kernels/index.js';
-import { type Pair, Translator } from '../src/tasks/translate/translator.js';
+import { Random } from '../packages/recurrent/src/tensor/random.js';
+import { setBackend } from '../packages/recurrent/src/kernels/index.js';
+import { type Pair, Translator } from '../packages/recurrent/src/tasks/translate/translator.js';
 
 /** English -> French number words for 0..n-1, shuffled with `seed`. */
 export async function numberPairs(n: number, seed: number): Promise<Pair[]> {

@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/toy-sequence.ts
  */
-import { Adam, LSTM, Linear, Module, Random, Tensor, Trainer, mseLoss } from '../src/index.js';
+import { Adam, LSTM, Linear, Module, Random, Tensor, Trainer, mseLoss } from '../packages/recurrent/src/index.js';
 
 class Tagger extends Module {
   readonly lstm: LSTM;

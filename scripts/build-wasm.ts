@@ -17,11 +17,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'src/kernels/wasm/binary.ts');
+const out = join(root, 'packages/recurrent/src/kernels/wasm/binary.ts');
 const asc = join(root, 'node_modules/assemblyscript/bin/asc.js');
 /** 2 GiB: shared memory must declare a maximum. */
 const SHARED_MAX_PAGES = 32768;
-const common = ['assembly/index.ts', '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '1', '--enable', 'simd'];
+const common = ['packages/recurrent/assembly/index.ts', '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--initialMemory', '1', '--enable', 'simd'];
 
 function compile(extra: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'recurrent-asc-'));

@@ -5,9 +5,9 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatResult } from '../src/conformance/fixtures.js';
-import { runFixtureDirectory } from '../src/conformance/run-dir.js';
-import { getBackend, setBackend } from '../src/index.js';
+import { formatResult } from '../packages/recurrent/src/conformance/fixtures.js';
+import { runFixtureDirectory } from '../packages/recurrent/src/conformance/run-dir.js';
+import { getBackend, setBackend } from '../packages/recurrent/src/index.js';
 
 try {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string' } } });

@@ -23,7 +23,7 @@ describe('in the browser', () => {
   it('the public entry bundles for the browser without Node built-ins', async () => {
     const out = mkdtempSync(join(tmpdir(), 'recurrent-browser-'));
     const r = await build({
-      entryPoints: [join(root, 'src/index.ts')], bundle: true, format: 'esm', platform: 'browser',
+      entryPoints: [join(root, 'packages/recurrent/src/index.ts')], bundle: true, format: 'esm', platform: 'browser',
       outfile: join(out, 'index.js'), external: ['node:*'], logLevel: 'silent', metafile: true,
     });
     const code = readFileSync(join(out, 'index.js'), 'utf8');

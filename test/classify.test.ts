@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   DataError, Random, SequenceClassifier, TextClassifier, WordVocabulary, classificationReport, parseLabelled, splitIndices, wordTokens,
-} from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
 import { sentimentExperiment } from '../bench/sentiment.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
 

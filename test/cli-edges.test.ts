@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { cliIn, oneLineError, root } from './cli-helpers.js';
+import { CLI_ARGS, cliIn, oneLineError, root } from './cli-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-edges-'));
 const cli = cliIn(work);
@@ -46,7 +46,7 @@ function wav(freq: number, seconds: number, rate = 8000): Buffer {
 /** Runs the CLI with stdout closed before it writes: like `| head -0`. */
 function closedStdout(...args: string[]): Promise<{ status: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -147,7 +147,7 @@ describe('command-line hard edges', () => {
     }
     if (existsSync('/dev/full')) {
       const full = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-        const child = spawn('sh', ['-c', `"${process.execPath}" --import "${import.meta.resolve('tsx')}" "${join(root, 'src/cli/main.ts')}" generate "${model}" --length 50 > /dev/full`], { cwd: work });
+        const child = spawn('sh', ['-c', `"${process.execPath}" ${CLI_ARGS.map((a) => `"${a}"`).join(' ')} generate "${model}" --length 50 > /dev/full`], { cwd: work });
         let stderr = '';
         child.stderr.on('data', (d: Buffer) => {
           stderr += d.toString();
@@ -224,7 +224,7 @@ describe('command-line hard edges', () => {
     });
 
     it('every model folder a command wrote loads with one loadModel and shows with inspect', async () => {
-      const { loadModel } = await import('../src/node.js');
+      const { loadModel } = await import('../packages/recurrent/src/node.js');
       const folders = outputs.filter((o) => !['train -', 'detect', 'export'].includes(o.name)).map((o) => join(work, `stdin-${o.name.replace(/\W+/g, '-')}`));
       for (const dir of folders) {
         assert.ok(existsSync(join(dir, 'config.json')), `${dir} was written`);

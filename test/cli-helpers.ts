@@ -12,10 +12,16 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Node's arguments that run the CLI from its TypeScript sources (tsx), with
+ * `recurrent` resolved to the library's sources too (the exports' recurrent-source condition).
+ */
+export const CLI_ARGS = ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), join(root, 'packages/cli/src/main.ts')];
+
 /** A CLI runner working in `cwd` (the TypeScript sources, through tsx). */
 export function cliIn(cwd: string): (...args: string[]) => CliResult {
   return (...args) => {
-    const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(root, 'src/cli/main.ts'), ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [...CLI_ARGS, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Tensor, getBackend, parseSafetensors, runFixture, serializeSafetensors, setBackend } from '../src/node.js';
+import { Tensor, getBackend, parseSafetensors, runFixture, serializeSafetensors, setBackend } from '../packages/recurrent/src/node.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sharedFixtures = resolve(root, '../shared/fixtures/torch');

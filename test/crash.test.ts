@@ -12,9 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { type FileOp, setFileOpHook } from '../src/io/fs.js';
-import { TextGenerator } from '../src/tasks/text/generator.js';
-import { loadTextModel, textFolderState, trainInFolder } from '../src/tasks/text/io.js';
+import { type FileOp, setFileOpHook } from '../packages/recurrent/src/io/fs.js';
+import { TextGenerator } from '../packages/recurrent/src/tasks/text/generator.js';
+import { loadTextModel, textFolderState, trainInFolder } from '../packages/recurrent/src/tasks/text/io.js';
 
 const text = 'It was the best of times, it was the worst of times, it was the age of wisdom.\n'.repeat(12);
 const MODEL = { cell: 'LSTM' as const, hiddenSize: 8, numLayers: 1, embeddingSize: 4 };
@@ -107,7 +107,7 @@ describe('crash at every write (text model folder)', () => {
 
 describe('crash at every write (a model folder replaced with --force)', () => {
   it('leaves the old model or the new one, for every crash point', async () => {
-    const { LSTM, Random, loadModel, saveModel } = await import('../src/node.js');
+    const { LSTM, Random, loadModel, saveModel } = await import('../packages/recurrent/src/node.js');
     const work = mkdtempSync(join(tmpdir(), 'recurrent-crash-replace-'));
     const oldModel = new LSTM({ inputSize: 3, hiddenSize: 4, rng: new Random(1) });
     const newModel = new LSTM({ inputSize: 3, hiddenSize: 5, numLayers: 2, rng: new Random(2) });

@@ -13,7 +13,7 @@ import { describe, it } from 'node:test';
 import {
   AnomalyDetector, DataError, Forecaster, Random, SequenceRegressor, Tensor, detectionMetrics, fillMissing, groupTable,
   parseTable, quantileLoss, rollingZScore, toSeries,
-} from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import {
   Dropout, Embedding, GRU, GRUCell, LSTM, LSTMCell, LanguageModel, Linear, RNN, RNNCell, Random, Sequential, Tensor,
   bceWithLogits, crossEntropy, mseLoss,
-} from '../src/node.js';
-import type { RecurrentBase } from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
+import type { RecurrentBase } from '../packages/recurrent/src/node.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
 
 const rng = new Random(1234);

@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import {
   ConfigError, DTypeError, DataError, Embedding, FormatError, LSTM, LanguageModel, NonFiniteError, NonFiniteLossError, Random, ShapeError, Tensor,
   TextGenerator, Vocabulary, loadModel, loadTextModel, numericColumn, parseTable, saveModel, serializeSafetensors, toSeries, writeFileAtomic,
-} from '../src/node.js';
-import { getBackend, getThreads } from '../src/kernels/index.js';
-import { trainInFolder } from '../src/tasks/text/io.js';
+} from '../packages/recurrent/src/node.js';
+import { getBackend, getThreads } from '../packages/recurrent/src/kernels/index.js';
+import { trainInFolder } from '../packages/recurrent/src/tasks/text/io.js';
 
 const text = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Random, Tensor } from '../src/node.js';
+import { Random, Tensor } from '../packages/recurrent/src/node.js';
 
 export function randomTensor(shape: number[], rng: Random, scale = 1): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

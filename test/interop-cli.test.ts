@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LanguageModel, loadModel, noGrad, parseSafetensors } from '../src/node.js';
+import { LanguageModel, loadModel, noGrad, parseSafetensors } from '../packages/recurrent/src/node.js';
 import { fixtureDir, loadTorchCase, maxAbsDiff } from './interop-helpers.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 

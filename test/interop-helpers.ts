@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LanguageModel, type RecurrentBase, SequenceRegressor, Tensor, type importTorch, noGrad, parseSafetensors } from '../src/node.js';
+import { LanguageModel, type RecurrentBase, SequenceRegressor, Tensor, type importTorch, noGrad, parseSafetensors } from '../packages/recurrent/src/node.js';
 
 export const fixtureDir = join(resolve(dirname(fileURLToPath(import.meta.url))), 'fixtures/interop/torch');
 const dir = fixtureDir;

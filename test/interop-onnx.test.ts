@@ -16,9 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { ConfigError, FormatError, LSTM, LanguageModel, importTorch } from '../src/node.js';
-import { exportOnnx, importOnnx, toNativeModel } from '../src/onnx.js';
-import { onnx } from '../src/interop/onnx/proto.js';
+import { ConfigError, FormatError, LSTM, LanguageModel, importTorch } from '../packages/recurrent/src/node.js';
+import { exportOnnx, importOnnx, toNativeModel } from '../packages/recurrent/src/onnx.js';
+import { onnx } from '../packages/recurrent/src/interop/onnx/proto.js';
 import { fixtureDir as dir, loadTorchCase, maxAbsDiff, runImported } from './interop-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-onnx-'));

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { FormatError, LanguageModel, Random, importTfjs, loadTfjsModel, noGrad } from '../src/node.js';
+import { FormatError, LanguageModel, Random, importTfjs, loadTfjsModel, noGrad } from '../packages/recurrent/src/node.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-tfjs-'));
 

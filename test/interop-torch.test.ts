@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   FormatError, Tensor, exportTorch, importTorch, inferRecurrent, parseSafetensors, serializeSafetensors, torchModuleSource,
-} from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
 import { fixtureDir as dir, loadTorchCase, maxAbsDiff, runImported } from './interop-helpers.js';
 
 const cases = readdirSync(dir).filter((f) => f.endsWith('.io.safetensors')).map((f) => f.slice(0, -'.io.safetensors'.length)).sort();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
   FormatError, GRU, LSTM, LanguageModel, Random, Tensor, loadModel, noGrad, parseSafetensors, saveModel, serializeSafetensors, writeFileAtomic,
-} from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
 import { randomTensor } from './helpers.js';
 
 function withHeader(header: object, dataBytes = 0): Uint8Array {

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Random, jsKernels } from '../src/node.js';
-import type { DirectionDims, Kernels } from '../src/kernels/types.js';
-import { loadWasmKernelsAsync } from '../src/kernels/wasm/load.js';
+import { Random, jsKernels } from '../packages/recurrent/src/node.js';
+import type { DirectionDims, Kernels } from '../packages/recurrent/src/kernels/types.js';
+import { loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
 
 const rng = new Random(77);
 const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());

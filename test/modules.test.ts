@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   BackwardError, ConfigError, GRU, GRUCell, LSTM, LSTMCell, Linear, RNN, Random, ShapeError, Tensor, manualSeed, noGrad,
-} from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
 import { randomTensor } from './helpers.js';
-import type { Module } from '../src/node.js';
+import type { Module } from '../packages/recurrent/src/node.js';
 
 function param(m: Module, name: string): Float32Array {
   return new Map(m.namedParameters()).get(name)!.data;

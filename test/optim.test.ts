@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import {
   Adam, ConfigError, CosineAnnealingLR, ExponentialLR, Parameter, ReduceLROnPlateau, RMSprop, SGD, StepLR,
   clipGradNorm, clipGradValue, createOptimizer, gradNorm,
-} from '../src/node.js';
-import type { LRScheduler, Optimizer } from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
+import type { LRScheduler, Optimizer } from '../packages/recurrent/src/node.js';
 
 function param(values: number[], grad: number[]): Parameter {
   const p = new Parameter(Float32Array.from(values), [values.length]);

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FormatError, mfcc, parseWav } from '../src/node.js';
+import { FormatError, mfcc, parseWav } from '../packages/recurrent/src/node.js';
 import { DIGITS, SETTINGS, spokenDigitsExperiment } from '../bench/spoken-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TextGenerator, Vocabulary, tokenize } from '../src/node.js';
+import { TextGenerator, Vocabulary, tokenize } from '../packages/recurrent/src/node.js';
 
 const TEXT = 'the whale, the sea; and the ship.\nCall me Ishmael. Some years ago, never mind how long precisely, having little money in my purse.\n'.repeat(30);
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   Adam, LSTM, LanguageModel, Linear, Module, NonFiniteLossError, Random, SGD, Tensor, Trainer, TruncatedBPTT, mseLoss, noGrad,
-} from '../src/node.js';
+} from '../packages/recurrent/src/node.js';
 
 /** Delay task: the target at step t is the input bit at step t-2 (needs memory). */
 function delayBatch(rng: Random, B: number, T: number): { x: Tensor; y: Float32Array } {
@@ -107,8 +107,8 @@ describe('training', () => {
 });
 
 describe('fit: the one training loop', async () => {
-  const { fit, ranksAbove } = await import('../src/train/fit.js');
-  const { Linear, NonFiniteLossError: NFE, Random: R } = await import('../src/node.js');
+  const { fit, ranksAbove } = await import('../packages/recurrent/src/train/fit.js');
+  const { Linear, NonFiniteLossError: NFE, Random: R } = await import('../packages/recurrent/src/node.js');
   const model = (): InstanceType<typeof Linear> => new Linear({ inFeatures: 1, outFeatures: 1, rng: new R(0) });
 
   it('ranks entry by entry, higher first; anything ranks above null', () => {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DataError, Random, Seq2Seq, Translator, joinTokens, pairTokens, parsePairs } from '../src/node.js';
+import { DataError, Random, Seq2Seq, Translator, joinTokens, pairTokens, parsePairs } from '../packages/recurrent/src/node.js';
 import { datePairs, numberPairs } from '../bench/translate-quality.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';

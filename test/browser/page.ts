@@ -2,7 +2,7 @@
  * Runs in Chromium (bundled by test/browser.test.ts): the library's public
  * entry with no Node APIs. Results go to window.__result.
  */
-import { AnomalyDetector, Forecaster, LSTM, Random, Tensor, TextGenerator, getBackend, noGrad, parseTable, setBackend, toSeries } from '../../src/index.js';
+import { AnomalyDetector, Forecaster, LSTM, Random, Tensor, TextGenerator, getBackend, noGrad, parseTable, setBackend, toSeries } from '../../packages/recurrent/src/index.js';
 
 async function run(): Promise<object> {
   // With nothing called, the library picks the fastest backend the browser has.

@@ -4,8 +4,10 @@
  * folders on disk, written atomically and crash-safe (see io/fs.ts).
  */
 export * from './index.js';
-export { saveModel, loadModel, readModelFiles, writeFileAtomic, replaceFolder, recoverFolder } from './io/fs.js';
+export {
+  saveModel, saveModelFiles, loadModel, readModelFiles, writeFileAtomic, replaceFolder, recoverFolder, makeFolder, setFileOpHook, type FileOp, type FileOpHook,
+} from './io/fs.js';
 export { saveTextModel, loadTextModel } from './tasks/text/io.js';
 export { saveForecaster, loadForecaster } from './tasks/forecast/io.js';
-export { loadTfjsModel } from './interop/files.js';
+export { loadTfjsModel, readBytes } from './interop/files.js';
 export { trainInFolder, textFolderState, type TextFolderState } from './tasks/text/io.js';

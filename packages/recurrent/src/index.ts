@@ -12,7 +12,7 @@
 
 // Errors
 export {
-  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteError, NonFiniteLossError, FormatError, BackwardError, DataError,
+  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteError, NonFiniteLossError, FormatError, BackwardError, DataError, plural,
 } from './errors.js';
 
 // Tensors, randomness, kernels
@@ -47,7 +47,7 @@ export { crossEntropy, mseLoss, bceWithLogits, quantileLoss, type LossResult, ty
 // Optimisers, clipping, schedules, training step
 export { Optimizer, type OptimizerState } from './optim/optimizer.js';
 export {
-  SGD, Adam, AdamW, RMSprop, Adagrad, createOptimizer, optimizerOptionsFromTorch,
+  SGD, Adam, AdamW, RMSprop, Adagrad, createOptimizer, optimizerOptionsFromTorch, OPTIMIZER_NAMES,
   type SGDOptions, type AdamOptions, type RMSpropOptions, type AdagradOptions, type OptimizerName, type OptimizerOptions,
 } from './optim/optimizers.js';
 export { clipGradNorm, clipGradValue, gradNorm } from './optim/clip.js';
@@ -65,7 +65,8 @@ export {
 } from './io/safetensors.js';
 export {
   modelToFiles, modelFromFiles, loadWeights, checkConfig, MODEL_FORMAT, MODEL_FORMAT_VERSION,
-  type ModelFiles, type ModelConfigFile, type SavableModel, type JsonValue,
+  registerModelType, modelTypes, modelEnvelope, checkTaskConfig, weightsToBytes, buildForWeights,
+  type ModelFiles, type ModelConfigFile, type SavableModel, type LoadedModel, type ModelType, type JsonValue,
 } from './io/model-files.js';
 
 // Conformance against PyTorch fixtures
@@ -80,6 +81,7 @@ export {
   TextGenerator, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
+export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';
 export { sampleToken, logSoftmax, type SamplingOptions } from './tasks/text/sampling.js';
 
 // Time series: CSV, forecasting, anomaly detection
@@ -98,7 +100,7 @@ export {
 } from './tasks/anomaly/detector.js';
 
 // Interop: PyTorch state dicts
-export { importTorch, exportTorch, inferRecurrent, torchModuleSource, type TorchImportOptions, type InferredRecurrent } from './interop/torch.js';
+export { importTorch, exportTorch, inferRecurrent, torchModuleSource, renameHead, type TorchImportOptions, type InferredRecurrent } from './interop/torch.js';
 export { importTfjs, KerasModel, type TfjsModelJson } from './interop/keras.js';
 
 // Classification (text)
@@ -115,3 +117,6 @@ export { parseWav, type Audio } from './audio/wav.js';
 export { mfcc, trimSilence, normaliseFrames, type FeatureOptions } from './audio/features.js';
 export { SpokenWordRecognizer, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
 export { KeepBest } from './train/keep-best.js';
+export {
+  fit, ranksAbove, type FitTask, type FitOptions, type FitHooks, type FitStep, type FitEval, type FitResult, type Validation,
+} from './train/fit.js';

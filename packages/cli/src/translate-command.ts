@@ -1,9 +1,8 @@
 /** `recurrent translate train PAIRS.tsv` and `recurrent translate MODEL "text"`: sequence to sequence with attention. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readModelFiles, saveModelFiles } from '../io/fs.js';
-import { Random } from '../tensor/random.js';
-import { type Pair, type PairTokenizer, Translator, parsePairs } from '../tasks/translate/translator.js';
+import { readModelFiles, saveModelFiles } from 'recurrent/node';
+import { Random, type Pair, type PairTokenizer, Translator, parsePairs } from 'recurrent';
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
 import { readTextFile } from './input.js';
 

@@ -1,16 +1,10 @@
 /** `recurrent train`, `recurrent generate`, `recurrent inspect`: text generation end to end. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadCorpus } from '../data/corpora.js';
-import type { TokenizerKind } from '../data/vocabulary.js';
-import { NonFiniteError } from '../errors.js';
-import { readModelFiles } from '../io/fs.js';
-import { modelFromFiles } from '../io/model-files.js';
-import type { OptimizerName } from '../optim/optimizers.js';
-import { writeChart } from '../plot/chart.js';
-import { TextGenerator } from '../tasks/text/generator.js';
-import type { TrainSettings } from '../tasks/text/resume-state.js';
-import { loadTextModel, textFolderState, trainInFolder } from '../tasks/text/io.js';
+import { loadCorpus } from './corpora.js';
+import { type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TextGenerator, type TrainSettings } from 'recurrent';
+import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent/node';
+import { writeChart } from './plot/chart.js';
 import { UsageError, action, int, num, parseDuration, plural, seedOption } from './errors.js';
 import { readTextInputs } from './input.js';
 import { stepProgress } from './progress.js';

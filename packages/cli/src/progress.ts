@@ -4,8 +4,7 @@
  * `verbose=2` or tqdm there), or JSON lines for programs (`--json`).
  */
 import cliProgress from 'cli-progress';
-import type { ForecastProgress } from '../tasks/forecast/forecaster.js';
-import type { Progress } from '../tasks/text/generator.js';
+import { type ForecastProgress, type Progress } from 'recurrent';
 
 export interface ProgressView {
   update(p: Progress): void;

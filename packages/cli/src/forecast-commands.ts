@@ -1,13 +1,9 @@
 /** `recurrent forecast train`, `recurrent forecast predict`: time-series forecasting from CSV files. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Series, describeFrequency } from '../data/timeseries.js';
-import { writeFileAtomic } from '../io/fs.js';
-import type { JsonValue } from '../io/model-files.js';
-import type { OptimizerName } from '../optim/optimizers.js';
-import { bandLayer, writeChart } from '../plot/chart.js';
-import { type Evaluation, type Forecast, Forecaster, type ForecastStrategy } from '../tasks/forecast/forecaster.js';
-import { loadForecaster, saveForecaster } from '../tasks/forecast/io.js';
+import { type Series, describeFrequency, type JsonValue, type OptimizerName, type Evaluation, type Forecast, Forecaster, type ForecastStrategy } from 'recurrent';
+import { writeFileAtomic, loadForecaster, saveForecaster } from 'recurrent/node';
+import { bandLayer, writeChart } from './plot/chart.js';
 import { UsageError, action, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';
 import { type DataSpec, chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';

@@ -51,7 +51,7 @@ export function seedOption(v: string): number {
   return n;
 }
 
-export { plural } from '../errors.js';
+export { plural } from 'recurrent';
 
 /** Parses a number option, with its name in the message. */
 export function num(name: string, check: (n: number) => boolean = () => true, want = 'a number'): (v: string) => number {

@@ -1,11 +1,9 @@
 /** `recurrent detect`: anomalies in a CSV series, from forecast residuals. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Table, columnIndex, isValueColumn } from '../data/csv.js';
-import { groupTable } from '../data/timeseries.js';
-import { makeFolder, writeFileAtomic } from '../io/fs.js';
-import { pointsLayer, writeChart } from '../plot/chart.js';
-import { AnomalyDetector, type DetectionMetrics, detectionMetrics, rollingZScore } from '../tasks/anomaly/detector.js';
+import { type Table, columnIndex, isValueColumn, groupTable, AnomalyDetector, type DetectionMetrics, detectionMetrics, rollingZScore } from 'recurrent';
+import { makeFolder, writeFileAtomic } from 'recurrent/node';
+import { pointsLayer, writeChart } from './plot/chart.js';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';
 import { chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';

@@ -1,6 +1,5 @@
 /** Option values shared by the commands. */
-import type { CellKind } from '../kernels/types.js';
-import { OPTIMIZER_NAMES } from '../optim/optimizers.js';
+import { type CellKind, OPTIMIZER_NAMES } from 'recurrent';
 import { UsageError } from './errors.js';
 
 export const CELLS: Record<string, CellKind> = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN_TANH' };

@@ -5,14 +5,8 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { parseWav } from '../audio/wav.js';
-import { parseLabelled } from '../data/labelled-text.js';
-import { readModelFiles, saveModelFiles } from '../io/fs.js';
-import type { JsonValue } from '../io/model-files.js';
-import { Random } from '../tensor/random.js';
-import { splitIndices } from '../data/split.js';
-import { ClassifierEnsemble, TextClassifier } from '../tasks/classify/classifier.js';
-import { type LabelledAudio, SpokenWordRecognizer } from '../tasks/speech/recognizer.js';
+import { parseWav, parseLabelled, type JsonValue, Random, splitIndices, ClassifierEnsemble, TextClassifier, type LabelledAudio, SpokenWordRecognizer } from 'recurrent';
+import { readModelFiles, saveModelFiles } from 'recurrent/node';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { readInputFile, readTextFile } from './input.js';
 import { CELLS } from './options.js';

@@ -2,13 +2,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readModelFiles, saveModel, writeFileAtomic } from '../io/fs.js';
-import { type SavableModel, modelFromFiles } from '../io/model-files.js';
-import { parseSafetensors, serializeSafetensors } from '../io/safetensors.js';
-import { readBytes, loadTfjsModel } from '../interop/files.js';
-import { exportOnnx } from '../interop/onnx/export.js';
-import { importOnnx, toNativeModel } from '../interop/onnx/import.js';
-import { exportTorch, importTorch, renameHead, torchModuleSource } from '../interop/torch.js';
+import { readModelFiles, saveModel, writeFileAtomic, readBytes, loadTfjsModel } from 'recurrent/node';
+import { type SavableModel, modelFromFiles, parseSafetensors, serializeSafetensors, exportTorch, importTorch, renameHead, torchModuleSource } from 'recurrent';
+import { exportOnnx, importOnnx, toNativeModel } from 'recurrent/onnx';
 import { UsageError, action, refuseExisting } from './errors.js';
 
 function parseRenames(v: string | undefined): Record<string, string> {

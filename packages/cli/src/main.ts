@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `recurrent` command line. */
 import { Command, Option } from 'commander';
-import { setBackend } from '../kernels/index.js';
+import { setBackend } from 'recurrent';
 import { UsageError } from './errors.js';
 import { registerClassifyAndSpeechCommands } from './classify-speech-commands.js';
 import { registerDetectCommand } from './detect-command.js';
