@@ -3,9 +3,9 @@
  * The task: read a stream of random bits and output, at every step, the bit
  * seen two steps earlier, which a network can only do by remembering.
  *
- *   npx tsx examples/toy-sequence.ts
+ *   npx tsx examples/toy-sequence.ts     (in an app that installed recurrent: node toy-sequence.js, once compiled)
  */
-import { Adam, LSTM, Linear, Module, Random, Tensor, Trainer, mseLoss } from '../packages/recurrent/src/index.js';
+import { Adam, LSTM, Linear, Module, Random, Tensor, Trainer, mseLoss } from 'recurrent';
 
 class Tagger extends Module {
   readonly lstm: LSTM;
