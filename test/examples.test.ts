@@ -20,7 +20,7 @@ describe('examples', () => {
     const r = run('toy-sequence.ts');
     assert.equal(r.status, 0, r.stderr);
     const lines = r.stdout.trim().split('\n');
-    const target = lines.find((l) => l.startsWith('target'))!.split(/\s+/).slice(3);
+    const target = lines.find((l) => l.startsWith('target'))!.split(/\s+/).slice(4);
     const predicted = lines.find((l) => l.startsWith('prediction'))!.split(/\s+/).slice(1);
     assert.deepEqual(predicted, target);
   });
