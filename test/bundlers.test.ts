@@ -8,18 +8,16 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { runPage } from './chromium.js';
 import { LSTM, Random, Tensor, noGrad } from '../packages/recurrent/src/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = '/usr/bin/chromium';
 const BUDGET_GZIP = 90 * 1024;
 
 const PAGE = `import { LSTM, Random, Tensor, noGrad, getBackend } from 'recurrent';
@@ -35,39 +33,7 @@ function nodeOutput(): number[] {
   return Array.from(noGrad(() => lstm.forward(x)).output.data);
 }
 
-const MIME: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm' };
-
-/** Serves `dir` on loopback, opens `page` in Chromium, returns window.__result. */
-async function runInChromium(dir: string, page = 'index.html'): Promise<{ backend: string; output: number[] }> {
-  const server = createServer((req, res) => {
-    const path = join(dir, (req.url ?? '/').split('?')[0] === '/' ? page : decodeURIComponent((req.url ?? '/').split('?')[0]!));
-    if (!path.startsWith(dir) || !existsSync(path)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream' });
-    res.end(readFileSync(path));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-  });
-  try {
-    const p = await browser.newPage();
-    const errors: string[] = [];
-    p.on('pageerror', (e) => errors.push(e.message));
-    await p.goto(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
-    await p.waitForFunction(() => (window as unknown as { __result?: object }).__result !== undefined, undefined, { timeout: 60_000 })
-      .catch((e: Error) => { throw new Error(`${e.message}; page errors: ${errors.join(' | ') || 'none'}`); });
-    assert.deepEqual(errors, []);
-    return await p.evaluate(() => (window as unknown as { __result: { backend: string; output: number[] } }).__result);
-  } finally {
-    await browser.close();
-    server.close();
-  }
-}
+const runInChromium = (dir: string): Promise<{ backend: string; output: number[] }> => runPage(dir);
 
 describe('the packed package in a fresh app, bundled for the browser', () => {
   let app = '';

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { CLI_ARGS, cliIn, oneLineError, root } from './cli-helpers.js';
+import { CLI_ARGS, cliIn, oneLineError } from './cli-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-edges-'));
 const cli = cliIn(work);
