@@ -1,7 +1,10 @@
 /** `recurrent forecast train`, `recurrent forecast predict`: time-series forecasting from CSV files. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Series, describeFrequency, type JsonValue, type OptimizerName, type Evaluation, type Forecast, Forecaster, type ForecastStrategy } from 'recurrent';
+import { type Series, describeFrequency, type JsonValue, type OptimizerName, type Evaluation, type Forecast, Forecaster, FORECAST_DEFAULTS, type ForecastStrategy } from 'recurrent';
+
+const M = FORECAST_DEFAULTS.model;
+const T = FORECAST_DEFAULTS.train;
 import { writeFileAtomic, loadForecaster, saveForecaster } from 'recurrent/node';
 import { bandLayer, writeChart } from './plot/chart.js';
 import { UsageError, action, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
@@ -96,22 +99,22 @@ export function registerForecastCommands(program: Command): void {
     .option('--inputs <cols>', 'columns the network reads (default: the targets)')
     .option('--time-column <col>', "the time column; or year,month,day columns; 'none': rows are steps (default: the first column if it holds dates)")
     .option('--lookback <n>', 'steps of history per forecast (default: 2 seasons, at least 24)', int('--lookback'))
-    .option('--horizon <n>', 'steps to forecast', int('--horizon'), 1)
-    .addOption(new Option('--strategy <s>', 'direct: one output per step; recursive: one step, fed back').choices(['direct', 'recursive']).default('direct'))
-    .option('--interval <p>', 'central prediction interval (quantile regression)', num('--interval', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.9)
+    .option('--horizon <n>', 'steps to forecast', int('--horizon'), M.horizon)
+    .addOption(new Option('--strategy <s>', 'direct: one output per step; recursive: one step, fed back').choices(['direct', 'recursive']).default(M.strategy))
+    .option('--interval <p>', 'central prediction interval (quantile regression)', num('--interval', (n) => n > 0 && n < 1, 'a number in (0, 1)'), M.interval)
     .option('--season <n>', 'season length for the seasonal-naive baseline and MASE (default: 12 monthly, 7 daily, 24 hourly)', int('--season'))
-    .option('--split <fractions>', 'train,validation,test fractions, in time order', '0.8,0.1,0.1')
+    .option('--split <fractions>', 'train,validation,test fractions, in time order', M.split.join(','))
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(Object.keys(CELLS)).default('lstm'))
-    .option('--hidden <n>', 'hidden units', int('--hidden'), 64)
-    .option('--layers <n>', 'recurrent layers', int('--layers'), 1)
-    .option('--dropout <p>', 'dropout between recurrent layers', num('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0)
-    .option('--epochs <n>', 'most passes over the training windows', int('--epochs'), 200)
+    .option('--hidden <n>', 'hidden units', int('--hidden'), M.hiddenSize)
+    .option('--layers <n>', 'recurrent layers', int('--layers'), M.numLayers)
+    .option('--dropout <p>', 'dropout between recurrent layers', num('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), M.dropout)
+    .option('--epochs <n>', 'most passes over the training windows', int('--epochs'), T.epochs)
     .option('--time <duration>', 'or stop after this long, e.g. 90s, 5m')
-    .option('--patience <n>', 'stop after this many epochs without a better validation loss', int('--patience'), 20)
-    .option('--batch <n>', 'windows per step', int('--batch'), 32)
-    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 3e-3)
-    .option('--optimizer <name>', `optimiser (${OPTIMIZERS.join(', ')})`, choice('--optimizer', OPTIMIZERS), 'adam')
-    .option('--clip <norm>', 'global gradient-norm clipping (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), 1)
+    .option('--patience <n>', 'stop after this many epochs without a better validation loss', int('--patience'), T.patience)
+    .option('--batch <n>', 'windows per step', int('--batch'), T.batch)
+    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), T.lr)
+    .option('--optimizer <name>', `optimiser (${OPTIMIZERS.join(', ')})`, choice('--optimizer', OPTIMIZERS), T.optimizer)
+    .option('--clip <norm>', 'global gradient-norm clipping (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), T.clip)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<data>-forecast)')
     .option('--force', 'overwrite an existing model folder')

@@ -1,8 +1,8 @@
 /** Option values shared by the commands. */
-import { type CellKind, OPTIMIZER_NAMES } from 'recurrent';
+import { CELL_NAMES, type CellKind, OPTIMIZER_NAMES } from 'recurrent';
 import { UsageError } from './errors.js';
 
-export const CELLS: Record<string, CellKind> = { lstm: 'LSTM', gru: 'GRU', rnn: 'RNN_TANH' };
+export const CELLS: Readonly<Record<string, CellKind>> = CELL_NAMES;
 export const OPTIMIZERS = OPTIMIZER_NAMES;
 
 /** An option parser that accepts one of `allowed`, naming the option otherwise. */

@@ -9,12 +9,8 @@
 // once per call (packBT), the backward packs them as they are (packB).
 
 import { addRowVector, gemm, gemmPacked, packB, packBT, sumRows } from './gemm';
+import { GRU, LSTM, RNN_RELU, RNN_TANH } from './kinds';
 import { sigmoidv, tanhv } from './mathv';
-
-const LSTM = 0;
-const GRU = 1;
-const RNN_TANH = 2;
-const RNN_RELU = 3;
 
 // @ts-ignore: decorator
 @inline function sigmoid(x: f32): f32 {

@@ -16,11 +16,9 @@
 // cache for backward: training splits by sequences (backend.ts).
 
 import { addRowVector, gemmPacked, packBT } from './gemm';
+import { GRU, LSTM, RNN_RELU } from './kinds';
+import { packedSize } from './recurrent';
 import { sigmoidv, tanhv } from './mathv';
-
-const LSTM = 0;
-const GRU = 1;
-const RNN_RELU = 3;
 
 // @ts-ignore: decorator
 @inline function at(p: usize, i: i32): usize {
@@ -42,11 +40,6 @@ const RNN_RELU = 3;
   if (x >= 0) return 1 / (1 + Mathf.exp(-x));
   const e = Mathf.exp(x);
   return e / (1 + e);
-}
-
-/** Floats needed to pack a (K x N) matrix in strips of 8 columns. */
-function packedSize(K: i32, N: i32): i32 {
-  return ((N + 7) >> 3) * 8 * K;
 }
 
 /**

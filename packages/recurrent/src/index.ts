@@ -38,7 +38,7 @@ export {
   type LSTMOptions, type LSTMOutput, type LSTMInputGradients, type RNNOptions,
 } from './nn/recurrent/modules.js';
 export { LSTMCell, GRUCell, RNNCell, type CellOptions, type CellState, type CellGradients } from './nn/recurrent/cells.js';
-export type { CellKind } from './kernels/types.js';
+export { type CellKind, type CellFamily, type CellKindInfo, CELL_KINDS, CELL_NAMES, gateCount, cellFamily } from './kernels/cell-kinds.js';
 export * as init from './nn/init.js';
 
 // Losses
@@ -89,7 +89,7 @@ export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, is
 export { toSeries, groupTable, fillMissing, timeAt, describeFrequency, type Series, type SeriesOptions, type Frequency } from './data/timeseries.js';
 export { SequenceRegressor, type SequenceRegressorConfig } from './models/sequence-regressor.js';
 export {
-  Forecaster, type ForecastOptions, type ForecastTrainOptions, type ForecastProgress, type ForecastHistoryEntry, type ForecastStrategy,
+  Forecaster, FORECAST_DEFAULTS, type ForecastOptions, type ForecastTrainOptions, type ForecastProgress, type ForecastHistoryEntry, type ForecastStrategy,
   type Forecast, type TargetForecast, type Evaluation, type TargetEvaluation, type SeriesInfo, type Spans,
 } from './tasks/forecast/forecaster.js';
 export { type Accuracy, AccuracyMeter, defaultSeason, naiveScale, naiveForecast, seasonalNaiveForecast } from './tasks/forecast/metrics.js';

@@ -24,6 +24,7 @@ import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
 import { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { KERAS_FROM_TORCH } from '../kernels/cell-kinds.js';
 import { invert, reorderGates } from './onnx/gates.js';
 
 type Activation = (x: number) => number;
@@ -38,7 +39,6 @@ const ACTIVATIONS: Record<string, Activation> = {
 const actName = (a: unknown): string => String(a ?? 'linear').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
 
 /** Keras gate block k comes from PyTorch block order[k]: LSTM i,f,c,o = i,f,g,o; GRU z,r,h = z,r,n from r,z,n. */
-const KERAS_FROM_TORCH: Record<string, number[]> = { LSTM: [0, 1, 2, 3], GRU: [1, 0, 2], SimpleRNN: [0] };
 
 interface WeightReader {
   next(what: string, shape: number[]): Float32Array;

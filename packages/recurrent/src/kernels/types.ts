@@ -7,11 +7,9 @@
  * of a larger buffer (one time step of a sequence) without copying it.
  * Matrices are row-major; `ld*` is the row stride (leading dimension).
  */
-export type CellKind = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
+import type { CellKind } from './cell-kinds.js';
 
-export function gateCount(kind: CellKind): number {
-  return kind === 'LSTM' ? 4 : kind === 'GRU' ? 3 : 1;
-}
+export { type CellKind, gateCount } from './cell-kinds.js';
 
 export interface DirectionDims {
   kind: CellKind;

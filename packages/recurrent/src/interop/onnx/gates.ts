@@ -1,22 +1,11 @@
 /**
- * Gate orders. PyTorch stacks gate blocks as LSTM i,f,g,o and GRU r,z,n;
- * ONNX as LSTM i,o,f,c and GRU z,r,h (Keras: LSTM i,f,c,o and GRU z,r,h).
- * `onnxFromTorch[k]` is the PyTorch block that goes in ONNX block k.
+ * Moving gate blocks between layouts; the orders themselves (ONNX's, Keras's)
+ * are with the cell kinds in kernels/cell-kinds.ts.
  */
-import type { CellKind } from '../../kernels/types.js';
-
-export const ONNX_FROM_TORCH: Record<'LSTM' | 'GRU' | 'RNN', number[]> = {
-  LSTM: [0, 3, 1, 2],
-  GRU: [1, 0, 2],
-  RNN: [0],
-};
-
-export function gateFamily(kind: CellKind): 'LSTM' | 'GRU' | 'RNN' {
-  return kind === 'LSTM' ? 'LSTM' : kind === 'GRU' ? 'GRU' : 'RNN';
-}
+export { ONNX_FROM_TORCH, cellFamily as gateFamily } from '../../kernels/cell-kinds.js';
 
 /** Reorders the gate blocks of a (G*H, cols) matrix or a (G*H) vector: out block k = in block order[k]. */
-export function reorderGates(data: Float32Array, gates: number, order: number[]): Float32Array {
+export function reorderGates(data: Float32Array, gates: number, order: readonly number[]): Float32Array {
   const block = data.length / gates;
   const out = new Float32Array(data.length);
   order.forEach((from, k) => out.set(data.subarray(from * block, (from + 1) * block), k * block));
@@ -24,7 +13,7 @@ export function reorderGates(data: Float32Array, gates: number, order: number[])
 }
 
 /** The inverse permutation. */
-export function invert(order: number[]): number[] {
+export function invert(order: readonly number[]): number[] {
   const inv = new Array<number>(order.length);
   order.forEach((from, k) => {
     inv[from] = k;

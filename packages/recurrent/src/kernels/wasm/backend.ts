@@ -18,6 +18,7 @@ import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } 
 import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
 import { adam as jsAdam, scale as jsScale, sgd as jsSgd, sumSquares as jsSumSquares } from '../js/optim.js';
 import type { AdamStep, SgdStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
+import { CELL_KINDS, type CellKind } from '../cell-kinds.js';
 import { gateCount } from '../types.js';
 import { Arena, scratchOf } from './arena.js';
 import { PackCache } from './pack-cache.js';
@@ -59,7 +60,7 @@ export interface WasmRuntime {
   unitSplitMin?: number;
 }
 
-const KIND = { LSTM: 0, GRU: 1, RNN_TANH: 2, RNN_RELU: 3 } as const;
+const KIND = Object.fromEntries(Object.entries(CELL_KINDS).map(([k, v]) => [k, v.wasmCode])) as Record<CellKind, number>;
 
 /** Floats that assembly/gemm.ts packB / packBT need for a (K x N) matrix: strips of 8 columns. */
 function packedSize(K: number, N: number): number {

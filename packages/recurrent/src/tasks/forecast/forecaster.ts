@@ -153,6 +153,12 @@ export interface Spans {
 
 const TASK = 'forecast';
 
+/** The defaults of a forecast (the command line shows and uses these same values). */
+export const FORECAST_DEFAULTS = {
+  train: { epochs: 200, patience: 20, batch: 32, lr: 3e-3, optimizer: 'adam' as OptimizerName, clip: 1 },
+  model: { strategy: 'direct' as ForecastStrategy, horizon: 1, interval: 0.9, split: [0.8, 0.1, 0.1] as [number, number, number], cell: 'LSTM' as CellKind, hiddenSize: 64, numLayers: 1, dropout: 0 },
+} as const;
+
 export class Forecaster {
   readonly options: ResolvedOptions;
   readonly spec: WindowSpec;
@@ -245,16 +251,17 @@ export class Forecaster {
    */
   async train(series: Series, options: ForecastTrainOptions = {}, hooks: { onProgress?: (p: ForecastProgress) => void; seed?: number; shouldStop?: () => boolean } = {}): Promise<ForecastHistoryEntry[]> {
     this.checkSeries(series);
-    const epochs = options.epochs ?? 200;
-    const patience = options.patience ?? 20;
-    const batchSize = options.batch ?? 32;
+    const D = FORECAST_DEFAULTS.train;
+    const epochs = options.epochs ?? D.epochs;
+    const patience = options.patience ?? D.patience;
+    const batchSize = options.batch ?? D.batch;
     if (!(Number.isInteger(epochs) && epochs > 0)) throw new ConfigError(`epochs must be a positive integer, got ${epochs}`);
     if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new ConfigError(`batch must be a positive integer, got ${batchSize}`);
     const spans = this.spans(series.times.length);
     const trainOrigins = this.origins(spans.train[0], spans.train[1]);
     const valOrigins = this.origins(spans.val[0], spans.val[1]);
-    const clip = options.clip ?? 1;
-    const optimizer = createOptimizer(options.optimizer ?? 'adam', this.model.parameters(), { lr: options.lr ?? 3e-3 });
+    const clip = options.clip ?? D.clip;
+    const optimizer = createOptimizer(options.optimizer ?? D.optimizer, this.model.parameters(), { lr: options.lr ?? D.lr });
     const trainer = new Trainer(this.model, optimizer, { clipNorm: clip > 0 ? clip : null });
     const first = this.history.length;
     await fit(this.model, {
@@ -469,7 +476,8 @@ export class Forecaster {
 function resolveOptions(series: Series, o: ForecastOptions): ResolvedOptions {
   if (o.targets.length === 0) throw new ConfigError('forecast: at least one target column is required');
   const inputs = o.inputs && o.inputs.length > 0 ? o.inputs : o.targets;
-  const strategy = o.strategy ?? 'direct';
+  const M = FORECAST_DEFAULTS.model;
+  const strategy = o.strategy ?? M.strategy;
   if (strategy !== 'direct' && strategy !== 'recursive') throw new ConfigError(`strategy must be 'direct' or 'recursive', got '${String(strategy)}'`);
   for (const c of [...inputs, ...o.targets]) {
     if (!series.columns.includes(c)) throw new DataError(`${series.source}: no column "${c}" among the chosen series columns (${series.columns.join(', ')})`);
@@ -480,9 +488,9 @@ function resolveOptions(series: Series, o: ForecastOptions): ResolvedOptions {
   }
   const season = o.season ?? defaultSeason(series.frequency, series.isDate);
   const lookback = o.lookback ?? Math.max(24, 2 * season);
-  const horizon = o.horizon ?? 1;
-  const interval = o.interval ?? 0.9;
-  const split = o.split ?? [0.8, 0.1, 0.1];
+  const horizon = o.horizon ?? M.horizon;
+  const interval = o.interval ?? M.interval;
+  const split = o.split ?? [...M.split] as [number, number, number];
   const posInt = (name: string, v: number): void => {
     if (!(Number.isInteger(v) && v > 0)) throw new ConfigError(`${name} must be a positive integer, got ${v}`);
   };
@@ -495,7 +503,7 @@ function resolveOptions(series: Series, o: ForecastOptions): ResolvedOptions {
   }
   const resolved: ResolvedOptions = {
     inputs, targets: o.targets, lookback, horizon, strategy, interval, season, split,
-    cell: o.cell ?? 'LSTM', hiddenSize: o.hiddenSize ?? 64, numLayers: o.numLayers ?? 1, dropout: o.dropout ?? 0,
+    cell: o.cell ?? M.cell, hiddenSize: o.hiddenSize ?? M.hiddenSize, numLayers: o.numLayers ?? M.numLayers, dropout: o.dropout ?? M.dropout,
   };
   splitSpans(series.times.length, resolved, series.source);
   return resolved;
