@@ -2,7 +2,10 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCorpus } from './corpora.js';
-import { type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TextGenerator, type TrainSettings } from 'recurrent';
+import { type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TEXT_DEFAULTS, TextGenerator, type TrainSettings } from 'recurrent';
+
+const TM = TEXT_DEFAULTS.model;
+const TT = TEXT_DEFAULTS.train;
 import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent/node';
 import { writeChart } from './plot/chart.js';
 import { UsageError, action, int, num, parseDuration, plural, seedOption } from './errors.js';
@@ -155,22 +158,22 @@ export function registerTextCommands(program: Command): void {
     .argument('[files...]', "text files or folders of text files; '-' reads standard input")
     .option('--corpus <name>', 'bundled corpus used when no file is given', 'moby-dick')
     .option('--cell <cell>', 'lstm, gru or rnn', choice('--cell', Object.keys(CELLS)), 'lstm')
-    .option('--hidden <n>', 'hidden units per layer', int('--hidden'), 256)
-    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), 2)
-    .option('--embedding <n>', 'embedding size', int('--embedding'), 64)
-    .option('--dropout <p>', 'dropout between layers', num('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0)
-    .option('--seq-len <n>', 'BPTT length: tokens per training chunk', int('--seq-len'), 100)
-    .option('--batch <n>', 'parallel streams per step', int('--batch'), 32)
+    .option('--hidden <n>', 'hidden units per layer', int('--hidden'), TM.hiddenSize)
+    .option('--layers <n>', 'stacked recurrent layers', int('--layers'), TM.numLayers)
+    .option('--embedding <n>', 'embedding size', int('--embedding'), TM.embeddingSize)
+    .option('--dropout <p>', 'dropout between layers', num('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), TM.dropout)
+    .option('--seq-len <n>', 'BPTT length: tokens per training chunk', int('--seq-len'), TT.seqLen)
+    .option('--batch <n>', 'parallel streams per step', int('--batch'), TT.batch)
     .option('--steps <n>', 'stop after this many steps', int('--steps'))
     .option('--epochs <n>', 'stop after this many passes over the text', num('--epochs', (n) => n > 0, 'a positive number'))
     .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h')
-    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 2e-3)
-    .option('--optimizer <name>', OPTIMIZERS.join(', '), choice('--optimizer', OPTIMIZERS), 'adam')
-    .option('--clip <norm>', 'clip the global gradient norm (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), 5)
+    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), TT.lr)
+    .option('--optimizer <name>', OPTIMIZERS.join(', '), choice('--optimizer', OPTIMIZERS), TT.optimizer)
+    .option('--clip <norm>', 'clip the global gradient norm (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), TT.clip)
     .option('--seed <n>', 'random seed (weights, dropout, sampling)', seedOption, 0)
-    .option('--tokenizer <kind>', 'char or word', choice('--tokenizer', ['char', 'word'] as const), 'char')
-    .option('--val-fraction <f>', 'share of the text held out for validation (its end)', num('--val-fraction', (n) => n > 0 && n < 0.5, 'a number in (0, 0.5)'), 0.05)
-    .option('--eval-every <n>', 'validate and checkpoint every n steps', int('--eval-every'), 100)
+    .option('--tokenizer <kind>', 'char or word', choice('--tokenizer', ['char', 'word'] as const), TM.tokenizer)
+    .option('--val-fraction <f>', 'share of the text held out for validation (its end)', num('--val-fraction', (n) => n > 0 && n < 0.5, 'a number in (0, 0.5)'), TEXT_DEFAULTS.valFraction)
+    .option('--eval-every <n>', 'validate and checkpoint every n steps', int('--eval-every'), TT.evalEvery)
     .option('--out <dir>', 'model folder (default runs/<data>-<cell>)')
     .option('--resume <dir>', 'continue training the model in this folder, exactly where it stopped')
     .option('--force', 'replace an existing model folder')

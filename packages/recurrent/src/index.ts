@@ -78,7 +78,7 @@ export { TruncatedBPTT } from './train/tbptt.js';
 export { Vocabulary, tokenize, detokenize, UNK, type TokenizerKind } from './data/vocabulary.js';
 export { TokenStreams, type Chunk } from './data/streams.js';
 export {
-  TextGenerator, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
+  TextGenerator, TEXT_DEFAULTS, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
 export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';

@@ -102,6 +102,13 @@ const DEFAULT_MODEL: Required<TextModelOptions> = {
 /** The defaults of a new run; a resumed run keeps its own (see `train`). */
 export const DEFAULT_TRAIN: TrainSettings = { batch: 32, seqLen: 100, lr: 2e-3, optimizer: 'adam' as OptimizerName, clip: 5, evalEvery: 100, evalTokens: 100_000 };
 
+/** The defaults of text generation, in one place (the command line shows and uses these). */
+export const TEXT_DEFAULTS = {
+  model: DEFAULT_MODEL as Readonly<Required<TextModelOptions>>,
+  train: DEFAULT_TRAIN as Readonly<TrainSettings>,
+  valFraction: 0.05,
+} as const;
+
 /** Settings a resumed run cannot change: they shape the carried state, the data split or the optimiser's buffers. */
 export const FIXED_ON_RESUME = ['batch', 'seqLen', 'optimizer'] as const;
 
@@ -182,7 +189,7 @@ export class TextGenerator {
     }
     if (!(o.lr > 0)) throw new ConfigError(`lr must be positive, got ${o.lr}`);
     if (!(o.clip >= 0)) throw new ConfigError(`clip must be 0 (off) or positive, got ${o.clip}`);
-    const valFraction = options.valFraction ?? this.data?.valFraction ?? 0.05;
+    const valFraction = options.valFraction ?? this.data?.valFraction ?? TEXT_DEFAULTS.valFraction;
     if (!(valFraction > 0 && valFraction < 0.5)) throw new ConfigError(`valFraction must be in (0, 0.5), got ${valFraction}`);
 
     const { ids, unknown } = this.vocab.encode(text);
