@@ -82,7 +82,9 @@ export {
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
 export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';
-export { sampleToken, logSoftmax, type SamplingOptions } from './tasks/text/sampling.js';
+export { sampleToken, logSoftmax, checkSampling, type SamplingOptions } from './decoding/sampling.js';
+export { beamSearch, type BeamOptions, type BeamStep, type Hypothesis } from './decoding/beam.js';
+export { stackStates, stateRow } from './decoding/state-rows.js';
 
 // Time series: CSV, forecasting, anomaly detection
 export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';

@@ -20,7 +20,9 @@ import { Trainer } from '../../train/trainer.js';
 import { TruncatedBPTT } from '../../train/tbptt.js';
 import { TokenStreams } from '../../data/streams.js';
 import { type TokenizerKind, UNK, Vocabulary } from '../../data/vocabulary.js';
-import { type SamplingOptions, checkSampling, logSoftmax, sampleToken } from './sampling.js';
+import { beamSearch } from '../../decoding/beam.js';
+import { type SamplingOptions, checkSampling, logSoftmax, sampleToken } from '../../decoding/sampling.js';
+import { stackStates, stateRow } from '../../decoding/state-rows.js';
 import { type ResumeState, type TrainSettings, checkResumeState } from './resume-state.js';
 
 export interface TextModelOptions {
@@ -363,49 +365,16 @@ export class TextGenerator {
     return both.slice(prev.length);
   }
 
+  /** Beam search over the model: all live hypotheses take one batched forward per token. */
   private beamSearch(logits0: Float32Array, state0: RecurrentState, length: number, width: number, temperature: number, mask: (l: Float32Array) => Float32Array): number[] {
     const V = this.vocab.size;
-    interface Beam { ids: number[]; score: number; logits: Float32Array; state: RecurrentState }
-    let beams: Beam[] = [{ ids: [], score: 0, logits: logits0, state: state0 }];
-    for (let i = 0; i < length; i++) {
-      const candidates: Array<{ from: Beam; id: number; score: number }> = [];
-      for (const b of beams) {
-        const lp = logSoftmax(b.logits, 0, V, temperature);
-        const top = Array.from({ length: V }, (_, k) => k).sort((a, c) => lp[c]! - lp[a]!).slice(0, width);
-        for (const id of top) candidates.push({ from: b, id, score: b.score + lp[id]! });
-      }
-      candidates.sort((a, b) => b.score - a.score);
-      const chosen = candidates.slice(0, width);
-      // One batched step for all surviving beams.
-      const B = chosen.length;
-      const L = state0.h.shape[0]!;
-      const P = state0.h.shape[2]!;
-      const h = new Float32Array(L * B * P);
-      const Hc = state0.c ? state0.c.shape[2]! : 0;
-      const c = state0.c ? new Float32Array(L * B * Hc) : null;
-      chosen.forEach((cand, bi) => {
-        for (let l = 0; l < L; l++) {
-          h.set(cand.from.state.h.data.subarray(l * P, (l + 1) * P), (l * B + bi) * P);
-          if (c && cand.from.state.c) c.set(cand.from.state.c.data.subarray(l * Hc, (l + 1) * Hc), (l * B + bi) * Hc);
-        }
-      });
-      const out = this.model.forward({ data: Int32Array.from(chosen.map((x) => x.id)), shape: [B, 1] },
-        { h: new Tensor(h, [L, B, P]), c: c ? new Tensor(c, [L, B, Hc]) : null });
-      beams = chosen.map((cand, bi) => {
-        const hb = new Float32Array(L * P);
-        const cb = c ? new Float32Array(L * Hc) : null;
-        for (let l = 0; l < L; l++) {
-          hb.set(out.state.h.data.subarray((l * B + bi) * P, (l * B + bi + 1) * P), l * P);
-          if (cb && out.state.c) cb.set(out.state.c.data.subarray((l * B + bi) * Hc, (l * B + bi + 1) * Hc), l * Hc);
-        }
-        return {
-          ids: [...cand.from.ids, cand.id], score: cand.score,
-          logits: mask(out.logits.data.slice(bi * V, (bi + 1) * V)),
-          state: { h: new Tensor(hb, [L, 1, P]), c: cb ? new Tensor(cb, [L, 1, Hc]) : null },
-        };
-      });
-    }
-    return beams[0]!.ids;
+    const best = beamSearch<RecurrentState>(state0, (live) => {
+      // The start has its next-token logits already (from the prime).
+      if (live.length === 1 && live[0]!.tokens.length === 0) return [{ logProbs: logSoftmax(logits0, 0, V, temperature), state: state0 }];
+      const out = this.model.forward({ data: Int32Array.from(live.map((h) => h.tokens.at(-1)!)), shape: [live.length, 1] }, stackStates(live.map((h) => h.state)));
+      return live.map((_, b) => ({ logProbs: logSoftmax(mask(out.logits.data.slice(b * V, (b + 1) * V)), 0, V, temperature), state: stateRow(out.state, b) }));
+    }, { width, maxLength: length });
+    return best.tokens;
   }
 
   /** The model folder's contents (see io.ts): best weights, vocabulary, and the resume checkpoint. */

@@ -11,6 +11,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
+import { beamSearch } from '../../decoding/beam.js';
 import { fit } from '../../train/fit.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
@@ -162,28 +163,12 @@ export class Translator {
     return noGrad(() => {
       this.model.eval();
       const enc = this.model.encode({ data: Int32Array.from(ids), shape: [1, ids.length] }, [ids.length]);
-      type Hyp = { tokens: number[]; logp: number; state: { h: Tensor; c: Tensor | null }; attention: number[][]; done: boolean };
-      let hyps: Hyp[] = [{ tokens: [], logp: 0, state: enc.state, attention: [], done: false }];
-      for (let step = 0; step < maxLength && hyps.some((h) => !h.done); step++) {
-        const next: Hyp[] = [];
-        for (const h of hyps) {
-          if (h.done) {
-            next.push(h);
-            continue;
-          }
-          const prev = Int32Array.of(h.tokens.at(-1) ?? BOS);
-          const r = this.model.step(prev, h.state, enc.outputs, Int32Array.of(ids.length));
-          const attn = Array.from(this.model.lastAttention!.data);
-          const ranked = Array.from(r.logProbs, (lp, v) => [lp, v] as const).filter(([, v]) => v > 1 && v !== BOS).sort((a, b) => b[0] - a[0]).slice(0, beam);
-          for (const [lp, v] of ranked) {
-            const end = v === EOS;
-            next.push({ tokens: end ? h.tokens : [...h.tokens, v], logp: h.logp + lp, state: r.state, attention: end ? h.attention : [...h.attention, attn], done: end });
-          }
-        }
-        // Length-normalised scores, so short hypotheses do not win by default.
-        hyps = next.sort((a, b) => b.logp / (b.tokens.length + 1) - a.logp / (a.tokens.length + 1)).slice(0, beam);
-      }
-      const bestHyp = hyps[0]!;
+      const srcLen = Int32Array.of(ids.length);
+      const best = beamSearch<{ h: Tensor; c: Tensor | null }, number[]>(enc.state, (live) => live.map((h) => {
+        const r = this.model.step(Int32Array.of(h.tokens.at(-1) ?? BOS), h.state, enc.outputs, srcLen);
+        return { logProbs: r.logProbs, state: r.state, extra: Array.from(this.model.lastAttention!.data) };
+      }), { width: beam, maxLength, end: EOS, allowed: (v) => v > 1 && v !== BOS, lengthNormalise: true });
+      const bestHyp = { tokens: best.tokens, attention: best.extras };
       const targetTokens = bestHyp.tokens.map((v) => this.target.tokens[v]!);
       return {
         text: joinTokens(targetTokens, this.options.targetTokenizer), attention: bestHyp.attention,

@@ -2,8 +2,8 @@
  * Choosing the next token from logits: temperature, top-k and nucleus (top-p)
  * filtering, and sampling with a seeded generator.
  */
-import { ConfigError } from '../../errors.js';
-import type { Random } from '../../tensor/random.js';
+import { ConfigError } from '../errors.js';
+import type { Random } from '../tensor/random.js';
 
 export interface SamplingOptions {
   /** divides the logits; below 1 is more conservative, above 1 more adventurous (default 1) */
