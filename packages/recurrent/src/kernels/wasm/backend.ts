@@ -19,6 +19,7 @@ import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
 import { adam as jsAdam, scale as jsScale, sgd as jsSgd, sumSquares as jsSumSquares } from '../js/optim.js';
 import type { AdamStep, SgdStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
 import { CELL_KINDS, type CellKind } from '../cell-kinds.js';
+import { KERNEL_PARAMS } from './binary.js';
 import { gateCount } from '../types.js';
 import { Arena, scratchOf } from './arena.js';
 import { PackCache } from './pack-cache.js';
@@ -58,6 +59,14 @@ export interface WasmRuntime {
   parallelMin?: number;
   /** the unit-split thresholds (default UNIT_SPLIT_MIN, UNIT_SPLIT_TOTAL); tests lower them likewise */
   unitSplitMin?: number;
+}
+
+/** A many-argument kernel's arguments by name (KERNEL_PARAMS, read from its AssemblyScript declaration by the build). */
+type KernelArgs<F extends keyof typeof KERNEL_PARAMS> = { [K in (typeof KERNEL_PARAMS)[F][number]]: number };
+
+/** The positional arguments for `f`, in the order assembly/ declares them. */
+function kernelArgs<F extends keyof typeof KERNEL_PARAMS>(f: F, named: KernelArgs<F>): number[] {
+  return (KERNEL_PARAMS[f] as readonly string[]).map((k) => (named as Record<string, number>)[k]!);
 }
 
 const KIND = Object.fromEntries(Object.entries(CELL_KINDS).map(([k, v]) => [k, v.wasmCode])) as Record<CellKind, number>;
@@ -312,8 +321,10 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     arena.f32(hbuf, B * H).set(h);
     arena.i32(sync, 33).fill(0);
     if (lengths) arena.i32(lp, B).set(lengths);
-    runParts('directionForwardUnits', units.map(([j0, j1], i) => [KIND[kind], T, B, I, H, xp, wIh, wHh, bIh, bHh,
-      hbuf, cp, yp, H, lp, reverse ? 1 : 0, j0, j1, local[i]!.gates, local[i]!.gh, packed[i]!, prepacked ? 1 : 0, sync, i, 2]));
+    runParts('directionForwardUnits', units.map(([j0, j1], i) => kernelArgs('directionForwardUnits', {
+      kind: KIND[kind], T, B, I, H, x: xp, wIh, wHh, bIh, bHh, hbuf, c: cp, y: yp, yLd: H, lengths: lp, reverse: reverse ? 1 : 0,
+      j0, j1, gates: local[i]!.gates, gh: local[i]!.gh, packed: packed[i]!, prepacked: prepacked ? 1 : 0, sync, self: i, parts: 2,
+    })));
     if (kept && !prepacked) packs.packed(kept);
     h.set(arena.f32(hbuf + (T % 2) * B * H * 4, B * H));
     if (c) c.set(arena.f32(cp, B * H));
@@ -369,8 +380,11 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     });
     runParts('directionForward', parts.map((r, i) => {
       const b = bufs[i]!;
-      return [KIND[kind], T, r[1] - r[0], I, H, P, b.x, wIh, wHh, bIh, bHh, wHr, b.h, b.c, b.y, P, b.lengths, reverse ? 1 : 0,
-        b.gates, b.gh, b.hPrev, b.cPrev, b.tanhC, b.m, b.mStep, b.packed, prepacked ? 1 : 0];
+      return kernelArgs('directionForward', {
+        kind: KIND[kind], T, B: r[1] - r[0], I, H, P, x: b.x, wIh, wHh, bIh, bHh, wHr, h: b.h, c: b.c, y: b.y, yLd: P, lengths: b.lengths,
+        reverse: reverse ? 1 : 0, gates: b.gates, gh: b.gh, hPrev: b.hPrev, cPrev: b.cPrev, tanhC: b.tanhC, m: b.m, mStep: b.mStep,
+        packed: b.packed, prepacked: prepacked ? 1 : 0,
+      });
     }));
     if (kept && !prepacked) packs.packed(kept);
     // Every element is written below, so arrays of consumed caches serve again.
@@ -452,9 +466,12 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     }
     runParts('directionBackward', parts.map((r, i) => {
       const b = bufs[i]!;
-      return [KIND[kind], T, r[1] - r[0], I, H, P, b.x, wIh, wHh, wHr, b.gWIh, b.gWHh, b.gBIh, b.gBHh, b.gWHr,
-        b.gates, b.gh, b.hPrev, b.cPrev, b.tanhC, b.m, b.dy, P, b.dh, b.dc, b.dx, b.lengths, reverse ? 1 : 0,
-        b.dGx, gru ? b.dGh : b.dGx, b.dhOut, b.dm, b.dhNext, b.dcSaved, b.packed];
+      return kernelArgs('directionBackward', {
+        kind: KIND[kind], T, B: r[1] - r[0], I, H, P, x: b.x, wIh, wHh, wHr, gWIh: b.gWIh, gWHh: b.gWHh, gBIh: b.gBIh, gBHh: b.gBHh, gWHr: b.gWHr,
+        gates: b.gates, gh: b.gh, hPrev: b.hPrev, cPrev: b.cPrev, tanhC: b.tanhC, m: b.m, dy: b.dy, dyLd: P, dh: b.dh, dc: b.dc, dx: b.dx,
+        lengths: b.lengths, reverse: reverse ? 1 : 0, dGx: b.dGx, dGh: gru ? b.dGh : b.dGx, dhOut: b.dhOut, dm: b.dm, dhNext: b.dhNext,
+        dcSaved: b.dcSaved, packed: b.packed,
+      });
     }));
     const pairs: Array<[keyof typeof bufs[number], Float32Array | null]> = [['gWIh', g.wIh], ['gWHh', g.wHh], ['gBIh', g.bIh], ['gBHh', g.bHh], ['gWHr', proj ? g.wHr : null]];
     for (const [key, dst] of pairs) {
