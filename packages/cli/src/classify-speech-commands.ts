@@ -5,7 +5,10 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { parseWav, parseLabelled, type JsonValue, Random, splitIndices, ClassifierEnsemble, TextClassifier, type LabelledAudio, SpokenWordRecognizer } from 'recurrent';
+import { parseWav, parseLabelled, type JsonValue, Random, splitIndices, CLASSIFIER_DEFAULTS, ClassifierEnsemble, TextClassifier, type LabelledAudio, SPEECH_DEFAULTS, SpokenWordRecognizer } from 'recurrent';
+
+const CM = CLASSIFIER_DEFAULTS.model;
+const CT = CLASSIFIER_DEFAULTS.train;
 import { readModelFiles, saveModelFiles } from 'recurrent/node';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { readInputFile, readTextFile } from './input.js';
@@ -22,15 +25,15 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .option('--text-column <name>', 'the text field', 'text')
     .option('--label-column <name>', 'the label field', 'label')
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(Object.keys(CELLS)).default('lstm'))
-    .option('--hidden <n>', 'hidden units', int('--hidden'), 64)
-    .option('--embedding <n>', 'embedding size', int('--embedding'), 64)
+    .option('--hidden <n>', 'hidden units', int('--hidden'), CM.hiddenSize)
+    .option('--embedding <n>', 'embedding size', int('--embedding'), CM.embeddingSize)
     .option('--no-bidirectional', 'one direction only')
-    .addOption(new Option('--pooling <p>', 'how the sequence becomes one vector').choices(['max', 'mean', 'last']).default('max'))
-    .option('--max-vocab <n>', 'vocabulary size limit', int('--max-vocab', 3), 20000)
-    .option('--min-count <n>', 'rarer words become <unk>', int('--min-count'), 1)
-    .addOption(new Option('--class-weights <w>', 'weights against class imbalance').choices(['balanced', 'none']).default('balanced'))
-    .option('--word-dropout <p>', 'share of training words replaced by <unk>', num('--word-dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), 0.25)
-    .option('--epochs <n>', 'most epochs (the best validation accuracy is kept)', int('--epochs'), 30)
+    .addOption(new Option('--pooling <p>', 'how the sequence becomes one vector').choices(['max', 'mean', 'last']).default(CM.pooling))
+    .option('--max-vocab <n>', 'vocabulary size limit', int('--max-vocab', 3), CM.maxVocab)
+    .option('--min-count <n>', 'rarer words become <unk>', int('--min-count'), CM.minCount)
+    .addOption(new Option('--class-weights <w>', 'weights against class imbalance').choices(['balanced', 'none']).default(CM.classWeights))
+    .option('--word-dropout <p>', 'share of training words replaced by <unk>', num('--word-dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), CT.wordDropout)
+    .option('--epochs <n>', 'most epochs (the best validation accuracy is kept)', int('--epochs'), CT.epochs)
     .option('--ensemble <n>', 'train n models from seeds seed..seed+n-1 and average their probabilities', int('--ensemble'), 1)
     .option('--seed <n>', 'random seed (weights, split, batches)', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<data>-classify)')
@@ -93,9 +96,9 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .command('train')
     .description('train on a folder with one subfolder of WAV files per word (e.g. digits/zero/*.wav)')
     .argument('<folder>', 'folder of word folders')
-    .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
-    .option('--hidden <n>', 'hidden units', int('--hidden'), 64)
-    .option('--epochs <n>', 'most epochs', int('--epochs'), 40)
+    .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), SPEECH_DEFAULTS.train.valFraction)
+    .option('--hidden <n>', 'hidden units', int('--hidden'), SPEECH_DEFAULTS.model.hiddenSize)
+    .option('--epochs <n>', 'most epochs', int('--epochs'), SPEECH_DEFAULTS.train.epochs)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<folder>-speech)')
     .option('--force', 'overwrite an existing folder')

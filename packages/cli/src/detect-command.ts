@@ -1,7 +1,7 @@
 /** `recurrent detect`: anomalies in a CSV series, from forecast residuals. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Table, columnIndex, isValueColumn, groupTable, AnomalyDetector, type DetectionMetrics, detectionMetrics, rollingZScore } from 'recurrent';
+import { type Table, columnIndex, isValueColumn, groupTable, AnomalyDetector, DETECT_DEFAULTS, type DetectionMetrics, detectionMetrics, rollingZScore } from 'recurrent';
 import { makeFolder, writeFileAtomic } from 'recurrent/node';
 import { pointsLayer, writeChart } from './plot/chart.js';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
@@ -53,12 +53,12 @@ export function registerDetectCommand(program: Command): void {
     .option('--time-column <col>', "the time column; or year,month,day columns; 'none': rows are steps (default: the first column if it holds dates)")
     .option('--label <col>', 'a 0/1 column of known anomalies: report precision, recall and F1 (never used for training)')
     .option('--group <col>', 'a column that names separate series (e.g. a sensor id): one model per series')
-    .option('--lookback <n>', 'steps of history per forecast', int('--lookback'), 32)
-    .option('--hidden <n>', 'hidden units', int('--hidden'), 32)
+    .option('--lookback <n>', 'steps of history per forecast', int('--lookback'), DETECT_DEFAULTS.lookback)
+    .option('--hidden <n>', 'hidden units', int('--hidden'), DETECT_DEFAULTS.hiddenSize)
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(Object.keys(CELLS)).default('lstm'))
-    .option('--k <z>', 'threshold: median + k * 1.4826 * MAD of the scores', num('--k', (n) => n > 0, 'a positive number'), 10)
-    .option('--smooth <n>', 'centred moving maximum over the scores (1: none)', int('--smooth'), 5)
-    .option('--epochs <n>', 'most training epochs per series (early stopping after 5 without improvement)', int('--epochs'), 30)
+    .option('--k <z>', 'threshold: median + k * 1.4826 * MAD of the scores', num('--k', (n) => n > 0, 'a positive number'), DETECT_DEFAULTS.k)
+    .option('--smooth <n>', 'centred moving maximum over the scores (1: none)', int('--smooth'), DETECT_DEFAULTS.smooth)
+    .option('--epochs <n>', `most training epochs per series (early stopping after ${DETECT_DEFAULTS.patience} without improvement)`, int('--epochs'), DETECT_DEFAULTS.epochs)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'output folder (default runs/<data>-anomalies)')
     .option('--force', 'overwrite an existing output folder')

@@ -2,7 +2,9 @@
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { readModelFiles, saveModelFiles } from 'recurrent/node';
-import { Random, type Pair, type PairTokenizer, Translator, parsePairs } from 'recurrent';
+import { Random, type Pair, type PairTokenizer, TRANSLATOR_DEFAULTS, Translator, parsePairs } from 'recurrent';
+
+const TR = TRANSLATOR_DEFAULTS;
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
 import { readTextFile } from './input.js';
 
@@ -50,15 +52,15 @@ export function registerTranslateCommand(program: Command): void {
     .command('train')
     .description('train on tab-separated pairs (source<TAB>target per line); the last --val-fraction (shuffled) is held out')
     .argument('<pairs>', 'TSV file')
-    .addOption(new Option('--source-tokenizer <t>', 'source tokens').choices(['word', 'char']).default('word'))
-    .addOption(new Option('--target-tokenizer <t>', 'target tokens').choices(['word', 'char']).default('word'))
+    .addOption(new Option('--source-tokenizer <t>', 'source tokens').choices(['word', 'char']).default(TR.model.sourceTokenizer))
+    .addOption(new Option('--target-tokenizer <t>', 'target tokens').choices(['word', 'char']).default(TR.model.targetTokenizer))
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru']).default('lstm'))
-    .option('--hidden <n>', 'hidden units', int('--hidden'), 128)
-    .option('--embedding <n>', 'embedding size', int('--embedding'), 64)
-    .option('--epochs <n>', 'most epochs (early stopping on validation exact match)', int('--epochs'), 30)
-    .option('--batch <n>', 'pairs per step', int('--batch'), 32)
-    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 3e-3)
-    .option('--val-fraction <f>', 'pairs held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
+    .option('--hidden <n>', 'hidden units', int('--hidden'), TR.model.hiddenSize)
+    .option('--embedding <n>', 'embedding size', int('--embedding'), TR.model.embeddingSize)
+    .option('--epochs <n>', 'most epochs (early stopping on validation exact match)', int('--epochs'), TR.train.epochs)
+    .option('--batch <n>', 'pairs per step', int('--batch'), TR.train.batch)
+    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), TR.train.lr)
+    .option('--val-fraction <f>', 'pairs held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), TR.train.valFraction)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<pairs>-translate)')
     .option('--force', 'overwrite an existing folder')

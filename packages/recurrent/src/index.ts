@@ -97,7 +97,7 @@ export {
 export { type Accuracy, AccuracyMeter, defaultSeason, naiveScale, naiveForecast, seasonalNaiveForecast } from './tasks/forecast/metrics.js';
 export { type Scaler } from './tasks/forecast/features.js';
 export {
-  AnomalyDetector, rollingZScore, detectionMetrics, thresholdScores, movingMax,
+  AnomalyDetector, DETECT_DEFAULTS, rollingZScore, detectionMetrics, thresholdScores, movingMax,
   type DetectOptions, type Detection, type DetectionMetrics,
 } from './tasks/anomaly/detector.js';
 
@@ -111,13 +111,13 @@ export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from 
 export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
 export { splitIndices, type DataSplit } from './data/split.js';
 export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
-export { TextClassifier, ClassifierEnsemble, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
-export { Translator, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
+export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
+export { Translator, TRANSLATOR_DEFAULTS, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
 
 // Audio and spoken words
 export { parseWav, type Audio } from './audio/wav.js';
 export { mfcc, trimSilence, normaliseFrames, type FeatureOptions } from './audio/features.js';
-export { SpokenWordRecognizer, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
+export { SpokenWordRecognizer, SPEECH_DEFAULTS, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
 export { KeepBest } from './train/keep-best.js';
 export {
   fit, ranksAbove, type FitTask, type FitOptions, type FitHooks, type FitStep, type FitEval, type FitResult, type Validation,

@@ -12,6 +12,7 @@
  * rolling z-score of the raw values, is the baseline it is compared with.
  * Browser-safe.
  */
+import type { CellKind } from '../../kernels/types.js';
 import { ConfigError } from '../../errors.js';
 import type { Series } from '../../data/timeseries.js';
 import { Forecaster, type ForecastOptions, type ForecastProgress, type ForecastTrainOptions } from '../forecast/forecaster.js';
@@ -49,18 +50,25 @@ export interface DetectionMetrics {
   events: number;
 }
 
+/** The defaults of anomaly detection, in one place (the command line shows and uses these). */
+export const DETECT_DEFAULTS = {
+  k: 10, smooth: 5, lookback: 32, hiddenSize: 32, cell: 'LSTM' as CellKind, split: [0.7, 0.2, 0.1] as readonly [number, number, number],
+  epochs: 30, patience: 5,
+} as const;
+
 export class AnomalyDetector {
   private constructor(readonly forecaster: Forecaster, readonly k: number, readonly smooth: number) {}
 
   static create(series: Series, options: DetectOptions = {}, seed = 0): AnomalyDetector {
     const columns = options.columns ?? series.columns;
-    const k = options.k ?? 10;
-    const smooth = options.smooth ?? 5;
+    const D = DETECT_DEFAULTS;
+    const k = options.k ?? D.k;
+    const smooth = options.smooth ?? D.smooth;
     if (!(k > 0)) throw new ConfigError(`k must be positive, got ${k}`);
     if (!(Number.isInteger(smooth) && smooth >= 1)) throw new ConfigError(`smooth must be a positive integer, got ${smooth}`);
     const forecaster = Forecaster.create(series, {
-      inputs: columns, targets: columns, horizon: 1, lookback: options.lookback ?? 32, interval: 0.9,
-      hiddenSize: options.hiddenSize ?? 32, cell: options.cell ?? 'LSTM', split: options.split ?? [0.7, 0.2, 0.1],
+      inputs: columns, targets: columns, horizon: 1, lookback: options.lookback ?? D.lookback, interval: 0.9,
+      hiddenSize: options.hiddenSize ?? D.hiddenSize, cell: options.cell ?? D.cell, split: options.split ?? [...D.split],
     }, seed);
     return new AnomalyDetector(forecaster, k, smooth);
   }
@@ -70,7 +78,7 @@ export class AnomalyDetector {
   }
 
   train(series: Series, options: ForecastTrainOptions = {}, hooks: { onProgress?: (p: ForecastProgress) => void; seed?: number } = {}): Promise<unknown> {
-    return this.forecaster.train(series, { patience: 5, epochs: 30, ...options }, hooks);
+    return this.forecaster.train(series, { patience: DETECT_DEFAULTS.patience, epochs: DETECT_DEFAULTS.epochs, ...options }, hooks);
   }
 
   /** Scores every step (0 for the first `lookback` steps, which have no forecast), the threshold and the flags. */

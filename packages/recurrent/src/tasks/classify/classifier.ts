@@ -63,6 +63,15 @@ export interface ClassifierProgress {
 
 type Resolved = Required<ClassifierOptions>;
 
+/** The defaults of text classification, in one place (the command line shows and uses these). */
+export const CLASSIFIER_DEFAULTS = {
+  model: {
+    cell: 'LSTM', hiddenSize: 64, embeddingSize: 64, numLayers: 1, bidirectional: true, pooling: 'max', dropout: 0.3,
+    maxVocab: 20000, minCount: 1, maxLength: 200, classWeights: 'balanced',
+  } as Readonly<Resolved>,
+  train: { epochs: 30, batch: 32, lr: 2e-3, clip: 5, patience: 5, wordDropout: 0.25 },
+} as const;
+
 const TASK = 'text-classification';
 
 export class TextClassifier {
@@ -79,10 +88,7 @@ export class TextClassifier {
 
   /** A new classifier for this data and split: the vocabulary and class weights come from the training texts. */
   static create(data: LabelledTexts, split: DataSplit, options: ClassifierOptions = {}, seed = 0): TextClassifier {
-    const o: Resolved = {
-      cell: 'LSTM', hiddenSize: 64, embeddingSize: 64, numLayers: 1, bidirectional: true, pooling: 'max', dropout: 0.3,
-      maxVocab: 20000, minCount: 1, maxLength: 200, classWeights: 'balanced', ...options,
-    };
+    const o: Resolved = { ...CLASSIFIER_DEFAULTS.model, ...options };
     if (o.classWeights !== 'balanced' && o.classWeights !== 'none') throw new ConfigError(`classWeights must be 'balanced' or 'none', got '${String(o.classWeights)}'`);
     const labels = [...new Set(data.labels)].sort();
     if (labels.length < 2) throw new DataError(`the labels have a single class ('${labels[0]}'): a classifier needs at least two`);
@@ -153,18 +159,19 @@ export class TextClassifier {
 
   /** Trains on split.train, validating on split.val each epoch; keeps the best validation accuracy's weights. */
   async train(data: LabelledTexts, split: DataSplit, options: ClassifierTrainOptions = {}, hooks: { onProgress?: (p: ClassifierProgress) => void; seed?: number } = {}): Promise<void> {
-    const epochs = options.epochs ?? 30;
+    const D = CLASSIFIER_DEFAULTS.train;
+    const epochs = options.epochs ?? D.epochs;
     if (split.val.length === 0) throw new DataError('the validation split is empty: there is nothing to choose the best epoch on');
-    const opt = createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 2e-3 });
-    const clip = options.clip ?? 5;
+    const opt = createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? D.lr });
+    const clip = options.clip ?? D.clip;
     const trainer = new Trainer(this.model, opt, { clipNorm: clip > 0 ? clip : null });
     const rng = new Random(hooks.seed ?? 0);
     await fit(this.model, {
       size: split.train.length,
-      batch: options.batch ?? 32,
+      batch: options.batch ?? D.batch,
       step: (order) => {
         const part = order.map((i) => split.train[i]!);
-        const { ids, lengths } = this.encodeBatch(part.map((k) => data.texts[k]!), options.wordDropout ?? 0.25, rng);
+        const { ids, lengths } = this.encodeBatch(part.map((k) => data.texts[k]!), options.wordDropout ?? D.wordDropout, rng);
         const targets = part.map((k) => this.labels.indexOf(data.labels[k]!));
         return trainer.step(() => {
           const scores = this.model.forward(ids, lengths);
@@ -179,7 +186,7 @@ export class TextClassifier {
         // Best by validation accuracy; ties go to the lower validation loss.
         return { metrics: { valLoss, valAccuracy }, rank: [valAccuracy, -valLoss] };
       },
-    }, { epochs, patience: options.patience ?? 5, ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}) }, {
+    }, { epochs, patience: options.patience ?? D.patience, ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}) }, {
       rng,
       onEval: (e) => {
         const epoch = e.epoch;

@@ -36,6 +36,12 @@ export interface LabelledAudio {
 
 const TASK = 'spoken-words';
 
+/** The defaults of spoken-word recognition, in one place (the command line shows and uses these). */
+export const SPEECH_DEFAULTS = {
+  model: { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true } as Readonly<Required<SpeechOptions>>,
+  train: { epochs: 40, batch: 32, lr: 3e-3, patience: 8, valFraction: 0.1 },
+} as const;
+
 export class SpokenWordRecognizer {
   readonly model: SequenceClassifier;
   history: Array<{ epoch: number; loss: number; valAccuracy: number; seconds: number }> = [];
@@ -51,7 +57,7 @@ export class SpokenWordRecognizer {
   static create(labels: string[], options: SpeechOptions = {}, seed = 0): SpokenWordRecognizer {
     const uniq = [...new Set(labels)].sort();
     if (uniq.length < 2) throw new DataError(`a recogniser needs at least two words, got ${uniq.length}`);
-    return new SpokenWordRecognizer(uniq, { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, ...options }, seed);
+    return new SpokenWordRecognizer(uniq, { ...SPEECH_DEFAULTS.model, ...options }, seed);
   }
 
   /** (frames x features) of one utterance: MFCCs, then their deltas if asked. */
@@ -94,11 +100,12 @@ export class SpokenWordRecognizer {
       return k;
     });
     const valX = val.map((e) => this.features(e.audio));
-    const epochs = options.epochs ?? 40;
-    const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 3e-3 }), { clipNorm: 5 });
+    const D = SPEECH_DEFAULTS.train;
+    const epochs = options.epochs ?? D.epochs;
+    const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? D.lr }), { clipNorm: 5 });
     await fit(this.model, {
       size: xs.length,
-      batch: options.batch ?? 32,
+      batch: options.batch ?? D.batch,
       step: (part) => {
         const x = this.batch(part.map((k) => xs[k]!));
         return trainer.step(() => {
@@ -111,7 +118,7 @@ export class SpokenWordRecognizer {
         const valAccuracy = valX.length ? this.classify(valX).filter((l, i) => l === val[i]!.label).length / valX.length : 0;
         return { metrics: valAccuracy, rank: [valAccuracy] };
       },
-    }, { epochs, patience: options.patience ?? 8 }, {
+    }, { epochs, patience: options.patience ?? D.patience }, {
       rng: new Random(hooks.seed ?? 0),
       onEval: (e) => {
         this.history.push({ epoch: e.epoch, loss: e.loss, valAccuracy: e.metrics, seconds: e.elapsed });

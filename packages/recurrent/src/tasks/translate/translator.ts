@@ -87,6 +87,12 @@ export interface TranslateOptions {
 
 const TASK = 'translation';
 
+/** The defaults of translation, in one place (the command line shows and uses these). */
+export const TRANSLATOR_DEFAULTS = {
+  model: { sourceTokenizer: 'word', targetTokenizer: 'word', cell: 'LSTM', hiddenSize: 128, embeddingSize: 64 } as Readonly<Required<TranslatorOptions>>,
+  train: { epochs: 30, batch: 32, lr: 3e-3, patience: 5, valFraction: 0.1 },
+} as const;
+
 export class Translator {
   readonly model: Seq2Seq;
   history: Array<{ epoch: number; loss: number; valExact: number; seconds: number }> = [];
@@ -96,7 +102,7 @@ export class Translator {
   }
 
   static create(train: Pair[], options: TranslatorOptions = {}, seed = 0): Translator {
-    const o: Required<TranslatorOptions> = { sourceTokenizer: 'word', targetTokenizer: 'word', cell: 'LSTM', hiddenSize: 128, embeddingSize: 64, ...options };
+    const o: Required<TranslatorOptions> = { ...TRANSLATOR_DEFAULTS.model, ...options };
     if (o.cell !== 'LSTM' && o.cell !== 'GRU') throw new ConfigError(`translation cells are LSTM or GRU, got '${o.cell}'`);
     if (train.length === 0) throw new DataError('no training pairs');
     return new Translator(TokenTable.build(train.map((p) => p.source), o.sourceTokenizer), TokenTable.build(train.map((p) => p.target), o.targetTokenizer), o, seed);
@@ -120,11 +126,12 @@ export class Translator {
 
   /** Trains with teacher forcing; keeps the weights with the best exact match on `val`. */
   async train(train: Pair[], val: Pair[], options: { epochs?: number; batch?: number; lr?: number; patience?: number; timeLimit?: number } = {}, hooks: { seed?: number; onProgress?: (p: { epoch: number; epochs: number; loss: number; valExact: number; seconds: number }) => void } = {}): Promise<void> {
-    const epochs = options.epochs ?? 30;
-    const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? 3e-3 }), { clipNorm: 5 });
+    const D = TRANSLATOR_DEFAULTS.train;
+    const epochs = options.epochs ?? D.epochs;
+    const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? D.lr }), { clipNorm: 5 });
     await fit(this.model, {
       size: train.length,
-      batch: options.batch ?? 32,
+      batch: options.batch ?? D.batch,
       step: (order) => {
         const { src, lens, tin, tout } = this.batch(order.map((i) => train[i]!));
         return trainer.step(() => {
@@ -138,7 +145,7 @@ export class Translator {
         const valExact = val.length ? this.exactMatch(val) : 0;
         return { metrics: valExact, rank: [valExact] };
       },
-    }, { epochs, patience: options.patience ?? 5, ...(options.timeLimit ? { timeLimit: options.timeLimit } : {}) }, {
+    }, { epochs, patience: options.patience ?? D.patience, ...(options.timeLimit ? { timeLimit: options.timeLimit } : {}) }, {
       rng: new Random(hooks.seed ?? 0),
       onEval: (e) => {
         this.history.push({ epoch: e.epoch, loss: e.loss, valExact: e.metrics, seconds: e.elapsed });
