@@ -82,18 +82,20 @@ export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promi
   if (typeof WebAssembly === 'undefined') return null;
   const allowRelaxed = options.relaxed !== false;
   if (allowRelaxed) await enableRelaxedSimd();
-  const twoThreads = (options.threads ?? 1) > 1 && threadsAvailable();
   // Two threads need shared memory, which the loader uses wherever it exists (see sharedMemoryAvailable).
   const shared = sharedMemoryAvailable();
   const picked = pickBinary(allowRelaxed, shared);
   if (!picked) return null;
   const memory = newMemory(shared);
   const module = await WebAssembly.compile(picked.bytes);
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  // The worker starts at the first call large enough to split.
-  const start = twoThreads ? WorkerThread.starterSync() : null;
+  return kernelsOf(picked.name, module, await WebAssembly.instantiate(module, { env: { memory } }), memory, options);
+}
+
+/** The kernels over an instance; with two threads, the worker starts at the first call large enough to split. */
+function kernelsOf(name: string, module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, options: WasmLoadOptions): Kernels {
+  const start = (options.threads ?? 1) > 1 && threadsAvailable() ? WorkerThread.starterSync() : null;
   return createWasmKernels({
-    name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
+    name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
     ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),
     ...(options.parallelMin !== undefined ? { parallelMin: options.parallelMin } : {}),
     ...(options.unitSplitMin !== undefined ? { unitSplitMin: options.unitSplitMin } : {}),
@@ -116,10 +118,5 @@ export function loadWasmKernelsSync(options: { threads?: number } = {}): Kernels
   if (!picked) return null;
   const memory = newMemory(shared);
   const module = new WebAssembly.Module(picked.bytes);
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const start = (options.threads ?? 1) > 1 && threadsAvailable() ? WorkerThread.starterSync() : null;
-  return createWasmKernels({
-    name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
-    ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),
-  });
+  return kernelsOf(picked.name, module, new WebAssembly.Instance(module, { env: { memory } }), memory, options);
 }
