@@ -7,7 +7,7 @@
  * LSTM-only bundle must stay under 90 KB gzipped, WebAssembly included.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -109,6 +109,22 @@ describe('the packed package in a fresh app, bundled for the browser', () => {
     const res = await runInChromium(out);
     assert.match(res.backend, /^wasm/);
     assert.deepEqual(res.output.map((v) => Math.fround(v)), want.map((v) => Math.fround(v)));
+  });
+
+  it('TypeScript: a consumer compiling with "types": [] gets no error from the declarations (no protobuf or Node types leak)', () => {
+    writeFileSync(join(app, 'consumer.ts'), [
+      "import { LSTM, Random, Tensor } from 'recurrent';",
+      "import { saveModel } from 'recurrent/node';",
+      "import { exportOnnx } from 'recurrent/onnx';",
+      'const m = new LSTM({ inputSize: 2, hiddenSize: 3, rng: new Random(0) });',
+      'void saveModel; void exportOnnx; void m.forward(Tensor.zeros([1, 1, 2]));',
+    ].join('\n'));
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: [], skipLibCheck: false },
+      files: ['consumer.ts'],
+    }));
+    const r = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', app], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
   it('Node: import and require of the installed package', () => {
