@@ -15,7 +15,9 @@
  *   them, the checkpoint's copies.
  */
 import { FormatError } from '../../errors.js';
-import { parseJsonFile, readFolderFile, readableFolder, recoverFolder, removeStaleTemporaries, replaceFolder, saveModelFiles } from '../../io/fs.js';
+import {
+  makeFolder, parseJsonFile, readFolderFile, readableFolder, recoverFolder, removeStaleTemporaries, replaceFolder, saveModelFiles,
+} from '../../io/fs.js';
 import type { JsonValue } from '../../io/model-files.js';
 import { type HistoryEntry, type ModelFolderFiles, type Progress, TextGenerator, type TrainHooks } from './generator.js';
 
@@ -25,13 +27,13 @@ const json = (v: JsonValue): string => `${JSON.stringify(v, null, 1)}\n`;
 const CHECKPOINT_MARKER = 'state.json';
 const WHAT = "a model folder made by 'recurrent train'";
 
+/** Saves a text model folder: checkpoint/ whole first (when training has state to resume), then the top-level files. */
 export async function saveTextModel(dir: string, g: TextGenerator): Promise<void> {
   const { join } = await import('node:path');
   const files = g.toFiles();
   const vocab = json(files.vocab);
   const config = json(files.config);
   if (files.checkpoint) {
-    const { makeFolder } = await import('../../io/fs.js');
     await makeFolder(dir);
     await replaceFolder(join(dir, 'checkpoint'), [
       ['config.json', config], ['vocab.json', vocab], ['best.safetensors', files.weights],
