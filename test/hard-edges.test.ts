@@ -70,6 +70,13 @@ describe('API hard edges', () => {
     assert.throws(() => new Random(1e30), (e: Error) => e instanceof ConfigError && /safe integer, got 1e\+30/.test(e.message));
   });
 
+  it('counts read as English: "1 token", not "1 tokens"', async () => {
+    const g = TextGenerator.create('a', { hiddenSize: 4, numLayers: 1, embeddingSize: 2 }, 0);
+    await assert.rejects(g.train('a', { steps: 1 }), (e: Error) => e instanceof ConfigError && /the text has 1 token: too few/.test(e.message));
+    const { mfcc } = await import('../packages/recurrent/src/audio/features.js');
+    assert.throws(() => mfcc(new Float32Array(1), 8000, { source: 'one.wav' }), (e: Error) => e instanceof DataError && /one\.wav: 1 sample \(0\.1 ms\)/.test(e.message));
+  });
+
   it('errors name their file: a duplicate vocabulary token, a missing tensor', async () => {
     assert.throws(() => Vocabulary.fromJSON({ kind: 'char', tokens: ['a', 'b', 'a'] }, 'm/vocab.json'), (e: Error) => e instanceof FormatError && /m\/vocab\.json: duplicate token "a" at index 2 \(first at 0\)/.test(e.message));
     const dir = mkdtempSync(join(tmpdir(), 'recurrent-missing-'));
