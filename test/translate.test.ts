@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DataError, Random, Seq2Seq, Translator, joinTokens, pairTokens, parsePairs } from '../packages/recurrent/src/node.js';
+import { DataError, Random, Seq2Seq, Translator, chooseTokenizer, joinTokens, pairTokens, parsePairs } from '../packages/recurrent/src/node.js';
 import { datePairs, numberPairs } from '../bench/translate-quality.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
@@ -86,6 +86,26 @@ describe('translation quality on held-out pairs', () => {
 describe('recurrent translate', () => {
   const work = mkdtempSync(join(tmpdir(), 'recurrent-translate-'));
   const cli = cliIn(work);
+
+  it('the default tokenizer: words for English and French numbers, characters for German ones; the length limit fits the target', async () => {
+    const de = (await import('n2words/de-DE')).toCardinal as (x: number) => string;
+    const en = (await import('n2words/en-US')).toCardinal as (x: number) => string;
+    const german = Array.from({ length: 400 }, (_, i) => ({ source: en(i * 23 + 7), target: de(i * 23 + 7) }));
+    assert.equal(chooseTokenizer((await numberPairs(400, 3)).map((p) => p.target)), 'word');
+    assert.equal(chooseTokenizer(german.map((p) => p.source)), 'word');
+    assert.equal(chooseTokenizer(german.map((p) => p.target)), 'char');
+    const t = Translator.create(german, { hiddenSize: 8, embeddingSize: 4 }, 0);
+    assert.equal(t.options.sourceTokenizer, 'word');
+    assert.equal(t.options.targetTokenizer, 'char');
+    // An untrained model rarely ends early, so it writes up to the limit: never less than the training targets it must cover.
+    for (const p of german.slice(0, 20)) {
+      const limit = Math.ceil(t.options.lengthRatio * pairTokens(p.source, 'word').length) + 10;
+      assert.ok(limit >= Array.from(p.target).length, `limit ${limit} for ${p.target}`);
+      assert.ok(t.translate(p.source).targetTokens.length <= limit);
+    }
+    const cut = t.translate(german[0]!.source, { maxLength: 3 });
+    assert.ok(cut.targetTokens.length <= 3, 'an explicit limit still applies');
+  });
 
   it('train on a TSV file, then translate from the command line', async () => {
     const pairs = await numberPairs(300, 3);

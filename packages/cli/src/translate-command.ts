@@ -9,8 +9,8 @@ import { UsageError, action, int, num, refuseExisting, seedOption } from './erro
 import { readTextFile } from './input.js';
 
 interface TrainFlags {
-  sourceTokenizer: PairTokenizer;
-  targetTokenizer: PairTokenizer;
+  sourceTokenizer: PairTokenizer | 'auto';
+  targetTokenizer: PairTokenizer | 'auto';
   cell: 'lstm' | 'gru';
   hidden: number;
   embedding: number;
@@ -31,7 +31,7 @@ export function registerTranslateCommand(program: Command): void {
     .argument('[model]', 'model folder from `recurrent translate train`')
     .argument('[text...]', 'text to translate (default: one text per line of standard input)')
     .option('--beam <n>', 'beam width (1: greedy)', int('--beam'), 1)
-    .option('--max-length <n>', 'most target tokens (default: 2x the source + 10)', int('--max-length'))
+    .option('--max-length <n>', 'most target tokens (default: the source length times the largest target/source ratio in training, + 10)', int('--max-length'))
     .option('--attention', 'also print the attention weights (target token x source token)')
     .action(action(async (dir: string | undefined, words: string[], flags: { beam: number; maxLength?: number; attention?: boolean }) => {
       if (!dir) throw new UsageError('give a model folder and a text (or `translate train PAIRS.tsv` to make one)');
@@ -52,8 +52,8 @@ export function registerTranslateCommand(program: Command): void {
     .command('train')
     .description('train on tab-separated pairs (source<TAB>target per line); the last --val-fraction (shuffled) is held out')
     .argument('<pairs>', 'TSV file')
-    .addOption(new Option('--source-tokenizer <t>', 'source tokens').choices(['word', 'char']).default(TR.model.sourceTokenizer))
-    .addOption(new Option('--target-tokenizer <t>', 'target tokens').choices(['word', 'char']).default(TR.model.targetTokenizer))
+    .addOption(new Option('--source-tokenizer <t>', 'source tokens (auto: words, or characters where most words occur once)').choices(['auto', 'word', 'char']).default(TR.model.sourceTokenizer))
+    .addOption(new Option('--target-tokenizer <t>', 'target tokens (auto: words, or characters where most words occur once)').choices(['auto', 'word', 'char']).default(TR.model.targetTokenizer))
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru']).default('lstm'))
     .option('--hidden <n>', 'hidden units', int('--hidden'), TR.model.hiddenSize)
     .option('--embedding <n>', 'embedding size', int('--embedding'), TR.model.embeddingSize)

@@ -112,7 +112,7 @@ export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } fr
 export { splitIndices, type DataSplit } from './data/split.js';
 export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
-export { Translator, TRANSLATOR_DEFAULTS, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
+export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
 
 // Audio and spoken words
 export { parseWav, type Audio } from './audio/wav.js';

@@ -71,17 +71,35 @@ export function parsePairs(text: string, source = 'pairs.tsv'): Pair[] {
 }
 
 export interface TranslatorOptions {
-  sourceTokenizer?: PairTokenizer;
-  targetTokenizer?: PairTokenizer;
+  /** 'auto' (the default): words, unless most distinct words occur once (e.g. German compounds), then characters */
+  sourceTokenizer?: PairTokenizer | 'auto';
+  targetTokenizer?: PairTokenizer | 'auto';
   cell?: CellKind;
   hiddenSize?: number;
   embeddingSize?: number;
+  /** the most target tokens per source token seen in training (set by create from the pairs): the default length limit */
+  lengthRatio?: number;
+}
+
+/** Options as a model keeps them: the tokenizers chosen. */
+type ResolvedOptions = Required<TranslatorOptions> & { sourceTokenizer: PairTokenizer; targetTokenizer: PairTokenizer };
+
+/**
+ * Words, unless most distinct words occur once: then no word can be learnt
+ * from another (German writes 7389 as one word), and characters generalise.
+ */
+export function chooseTokenizer(texts: readonly string[]): PairTokenizer {
+  const counts = new Map<string, number>();
+  for (const t of texts) for (const w of pairTokens(t, 'word')) counts.set(w, (counts.get(w) ?? 0) + 1);
+  let once = 0;
+  for (const c of counts.values()) if (c === 1) once++;
+  return counts.size > 0 && once * 2 > counts.size ? 'char' : 'word';
 }
 
 export interface TranslateOptions {
   /** beam width (default 1: greedy) */
   beam?: number;
-  /** most target tokens (default: 2x the source's tokens + 10) */
+  /** most target tokens (default: the source's tokens times the largest target/source length ratio of the training pairs, + 10) */
   maxLength?: number;
 }
 
@@ -89,7 +107,7 @@ const TASK = 'translation';
 
 /** The defaults of translation, in one place (the command line shows and uses these). */
 export const TRANSLATOR_DEFAULTS = {
-  model: { sourceTokenizer: 'word', targetTokenizer: 'word', cell: 'LSTM', hiddenSize: 128, embeddingSize: 64 } as Readonly<Required<TranslatorOptions>>,
+  model: { sourceTokenizer: 'auto', targetTokenizer: 'auto', cell: 'LSTM', hiddenSize: 128, embeddingSize: 64, lengthRatio: 2 } as Readonly<Required<TranslatorOptions>>,
   train: { epochs: 30, batch: 32, lr: 3e-3, patience: 5, valFraction: 0.1 },
 } as const;
 
@@ -97,15 +115,21 @@ export class Translator {
   readonly model: Seq2Seq;
   history: Array<{ epoch: number; loss: number; valExact: number; seconds: number }> = [];
 
-  private constructor(readonly source: TokenTable, readonly target: TokenTable, readonly options: Required<TranslatorOptions>, seed: number) {
+  private constructor(readonly source: TokenTable, readonly target: TokenTable, readonly options: ResolvedOptions, seed: number) {
     this.model = new Seq2Seq({ sourceVocab: source.size, targetVocab: target.size, embeddingSize: options.embeddingSize, hiddenSize: options.hiddenSize, mode: options.cell }, new Random(seed));
   }
 
   static create(train: Pair[], options: TranslatorOptions = {}, seed = 0): Translator {
-    const o: Required<TranslatorOptions> = { ...TRANSLATOR_DEFAULTS.model, ...options };
-    if (o.cell !== 'LSTM' && o.cell !== 'GRU') throw new ConfigError(`translation cells are LSTM or GRU, got '${o.cell}'`);
+    const given: Required<TranslatorOptions> = { ...TRANSLATOR_DEFAULTS.model, ...options };
+    if (given.cell !== 'LSTM' && given.cell !== 'GRU') throw new ConfigError(`translation cells are LSTM or GRU, got '${given.cell}'`);
     if (train.length === 0) throw new DataError('no training pairs');
-    return new Translator(TokenTable.build(train.map((p) => p.source), o.sourceTokenizer), TokenTable.build(train.map((p) => p.target), o.targetTokenizer), o, seed);
+    const resolve = (t: PairTokenizer | 'auto', texts: string[]): PairTokenizer => (t === 'auto' ? chooseTokenizer(texts) : t);
+    const sourceTokenizer = resolve(given.sourceTokenizer, train.map((p) => p.source));
+    const targetTokenizer = resolve(given.targetTokenizer, train.map((p) => p.target));
+    // In each side's own units: characters of German against words of English.
+    const lengthRatio = options.lengthRatio ?? Math.max(...train.map((p) => pairTokens(p.target, targetTokenizer).length / Math.max(1, pairTokens(p.source, sourceTokenizer).length)));
+    const o: ResolvedOptions = { ...given, sourceTokenizer, targetTokenizer, lengthRatio };
+    return new Translator(TokenTable.build(train.map((p) => p.source), sourceTokenizer), TokenTable.build(train.map((p) => p.target), targetTokenizer), o, seed);
   }
 
   private batch(pairs: Pair[]): { src: { data: Int32Array; shape: number[] }; lens: number[]; tin: { data: Int32Array; shape: number[] }; tout: number[] } {
@@ -166,7 +190,7 @@ export class Translator {
     if (!(Number.isInteger(beam) && beam >= 1)) throw new ConfigError(`beam must be a positive integer, got ${beam}`);
     const ids = this.source.encode(text, this.options.sourceTokenizer);
     if (ids.length === 0) throw new DataError('nothing to translate: the text has no tokens');
-    const maxLength = options.maxLength ?? 2 * ids.length + 10;
+    const maxLength = options.maxLength ?? Math.ceil(this.options.lengthRatio * ids.length) + 10;
     return noGrad(() => {
       this.model.eval();
       const enc = this.model.encode({ data: Int32Array.from(ids), shape: [1, ids.length] }, [ids.length]);
@@ -193,7 +217,7 @@ export class Translator {
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Translator {
     const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'Seq2Seq', TASK, 'a translation model');
-    const t = buildForWeights(files.weights, `${where}/config.json`, () => new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), e.options as Required<TranslatorOptions>, 0));
+    const t = buildForWeights(files.weights, `${where}/config.json`, () => new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), { ...TRANSLATOR_DEFAULTS.model, lengthRatio: 2, ...(e.options as Partial<ResolvedOptions>) } as ResolvedOptions, 0));
     loadWeights(t.model, files.weights, `${where}/model.safetensors`);
     t.model.eval();
     t.history = (e.history as Translator['history'] | undefined) ?? [];
