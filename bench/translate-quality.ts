@@ -2,22 +2,25 @@
  * npm run bench:translate — the translation figures in the README:
  *  - English -> French number words (n2words 4): numbers 0..9999 shuffled
  *    (seed 1), 1,000 held out for test, 1,000 for validation, 8,000 trained on;
+ *  - English -> German number words, the same split, with every option at
+ *    its default (the tokenizer chooses characters for the German side);
  *  - date formats built with Intl: "23 November 2026" -> "2026-11-23",
  *    6,000 random dates 1950-2049, 500 held out.
- * Exact match (greedy and beam 3) on the held-out pairs.
+ * Exact match (greedy and beam 3) on the held-out pairs. Raw output:
+ * bench/RESULTS-translate-<date>.txt.
  */
 import { Random } from '../packages/recurrent/src/tensor/random.js';
 import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { type Pair, Translator } from '../packages/recurrent/src/tasks/translate/translator.js';
 
-/** English -> French number words for 0..n-1, shuffled with `seed`. */
-export async function numberPairs(n: number, seed: number): Promise<Pair[]> {
+/** English -> French (or another n2words language's) number words for 0..n-1, shuffled with `seed`. */
+export async function numberPairs(n: number, seed: number, language: 'fr-FR' | 'de-DE' = 'fr-FR'): Promise<Pair[]> {
   const en = (await import('n2words/en-US')).toCardinal as (x: number) => string;
-  const fr = (await import('n2words/fr-FR')).toCardinal as (x: number) => string;
+  const other = (language === 'de-DE' ? await import('n2words/de-DE') : await import('n2words/fr-FR')).toCardinal as (x: number) => string;
   const rng = new Random(seed);
   const nums = Array.from({ length: n }, (_, i) => i);
   rng.shuffle(nums);
-  return nums.map((x) => ({ source: en(x), target: fr(x) }));
+  return nums.map((x) => ({ source: en(x), target: other(x) }));
 }
 
 /** "23 November 2026" -> "2026-11-23" for random days of 1950-2049. */
@@ -38,12 +41,14 @@ async function run(name: string, pairs: Pair[], nTest: number, nVal: number, opt
   const t = Translator.create(train, options, 0);
   await t.train(train, val.slice(0, 200), { epochs: 30, patience: 4 }, { seed: 0 });
   const s = (performance.now() - t0) / 1000;
-  console.log(`${name}: ${train.length} training pairs, ${test.length} held out; ${t.history.length} epochs in ${s.toFixed(0)} s`);
+  console.log(`${name}: ${train.length} training pairs, ${test.length} held out; tokens ${t.options.sourceTokenizer} -> ${t.options.targetTokenizer}; ${t.history.length} epochs in ${s.toFixed(0)} s`);
   console.log(`  exact match: greedy ${(100 * t.exactMatch(test)).toFixed(1)}%, beam 3 ${(100 * t.exactMatch(test, { beam: 3 })).toFixed(1)}%`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   await setBackend('wasm', { threads: 'auto' });
-  await run('English -> French numbers (0..9999, word tokens)', await numberPairs(10000, 1), 1000, 1000, { hiddenSize: 128 });
+  console.log(`# npm run bench:translate, ${new Date().toISOString().slice(0, 10)}, Node ${process.version}`);
+  await run('English -> French numbers (0..9999)', await numberPairs(10000, 1), 1000, 1000, { hiddenSize: 128 });
+  await run('English -> German numbers (0..9999, every option at its default)', await numberPairs(10000, 1, 'de-DE'), 1000, 1000, {});
   await run('Dates "23 November 2026" -> "2026-11-23" (characters)', datePairs(6000, 2), 500, 500, { sourceTokenizer: 'char', targetTokenizer: 'char', hiddenSize: 96 });
 }
