@@ -261,7 +261,8 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
           close(got.dx, want.dx, `${name} batch-first dx`);
           close(got.h, want.h, `${name} final h`);
           close(got.dh, want.dh, `${name} dh0`);
-          for (const key of ['wIh', 'wHh', 'bIh'] as const) close(got.g[key]!, want.g[key]!, `${name} grad ${key}`);
+          for (const key of ['wIh', 'wHh', 'bIh', 'bHh'] as const) close(got.g[key]!, want.g[key]!, `${name} grad ${key}`);
+          if (want.g.wHr) close(got.g.wHr!, want.g.wHr, `${name} grad wHr`);
         }
       });
     }
