@@ -14,7 +14,7 @@
  */
 import { FormatError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import { type JsonValue, type LoadedModel, type ModelFiles, assertFiniteWeights, checkConfig, modelFromFiles, modelToFiles } from './model-files.js';
+import { type JsonValue, type LoadedModel, type ModelFiles, checkConfig, modelFromFiles, modelToFiles } from './model-files.js';
 
 /** The kinds of operation that change the file system. */
 export type FileOp = 'mkdir' | 'write' | 'rename' | 'remove';
@@ -62,6 +62,9 @@ async function remove(path: string): Promise<void> {
   hook?.('remove', path);
   await (await fsp()).rm(path, { recursive: true, force: true });
 }
+
+const exists = async (path: string): Promise<boolean> => (await fsp()).stat(path).then(() => true, () => false);
+const isFile = async (path: string): Promise<boolean> => (await fsp()).stat(path).then((s) => s.isFile(), () => false);
 
 /** Flushes a folder's entries (the renames in it) to disk where the platform allows it. */
 async function syncDir(dir: string): Promise<void> {
@@ -148,15 +151,14 @@ export async function replaceFolder(dir: string, files: ReadonlyArray<readonly [
   await remove(tmp);
   await mkdirp(tmp);
   for (const [name, data] of files) await writeFileAtomic(join(tmp, name), data);
-  const fs = await fsp();
-  const exists = await fs.stat(dir).then(() => true, () => false);
-  if (exists) {
+  const hadOne = await exists(dir);
+  if (hadOne) {
     await remove(old);
     await rename(dir, old);
   }
   await rename(tmp, dir);
   await syncDir(dirname(dir));
-  if (exists) await remove(old);
+  if (hadOne) await remove(old);
 }
 
 /**
@@ -166,14 +168,11 @@ export async function replaceFolder(dir: string, files: ReadonlyArray<readonly [
  * Returns true when something was changed.
  */
 export async function recoverFolder(dir: string, marker: string): Promise<boolean> {
-  const fs = await fsp();
   const { join } = await pathMod();
-  const complete = (d: string): Promise<boolean> => fs.stat(join(d, marker)).then((s) => s.isFile(), () => false);
-  const present = (d: string): Promise<boolean> => fs.stat(d).then(() => true, () => false);
   let changed = false;
-  if (!(await complete(dir))) {
+  if (!(await isFile(join(dir, marker)))) {
     for (const candidate of [`${dir}.tmp`, `${dir}.old`]) {
-      if (await complete(candidate)) {
+      if (await isFile(join(candidate, marker))) {
         await remove(dir);
         await rename(candidate, dir);
         changed = true;
@@ -182,7 +181,7 @@ export async function recoverFolder(dir: string, marker: string): Promise<boolea
     }
   }
   for (const leftover of [`${dir}.tmp`, `${dir}.old`]) {
-    if (await present(leftover)) {
+    if (await exists(leftover)) {
       await remove(leftover);
       changed = true;
     }
@@ -196,18 +195,15 @@ export async function recoverFolder(dir: string, marker: string): Promise<boolea
  * that `recoverFolder` would restore; null if there is none.
  */
 export async function readableFolder(dir: string, marker: string): Promise<string | null> {
-  const fs = await fsp();
   const { join } = await pathMod();
-  for (const d of [dir, `${dir}.tmp`, `${dir}.old`]) {
-    if (await fs.stat(join(d, marker)).then((s) => s.isFile(), () => false)) return d;
-  }
+  for (const d of [dir, `${dir}.tmp`, `${dir}.old`]) if (await isFile(join(d, marker))) return d;
   return null;
 }
 
 /** Saves `config.json` and `model.safetensors` into `dir` (created if needed), each atomically. */
 export async function saveModel(dir: string, model: Module, extra?: { [key: string]: JsonValue }): Promise<void> {
-  assertFiniteWeights(model.stateDict(), dir);
-  await saveModelFiles(dir, modelToFiles(model, extra));
+  // modelToFiles refuses non-finite weights, naming the folder, before anything is written.
+  await saveModelFiles(dir, modelToFiles(model, extra, dir));
 }
 
 /** Whether `dir` is missing, empty, or a model folder this library wrote (config.json says so). */
@@ -239,7 +235,7 @@ export async function saveModelFiles(
   const all: Array<readonly [string, Uint8Array | string]> = [
     ...extraFiles, ['model.safetensors', files.weights], ['config.json', `${JSON.stringify(files.config, null, 2)}\n`],
   ];
-  await recoverFolder(dir, 'config.json');
+  // replaceFolder first completes a swap a crash cut (a missing folder counts as ours).
   if (mode === 'replace' && (await ownFolder(dir))) {
     await replaceFolder(dir, all);
     return;

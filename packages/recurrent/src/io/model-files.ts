@@ -145,9 +145,9 @@ export function weightsToBytes(state: Record<string, Tensor>, what = 'the model'
   return serializeSafetensors(state, { format: 'pt' });
 }
 
-/** The config and weight bytes of a model of a registered type. */
-export function modelToFiles(model: Module, extra?: { [key: string]: JsonValue }): ModelFiles {
-  return { config: modelEnvelope(model, extra), weights: weightsToBytes(model.stateDict()) };
+/** The config and weight bytes of a model of a registered type; `what` names it in an error. */
+export function modelToFiles(model: Module, extra?: { [key: string]: JsonValue }, what?: string): ModelFiles {
+  return { config: modelEnvelope(model, extra), weights: weightsToBytes(model.stateDict(), what) };
 }
 
 /** Checks a parsed config.json and returns it typed. */

@@ -59,12 +59,13 @@ export async function textFolderState(dir: string): Promise<TextFolderState> {
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { readdir } = await import('node:fs/promises');
-  const leftovers = /^(checkpoint(\.tmp|\.old)?|.*\.tmp|config\.json|model\.safetensors|vocab\.json|loss\.(svg|png))$/;
+  // What an interrupted first save can leave: the checkpoint's folders and temporary files.
+  const leftovers = /^(checkpoint(\.tmp|\.old)?|.*\.tmp|loss\.(svg|png))$/;
   const names = await readdir(dir).catch(() => [] as string[]);
   return {
     model: ['config.json', 'model.safetensors', 'vocab.json'].every((f) => existsSync(join(dir, f))),
     checkpoint: await readableFolder(join(dir, 'checkpoint'), CHECKPOINT_MARKER),
-    other: names.some((n) => !leftovers.test(n)) || names.some((n) => /^(config\.json|model\.safetensors|vocab\.json)$/.test(n)),
+    other: names.some((n) => !leftovers.test(n)),
   };
 }
 
@@ -76,6 +77,7 @@ export async function textFolderState(dir: string): Promise<TextFolderState> {
  */
 export async function loadTextModel(dir: string, options: { resume?: boolean } = {}): Promise<TextGenerator> {
   const { join } = await import('node:path');
+  const { existsSync } = await import('node:fs');
   const state = await textFolderState(dir);
   let from = dir;
   if (options.resume) {
@@ -90,7 +92,7 @@ export async function loadTextModel(dir: string, options: { resume?: boolean } =
     from = state.checkpoint;
   }
   // Checkpoints from before they held copies of the model files: the top level has them.
-  const copies = from === dir || (await readFolderFile(from, 'best.safetensors', WHAT).then(() => true, () => false));
+  const copies = from === dir || existsSync(join(from, 'best.safetensors'));
   const base = copies ? from : dir;
   const read = (name: string, where = base): Promise<Uint8Array> => readFolderFile(where, name, WHAT);
   const files: ModelFolderFiles = {
