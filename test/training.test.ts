@@ -143,6 +143,9 @@ describe('fit: the one training loop', async () => {
 
   it('a NaN validation stops the run with NonFiniteLossError', async () => {
     await assert.rejects(fit(model(), { size: 2, step: () => 1, validate: () => ({ metrics: 0, rank: [NaN] }) }, { epochs: 3 }, { rng: new R(0) }), NFE);
+    // The loss is reported as it is (Infinity), not as its rank (-Infinity), at the step reached.
+    await assert.rejects(fit(model(), { size: 2, step: () => 1, validate: () => ({ metrics: 0, rank: [-Infinity], loss: Infinity }) }, { epochs: 3 }, { rng: new R(0) }),
+      (e: Error) => e instanceof NFE && /validation loss is Infinity at step 2/.test(e.message));
   });
 
   it('in order, from a resumed step, validating at global multiples of evalEvery, to a stop step', async () => {

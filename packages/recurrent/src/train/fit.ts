@@ -20,6 +20,8 @@ export interface Validation<M> {
   metrics: M;
   /** e.g. [accuracy, -loss] (ties on accuracy go to the lower loss), or [-loss] */
   rank: number[];
+  /** the validation loss, when there is one: reported as it is when it (or the rank) is not finite */
+  loss?: number;
 }
 
 export interface FitTask<M> {
@@ -49,9 +51,8 @@ export interface FitOptions {
   shuffle?: boolean;
   /** load the best validation's weights at the end (default true) */
   restoreBest?: boolean;
-  /** resume: the global step to start from, the seconds already spent, the best rank so far */
+  /** resume: the global step to start from, and the best rank so far */
   startStep?: number;
-  startSeconds?: number;
   bestRank?: number[] | null;
   /** steps between turns of the event loop (default 8) */
   yieldEvery?: number;
@@ -64,7 +65,7 @@ export interface FitStep {
   epoch: number;
   /** mean training loss since the last validation */
   loss: number;
-  /** seconds of this call; total is startSeconds + elapsed */
+  /** seconds of this call (a resumed run adds the seconds it had before) */
   elapsed: number;
   /** fraction of the run done (steps, epochs or time, whichever is further) */
   fraction: number;
@@ -147,9 +148,10 @@ export async function fit<M>(model: Module, task: FitTask<M>, options: FitOption
 
   /** Validates; returns true when patience has run out. */
   const validate = async (): Promise<boolean> => {
-    const { metrics, rank } = task.validate();
+    const { metrics, rank, loss } = task.validate();
     // A NaN compares false both ways: it would never improve, nor ever be noticed.
-    if (rank.some((r) => !Number.isFinite(r))) throw new NonFiniteLossError(step, rank.find((r) => !Number.isFinite(r))!, 'validation loss');
+    const bad = loss !== undefined && !Number.isFinite(loss) ? loss : rank.find((r) => !Number.isFinite(r));
+    if (bad !== undefined) throw new NonFiniteLossError(step, bad, 'validation loss');
     const improved = ranksAbove(rank, bestRank);
     if (improved) bestRank = rank;
     const exhausted = keep.record(improved);

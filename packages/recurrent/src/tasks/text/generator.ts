@@ -4,7 +4,7 @@
  * tracking, exact resume) and to write with it (sampling, beam search,
  * streaming). Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
-import { ConfigError, FormatError, NonFiniteLossError, plural } from '../../errors.js';
+import { ConfigError, FormatError, plural } from '../../errors.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
@@ -249,11 +249,10 @@ export class TextGenerator {
       },
       validate: () => {
         const v = this.evaluate(valIds, o.batch, o.seqLen, o.evalTokens);
-        if (!Number.isFinite(v)) throw new NonFiniteLossError(this.step, v, 'validation loss');
-        return { metrics: v, rank: [-v] };
+        return { metrics: v, rank: [-v], loss: v };
       },
     }, {
-      stopAt, evalEvery: o.evalEvery, shuffle: false, restoreBest: false, yieldEvery: 1, startStep, startSeconds,
+      stopAt, evalEvery: o.evalEvery, shuffle: false, restoreBest: false, yieldEvery: 1, startStep,
       bestRank: this.resume?.bestValLoss != null ? [-this.resume.bestValLoss] : null,
       ...(timeLimit !== undefined ? { timeLimit } : {}),
     }, {
