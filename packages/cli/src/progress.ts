@@ -23,14 +23,27 @@ function fmtTime(s: number | null): string {
 
 const isTerminal = (): boolean => process.stderr.isTTY === true;
 
-/** Calls `draw` at most once every `seconds`, and always for `force`. */
-function throttled<T>(seconds: number, draw: (p: T) => void): (p: T, force?: boolean) => void {
+/**
+ * Draws the latest update at most once every `seconds`; `flush` draws the
+ * latest one if it has not been drawn (the end of a run).
+ */
+function throttled<T>(seconds: number, draw: (p: T) => void): { update(p: T): void; flush(): void } {
   let last = -Infinity;
-  return (p, force = false) => {
-    const t = performance.now() / 1000;
-    if (!force && t - last < seconds) return;
-    last = t;
+  let latest: T | null = null;
+  let drawn: T | null = null;
+  const show = (p: T): void => {
+    last = performance.now() / 1000;
+    drawn = p;
     draw(p);
+  };
+  return {
+    update(p) {
+      latest = p;
+      if (performance.now() / 1000 - last >= seconds) show(p);
+    },
+    flush() {
+      if (latest !== null && latest !== drawn) show(latest);
+    },
   };
 }
 
@@ -57,7 +70,7 @@ export function jsonProgress(): ProgressView {
   // At most two lines a second: enough for a program to follow.
   const line = throttled(0.5, (p: Progress) => console.log(JSON.stringify({ event: 'progress', ...p })));
   return {
-    update: (p) => line(p),
+    update: (p) => line.update(p),
     event(kind, data) {
       console.log(JSON.stringify({ event: kind, ...data }));
     },
@@ -67,19 +80,12 @@ export function jsonProgress(): ProgressView {
 
 /** One line every LINE_INTERVAL seconds, and one at each validation. */
 export function lineProgress(unit: string): ProgressView {
-  let latest: Progress | null = null;
-  let printed = -1;
   const line = throttled(LINE_INTERVAL, (p: Progress) => {
-    if (p.step === printed) return;
-    printed = p.step;
     const f = stepFields(p);
     process.stderr.write(`step ${f.step} (${f.percent}%)  loss ${f.loss}  val ${f.val} (${f.bits} bits/${unit})  ${f.speed} ${unit}s/s  ETA ${f.eta}\n`);
   });
   return {
-    update(p) {
-      latest = p;
-      line(p);
-    },
+    update: (p) => line.update(p),
     event(kind, data) {
       if (kind === 'checkpoint' || kind === 'info') process.stderr.write(`${(data as { message?: string }).message ?? ''}\n`);
       else if (kind === 'eval') {
@@ -90,9 +96,7 @@ export function lineProgress(unit: string): ProgressView {
         process.stderr.write(`training into ${d.dir}: ${d.tokens?.toLocaleString('en-US')} tokens, ${d.parameters?.toLocaleString('en-US')} parameters\n`);
       }
     },
-    stop() {
-      if (latest) line(latest, true);
-    },
+    stop: () => line.flush(),
   };
 }
 
@@ -140,21 +144,11 @@ export function epochProgress(json: boolean): { update(p: EpochProgress): void; 
     epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(4), val: p.valLoss.toFixed(4), best: p.bestValLoss.toFixed(4), elapsed: fmtTime(p.seconds),
   });
   if (!isTerminal()) {
-    let latest: EpochProgress | null = null;
     const line = throttled(LINE_INTERVAL, (p: EpochProgress) => {
       const f = fields(p);
       process.stderr.write(`epoch ${f.epoch} (${Math.floor(p.fraction * 100)}%)  loss ${f.loss}  val ${f.val} (best ${f.best})  ${f.elapsed}\n`);
     });
-    return {
-      update(p) {
-        latest = p;
-        line(p);
-      },
-      stop() {
-        if (latest) line(latest, true);
-        latest = null;
-      },
-    };
+    return { update: (p) => line.update(p), stop: () => line.flush() };
   }
   const bar = new cliProgress.SingleBar({
     format: '{bar} {percentage}% | epoch {epoch} | loss {loss} | val {val} (best {best}) | {elapsed}',

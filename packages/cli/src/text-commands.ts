@@ -100,7 +100,7 @@ function resumeSettings(g: TextGenerator, f: TrainFlags, given: (name: string) =
   }
   if (given('epochs')) {
     out.epochs = f.epochs!;
-    limits.push(`${f.epochs} more epoch${f.epochs === 1 ? '' : 's'}`);
+    limits.push(plural(f.epochs!, 'more epoch'));
   }
   if (given('time')) {
     out.timeLimit = parseDuration(f.time!);
