@@ -35,7 +35,7 @@ export function kernels(): Kernels {
     let auto: Kernels | null = null;
     if (env !== 'js') {
       try {
-        const threads = threadsAvailable() && coresSync() >= 2 ? 2 : 1;
+        const threads = autoThreads();
         auto = loaded.get(`wasm/${threads}`) ?? loadWasmKernelsSync({ threads });
         if (auto) loaded.set(`wasm/${threads}`, auto);
       } catch {
@@ -45,6 +45,11 @@ export function kernels(): Kernels {
     active = auto ?? jsKernels;
   }
   return active;
+}
+
+/** Two threads where the engine can run a second one and the machine has two cores, else one. */
+function autoThreads(): number {
+  return threadsAvailable() && coresSync() >= 2 ? 2 : 1;
 }
 
 function coresSync(): number {
@@ -67,7 +72,7 @@ export async function setBackend(name: BackendName, options: BackendOptions = {}
   if (name !== 'wasm') throw new ConfigError(`setBackend: unknown backend '${String(name)}', expected 'js' or 'wasm'`);
   const t = options.threads ?? 'auto';
   if (t !== 'auto' && t !== 1 && t !== 2) throw new ConfigError(`setBackend: threads must be 1, 2 or 'auto', got ${String(t)}`);
-  const threads = t === 'auto' ? (threadsAvailable() && coresSync() >= 2 ? 2 : 1) : t;
+  const threads = t === 'auto' ? autoThreads() : t;
   const key = `wasm/${threads}`;
   let k = loaded.get(key);
   if (!k) {
