@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { readModelFiles, saveModel, writeFileAtomic, readBytes, loadTfjsModel } from 'recurrent/node';
-import { type SavableModel, modelFromFiles, parseSafetensors, serializeSafetensors, exportTorch, importTorch, renameHead, torchModuleSource } from 'recurrent';
+import { type SavableModel, modelFromFiles, parseSafetensors, exportTorch, importTorch, torchModuleSource, torchStateDict } from 'recurrent';
 import { exportOnnx, importOnnx, toNativeModel } from 'recurrent/onnx';
 import { UsageError, action, refuseExisting } from './errors.js';
 
@@ -46,9 +46,7 @@ export function registerInteropCommands(program: Command): void {
           throw new UsageError(`${dir} holds a ${files.config.type} (${task}): ONNX export covers text-generation, forecasting and plain LSTM/GRU/RNN folders, not this kind yet; --format torch writes its weights as a PyTorch state dict`);
         }
         const st = parseSafetensors(files.weights, join(dir, 'model.safetensors'));
-        const renames = parseRenames(flags.rename);
-        const tensors = Object.fromEntries(st.names().map((n) => [renameHead(n, renames), st.float32(n)]));
-        await writeFileAtomic(out, serializeSafetensors(tensors, { format: 'pt' }));
+        await writeFileAtomic(out, torchStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])), parseRenames(flags.rename)));
         console.log(`wrote ${out}: the ${files.config.type}'s ${st.names().length} tensors under PyTorch names (${task}); no PyTorch module source is written for this kind`);
         return;
       }

@@ -102,7 +102,7 @@ export {
 } from './tasks/anomaly/detector.js';
 
 // Interop: PyTorch state dicts
-export { importTorch, exportTorch, inferRecurrent, torchModuleSource, renameHead, type TorchImportOptions, type InferredRecurrent } from './interop/torch.js';
+export { importTorch, exportTorch, torchStateDict, inferRecurrent, torchModuleSource, renameHead, type TorchImportOptions, type InferredRecurrent } from './interop/torch.js';
 export { importTfjs, KerasModel, type TfjsModelJson } from './interop/keras.js';
 
 // Classification (text)

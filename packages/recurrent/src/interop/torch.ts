@@ -148,7 +148,11 @@ export function renameHead(name: string, rename: Record<string, string>): string
 
 /** The model's state dict as safetensors bytes, PyTorch names, renamed back if asked. */
 export function exportTorch(model: SavableModel, rename: Record<string, string> = {}): Uint8Array {
-  const state = model.stateDict();
+  return torchStateDict(model.stateDict(), rename);
+}
+
+/** Any state dict (e.g. a folder's weights) as PyTorch safetensors bytes, its modules renamed where asked. */
+export function torchStateDict(state: Record<string, Tensor>, rename: Record<string, string> = {}): Uint8Array {
   const out: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(state)) out[renameHead(name, rename)] = t;
   return serializeSafetensors(out, { format: 'pt' });
