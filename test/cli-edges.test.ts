@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CLI_ARGS, cliIn, oneLineError } from './cli-helpers.js';
+import { pcm16 } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-edges-'));
 const cli = cliIn(work);
@@ -24,23 +25,10 @@ const words = join(work, 'words');
 const TINY = ['--hidden', '8', '--layers', '1', '--embedding', '4', '--seq-len', '12', '--batch', '4'];
 
 /** A 16-bit PCM mono WAV of a tone. */
-function wav(freq: number, seconds: number, rate = 8000): Buffer {
+/** A 16-bit PCM tone of `freq` Hz, faded in and out. */
+function wav(freq: number, seconds: number, rate = 8000): Uint8Array {
   const n = Math.round(seconds * rate);
-  const b = Buffer.alloc(44 + 2 * n);
-  b.write('RIFF', 0);
-  b.writeUInt32LE(36 + 2 * n, 4);
-  b.write('WAVEfmt ', 8);
-  b.writeUInt32LE(16, 16);
-  b.writeUInt16LE(1, 20);
-  b.writeUInt16LE(1, 22);
-  b.writeUInt32LE(rate, 24);
-  b.writeUInt32LE(2 * rate, 28);
-  b.writeUInt16LE(2, 32);
-  b.writeUInt16LE(16, 34);
-  b.write('data', 36);
-  b.writeUInt32LE(2 * n, 40);
-  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * freq * i) / rate) * Math.min(1, i / 200, (n - i) / 200)), 44 + 2 * i);
-  return b;
+  return pcm16(Array.from({ length: n }, (_, i) => (12000 / 32767) * Math.sin((2 * Math.PI * freq * i) / rate) * Math.min(1, i / 200, (n - i) / 200)), rate);
 }
 
 /** Runs the CLI with stdout closed before it writes: like `| head -0`. */

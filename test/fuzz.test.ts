@@ -30,6 +30,7 @@ import { checkResumeState } from '../packages/recurrent/src/tasks/text/resume-st
 import { parsePairs } from '../packages/recurrent/src/tasks/translate/translator.js';
 import { Random } from '../packages/recurrent/src/tensor/random.js';
 import { root } from './cli-helpers.js';
+import { pcm16 } from './helpers.js';
 
 const SECONDS_PER_FORMAT = 2.5;
 const MAX_INPUTS = 4000;
@@ -165,14 +166,7 @@ describe('fuzzing the parsers (seeded mutations; only typed errors may come out)
     },
     { name: 'CSV series', seed: enc.encode(series), parse: (b) => toSeries(parseTable(dec.decode(b)), { columns: ['value'], time: 't' }) },
     {
-      name: 'WAV', seed: (() => {
-        const n = 800;
-        const b = Buffer.alloc(44 + 2 * n);
-        b.write('RIFF', 0); b.writeUInt32LE(36 + 2 * n, 4); b.write('WAVEfmt ', 8); b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
-        b.writeUInt32LE(8000, 24); b.writeUInt32LE(16000, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(2 * n, 40);
-        for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin(i / 3)), 44 + 2 * i);
-        return new Uint8Array(b);
-      })(),
+      name: 'WAV', seed: pcm16(Array.from({ length: 800 }, (_, i) => (8000 / 32767) * Math.sin(i / 3))),
       parse: (b) => { const a = parseWav(b); mfcc(a.samples, a.sampleRate); },
     },
     { name: 'config.json', json: true, seed: enc.encode(JSON.stringify(files.config)), parse: (b) => modelFromFiles({ config: parseJsonFile(b, 'config.json') as never, weights: files.weights }) },

@@ -54,3 +54,29 @@ export function gradCheck(targets: GradCheckTarget[], loss: () => number, option
   }
   assert.ok(checked > 0, 'gradCheck checked nothing');
 }
+
+/** A WAV file: RIFF header, `fmt ` (format 1 is PCM) and `data` holding `payload`. */
+export function wav(format: number, channels: number, bits: number, payload: Uint8Array, rate = 8000): Uint8Array {
+  const b = new Uint8Array(44 + payload.length);
+  const dv = new DataView(b.buffer);
+  b.set([...'RIFF'].map((c) => c.charCodeAt(0)), 0);
+  dv.setUint32(4, 36 + payload.length, true);
+  b.set([...'WAVEfmt '].map((c) => c.charCodeAt(0)), 8);
+  dv.setUint32(16, 16, true);
+  dv.setUint16(20, format, true);
+  dv.setUint16(22, channels, true);
+  dv.setUint32(24, rate, true);
+  dv.setUint32(28, rate * channels * bits / 8, true);
+  dv.setUint16(32, channels * bits / 8, true);
+  dv.setUint16(34, bits, true);
+  b.set([...'data'].map((c) => c.charCodeAt(0)), 36);
+  dv.setUint32(40, payload.length, true);
+  b.set(payload, 44);
+  return b;
+}
+
+/** A 16-bit PCM mono WAV of `samples` (in [-1, 1]). */
+export function pcm16(samples: ArrayLike<number>, rate = 8000): Uint8Array {
+  const s16 = Int16Array.from(samples, (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767));
+  return wav(1, 1, 16, new Uint8Array(s16.buffer), rate);
+}

@@ -10,28 +10,11 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { wav } from './helpers.js';
 import { FormatError, mfcc, parseWav } from '../packages/recurrent/src/node.js';
 import { DIGITS, SETTINGS, spokenDigitsExperiment } from '../bench/spoken-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 
-function wav(format: number, channels: number, bits: number, payload: Uint8Array, rate = 8000): Uint8Array {
-  const b = new Uint8Array(44 + payload.length);
-  const dv = new DataView(b.buffer);
-  b.set([...'RIFF'].map((c) => c.charCodeAt(0)), 0);
-  dv.setUint32(4, 36 + payload.length, true);
-  b.set([...'WAVEfmt '].map((c) => c.charCodeAt(0)), 8);
-  dv.setUint32(16, 16, true);
-  dv.setUint16(20, format, true);
-  dv.setUint16(22, channels, true);
-  dv.setUint32(24, rate, true);
-  dv.setUint32(28, rate * channels * bits / 8, true);
-  dv.setUint16(32, channels * bits / 8, true);
-  dv.setUint16(34, bits, true);
-  b.set([...'data'].map((c) => c.charCodeAt(0)), 36);
-  dv.setUint32(40, payload.length, true);
-  b.set(payload, 44);
-  return b;
-}
 
 describe('WAV files', () => {
   it('reads 16-bit, 8-bit and float PCM, and mixes stereo down', () => {
