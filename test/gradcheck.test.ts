@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import {
   Dropout, Embedding, GRU, GRUCell, LSTM, LSTMCell, LanguageModel, Linear, RNN, RNNCell, Random, Sequential, Tensor,
-  bceWithLogits, crossEntropy, mseLoss,
+  bceWithLogits, crossEntropy, getBackend, mseLoss, setBackend,
 } from '../packages/recurrent/src/node.js';
 import type { RecurrentBase } from '../packages/recurrent/src/node.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
@@ -60,9 +60,30 @@ describe('finite-difference gradients', () => {
     ['GRU 2 layers with dropout', () => new GRU({ inputSize: 2, hiddenSize: 3, numLayers: 2, dropout: 0.5, batchFirst: true, rng: new Random(6) }), { batchFirst: true }],
     ['RNN tanh, no bias', () => new RNN({ inputSize: 3, hiddenSize: 4, bias: false, batchFirst: true, rng: new Random(7) }), { batchFirst: true }],
   ];
-  for (const [name, make, opts] of recurrentCases) {
-    it(name, () => {
-      const m = make();
+  // The cells PyTorch lacks (ONNX's peephole LSTM and reset-first GRU), on each backend.
+  const variantCases: typeof recurrentCases = [
+    ['LSTM with peepholes, 2 layers, bidirectional, packed', () => new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, bidirectional: true, peepholes: true, rng: new Random(8) }), { batchFirst: false, lengths: [2, 4, 3] }],
+    ['LSTM with peepholes and projection, batch-first', () => new LSTM({ inputSize: 3, hiddenSize: 5, projSize: 3, peepholes: true, batchFirst: true, rng: new Random(9) }), { batchFirst: true }],
+    ['GRU with the reset gate first, bidirectional, packed', () => new GRU({ inputSize: 3, hiddenSize: 4, bidirectional: true, linearBeforeReset: false, rng: new Random(10) }), { batchFirst: false, lengths: [4, 1, 3] }],
+    ['GRU with the reset gate first, 2 layers, batch-first, dropout', () => new GRU({ inputSize: 2, hiddenSize: 3, numLayers: 2, dropout: 0.5, batchFirst: true, linearBeforeReset: false, rng: new Random(12) }), { batchFirst: true }],
+  ];
+  const cases = [
+    ...recurrentCases.map(([n, make, o]) => [n, make, o, null] as const),
+    ...variantCases.flatMap(([n, make, o]) => (['js', 'wasm'] as const).map((b) => [`${n} (${b})`, make, o, b] as const)),
+  ];
+  for (const [name, make, opts, backend] of cases) {
+    it(name, async () => {
+      const before = getBackend();
+      if (backend) await setBackend(backend, { threads: 1 });
+      try {
+        checkRecurrent(make(), opts);
+      } finally {
+        if (backend) await setBackend(before === 'js' ? 'js' : 'wasm');
+      }
+    });
+  }
+  function checkRecurrent(m: RecurrentBase, opts: { lengths?: number[]; batchFirst: boolean }): void {
+    {
       const B = 3;
       const T = 4;
       const x = randomTensor(opts.batchFirst ? [B, T, m.inputSize] : [T, B, m.inputSize], rng);
@@ -87,7 +108,7 @@ describe('finite-difference gradients', () => {
         ...(c0 ? [{ name: 'c0', values: c0.data, grad: g.gradC0!.data }] : []),
         ...m.namedParameters().map(([n, p]) => ({ name: n, values: p.data, grad: p.grad })),
       ], loss);
-    });
+    }
   }
 
   it('LSTMCell over three steps (backward in reverse order)', () => {

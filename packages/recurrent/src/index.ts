@@ -35,7 +35,7 @@ export {
 } from './nn/recurrent/base.js';
 export {
   LSTM, GRU, RNN, createRecurrent,
-  type LSTMOptions, type LSTMOutput, type LSTMInputGradients, type RNNOptions,
+  type LSTMOptions, type LSTMOutput, type LSTMInputGradients, type RNNOptions, type GRUOptions,
 } from './nn/recurrent/modules.js';
 export { LSTMCell, GRUCell, RNNCell, type CellOptions, type CellState, type CellGradients } from './nn/recurrent/cells.js';
 export { type CellKind, type CellFamily, type CellKindInfo, CELL_KINDS, CELL_NAMES, gateCount, cellFamily } from './kernels/cell-kinds.js';

@@ -27,15 +27,25 @@ export interface DirectionDims {
    * module hand its tensors over without transposing them.
    */
   batchFirst?: boolean;
+  /**
+   * GRU only: false applies the reset gate before the recurrent product,
+   * n = tanh(W_in x + b_in + W_hn (r*h) + b_hn) (ONNX linear_before_reset=0,
+   * Keras reset_after=False). Default true, PyTorch's r*(W_hn h + b_hn).
+   */
+  linearBeforeReset?: boolean;
 }
 
-/** Weights of one direction, PyTorch layouts: wIh (G*H,I), wHh (G*H,P), wHr (P,H). */
+/**
+ * Weights of one direction, PyTorch layouts: wIh (G*H,I), wHh (G*H,P), wHr (P,H);
+ * wPeep (3,H), an LSTM's peephole weights on the cell for the i, f and o gates.
+ */
 export interface DirectionWeights {
   wIh: Float32Array;
   wHh: Float32Array;
   bIh: Float32Array | null;
   bHh: Float32Array | null;
   wHr: Float32Array | null;
+  wPeep?: Float32Array | null;
 }
 
 /** What backward needs, recorded by forward. */
@@ -51,6 +61,17 @@ export interface DirectionCache {
   tanhC: Float32Array | null;
   /** projected LSTM only, (T,B,H): m = o*tanh(c) before the projection */
   m: Float32Array | null;
+  /** GRU with linearBeforeReset false only, (T,B,H): r*h, the recurrent product's input for n */
+  rh?: Float32Array | null;
+}
+
+/**
+ * Whether a direction needs a cell the fused WebAssembly kernels do not have
+ * (peepholes, the reset gate before the product): such a direction runs the
+ * reference sequence loop on the backend's own GEMMs.
+ */
+export function isVariantCell(d: DirectionDims, w: DirectionWeights): boolean {
+  return (w.wPeep ?? null) !== null || (d.kind === 'GRU' && d.linearBeforeReset === false);
 }
 
 /** Where this direction's outputs go: y[t,b, off + j] with row stride ld. */
@@ -67,6 +88,7 @@ export interface DirectionGrads {
   bIh: Float32Array | null;
   bHh: Float32Array | null;
   wHr: Float32Array | null;
+  wPeep?: Float32Array | null;
 }
 
 /** One Adam step's constants (see Kernels.adam). */

@@ -8,5 +8,8 @@ import { directionBackwardAnyLayout as directionBackward, directionForwardAnyLay
 export const jsKernels: Kernels = {
   name: 'js',
   threads: 1,
-  allocate, adam, sgd, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward,
+  allocate, adam, sgd, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy,
+  // The Kernels signatures, without the reference loop's extra parameter (its matrix kernels).
+  directionForward: (d, w, x, h, c, y, lengths, reverse, record) => directionForward(d, w, x, h, c, y, lengths, reverse, record),
+  directionBackward: (d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse) => directionBackward(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse),
 };

@@ -15,10 +15,16 @@
  */
 import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Strided } from '../types.js';
 import { gateCount } from '../types.js';
+import type { Kernels } from '../types.js';
 import { addRowVector, gemm, sumRows } from './gemm.js';
-import { gruBackward, gruForward, lstmBackward, lstmForward, rnnBackward, rnnForward } from './gates.js';
+import {
+  gruBackward, gruCandidateBackward, gruCandidateForward, gruForward, gruResetBackward, gruResetForward,
+  lstmBackward, lstmForward, peepholeGradients, rnnBackward, rnnForward,
+} from './gates.js';
 
-const k = { gemm, addRowVector, sumRows, gruBackward, gruForward, lstmBackward, lstmForward, rnnBackward, rnnForward };
+/** The matrix kernels the sequence loop runs on: these plain ones, or a faster backend's (see wasm/backend.ts). */
+export type MatrixOps = Pick<Kernels, 'gemm' | 'addRowVector' | 'sumRows'>;
+export const jsMatrixOps: MatrixOps = { gemm, addRowVector, sumRows };
 
 function isActive(lengths: Int32Array | null, b: number, t: number): boolean {
   return lengths === null || t < lengths[b]!;
@@ -36,13 +42,16 @@ function timeAt(s: number, T: number, reverse: boolean): number {
 export function directionForward(
   d: DirectionDims, w: DirectionWeights, x: Float32Array,
   h: Float32Array, c: Float32Array | null, y: Strided,
-  lengths: Int32Array | null, reverse: boolean, record: boolean,
+  lengths: Int32Array | null, reverse: boolean, record: boolean, ops: MatrixOps = jsMatrixOps,
 ): DirectionCache | null {
   const { kind, T, B, I, H, P } = d;
   const GH = gateCount(kind) * H;
   const lstm = kind === 'LSTM';
   const gru = kind === 'GRU';
+  const resetFirst = gru && d.linearBeforeReset === false;
   const relu = kind === 'RNN_RELU';
+  const peep = lstm ? (w.wPeep ?? null) : null;
+  const k = ops;
 
   // Input projection of all steps in one GEMM: gates = x W_ih^T + b_ih (+ b_hh, except GRU).
   const gates = new Float32Array(T * B * GH);
@@ -55,6 +64,7 @@ export function directionForward(
   const cPrev = lstm ? new Float32Array(T * B * H) : null;
   const tanhC = lstm ? new Float32Array(T * B * H) : null;
   const m = lstm && w.wHr ? new Float32Array(T * B * H) : null;
+  const rh = resetFirst ? new Float32Array(T * B * H) : null;
   // m is written here when there is no projection; then it is the new state itself.
   const mStep = lstm && !w.wHr ? h : new Float32Array(B * H);
 
@@ -69,16 +79,24 @@ export function directionForward(
       k.gemm(false, true, B, GH, P, 1, h, 0, P, w.wHh, 0, P, 1, gates, g0, GH);
       const mOut = m ?? mStep;
       const mOff = m ? t * B * H : 0;
-      k.lstmForward(B, H, gates, g0, cPrev!, t * B * H, c!, 0, tanhC!, t * B * H, mOut, mOff);
+      lstmForward(B, H, gates, g0, cPrev!, t * B * H, c!, 0, tanhC!, t * B * H, mOut, mOff, peep);
       if (w.wHr) k.gemm(false, true, B, P, H, 1, m!, mOff, H, w.wHr, 0, H, 0, h, 0, P);
+    } else if (resetFirst) {
+      // gh[t] = b_hh + [W_hr h, W_hz h, W_hn (r*h)]: r first, then the product for n.
+      const gOut = gh!;
+      if (w.bHh) for (let b = 0; b < B; b++) gOut.set(w.bHh, g0 + b * GH);
+      k.gemm(false, true, B, 2 * H, H, 1, h, 0, H, w.wHh, 0, H, 1, gOut, g0, GH);
+      gruResetForward(B, H, gates, g0, gOut, g0, hPrev, s0, rh!, t * B * H);
+      k.gemm(false, true, B, H, H, 1, rh!, t * B * H, H, w.wHh, 2 * H * H, H, 1, gOut, g0 + 2 * H, GH);
+      gruCandidateForward(B, H, gates, g0, gOut, g0, hPrev, s0, h, 0);
     } else if (gru) {
       const gOut = gh!;
       if (w.bHh) for (let b = 0; b < B; b++) gOut.set(w.bHh, g0 + b * GH);
       k.gemm(false, true, B, GH, P, 1, h, 0, P, w.wHh, 0, P, 1, gOut, g0, GH);
-      k.gruForward(B, H, gates, g0, gOut, g0, hPrev, s0, h, 0);
+      gruForward(B, H, gates, g0, gOut, g0, hPrev, s0, h, 0);
     } else {
       k.gemm(false, true, B, GH, P, 1, h, 0, P, w.wHh, 0, P, 1, gates, g0, GH);
-      k.rnnForward(B * H, relu, gates, g0, gates, g0);
+      rnnForward(B * H, relu, gates, g0, gates, g0);
       h.set(gates.subarray(g0, g0 + B * H));
     }
     // Inactive sequences keep their state and output zero.
@@ -93,7 +111,7 @@ export function directionForward(
       }
     }
   }
-  return record ? { gates, gh, hPrev, cPrev, tanhC, m } : null;
+  return record ? { gates, gh, hPrev, cPrev, tanhC, m, rh } : null;
 }
 
 /**
@@ -104,18 +122,23 @@ export function directionForward(
 export function directionBackward(
   d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache,
   x: Float32Array, dy: Strided, dh: Float32Array, dc: Float32Array | null,
-  dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
+  dx: Float32Array, lengths: Int32Array | null, reverse: boolean, ops: MatrixOps = jsMatrixOps,
 ): void {
   const { kind, T, B, I, H, P } = d;
   const GH = gateCount(kind) * H;
   const lstm = kind === 'LSTM';
-  const gru = kind === 'GRU';
+  const resetFirst = kind === 'GRU' && d.linearBeforeReset === false;
+  // PyTorch's GRU: the recurrent pre-activations' gradients differ from the input ones (r scales W_hn h).
+  const gru = kind === 'GRU' && !resetFirst;
   const relu = kind === 'RNN_RELU';
   const proj = lstm && w.wHr !== null;
+  const peep = lstm ? (w.wPeep ?? null) : null;
+  const k = ops;
 
   // Gradients of the pre-activations, for all steps: dGx feeds W_ih, dGh feeds W_hh.
   const dGx = new Float32Array(T * B * GH);
   const dGh = gru ? new Float32Array(T * B * GH) : dGx;
+  const drh = resetFirst ? new Float32Array(B * H) : null;
   const dhOut = proj ? new Float32Array(T * B * P) : null; // dL/dh_t, for the projection's gradient
   const dm = proj ? new Float32Array(B * H) : dh;
   let dhNext: Float32Array = new Float32Array(B * P);
@@ -140,7 +163,7 @@ export function directionBackward(
       }
       // The kernel overwrites dc; inactive rows must pass it through unchanged.
       const dcSaved = lengths ? dc!.slice() : null;
-      k.lstmBackward(B, H, c.gates, g0, c.cPrev!, t * B * H, c.tanhC!, t * B * H, dmCur, 0, dc!, 0, dGx, g0);
+      lstmBackward(B, H, c.gates, g0, c.cPrev!, t * B * H, c.tanhC!, t * B * H, dmCur, 0, dc!, 0, dGx, g0, peep);
       if (dcSaved) {
         for (let b = 0; b < B; b++) {
           if (isActive(lengths, b, t)) continue;
@@ -148,10 +171,15 @@ export function directionBackward(
           if (dhOut) dhOut.fill(0, s0 + b * P, s0 + (b + 1) * P);
         }
       }
+    } else if (resetFirst) {
+      gruCandidateBackward(B, H, cache.gates, g0, cache.hPrev, s0, dhCur, 0, dGx, g0, dhNext, 0);
+      // d(r*h) = da_n W_hn, then r's share.
+      k.gemm(false, false, B, H, H, 1, dGx, g0 + 2 * H, GH, w.wHh, 2 * H * H, H, 0, drh!, 0, H);
+      gruResetBackward(B, H, cache.gates, g0, cache.hPrev, s0, drh!, dGx, g0, dhNext, 0);
     } else if (gru) {
-      k.gruBackward(B, H, cache.gates, g0, cache.gh!, g0, cache.hPrev, s0, dhCur, 0, dGx, g0, dGh, g0, dhNext, 0);
+      gruBackward(B, H, cache.gates, g0, cache.gh!, g0, cache.hPrev, s0, dhCur, 0, dGx, g0, dGh, g0, dhNext, 0);
     } else {
-      k.rnnBackward(B * H, relu, cache.gates, g0, dhCur, 0, dGx, g0);
+      rnnBackward(B * H, relu, cache.gates, g0, dhCur, 0, dGx, g0);
     }
     if (lengths) {
       for (let b = 0; b < B; b++) {
@@ -160,8 +188,8 @@ export function directionBackward(
         if (gru) dGh.fill(0, g0 + b * GH, g0 + (b + 1) * GH);
       }
     }
-    // dh_{t-1} = dGh W_hh (+ dh*z for the GRU, already in dhNext).
-    k.gemm(false, false, B, P, GH, 1, dGh, g0, GH, w.wHh, 0, P, gru ? 1 : 0, dhNext, 0, P);
+    // dh_{t-1} = dGh W_hh (+ dh*z for the GRU, already in dhNext; its W_hn share is in already when r comes first).
+    k.gemm(false, false, B, P, resetFirst ? 2 * H : GH, 1, dGh, g0, GH, w.wHh, 0, P, gru || resetFirst ? 1 : 0, dhNext, 0, P);
     if (lengths) {
       for (let b = 0; b < B; b++) {
         if (isActive(lengths, b, t)) continue;
@@ -176,7 +204,14 @@ export function directionBackward(
 
   // Weight gradients, one GEMM each over all steps.
   k.gemm(true, false, GH, I, T * B, 1, dGx, 0, GH, x, 0, I, 1, g.wIh, 0, I);
-  k.gemm(true, false, GH, P, T * B, 1, dGh, 0, GH, cache.hPrev, 0, P, 1, g.wHh, 0, P);
+  if (resetFirst) {
+    // W_hr, W_hz saw h; W_hn saw r*h.
+    k.gemm(true, false, 2 * H, H, T * B, 1, dGh, 0, GH, cache.hPrev, 0, H, 1, g.wHh, 0, H);
+    k.gemm(true, false, H, H, T * B, 1, dGh, 2 * H, GH, cache.rh!, 0, H, 1, g.wHh, 2 * H * H, H);
+  } else {
+    k.gemm(true, false, GH, P, T * B, 1, dGh, 0, GH, cache.hPrev, 0, P, 1, g.wHh, 0, P);
+  }
+  if (peep && g.wPeep) peepholeGradients(T * B, H, cache.gates, cache.cPrev!, dGx, g.wPeep);
   if (g.bIh) k.sumRows(T * B, GH, dGx, 0, GH, g.bIh, 0);
   if (g.bHh) k.sumRows(T * B, GH, dGh, 0, GH, g.bHh, 0);
   if (proj) k.gemm(true, false, P, H, T * B, 1, dhOut!, 0, P, cache.m!, 0, H, 1, g.wHr!, 0, H);

@@ -20,7 +20,8 @@ import { adam as jsAdam, scale as jsScale, sgd as jsSgd, sumSquares as jsSumSqua
 import type { AdamStep, SgdStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
 import { CELL_KINDS, type CellKind } from '../cell-kinds.js';
 import { KERNEL_PARAMS } from './binary.js';
-import { gateCount } from '../types.js';
+import { gateCount, isVariantCell } from '../types.js';
+import { directionBackwardAnyLayout, directionForwardAnyLayout } from '../js/layout.js';
 import { Arena, scratchOf } from './arena.js';
 import { PackCache } from './pack-cache.js';
 import { SpareArrays } from './spare-arrays.js';
@@ -263,6 +264,9 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     io.getRows(o, out, outOff, N, 1, N);
   }
 
+  // Cells without a fused kernel here run the reference loop on these GEMMs.
+  const matrixOps = { gemm, addRowVector, sumRows };
+
   function softmaxCrossEntropy(
     N: number, C: number, logits: Float32Array, targets: Int32Array, rowWeight: Float32Array, gradScale: number, grad: Float32Array,
   ): number {
@@ -335,6 +339,7 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     d: DirectionDims, w: DirectionWeights, x: Float32Array, h: Float32Array, c: Float32Array | null,
     y: Strided, lengths: Int32Array | null, reverse: boolean, record: boolean,
   ): DirectionCache | null {
+    if (isVariantCell(d, w)) return directionForwardAnyLayout(d, w, x, h, c, y, lengths, reverse, record, matrixOps);
     if (splitsByUnits(d, w, record)) {
       forwardByUnits(d, w, x, h, c, y, lengths, reverse);
       return null;
@@ -417,6 +422,10 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache, x: Float32Array,
     dy: Strided, dh: Float32Array, dc: Float32Array | null, dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
   ): void {
+    if (isVariantCell(d, w)) {
+      directionBackwardAnyLayout(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse, matrixOps);
+      return;
+    }
     const { kind, T, B, I, H, P } = d;
     const GH = gateCount(kind) * H;
     const lstm = kind === 'LSTM';

@@ -76,6 +76,14 @@ interface DirectionParams {
   biasIh: Parameter | null;
   biasHh: Parameter | null;
   weightHr: Parameter | null;
+  weightPeephole: Parameter | null;
+}
+
+/** The cell variants beyond PyTorch's, from ONNX (see LSTMOptions.peepholes, GRUOptions.linearBeforeReset). */
+export interface CellVariant {
+  projSize?: number;
+  peepholes?: boolean;
+  linearBeforeReset?: boolean;
 }
 
 interface ForwardCache {
@@ -100,11 +108,16 @@ export abstract class RecurrentBase extends Module {
   readonly bidirectional: boolean;
   /** LSTM projection size (0: none) */
   readonly projSize: number;
+  /** LSTM: peephole connections from the cell to the i, f and o gates (ONNX's P) */
+  readonly peepholes: boolean;
+  /** GRU: false puts the reset gate before the recurrent product (ONNX linear_before_reset=0); true is PyTorch's */
+  readonly linearBeforeReset: boolean;
   protected readonly rng: Random;
   private readonly layers: DirectionParams[][] = [];
 
-  protected constructor(kind: CellKind, options: RecurrentOptions, projSize = 0) {
+  protected constructor(kind: CellKind, options: RecurrentOptions, variant: CellVariant = {}) {
     super();
+    const projSize = variant.projSize ?? 0;
     const name = kind.startsWith('RNN') ? 'RNN' : kind;
     expectPositiveInt(`${name} inputSize`, options.inputSize);
     expectPositiveInt(`${name} hiddenSize`, options.hiddenSize);
@@ -124,6 +137,10 @@ export abstract class RecurrentBase extends Module {
     this.dropout = dropout;
     this.bidirectional = options.bidirectional ?? false;
     this.projSize = projSize;
+    this.peepholes = variant.peepholes === true;
+    this.linearBeforeReset = variant.linearBeforeReset ?? true;
+    if (this.peepholes && kind !== 'LSTM') throw new ConfigError(`peepholes are only for LSTM, not ${name}`);
+    if (!this.linearBeforeReset && kind !== 'GRU') throw new ConfigError(`linearBeforeReset is only for GRU, not ${name}`);
     this.rng = options.rng ?? defaultRandom;
 
     const GH = gateCount(kind) * this.hiddenSize;
@@ -139,6 +156,8 @@ export abstract class RecurrentBase extends Module {
           biasIh: this.bias ? this.registerParameter(`bias_ih${sfx}`, Parameter.zeros([GH])) : null,
           biasHh: this.bias ? this.registerParameter(`bias_hh${sfx}`, Parameter.zeros([GH])) : null,
           weightHr: projSize > 0 ? this.registerParameter(`weight_hr${sfx}`, Parameter.zeros([projSize, this.hiddenSize])) : null,
+          // Rows p_i, p_f, p_o: i and f see p*c_{t-1}, o sees p*c_t.
+          weightPeephole: this.peepholes ? this.registerParameter(`weight_peephole${sfx}`, Parameter.zeros([3, this.hiddenSize])) : null,
         });
       }
       this.layers.push(dirs);
@@ -167,7 +186,7 @@ export abstract class RecurrentBase extends Module {
     for (const dirs of this.layers) {
       for (const p of dirs) {
         if (init === 'uniform') {
-          for (const t of [p.weightIh, p.weightHh, p.biasIh, p.biasHh, p.weightHr]) if (t) uniform(t.data, -stdv, stdv, this.rng);
+          for (const t of [p.weightIh, p.weightHh, p.biasIh, p.biasHh, p.weightHr, p.weightPeephole]) if (t) uniform(t.data, -stdv, stdv, this.rng);
           continue;
         }
         const [GH, inF] = p.weightIh.shape as [number, number];
@@ -182,6 +201,7 @@ export abstract class RecurrentBase extends Module {
         if (p.weightHr) xavierUniform(p.weightHr.data, P, H, 1, this.rng);
         p.biasIh?.data.fill(0);
         p.biasHh?.data.fill(0);
+        p.weightPeephole?.data.fill(0);
       }
     }
   }
@@ -322,16 +342,22 @@ export abstract class RecurrentBase extends Module {
   }
 
   private dims(T: number, B: number, I: number, batchFirst: boolean): DirectionDims {
-    return { kind: this.kind, T, B, I, H: this.hiddenSize, P: this.stateSize, batchFirst };
+    return { kind: this.kind, T, B, I, H: this.hiddenSize, P: this.stateSize, batchFirst, linearBeforeReset: this.linearBeforeReset };
   }
 
   private weights(l: number, d: number): DirectionWeights {
     const p = this.layers[l]![d]!;
-    return { wIh: p.weightIh.data, wHh: p.weightHh.data, bIh: p.biasIh?.data ?? null, bHh: p.biasHh?.data ?? null, wHr: p.weightHr?.data ?? null };
+    return {
+      wIh: p.weightIh.data, wHh: p.weightHh.data, bIh: p.biasIh?.data ?? null, bHh: p.biasHh?.data ?? null, wHr: p.weightHr?.data ?? null,
+      wPeep: p.weightPeephole?.data ?? null,
+    };
   }
 
   private gradients(l: number, d: number): DirectionGrads {
     const p = this.layers[l]![d]!;
-    return { wIh: p.weightIh.grad, wHh: p.weightHh.grad, bIh: p.biasIh?.grad ?? null, bHh: p.biasHh?.grad ?? null, wHr: p.weightHr?.grad ?? null };
+    return {
+      wIh: p.weightIh.grad, wHh: p.weightHh.grad, bIh: p.biasIh?.grad ?? null, bHh: p.biasHh?.grad ?? null, wHr: p.weightHr?.grad ?? null,
+      wPeep: p.weightPeephole?.grad ?? null,
+    };
   }
 }

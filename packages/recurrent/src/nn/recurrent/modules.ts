@@ -8,6 +8,23 @@ import {
 export interface LSTMOptions extends RecurrentOptions {
   /** size of the projected hidden state h = W_hr (o * tanh c) (default 0: no projection) */
   projSize?: number;
+  /**
+   * peephole connections (Gers & Schmidhuber; ONNX LSTM's input P): parameters
+   * `weight_peephole_l{k}` (3,H), rows p_i, p_f, p_o, with
+   * i = σ(... + p_i*c_{t-1}), f = σ(... + p_f*c_{t-1}), o = σ(... + p_o*c_t).
+   * PyTorch has none (default false).
+   */
+  peepholes?: boolean;
+}
+
+export interface GRUOptions extends RecurrentOptions {
+  /**
+   * true (the default, PyTorch's): n = tanh(W_in x + b_in + r*(W_hn h + b_hn)).
+   * false: the reset gate comes before the recurrent product,
+   * n = tanh(W_in x + b_in + W_hn (r*h) + b_hn), as in Cho et al. (2014), ONNX's
+   * default GRU (linear_before_reset=0) and Keras' reset_after=False.
+   */
+  linearBeforeReset?: boolean;
 }
 
 export interface LSTMOutput extends RecurrentOutput {
@@ -24,7 +41,7 @@ export interface LSTMInputGradients extends RecurrentInputGradients {
  */
 export class LSTM extends RecurrentBase {
   constructor(options: LSTMOptions) {
-    super('LSTM', options, options.projSize ?? 0);
+    super('LSTM', options, { projSize: options.projSize ?? 0, peepholes: options.peepholes ?? false });
   }
 
   override forward(input: Tensor, options: RecurrentForwardOptions = {}): LSTMOutput {
@@ -41,8 +58,8 @@ export class LSTM extends RecurrentBase {
  * n = tanh(W_in x + b_in + r*(W_hn h + b_hn)), h_t = (1-z)*n + z*h_{t-1}.
  */
 export class GRU extends RecurrentBase {
-  constructor(options: RecurrentOptions) {
-    super('GRU', options);
+  constructor(options: GRUOptions) {
+    super('GRU', options, { linearBeforeReset: options.linearBeforeReset ?? true });
   }
 }
 
@@ -65,15 +82,20 @@ export class RNN extends RecurrentBase {
 }
 
 /** Builds the module for a PyTorch mode name (`LSTM`, `GRU`, `RNN_TANH`, `RNN_RELU`). */
-export function createRecurrent(mode: string, options: LSTMOptions): RecurrentBase {
+export function createRecurrent(mode: string, options: LSTMOptions & GRUOptions): RecurrentBase {
+  const lstmOnly = (): void => {
+    if (options.projSize) throw new ConfigError('projSize is only for LSTM');
+    if (options.peepholes) throw new ConfigError('peepholes are only for LSTM');
+  };
+  if (options.linearBeforeReset === false && mode !== 'GRU') throw new ConfigError('linearBeforeReset is only for GRU');
   switch (mode) {
     case 'LSTM': return new LSTM(options);
     case 'GRU':
-      if (options.projSize) throw new ConfigError('projSize is only for LSTM');
+      lstmOnly();
       return new GRU(options);
     case 'RNN_TANH':
     case 'RNN_RELU':
-      if (options.projSize) throw new ConfigError('projSize is only for LSTM');
+      lstmOnly();
       return new RNN({ ...options, nonlinearity: mode === 'RNN_RELU' ? 'relu' : 'tanh' });
     default:
       throw new ConfigError(`unknown recurrent mode '${mode}', expected LSTM, GRU, RNN_TANH or RNN_RELU`);
