@@ -16,7 +16,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { ConfigError, FormatError, LSTM, LanguageModel, importTorch } from '../packages/recurrent/src/node.js';
+import {
+  ConfigError, FormatError, GRU, LSTM, LanguageModel, Random, Tensor, createRecurrent, importTorch, type RecurrentBase,
+} from '../packages/recurrent/src/node.js';
 import { exportOnnx, importOnnx, toNativeModel } from '../packages/recurrent/src/onnx.js';
 import { onnx } from '../packages/recurrent/src/interop/onnx/proto.js';
 import { fixtureDir as dir, loadTorchCase, maxAbsDiff, runImported } from './interop-helpers.js';
@@ -73,6 +75,33 @@ describe('ONNX export: here -> ONNX -> onnxruntime', () => {
     if (worst) console.log(`# ONNX export: largest |onnxruntime - ours| over ${Object.keys(errors).length} models: ${worst[1].toExponential(2)} (${worst[0]})`);
   });
 
+  // The cells PyTorch lacks, against onnxruntime's own implementation of them (random weights, several steps,
+  // so the peepholes on c_{t-1} and the reset-first product matter).
+  const variants: Array<[string, () => RecurrentBase]> = [
+    ['LSTM with peepholes, 2 layers, bidirectional', () => new LSTM({ inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, peepholes: true, batchFirst: true, rng: new Random(21) })],
+    ['GRU with the reset gate first (linear_before_reset=0), 2 layers, bidirectional', () => new GRU({ inputSize: 3, hiddenSize: 6, numLayers: 2, bidirectional: true, linearBeforeReset: false, batchFirst: true, rng: new Random(22) })],
+  ];
+  for (const [name, make] of variants) {
+    it(`${name}: onnxruntime agrees, and the file comes back as the same module`, async () => {
+      const m = make();
+      const rng = new Random(23);
+      const x = new Tensor(Float32Array.from({ length: 2 * 7 * 3 }, () => rng.normal()), [2, 7, 3]);
+      const ours = m.forward(x).output;
+      const bytes = exportOnnx(m);
+      const theirs = await runOrt(bytes, 'input', { data: x.data, shape: [...x.shape] }, false);
+      const err = maxAbsDiff(theirs, ours.data);
+      assert.ok(err <= 1e-5, `max |onnxruntime - ours| = ${err}`);
+      const native = toNativeModel(importOnnx(bytes, `${name}.onnx`)) as RecurrentBase;
+      assert.equal(native.peepholes, m.peepholes);
+      assert.equal(native.linearBeforeReset, m.linearBeforeReset);
+      assert.ok(maxAbsDiff(native.forward(x).output.data, ours.data) <= 1e-6);
+      // The variant really differs from the plain cell with the same weights.
+      const plain = createRecurrent(m.kind, { inputSize: 3, hiddenSize: m.hiddenSize, numLayers: 2, bidirectional: true, batchFirst: true });
+      plain.loadStateDict(Object.fromEntries(Object.entries(m.stateDict()).filter(([k]) => !k.startsWith('weight_peephole'))));
+      assert.ok(maxAbsDiff(plain.forward(x).output.data, ours.data) > 1e-3, 'the variant changes the outputs');
+    });
+  }
+
   it('refuses an LSTM projection, which ONNX cannot express', () => {
     assert.throws(() => exportOnnx(new LSTM({ inputSize: 3, hiddenSize: 4, projSize: 2 })), (e: Error) => e instanceof ConfigError && /no projection/.test(e.message));
   });
@@ -116,10 +145,13 @@ describe('malformed ONNX files', () => {
     assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish(), 'op.onnx'), /op\.onnx: node 'probs' \(Softmax\): operator 'Softmax' is not supported/);
   });
 
-  it('a GRU with linear_before_reset=0', () => {
+  it('a recurrent node with an attribute value it cannot honour (layout=2, cell clipping)', () => {
     const m = onnx.ModelProto.decode(exportOnnx(importTorch(loadTorchCase('lm-gru-uni-1layer').weights)));
     const gru = m.graph!.node!.find((n) => n.opType === 'GRU')!;
-    gru.attribute = gru.attribute!.filter((a) => a.name !== 'linear_before_reset');
-    assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish(), 'gru.onnx'), /linear_before_reset=0 is not supported/);
+    gru.attribute!.push(onnx.AttributeProto.create({ name: 'layout', type: onnx.AttributeProto.AttributeType.INT, i: 2 }));
+    assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish(), 'gru.onnx'), /gru\.onnx: node '.*' \(GRU\): layout must be 0 or 1, got 2/);
+    gru.attribute = gru.attribute!.filter((a) => a.name !== 'layout');
+    gru.attribute.push(onnx.AttributeProto.create({ name: 'clip', type: onnx.AttributeProto.AttributeType.FLOAT, f: 3 }));
+    assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish(), 'gru.onnx'), /cell clipping \('clip'\) is not supported/);
   });
 });

@@ -2,7 +2,8 @@
  * TensorFlow.js Layers models, built and saved by @tensorflow/tfjs in the
  * test itself, run here with tfjs's outputs: LSTM with tfjs's default
  * hard_sigmoid gates, sigmoid gates (converted to a native LanguageModel),
- * bidirectional reset-before GRU, SimpleRNN; and a reset_after=true GRU, which
+ * bidirectional reset-before GRU, SimpleRNN, a reset-before GRU with sigmoid
+ * gates (converted to a native LanguageModel); and a reset_after=true GRU, which
  * tfjs refuses to build, against Keras's equations written out here.
  */
 import assert from 'node:assert/strict';
@@ -162,7 +163,7 @@ describe('TensorFlow.js Layers models', () => {
     await assert.rejects(loadTfjsModel(join(work, 'missing.json')), /missing\.json: cannot read the model\.json \(ENOENT\)/);
   });
 
-  it('a reset-before GRU runs, but does not convert: toNative says why', async () => {
+  it('a reset-before GRU (sigmoid gates) converts to a native LanguageModel with linearBeforeReset false', async () => {
     const m = tf.sequential({
       layers: [
         tf.layers.embedding({ inputDim: V, outputDim: 4, inputLength: T }),
@@ -174,6 +175,10 @@ describe('TensorFlow.js Layers models', () => {
     const { path } = await save(m, 'gru-before-lm');
     const k = await loadTfjsModel(path);
     assert.ok(maxDiff(k.predict({ data: tokens, shape: [B, T] }).data, want) < 1e-5);
-    assert.throws(() => k.toNative(), /reset-before GRU/);
+    const native = k.toNative();
+    assert.ok(native instanceof LanguageModel);
+    assert.equal(native.rnn.linearBeforeReset, false);
+    const logits = noGrad(() => native.forward({ data: Int32Array.from(tokens), shape: [B, T] }).logits);
+    assert.ok(maxDiff(logits.data, want) < 1e-5, 'native model vs tfjs');
   });
 });

@@ -4,3 +4,4 @@
  */
 export { exportOnnx, ONNX_OPSET } from './interop/onnx/export.js';
 export { importOnnx, toNativeModel, OnnxModel, SUPPORTED_OPS, type GraphIO } from './interop/onnx/import.js';
+export { decodeTensor as readOnnxTensor } from './interop/onnx/proto.js';

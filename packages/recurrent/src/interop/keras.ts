@@ -98,14 +98,18 @@ function readRecurrent(spec: RecurrentSpec, inputSize: number, w: WeightReader, 
 function nativeKind(spec: RecurrentSpec): CellKind | null {
   if (spec.className === 'SimpleRNN') return spec.activation === 'tanh' ? 'RNN_TANH' : spec.activation === 'relu' ? 'RNN_RELU' : null;
   if (spec.activation !== 'tanh' || spec.recurrentActivation !== 'sigmoid') return null;
-  if (spec.className === 'GRU') return spec.resetAfter ? 'GRU' : null;
-  return 'LSTM';
+  return spec.className === 'GRU' ? 'GRU' : 'LSTM';
+}
+
+/** reset_after=False (Keras' default before TF 2) is our GRU with the reset gate before the product. */
+function linearBeforeReset(spec: RecurrentSpec): boolean {
+  return spec.className !== 'GRU' || spec.resetAfter;
 }
 
 /**
  * Keras's recurrent equations, one step at a time, in PyTorch gate order:
- * the reference for layers this library's fused kernels do not compute
- * (hard_sigmoid gates, the reset-before GRU). x is (B,T,I) -> (B,T,U).
+ * the reference for layers this library's modules do not compute
+ * (hard_sigmoid gates, also in a reset-before GRU). x is (B,T,I) -> (B,T,U).
  */
 function kerasRecurrentForward(spec: RecurrentSpec, p: KerasRecurrentWeights, x: Tensor, reverse: boolean): Tensor {
   const [B, T, I] = x.shape as [number, number, number];
@@ -296,17 +300,19 @@ export class KerasModel {
     if (rec.length === 0 || expected !== this.layers.length) throw why('the layers are not Embedding -> recurrent layers -> Dense');
     const first = rec[0]!;
     const kind = nativeKind(first.spec);
-    if (!kind) throw why(`layer '${first.name}' uses ${first.spec.recurrentActivation} gates${first.spec.className === 'GRU' && !first.spec.resetAfter ? ' and the reset-before GRU' : ''}, which this library's cells do not compute`);
+    if (!kind) throw why(`layer '${first.name}' uses ${first.spec.recurrentActivation} gates, which this library's cells do not compute`);
     const D = first.weights.length;
     for (const l of rec) {
-      if (nativeKind(l.spec) !== kind || l.spec.units !== first.spec.units || l.weights.length !== D) throw why('the recurrent layers differ in cell, size or direction');
+      if (nativeKind(l.spec) !== kind || linearBeforeReset(l.spec) !== linearBeforeReset(first.spec) || l.spec.units !== first.spec.units || l.weights.length !== D) {
+        throw why('the recurrent layers differ in cell, size or direction');
+      }
       if (D === 2 && l.merge !== 'concat') throw why(`Bidirectional merge_mode '${l.merge}' (only concat stacks)`);
     }
     rec.slice(0, -1).forEach((l) => {
       if (!l.spec.returnSequences) throw why(`layer '${l.name}' does not return sequences but feeds another recurrent layer`);
     });
     const lastSeq = rec.at(-1)!.spec.returnSequences;
-    const options = { hiddenSize: first.spec.units, numLayers: rec.length, mode: kind, bidirectional: D === 2 };
+    const options = { hiddenSize: first.spec.units, numLayers: rec.length, mode: kind, bidirectional: D === 2, linearBeforeReset: linearBeforeReset(first.spec) };
     let model: SavableModel;
     if (emb && dense && lastSeq) {
       const [V, E] = emb.weight.shape as [number, number];
@@ -438,7 +444,7 @@ export function importTfjs(modelJson: unknown, weightData: Uint8Array, source = 
         const kind = nativeKind(spec);
         let native: RecurrentBase | null = null;
         if (kind) {
-          native = createRecurrent(kind, { inputSize, hiddenSize: spec.units, bidirectional: bidir, batchFirst: true });
+          native = createRecurrent(kind, { inputSize, hiddenSize: spec.units, bidirectional: bidir, batchFirst: true, linearBeforeReset: linearBeforeReset(spec) });
           const state: Record<string, Tensor> = {};
           const G = weights[0]!.biasIh.length / spec.units;
           weights.forEach((p, d) => {

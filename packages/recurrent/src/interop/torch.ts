@@ -15,7 +15,7 @@
  * lstm -> rnn, fc -> head); a bare module's names have no prefix.
  * Browser-safe.
  */
-import { FormatError } from '../errors.js';
+import { ConfigError, FormatError } from '../errors.js';
 import type { SavableModel } from '../io/model-files.js';
 import { type SafetensorsFile, parseSafetensors, serializeSafetensors } from '../io/safetensors.js';
 import type { CellKind } from '../kernels/types.js';
@@ -148,6 +148,7 @@ export function renameHead(name: string, rename: Record<string, string>): string
 
 /** The model's state dict as safetensors bytes, PyTorch names, renamed back if asked. */
 export function exportTorch(model: SavableModel, rename: Record<string, string> = {}): Uint8Array {
+  torchCell(model);
   return torchStateDict(model.stateDict(), rename);
 }
 
@@ -158,10 +159,17 @@ export function torchStateDict(state: Record<string, Tensor>, rename: Record<str
   return serializeSafetensors(out, { format: 'pt' });
 }
 
+/** The model's recurrent module, refused when its cell is one PyTorch does not have. */
+function torchCell(model: SavableModel): RecurrentBase {
+  const r = model instanceof LanguageModel || model instanceof SequenceRegressor ? model.rnn : model;
+  if (r.peepholes) throw new ConfigError('PyTorch export: torch.nn.LSTM has no peephole connections; export this model with --format onnx');
+  if (!r.linearBeforeReset) throw new ConfigError('PyTorch export: torch.nn.GRU applies the reset gate after the recurrent product (linearBeforeReset true); export this model with --format onnx');
+  return r;
+}
+
 /** A Python file defining the PyTorch module that these weights load into, and how to load them. */
 export function torchModuleSource(model: SavableModel, weightsFile: string): string {
-  const rnnOf = (m: SavableModel): RecurrentBase => (m instanceof LanguageModel || m instanceof SequenceRegressor ? m.rnn : m);
-  const r = rnnOf(model);
+  const r = torchCell(model);
   const cls = r.kind === 'LSTM' ? 'LSTM' : r.kind === 'GRU' ? 'GRU' : 'RNN';
   const args = [
     `${r.inputSize}`, `${r.hiddenSize}`, `num_layers=${r.numLayers}`, `bias=${r.bias ? 'True' : 'False'}`, 'batch_first=True',

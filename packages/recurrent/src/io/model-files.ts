@@ -11,7 +11,7 @@ import { SequenceRegressor } from '../models/sequence-regressor.js';
 import type { Module } from '../nn/module.js';
 import { withParameterBudget } from '../nn/parameter.js';
 import { RecurrentBase } from '../nn/recurrent/base.js';
-import { type LSTMOptions, createRecurrent } from '../nn/recurrent/modules.js';
+import { type GRUOptions, type LSTMOptions, createRecurrent } from '../nn/recurrent/modules.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 
@@ -91,9 +91,11 @@ function recurrentType(type: 'LSTM' | 'GRU' | 'RNN'): ModelType<RecurrentBase> {
     getConfig: (r) => ({
       inputSize: r.inputSize, hiddenSize: r.hiddenSize, numLayers: r.numLayers, bias: r.bias,
       batchFirst: r.batchFirst, dropout: r.dropout, bidirectional: r.bidirectional, projSize: r.projSize, mode: r.kind,
+      // The variants beyond PyTorch's only when used, so PyTorch-shaped configs stay as they were.
+      ...(r.peepholes ? { peepholes: true } : {}), ...(!r.linearBeforeReset ? { linearBeforeReset: false } : {}),
     }),
     fromConfig: (c) => {
-      const { mode, ...options } = c as unknown as LSTMOptions & { mode: string };
+      const { mode, ...options } = c as unknown as LSTMOptions & GRUOptions & { mode: string };
       return createRecurrent(mode, options);
     },
   };

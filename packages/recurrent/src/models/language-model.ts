@@ -25,6 +25,10 @@ export interface LanguageModelConfig {
   dropout?: number;
   /** LSTM projection size (default 0) */
   projSize?: number;
+  /** LSTM peephole connections (default false; see LSTMOptions.peepholes) */
+  peepholes?: boolean;
+  /** GRU: false puts the reset gate before the recurrent product (default true, PyTorch's; see GRUOptions) */
+  linearBeforeReset?: boolean;
   /** a bidirectional recurrent stack (default false): a per-step tagger rather than a generator */
   bidirectional?: boolean;
   /** biases in the recurrent layers (default true) */
@@ -46,14 +50,14 @@ export class LanguageModel extends Module {
   constructor(config: LanguageModelConfig, rng?: Random) {
     super();
     this.config = {
-      numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, bidirectional: false, bias: true,
+      numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bidirectional: false, bias: true,
       ...config,
     };
     const c = this.config;
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, ...(rng ? { rng } : {}) }));
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
-      projSize: c.projSize, bidirectional: c.bidirectional, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
+      projSize: c.projSize, peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bidirectional: c.bidirectional, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.vocabSize, ...(rng ? { rng } : {}) }));
   }

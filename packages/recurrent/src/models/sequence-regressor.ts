@@ -24,6 +24,10 @@ export interface SequenceRegressorConfig {
   dropout?: number;
   /** LSTM projection size (default 0) */
   projSize?: number;
+  /** LSTM peephole connections (default false; see LSTMOptions.peepholes) */
+  peepholes?: boolean;
+  /** GRU: false puts the reset gate before the recurrent product (default true, PyTorch's; see GRUOptions) */
+  linearBeforeReset?: boolean;
   /** biases in the recurrent layers (default true) */
   bias?: boolean;
 }
@@ -36,11 +40,11 @@ export class SequenceRegressor extends Module {
 
   constructor(config: SequenceRegressorConfig, rng?: Random) {
     super();
-    this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, bias: true, ...config };
+    this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, ...config };
     const c = this.config;
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
-      projSize: c.projSize, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
+      projSize: c.projSize, peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.outputSize, ...(rng ? { rng } : {}) }));
   }

@@ -7,7 +7,9 @@
  * The recurrent operators get ONNX's gate orders (LSTM i,o,f,c; GRU z,r,h),
  * W and R stacked per direction, B = [Wb, Rb], and for the GRU
  * linear_before_reset=1 (PyTorch's GRU applies the reset gate after the
- * recurrent matmul). ONNX's LSTM has no projection: projSize > 0 is refused.
+ * recurrent matmul; 0 for a GRU built with linearBeforeReset false); an LSTM
+ * with peepholes gets input P (p_i, p_o, p_f). ONNX's LSTM has no projection:
+ * projSize > 0 is refused.
  * Browser-safe.
  */
 import { ConfigError } from '../../errors.js';
@@ -60,8 +62,17 @@ function recurrentLayers(r: RecurrentBase, input: string, prefix: string, g: Gra
       g.initializers.push(floatTensor(B, [D, 2 * G * H], b));
       inputs.push(B);
     }
+    if (r.peepholes) {
+      // P is input 7 (after B, sequence_lens, initial_h, initial_c), blocks p_i, p_o, p_f.
+      const P = `${prefix}P_l${l}`;
+      const p = new Float32Array(D * 3 * H);
+      dirs.forEach((s, d) => p.set(reorderGates(get('weight_peephole', s).data, 3, [0, 2, 1]), d * 3 * H));
+      g.initializers.push(floatTensor(P, [D, 3 * H], p));
+      while (inputs.length < 7) inputs.push('');
+      inputs.push(P);
+    }
     const attrs = [attribute('hidden_size', H, 'int'), attribute('direction', D === 2 ? 'bidirectional' : 'forward', 'string')];
-    if (family === 'GRU') attrs.push(attribute('linear_before_reset', 1, 'int'));
+    if (family === 'GRU') attrs.push(attribute('linear_before_reset', r.linearBeforeReset ? 1 : 0, 'int'));
     if (family === 'RNN') attrs.push(attribute('activations', new Array<string>(D).fill(r.kind === 'RNN_RELU' ? 'Relu' : 'Tanh'), 'strings'));
     const y = `${prefix}Y_l${l}`;
     g.nodes.push(node(family, inputs, [y], `${prefix}${family.toLowerCase()}_l${l}`, attrs));

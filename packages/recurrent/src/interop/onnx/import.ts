@@ -38,14 +38,23 @@ export interface GraphIO {
   dims: Array<number | string>;
 }
 
-interface RecurrentNodeInfo {
+interface RecurrentNodeSpec {
   family: 'LSTM' | 'GRU' | 'RNN';
   kind: CellKind;
   hiddenSize: number;
-  inputSize: number;
   bidirectional: boolean;
-  /** PyTorch-layout weights per direction */
-  weights: Array<{ weightIh: Float32Array; weightHh: Float32Array; biasIh: Float32Array; biasHh: Float32Array }>;
+  /** layout=1: X, Y, the states batch-major */
+  batchMajor: boolean;
+  /** GRU: linear_before_reset (ONNX's default 0 is the reset gate before the product) */
+  linearBeforeReset: boolean;
+  /** LSTM with input P */
+  peepholes: boolean;
+}
+
+interface RecurrentNodeInfo extends RecurrentNodeSpec {
+  inputSize: number;
+  /** PyTorch-layout weights per direction (peephole rows p_i, p_f, p_o) */
+  weights: Array<{ weightIh: Float32Array; weightHh: Float32Array; biasIh: Float32Array; biasHh: Float32Array; peephole: Float32Array | null }>;
   module: RecurrentBase;
 }
 
@@ -64,7 +73,9 @@ export class OnnxModel {
   readonly inputs: GraphIO[];
   readonly outputs: GraphIO[];
   private readonly constants = new Map<string, Value>();
-  private readonly recurrent = new Map<GraphNode, RecurrentNodeInfo>();
+  private readonly specs = new Map<GraphNode, RecurrentNodeSpec>();
+  /** modules built from initializer weights once, and from run-time weights per run */
+  private readonly built = new Map<GraphNode, { from: Value[]; info: RecurrentNodeInfo }>();
 
   /** @internal the decoded graph (protobuf types stay out of the published declarations) */
   readonly graph: Graph;
@@ -93,17 +104,17 @@ export class OnnxModel {
     this.inputs = g.inputs.filter((v) => !initNames.has(v.name)).map(io);
     this.outputs = g.outputs.map(io);
     g.nodes.forEach((n, i) => {
-      if (n.opType === 'LSTM' || n.opType === 'GRU' || n.opType === 'RNN') this.recurrent.set(n, this.buildRecurrent(n, i));
+      if (n.opType !== 'LSTM' && n.opType !== 'GRU' && n.opType !== 'RNN') return;
+      this.specs.set(n, this.recurrentSpec(n, i));
+      // Weights given as initializers are converted now (and checked); weights that are graph inputs, at run time.
+      const weights = [1, 2, 3, 7].map((k) => (n.input[k] ? this.constants.get(n.input[k]) : null));
+      if (weights[0] && weights[1] && weights.every((v, k) => v !== undefined || !n.input[[1, 2, 3, 7][k]!])) {
+        this.recurrentModule(n, i, (k) => (n.input[k] ? this.constants.get(n.input[k]) ?? null : null));
+      }
     });
   }
 
-  private constant(name: string, w: string): Value {
-    const v = this.constants.get(name);
-    if (!v) throw new FormatError(`${w}: input '${name}' must be an initializer (weights computed at run time are not supported)`);
-    return v;
-  }
-
-  private buildRecurrent(n: GraphNode, i: number): RecurrentNodeInfo {
+  private recurrentSpec(n: GraphNode, i: number): RecurrentNodeSpec {
     const w = where(this.source, n, i);
     const family = n.opType as 'LSTM' | 'GRU' | 'RNN';
     const H = attr(n, 'hidden_size')?.i;
@@ -111,11 +122,9 @@ export class OnnxModel {
     if (!H || H <= 0) throw new FormatError(`${w}: hidden_size is required`);
     if (direction === 'reverse') throw new FormatError(`${w}: direction 'reverse' alone is not supported (forward or bidirectional)`);
     if (attr(n, 'clip')) throw new FormatError(`${w}: cell clipping ('clip') is not supported`);
-    if ((attr(n, 'layout')?.i ?? 0) !== 0) throw new FormatError(`${w}: layout=1 (batch-major) is not supported`);
+    const layout = attr(n, 'layout')?.i ?? 0;
+    if (layout !== 0 && layout !== 1) throw new FormatError(`${w}: layout must be 0 or 1, got ${layout}`);
     if ((attr(n, 'input_forget')?.i ?? 0) !== 0) throw new FormatError(`${w}: input_forget=1 is not supported`);
-    if (family === 'GRU' && (attr(n, 'linear_before_reset')?.i ?? 0) !== 1) {
-      throw new FormatError(`${w}: linear_before_reset=0 is not supported: this library's GRU is PyTorch's (reset gate after the recurrent matmul, linear_before_reset=1)`);
-    }
     const D = direction === 'bidirectional' ? 2 : 1;
     const acts = attr(n, 'activations')?.strings;
     let kind: CellKind = family === 'LSTM' ? 'LSTM' : family === 'GRU' ? 'GRU' : 'RNN_TANH';
@@ -129,23 +138,49 @@ export class OnnxModel {
         throw new FormatError(`${w}: activations ${acts.join(', ')} are not supported (the defaults: ${want!.join(', ')})`);
       }
     }
-    if (n.input[7]) throw new FormatError(`${w}: peephole weights (input P) are not supported`);
+    return {
+      family, kind, hiddenSize: H, bidirectional: D === 2, batchMajor: layout === 1,
+      linearBeforeReset: family !== 'GRU' || (attr(n, 'linear_before_reset')?.i ?? 0) === 1,
+      peepholes: family === 'LSTM' && Boolean(n.input[7]),
+    };
+  }
+
+  /**
+   * The node's module, with W, R, B and P (inputs 1, 2, 3, 7) converted from
+   * ONNX's layouts; built again only when the weights are other values.
+   */
+  private recurrentModule(n: GraphNode, i: number, input: (k: number) => Value | null): RecurrentNodeInfo {
+    const spec = this.specs.get(n)!;
+    const W = input(1);
+    const R = input(2);
+    const B = input(3);
+    const Pw = spec.peepholes ? input(7) : null;
+    const from = [W, R, B, Pw].filter((v): v is Value => v !== null);
+    const had = this.built.get(n);
+    if (had && had.from.length === from.length && had.from.every((v, k) => v === from[k])) return had.info;
+    const w = where(this.source, n, i);
+    if (!W || !R) throw new FormatError(`${w}: inputs W and R are required`);
+    const { family, kind, hiddenSize: H } = spec;
+    const D = spec.bidirectional ? 2 : 1;
     const order = invert(ONNX_FROM_TORCH[family]);
     const G = order.length;
-    const W = this.constant(n.input[1]!, w);
-    const R = this.constant(n.input[2]!, w);
-    const B = n.input[3] ? this.constant(n.input[3], w) : null;
     if (W.shape.length !== 3 || W.shape[0] !== D || W.shape[1] !== G * H) throw new FormatError(`${w}: W is [${W.shape.join(', ')}], expected [${D}, ${G * H}, input_size]`);
     if (R.shape.join() !== [D, G * H, H].join()) throw new FormatError(`${w}: R is [${R.shape.join(', ')}], expected [${D}, ${G * H}, ${H}]`);
     if (B && B.shape.join() !== [D, 2 * G * H].join()) throw new FormatError(`${w}: B is [${B.shape.join(', ')}], expected [${D}, ${2 * G * H}]`);
+    if (Pw && Pw.shape.join() !== [D, 3 * H].join()) throw new FormatError(`${w}: P is [${Pw.shape.join(', ')}], expected [${D}, ${3 * H}]`);
     const I = W.shape[2]!;
+    // ONNX's P is p_i, p_o, p_f; ours p_i, p_f, p_o.
+    const PEEP_FROM_ONNX = [0, 2, 1];
     const weights = Array.from({ length: D }, (_, d) => ({
       weightIh: reorderGates(W.data.subarray(d * G * H * I, (d + 1) * G * H * I), G, order),
       weightHh: reorderGates(R.data.subarray(d * G * H * H, (d + 1) * G * H * H), G, order),
       biasIh: B ? reorderGates(B.data.subarray(d * 2 * G * H, d * 2 * G * H + G * H), G, order) : new Float32Array(G * H),
       biasHh: B ? reorderGates(B.data.subarray(d * 2 * G * H + G * H, (d + 1) * 2 * G * H), G, order) : new Float32Array(G * H),
+      peephole: spec.peepholes ? (Pw ? reorderGates(Pw.data.subarray(d * 3 * H, (d + 1) * 3 * H), 3, PEEP_FROM_ONNX) : new Float32Array(3 * H)) : null,
     }));
-    const module = createRecurrent(kind, { inputSize: I, hiddenSize: H, bidirectional: D === 2 });
+    const module = createRecurrent(kind, {
+      inputSize: I, hiddenSize: H, bidirectional: D === 2, peepholes: spec.peepholes, linearBeforeReset: spec.linearBeforeReset,
+    });
     const state: Record<string, Tensor> = {};
     weights.forEach((p, d) => {
       const sfx = `_l0${d === 1 ? '_reverse' : ''}`;
@@ -153,15 +188,25 @@ export class OnnxModel {
       state[`weight_hh${sfx}`] = new Tensor(p.weightHh, [G * H, H]);
       state[`bias_ih${sfx}`] = new Tensor(p.biasIh, [G * H]);
       state[`bias_hh${sfx}`] = new Tensor(p.biasHh, [G * H]);
+      if (p.peephole) state[`weight_peephole${sfx}`] = new Tensor(p.peephole, [3, H]);
     });
     module.loadStateDict(state);
     module.eval();
-    return { family, kind, hiddenSize: H, inputSize: I, bidirectional: D === 2, weights, module };
+    const info: RecurrentNodeInfo = { ...spec, inputSize: I, weights, module };
+    this.built.set(n, { from, info });
+    return info;
   }
 
-  /** Recurrent nodes in graph order, with their converted weights. */
+  /** Recurrent nodes in graph order, with their converted weights (initializers only: what a native model can hold). */
   recurrentNodes(): RecurrentNodeInfo[] {
-    return [...this.recurrent.values()];
+    return this.graph.nodes.flatMap((n, i) => {
+      if (!this.specs.has(n)) return [];
+      const had = this.built.get(n);
+      if (!had || !had.from.every((v) => [...this.constants.values()].includes(v))) {
+        throw new FormatError(`${where(this.source, n, i)}: its weights are graph inputs, not initializers: run it with importOnnx(...).run(), which takes them as inputs`);
+      }
+      return [had.info];
+    });
   }
 
   /** Runs the graph. Inputs by name: float tensors, or token ids (any numbers) for int64 inputs. */
@@ -248,30 +293,44 @@ export class OnnxModel {
         }, w));
         break;
       }
-      case 'LSTM': case 'GRU': case 'RNN': this.execRecurrent(n, w, get, opt, set); break;
+      case 'LSTM': case 'GRU': case 'RNN': this.execRecurrent(n, i, w, get, opt, set); break;
       default: throw new FormatError(`${w}: operator '${n.opType}' is not supported`);
     }
   }
 
-  private execRecurrent(n: GraphNode, w: string, get: (k: number) => Value, opt: (k: number) => Value | null, set: (k: number, v: Value) => void): void {
-    const info = this.recurrent.get(n)!;
-    const x = get(0);
-    if (x.shape.length !== 3 || x.shape[2] !== info.inputSize) throw new FormatError(`${w}: X is [${x.shape.join(', ')}], expected [time, batch, ${info.inputSize}]`);
-    const [T, B] = x.shape as [number, number, number];
+  private execRecurrent(n: GraphNode, i: number, w: string, get: (k: number) => Value, opt: (k: number) => Value | null, set: (k: number, v: Value) => void): void {
+    const info = this.recurrentModule(n, i, opt);
     const D = info.bidirectional ? 2 : 1;
     const H = info.hiddenSize;
+    // layout=1 is batch-major: X (B,T,I), Y (B,T,D,H), the states (B,D,H); layout=0 is time-major, states (D,B,H).
+    const major = info.batchMajor;
+    const X = get(0);
+    if (X.shape.length !== 3 || X.shape[2] !== info.inputSize) {
+      throw new FormatError(`${w}: X is [${X.shape.join(', ')}], expected [${major ? 'batch, time' : 'time, batch'}, ${info.inputSize}]`);
+    }
+    const x = major ? transpose(X, [1, 0, 2]) : X;
+    const [T, B] = x.shape as [number, number, number];
+    const state = (k: number, name: string): Tensor | null => {
+      const v = opt(k);
+      if (!v) return null;
+      const want = major ? [B, D, H] : [D, B, H];
+      if (v.shape.join() !== want.join()) throw new FormatError(`${w}: ${name} is [${v.shape.join(', ')}], expected [${want.join(', ')}]`);
+      return new Tensor((major ? transpose(v, [1, 0, 2]) : v).data, [D, B, H]);
+    };
     const lens = opt(4);
-    const h0 = opt(5);
-    const c0 = opt(6);
+    if (lens && lens.data.length !== B) throw new FormatError(`${w}: sequence_lens has ${lens.data.length} entries, the batch has ${B}`);
+    const h0 = state(5, 'initial_h');
+    const c0 = info.family === 'LSTM' ? state(6, 'initial_c') : null;
     const r = info.module.forward(new Tensor(x.data, [T, B, info.inputSize]), {
       ...(lens ? { lengths: Array.from(lens.data) } : {}),
-      ...(h0 ? { h0: new Tensor(h0.data, [D, B, H]) } : {}),
-      ...(c0 && info.family === 'LSTM' ? { c0: new Tensor(c0.data, [D, B, H]) } : {}),
+      ...(h0 ? { h0 } : {}),
+      ...(c0 ? { c0 } : {}),
     });
-    // ours (T,B,D*H) -> ONNX Y (T,D,B,H)
-    set(0, transpose(value(r.output.data, [T, B, D, H]), [0, 2, 1, 3]));
-    set(1, value(r.hN.data, [D, B, H]));
-    if (r.cN) set(2, value(r.cN.data, [D, B, H]));
+    // ours (T,B,D*H) -> ONNX Y (T,D,B,H), or (B,T,D,H) batch-major; states (D,B,H) or (B,D,H).
+    set(0, transpose(value(r.output.data, [T, B, D, H]), major ? [1, 0, 2, 3] : [0, 2, 1, 3]));
+    const final = (t: Tensor): Value => (major ? transpose(value(t.data, [D, B, H]), [1, 0, 2]) : value(t.data, [D, B, H]));
+    set(1, final(r.hN));
+    if (r.cN) set(2, final(r.cN));
   }
 }
 
@@ -289,7 +348,8 @@ export function toNativeModel(m: OnnxModel): SavableModel {
   if (layers.length === 0) throw new FormatError(`${m.source}: no LSTM, GRU or RNN node: nothing to convert`);
   const first = layers[0]!;
   for (const l of layers) {
-    if (l.kind !== first.kind || l.hiddenSize !== first.hiddenSize || l.bidirectional !== first.bidirectional) {
+    if (l.kind !== first.kind || l.hiddenSize !== first.hiddenSize || l.bidirectional !== first.bidirectional
+      || l.peepholes !== first.peepholes || l.linearBeforeReset !== first.linearBeforeReset) {
       throw new FormatError(`${m.source}: recurrent nodes differ in cell, size or direction: not one stacked module`);
     }
   }
@@ -321,7 +381,8 @@ export function toNativeModel(m: OnnxModel): SavableModel {
     headB ??= new Tensor(new Float32Array(headW.shape[0]!), [headW.shape[0]!]);
   }
   const mode = first.kind;
-  const recurrentOptions = { hiddenSize: H, numLayers: layers.length, mode, bidirectional: D === 2 };
+  const variant = { peepholes: first.peepholes, linearBeforeReset: first.linearBeforeReset };
+  const recurrentOptions = { hiddenSize: H, numLayers: layers.length, mode, bidirectional: D === 2, ...variant };
   let model: SavableModel;
   let prefix = 'rnn.';
   if (embedding) {
@@ -330,7 +391,7 @@ export function toNativeModel(m: OnnxModel): SavableModel {
   } else if (headW) {
     model = new SequenceRegressor({ inputSize: first.inputSize, outputSize: headW.shape[0]!, ...recurrentOptions });
   } else {
-    model = createRecurrent(mode, { inputSize: first.inputSize, hiddenSize: H, numLayers: layers.length, bidirectional: D === 2, batchFirst: input.dims.length === 3 && input.dims[2] === first.inputSize && g.nodes[0]?.opType === 'Transpose' });
+    model = createRecurrent(mode, { inputSize: first.inputSize, hiddenSize: H, numLayers: layers.length, bidirectional: D === 2, ...variant, batchFirst: input.dims.length === 3 && input.dims[2] === first.inputSize && g.nodes[0]?.opType === 'Transpose' });
     prefix = '';
   }
   const G = layers[0]!.weights[0]!.weightIh.length / H / first.inputSize;
@@ -342,6 +403,7 @@ export function toNativeModel(m: OnnxModel): SavableModel {
       state[`${prefix}weight_hh${sfx}`] = new Tensor(p.weightHh, [G * H, H]);
       state[`${prefix}bias_ih${sfx}`] = new Tensor(p.biasIh, [G * H]);
       state[`${prefix}bias_hh${sfx}`] = new Tensor(p.biasHh, [G * H]);
+      if (p.peephole) state[`${prefix}weight_peephole${sfx}`] = new Tensor(p.peephole, [3, H]);
     });
   });
   if (embedding) state['embedding.weight'] = embedding;

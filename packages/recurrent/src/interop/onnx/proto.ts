@@ -152,3 +152,17 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelProto {
     throw new FormatError(`${source}: not a readable ONNX model (${(e as Error).message})`);
   }
 }
+
+/**
+ * A serialized TensorProto (the `input_0.pb` / `output_0.pb` files of ONNX's
+ * own test data) as a tensor: float, double, int32 and int64, values as float32.
+ */
+export function decodeTensor(bytes: Uint8Array, source: string): { tensor: Tensor; isInteger: boolean; name: string } {
+  let t: TensorProto;
+  try {
+    t = onnx.TensorProto.decode(bytes);
+  } catch (e) {
+    throw new FormatError(`${source}: not a readable ONNX tensor (${(e as Error).message})`);
+  }
+  return { ...readTensor(t, source), name: t.name ?? '' };
+}
