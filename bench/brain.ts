@@ -21,7 +21,9 @@ export async function runBrain(w: Workload): Promise<BenchResult> {
     try {
       const net = new lib.recurrent[kind]!({ hiddenLayers: [w.hidden], dataFormatter: new lib.utilities.DataFormatter(chars) });
       const { median, runs } = await medianSeconds(() => net.train(seqs, { iterations: 1, log: false, learningRate: 0.001 }), 3);
-      return { workload: w.id, library: 'brain.js', backend: 'js', threads: 1, charsPerSec: (seqs.length * w.seqLen) / median, peakRssMB: peakRssMB(), runs, ...(attempt > 1 ? { note: `diverged ${attempt - 1} time(s) first` } : {}) };
+      // brain.js' RNN is ReLU (ours, on W5, is tanh): not the same cell, said beside its figure.
+      const notes = [...(kind === 'RNN' ? ['ReLU RNN; ours is tanh'] : []), ...(attempt > 1 ? [`diverged ${attempt - 1} time(s) first`] : [])];
+      return { workload: w.id, library: 'brain.js', backend: 'js', threads: 1, charsPerSec: (seqs.length * w.seqLen) / median, peakRssMB: peakRssMB(), runs, ...(notes.length ? { note: notes.join('; ') } : {}) };
     } catch (e) {
       if (attempt >= 5 || !/NaN/.test((e as Error).message)) throw e;
     }

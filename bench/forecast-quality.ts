@@ -16,8 +16,11 @@ import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { AnomalyDetector, detectionMetrics, movingMax, rollingZScore, thresholdScores } from '../packages/recurrent/src/tasks/anomaly/detector.js';
 import { Forecaster } from '../packages/recurrent/src/tasks/forecast/forecaster.js';
 
+import { rawOutput } from './raw-output.js';
+
 const data = (pkg: string, file: string): string => readFileSync(join('node_modules', pkg, file), 'utf8');
 await setBackend('wasm', { threads: 'auto' });
+const out = rawOutput('forecast', 'npm run bench:forecast');
 
 async function forecastCase(name: string, series: Series, target: string, horizon: number): Promise<void> {
   const t0 = performance.now();
@@ -26,12 +29,12 @@ async function forecastCase(name: string, series: Series, target: string, horizo
   const e = f.evaluate(series);
   const r = e.targets[0]!;
   const s = (performance.now() - t0) / 1000;
-  console.log(`\n${name}: ${series.times.length} steps, horizon ${horizon}, test origins ${e.span.origins}, trained ${f.history.length} epochs in ${s.toFixed(0)} s`);
-  console.log('  forecast          MAE      sMAPE%   MASE');
+  out.line(`${name}: ${series.times.length} steps, horizon ${horizon}, test origins ${e.span.origins}, trained ${f.history.length} epochs in ${s.toFixed(0)} s`);
+  out.line('  forecast          MAE      sMAPE%   MASE');
   for (const [n, a] of [['network', r.model], ['naive', r.naive], ['seasonal naive', r.seasonalNaive]] as const) {
-    console.log(`  ${n.padEnd(15)} ${a.mae.toFixed(3).padStart(8)} ${a.smape.toFixed(2).padStart(8)} ${a.mase.toFixed(3).padStart(7)}`);
+    out.line(`  ${n.padEnd(15)} ${a.mae.toFixed(3).padStart(8)} ${a.smape.toFixed(2).padStart(8)} ${a.mase.toFixed(3).padStart(7)}`);
   }
-  console.log(`  ${Math.round(e.interval * 100)}% interval coverage: ${(r.coverage * 100).toFixed(1)}%; MASE ratio network / seasonal naive: ${(r.model.mase / r.seasonalNaive.mase).toFixed(3)}`);
+  out.line(`  ${Math.round(e.interval * 100)}% interval coverage: ${(r.coverage * 100).toFixed(1)}%; MASE ratio network / seasonal naive: ${(r.model.mase / r.seasonalNaive.mase).toFixed(3)}`);
 }
 
 await forecastCase('Mauna Loa CO2 (monthly)', toSeries(parseTable(data('vega-datasets', 'data/co2-concentration.csv'), 'co2'), { time: 'Date', columns: ['CO2'] }), 'CO2', 24);
@@ -47,8 +50,8 @@ for (const [, g] of groupTable(table, 'mote_id')) {
   await d.train(series);
   runs.push({ series, scores: d.detect(series).scores, labels: series.passthrough.get('label')! });
 }
-console.log(`\nSensor anomalies (4 motes, humidity + temperature, 149 labelled readings); trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-console.log('  k     ours: precision recall  F1      rolling z-score: precision recall  F1');
+out.line(`Sensor anomalies (4 motes, humidity + temperature, 149 labelled readings); trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+out.line('  k     ours: precision recall  F1      rolling z-score: precision recall  F1');
 for (const k of [6, 10, 15]) {
   const sum = (pick: (r: (typeof runs)[number]) => Uint8Array) => runs.reduce((a, r) => {
     const m = detectionMetrics(pick(r), r.labels);
@@ -61,5 +64,6 @@ for (const k of [6, 10, 15]) {
   };
   const ours = sum((r) => thresholdScores(movingMax(r.scores, 5), k, 32).flags);
   const base = sum((r) => rollingZScore(r.series, columns, 32, k, 5).flags);
-  console.log(`  ${String(k).padEnd(5)} ${fmt(ours)}${k === 10 ? ' (default)' : '          '}        ${fmt(base)}`);
+  out.line(`  ${String(k).padEnd(5)} ${fmt(ours)}${k === 10 ? ' (default)' : '          '}        ${fmt(base)}`);
 }
+await out.save();

@@ -35,11 +35,14 @@ export async function sentimentExperiment(members = 5): Promise<{ single: number
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { rawOutput } = await import('./raw-output.js');
+  const out = rawOutput('sentiment', 'npm run bench:sentiment');
   await setBackend('wasm', { threads: 'auto' });
   const t0 = performance.now();
   const r = await sentimentExperiment();
-  console.log(`${r.count} sentences, ${r.test} held out (split 80/10/10, seed 0), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  console.log(`  bidirectional LSTM, one model:       ${(100 * r.single).toFixed(1)}%`);
-  console.log(`  bidirectional LSTM, 5-seed ensemble: ${(100 * r.ensemble).toFixed(1)}%`);
-  console.log(`  bag-of-words logistic regression:    ${(100 * r.bow).toFixed(1)}%`);
+  out.line(`${r.count} sentences, ${r.test} held out (split 80/10/10, seed 0), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  out.line(`  bidirectional LSTM, one model:       ${(100 * r.single).toFixed(1)}%`);
+  out.line(`  bidirectional LSTM, 5-seed ensemble: ${(100 * r.ensemble).toFixed(1)}%`);
+  out.line(`  bag-of-words logistic regression:    ${(100 * r.bow).toFixed(1)}%`);
+  await out.save();
 }

@@ -1,8 +1,10 @@
 /**
  * Spoken digits "zero".."nine" from Debian's espeak-ng, in many voices
- * (accents x voice variants), speeds and pitches; voices are split into
- * training, validation and test sets, so the test hears only voices it was
- * never trained on. `npm run bench:speech` prints the accuracy.
+ * (accents x voice variants), speeds and pitches. Two held-out sets: whole
+ * accents never trained on (none of their voices), and, among the other
+ * accents, voices never trained on (their accent and their variant were each
+ * heard in other voices). `npm run bench:speech` prints both accuracies and
+ * writes them to bench/RESULTS-speech-<date>.txt.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -17,12 +19,18 @@ export const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'se
 const ACCENTS = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-029', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd'];
 const VARIANTS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5'];
 
-/** Voices (accent+variant), shuffled with `seed`. */
-export function voices(seed: number): string[] {
-  const all = ACCENTS.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
+/** Accents held out whole: none of their voices is trained on. */
+export const HELD_OUT_ACCENTS = 2;
+
+/** The split, shuffled with `seed`: whole accents held out, then voices (accent+variant) of the others. */
+export function voiceSplit(seed: number): { heldOutAccents: string[]; voices: string[] } {
   const rng = new Random(seed);
-  rng.shuffle(all);
-  return all;
+  const accents = [...ACCENTS];
+  rng.shuffle(accents);
+  const heldOutAccents = accents.slice(0, HELD_OUT_ACCENTS);
+  const voices = accents.slice(HELD_OUT_ACCENTS).flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
+  rng.shuffle(voices);
+  return { heldOutAccents, voices };
 }
 
 /** Every digit in every voice at each (words-per-minute, pitch) setting, as WAVs read back. */
@@ -41,25 +49,51 @@ export function speak(voiceList: string[], settings: Array<[number, number]>): A
   return out;
 }
 
-/** The README's experiment: 20% of the voices held out for test, 10% for validation. */
-export async function spokenDigitsExperiment(settings: Array<[number, number]>, options: Parameters<typeof SpokenWordRecognizer.create>[1] = {}): Promise<{ accuracy: number; train: number; test: number; heldOutVoices: number; epochs: number; recognizer: SpokenWordRecognizer }> {
-  const v = voices(0);
+export interface SpokenDigitsResult {
+  /** accuracy on held-out voices of the trained accents */
+  accuracy: number;
+  /** accuracy on the accents held out whole */
+  accentAccuracy: number;
+  heldOutAccents: string[];
+  train: number;
+  test: number;
+  accentTest: number;
+  heldOutVoices: number;
+  epochs: number;
+  recognizer: SpokenWordRecognizer;
+}
+
+/** The README's experiment: two accents held out whole; of the others' voices, 20% held out for test, 10% for validation. */
+export async function spokenDigitsExperiment(settings: Array<[number, number]>, options: Parameters<typeof SpokenWordRecognizer.create>[1] = {}): Promise<SpokenDigitsResult> {
+  const { heldOutAccents, voices: v } = voiceSplit(0);
   const nTest = Math.round(v.length * 0.2);
   const nVal = Math.round(v.length * 0.1);
   const test = speak(v.slice(0, nTest), settings);
   const val = speak(v.slice(nTest, nTest + nVal), settings);
   const train = speak(v.slice(nTest + nVal), settings);
+  const accentTest = speak(heldOutAccents.flatMap((a) => VARIANTS.map((x) => `${a}+${x}`)), settings);
   const r = SpokenWordRecognizer.create(DIGITS, options, 0);
   await r.train(train, val, { epochs: 40 }, { seed: 0 });
-  return { accuracy: r.accuracy(test), train: train.length, test: test.length, heldOutVoices: nTest, epochs: r.history.length, recognizer: r };
+  return {
+    accuracy: r.accuracy(test), accentAccuracy: r.accuracy(accentTest), heldOutAccents, train: train.length, test: test.length,
+    accentTest: accentTest.length, heldOutVoices: nTest, epochs: r.history.length, recognizer: r,
+  };
 }
 
 export const SETTINGS: Array<[number, number]> = [[130, 35], [160, 50], [190, 65]];
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { rawOutput } = await import('./raw-output.js');
+  const out = rawOutput('speech', 'npm run bench:speech');
   await setBackend('wasm', { threads: 'auto' });
   const t0 = performance.now();
   const r = await spokenDigitsExperiment(SETTINGS, JSON.parse(process.argv[2] ?? '{}'));
-  console.log(`${ACCENTS.length} accents x ${VARIANTS.length} variants = ${voices(0).length} voices, ${SETTINGS.length} speed/pitch settings: ${r.train} training recordings; ${r.test} test recordings from ${r.heldOutVoices} held-out voices`);
-  console.log(`${r.epochs} epochs, ${((performance.now() - t0) / 1000).toFixed(0)} s in all; accuracy on held-out voices: ${(100 * r.accuracy).toFixed(1)}%`);
+  [
+    `${ACCENTS.length} accents x ${VARIANTS.length} variants, ${SETTINGS.length} speed/pitch settings; accents held out whole: ${r.heldOutAccents.join(', ')}`,
+    `${r.train} training recordings; ${r.test} test recordings from ${r.heldOutVoices} held-out voices of the trained accents; ${r.accentTest} from the held-out accents`,
+    `${r.epochs} epochs, ${((performance.now() - t0) / 1000).toFixed(0)} s in all`,
+    `accuracy on held-out voices: ${(100 * r.accuracy).toFixed(1)}%`,
+    `accuracy on held-out accents: ${(100 * r.accentAccuracy).toFixed(1)}%`,
+  ].forEach(out.line);
+  await out.save();
 }

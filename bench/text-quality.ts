@@ -4,9 +4,9 @@
  * The same character model (2-layer LSTM, 256 units, batch 32, BPTT length
  * 100, Adam 2e-3, clipping at 5) trained for the same wall-clock time on
  * Moby-Dick by this library and by TensorFlow.js (wasm backend, stateful
- * LSTM layers, one-hot input; its optimisers have no gradient clipping, so it
- * trains without), then evaluated the same way on the held-out last 5% of the
- * text: mean cross-entropy in nats per character.
+ * LSTM layers, one-hot input, the same clipping written out in
+ * bench/tfjs-train.ts), then evaluated the same way on the held-out last 5%
+ * of the text: mean cross-entropy in nats per character.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -15,6 +15,8 @@ import { loadCorpus } from '../packages/cli/src/corpora.js';
 import { TokenStreams } from '../packages/recurrent/src/data/streams.js';
 import { Vocabulary } from '../packages/recurrent/src/data/vocabulary.js';
 import { TextGenerator, setBackend } from '../packages/recurrent/src/index.js';
+import { rawOutput } from './raw-output.js';
+import { clippedAdamStep } from './tfjs-train.js';
 
 const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, library: { type: 'string', default: 'both' } } });
 const seconds = Number(values.minutes) * 60;
@@ -44,7 +46,7 @@ async function tfjs(): Promise<{ valLoss: number; chars: number }> {
   model.add(tf.layers.lstm({ units: H, returnSequences: true, stateful: true, batchInputShape: [B, T, V] }));
   model.add(tf.layers.lstm({ units: H, returnSequences: true, stateful: true }));
   model.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: V }) }));
-  model.compile({ optimizer: tf.train.adam(2e-3), loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, p) });
+  const trainStep = clippedAdamStep(model, tf.train.adam(2e-3), 5);
   const oneHot = (x: Int32Array, shape: number[]): tf.Tensor => tf.tidy(() => tf.oneHot(tf.tensor(x, shape, 'int32'), V).cast('float32'));
   const t0 = performance.now();
   let step = 0;
@@ -53,7 +55,7 @@ async function tfjs(): Promise<{ valLoss: number; chars: number }> {
     const c = train.chunk(step);
     const x = oneHot(c.inputs.data, [B, T]);
     const y = oneHot(c.targets, [B, T]);
-    await model.trainOnBatch(x, y);
+    await trainStep(x, y);
     x.dispose();
     y.dispose();
     step++;
@@ -74,10 +76,11 @@ async function tfjs(): Promise<{ valLoss: number; chars: number }> {
   return { valLoss: total / count, chars: step * B * T };
 }
 
-const date = new Date().toISOString().slice(0, 10);
-console.log(`Moby-Dick, 2-layer LSTM 256, ${values.minutes} minutes of training each (${date}); validation = last 5% of the text`);
+const out = rawOutput('text-quality', `npm run bench:quality -- --minutes ${values.minutes} --library ${values.library}`);
+out.line(`Moby-Dick, 2-layer LSTM 256, ${values.minutes} minutes of training each; validation = last 5% of the text`);
 for (const lib of values.library === 'both' ? ['recurrent', 'tfjs'] : [values.library!]) {
   const r = lib === 'tfjs' ? await tfjs() : await ours();
-  console.log(`${lib.padEnd(10)} validation loss ${r.valLoss.toFixed(3)} nats/char (${(r.valLoss / Math.LN2).toFixed(2)} bits/char) after ${r.chars.toLocaleString('en-US')} training characters`);
+  out.line(`${lib.padEnd(10)} validation loss ${r.valLoss.toFixed(3)} nats/char (${(r.valLoss / Math.LN2).toFixed(2)} bits/char) after ${r.chars.toLocaleString('en-US')} training characters`);
 }
+await out.save();
 process.exit(0);

@@ -1,11 +1,14 @@
 /**
  * TensorFlow.js on one workload. Input is one-hot (the wasm backend has no
  * kernel for the embedding's gradient), LSTM/GRU/SimpleRNN with
- * returnSequences, a time-distributed Dense head, softmax cross-entropy, Adam
- * with clipnorm.
+ * returnSequences, a time-distributed Dense head, softmax cross-entropy, and
+ * Adam after clipping the gradients' global norm to 5, as ours
+ * (bench/tfjs-train.ts). Inference passes the whole batch (predict's default
+ * batchSize is 32).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { clippedAdamStep } from './tfjs-train.js';
 import { type BenchResult, type Workload, medianSeconds, peakRssMB } from './workloads.js';
 
 export async function runTfjs(w: Workload, backend: 'cpu' | 'wasm'): Promise<BenchResult> {
@@ -24,12 +27,12 @@ export async function runTfjs(w: Workload, backend: 'cpu' | 'wasm'): Promise<Ben
   if (w.kind === 'train') {
     model.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: V }) }));
     const optimizer = tf.train.adam(2e-3);
-    model.compile({ optimizer, loss: (y: tf.Tensor, p: tf.Tensor) => tf.losses.softmaxCrossEntropy(y, p) });
     const y = tf.oneHot(tf.randomUniform([B, T], 0, V, 'int32'), V).cast('float32');
-    step = () => model.trainOnBatch(x, y);
+    const train = clippedAdamStep(model, optimizer, 5);
+    step = () => train(x, y);
   } else {
     step = async () => {
-      const out = model.predict(x) as tf.Tensor;
+      const out = model.predict(x, { batchSize: B }) as tf.Tensor;
       await out.data();
       out.dispose();
     };

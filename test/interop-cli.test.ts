@@ -38,13 +38,21 @@ describe('recurrent import / export', () => {
     assert.ok(existsSync(join(out, 'model.onnx')));
     const again = cli('import', join(out, 'model.onnx'), '--from', 'onnx', '--out', join(work, 'from-onnx'));
     assert.equal(again.status, 0, again.stderr);
+    // The model that came back through ONNX computes PyTorch's outputs.
+    const fromOnnx = await loadModel(join(work, 'from-onnx'));
+    const z = noGrad(() => (fromOnnx as unknown as { forward(x: typeof c.input): { data: Float32Array } }).forward(c.input));
+    assert.ok(maxAbsDiff(z.data, c.output.data) <= 1e-5, 'the ONNX round trip keeps the outputs');
   });
 
   it('import --from onnx of a torch.onnx file gives a LanguageModel', async () => {
     const out = join(work, 'lm');
     const r = cli('import', join(fixtureDir, 'lm-lstm-bi-2layer.onnx'), '--from', 'onnx', '--out', out);
     assert.equal(r.status, 0, r.stderr);
-    assert.ok((await loadModel(out)) instanceof LanguageModel);
+    const lm = await loadModel(out);
+    assert.ok(lm instanceof LanguageModel);
+    const want = loadTorchCase('lm-lstm-bi-2layer');
+    const logits = noGrad(() => lm.forward({ data: Int32Array.from(want.input.data), shape: [...want.input.shape] }).logits);
+    assert.ok(maxAbsDiff(logits.data, want.output.data) <= 1e-5, 'the imported model gives PyTorch\'s logits');
   });
 
   it('bad files: one line each, non-zero exit, nothing written', () => {

@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { wav } from './helpers.js';
-import { FormatError, mfcc, parseWav } from '../packages/recurrent/src/node.js';
+import { FormatError, SpokenWordRecognizer, mfcc, parseWav, readModelFiles } from '../packages/recurrent/src/node.js';
 import { DIGITS, SETTINGS, spokenDigitsExperiment } from '../bench/spoken-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 
@@ -60,7 +60,7 @@ describe('spoken digits (espeak-ng)', () => {
     assert.ok(r.accuracy >= 0.95, `accuracy ${r.accuracy} on ${r.test} recordings from ${r.heldOutVoices} held-out voices`);
   });
 
-  it('recurrent speech train / predict, and a bad WAV: one line, non-zero exit', () => {
+  it('recurrent speech train / predict, and a bad WAV: one line, non-zero exit', async () => {
     assert.ok(hasEspeak, 'espeak-ng is missing');
     const work = mkdtempSync(join(tmpdir(), 'recurrent-speech-'));
     const cli = cliIn(work);
@@ -73,9 +73,15 @@ describe('spoken digits (espeak-ng)', () => {
     const t = cli('speech', 'train', 'digits', '--epochs', '3', '--out', 'm');
     assert.equal(t.status, 0, t.stderr);
     assert.match(t.stdout, /of 3 words; saved to m\//);
-    const p = cli('speech', 'predict', 'm', join('digits', 'one', 'en-us-140.wav'));
+    const wavs = DIGITS.slice(0, 3).flatMap((d) => readdirSync(join(work, 'digits', d)).map((f) => join('digits', d, f)));
+    const p = cli('speech', 'predict', 'm', ...wavs);
     assert.equal(p.status, 0, p.stderr);
-    assert.match(p.stdout, /^(zero|one|two)\t/);
+    // One line per file, in order, each the word the saved model itself names for that file.
+    const files = await readModelFiles(join(work, 'm'));
+    const model = SpokenWordRecognizer.fromFiles({ config: files.config as never, weights: files.weights }, 'm');
+    const want = model.predict(wavs.map((w) => parseWav(readFileSync(join(work, w)), w)));
+    assert.deepEqual(p.stdout.trimEnd().split('\n'), wavs.map((w, i) => `${want[i]}\t${w}`));
+    assert.deepEqual([...model.labels].sort(), [...DIGITS.slice(0, 3)].sort());
     writeFileSync(join(work, 'empty.wav'), '');
     oneLineError(cli('speech', 'predict', 'm', 'empty.wav'), /empty\.wav is empty/);
     writeFileSync(join(work, 'adpcm.wav'), wav(2, 1, 4, new Uint8Array(8)));

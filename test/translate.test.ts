@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DataError, Random, Seq2Seq, Translator, chooseTokenizer, joinTokens, pairTokens, parsePairs } from '../packages/recurrent/src/node.js';
+import { DataError, Random, Seq2Seq, Translator, chooseTokenizer, joinTokens, pairTokens, parsePairs, readModelFiles } from '../packages/recurrent/src/node.js';
 import { datePairs, numberPairs } from '../bench/translate-quality.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
@@ -80,6 +80,8 @@ describe('translation quality on held-out pairs', () => {
     await t.train(train, pairs.slice(200, 300), { epochs: 12, patience: 3 }, { seed: 0 });
     const exact = t.exactMatch(test);
     assert.ok(exact >= 0.95, `exact match ${exact}`);
+    const seen = new Set(train.map((p) => p.source));
+    assert.ok(!test.some((p) => seen.has(p.source)), 'test dates are held out');
   });
 });
 
@@ -115,8 +117,20 @@ describe('recurrent translate', () => {
     assert.match(r.stdout, /validation exact match [\d.]+% on 30 held-out pairs \(270 trained on\)/);
     const t = cli('translate', 'm', 'twenty', 'one', '--attention');
     assert.equal(t.status, 0, t.stderr);
-    assert.ok(t.stdout.split('\n')[0]!.length > 0);
-    assert.match(t.stdout, /\s0\.\d\d/);
+    // What the command prints is what the saved model translates, with one attention row per target token.
+    const files = await readModelFiles(join(work, 'm'));
+    const want = Translator.fromFiles({ config: files.config as never, weights: files.weights }, 'm').translate('twenty one');
+    const lines = t.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], want.text);
+    assert.deepEqual(lines[1]!.trim().split(/\s+/), want.sourceTokens);
+    assert.equal(lines.length, 2 + want.targetTokens.length);
+    lines.slice(2).forEach((line, i) => {
+      const cells = line.trim().split(/\s+/);
+      assert.equal(cells.length, 1 + want.sourceTokens.length, line);
+      const weights = cells.slice(1).map(Number);
+      weights.forEach((v, j) => assert.ok(Math.abs(v - want.attention[i]![j]!) <= 0.005, `attention ${i},${j}: ${v}`));
+      assert.ok(Math.abs(weights.reduce((a, b) => a + b, 0) - 1) <= 0.005 * weights.length, 'a row is a distribution');
+    });
   });
 
   it('bad pairs file: one line, non-zero exit, nothing written', () => {
