@@ -70,7 +70,7 @@ export {
 } from './io/model-files.js';
 
 // Conformance against PyTorch fixtures
-export { runFixture, formatResult, type FixtureResult } from './conformance/fixtures.js';
+export { runFixture, formatResult, fixtureKind, FIXTURE_KINDS, type FixtureResult } from './conformance/fixtures.js';
 export { compareArrays, ATOL, RTOL, type Comparison } from './conformance/compare.js';
 export { TruncatedBPTT } from './train/tbptt.js';
 

@@ -4,6 +4,7 @@
  * `train`: a few optimiser steps of Embedding -> recurrent -> Linear.
  */
 import { FormatError } from '../errors.js';
+import { noGrad } from '../nn/grad-mode.js';
 import { parseSafetensors, type SafetensorsFile } from '../io/safetensors.js';
 import { crossEntropy } from '../losses/losses.js';
 import { LanguageModel } from '../models/language-model.js';
@@ -25,6 +26,18 @@ export interface FixtureResult {
 }
 
 const MODES: readonly CellKind[] = ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'];
+
+/** The fixture kinds this runner knows (a folder of other kinds is not this runner's to judge). */
+export const FIXTURE_KINDS = ['rnn', 'train'] as const;
+
+/** A fixture's kind from its metadata, or null when the file or its metadata cannot be read. */
+export function fixtureKind(bytes: Uint8Array): string | null {
+  try {
+    return String(readMetadata(parseSafetensors(bytes)).kind);
+  } catch {
+    return null;
+  }
+}
 
 /** Runs one fixture from its bytes; never throws for a bad fixture, it reports it. */
 export function runFixture(name: string, bytes: Uint8Array): FixtureResult {
@@ -84,8 +97,14 @@ function compare(name: string, got: Tensor | null, file: SafetensorsFile, key: s
   return compareArrays(name, got.data, want.data);
 }
 
-function optional(file: SafetensorsFile, key: string): Tensor | null {
-  return file.has(key) ? file.float32(key) : null;
+/**
+ * The tensors a kind's format (shared/fixtures/README.md) says a fixture
+ * holds: a fixture missing any is refused, naming them all, rather than
+ * checked in part.
+ */
+function requireTensors(file: SafetensorsFile, kind: string, names: string[]): void {
+  const missing = names.filter((n) => !file.has(n));
+  if (missing.length) throw new FormatError(`kind '${kind}' needs tensor${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}, which the fixture does not have`);
 }
 
 function runRnnFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
@@ -100,33 +119,40 @@ function runRnnFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
     bidirectional: bool(meta, 'bidirectional', false),
     projSize: lstm ? int(meta, 'proj_size', 0) : 0,
   });
-  const params: StateDict = {};
-  for (const [n] of rnn.namedParameters()) params[n] = file.float32(n);
-  rnn.loadStateDict(params);
   const packed = bool(meta, 'packed', false);
-  if (packed && !file.has('lengths')) throw new FormatError("fixture is packed but has no 'lengths' tensor");
-  const h0 = optional(file, 'h0');
-  const c0 = lstm ? optional(file, 'c0') : null;
+  const paramNames = rnn.namedParameters().map(([n]) => n);
+  const lstmOnly = (names: string[]): string[] => (lstm ? names : []);
+  requireTensors(file, 'rnn', [
+    ...paramNames, 'input', 'h0', ...lstmOnly(['c0']), ...(packed ? ['lengths'] : []), 'output', 'h_n', ...lstmOnly(['c_n']),
+    'grad_output', 'grad_h_n', ...lstmOnly(['grad_c_n']), 'grad.input', 'grad.h0', ...lstmOnly(['grad.c0']), ...paramNames.map((n) => `grad.${n}`),
+  ]);
+  const params: StateDict = {};
+  for (const n of paramNames) params[n] = file.float32(n);
+  rnn.loadStateDict(params);
+  const h0 = file.float32('h0');
+  const c0 = lstm ? file.float32('c0') : null;
   const input = file.float32('input');
-  const out = rnn.forward(input, { h0, c0, lengths: packed ? file.integers('lengths') : null });
+  const lengths = packed ? file.integers('lengths') : null;
   // pad_packed_sequence returns max(lengths) steps; the module returns all T (zero past each length).
   const timeAxis = rnn.batchFirst ? 1 : 0;
   const T = input.shape[timeAxis]!;
   const wantT = file.shape('output')[timeAxis] ?? T;
   const steps = packed && wantT < T ? wantT : T;
-  const results = [compare('output', resizeTime(out.output, timeAxis, steps), file, 'output'), compare('h_n', out.hN, file, 'h_n')];
+  const results: Comparison[] = [];
+  // The inference path first (no recording: the kernels' packed-weight and split-by-units paths), then training's.
+  const inference = noGrad(() => rnn.forward(input, { h0, c0, lengths }));
+  results.push(compare('output (inference)', resizeTime(inference.output, timeAxis, steps), file, 'output'), compare('h_n (inference)', inference.hN, file, 'h_n'));
+  if (lstm) results.push(compare('c_n (inference)', inference.cN, file, 'c_n'));
+  const out = rnn.forward(input, { h0, c0, lengths });
+  results.push(compare('output', resizeTime(out.output, timeAxis, steps), file, 'output'), compare('h_n', out.hN, file, 'h_n'));
   if (lstm) results.push(compare('c_n', out.cN, file, 'c_n'));
-
-  const hasUpstream = ['grad_output', 'grad_h_n', 'grad_c_n'].some((k) => file.has(k));
-  if (!hasUpstream) return results;
   const g = rnn.backward({
-    gradOutput: file.has('grad_output') ? resizeTime(file.float32('grad_output'), timeAxis, T) : null,
-    gradHN: optional(file, 'grad_h_n'),
-    gradCN: lstm ? optional(file, 'grad_c_n') : null,
+    gradOutput: resizeTime(file.float32('grad_output'), timeAxis, T),
+    gradHN: file.float32('grad_h_n'),
+    gradCN: lstm ? file.float32('grad_c_n') : null,
   });
-  results.push(compare('grad.input', g.gradInput, file, 'grad.input'));
-  if (h0) results.push(compare('grad.h0', g.gradH0, file, 'grad.h0'));
-  if (lstm && c0) results.push(compare('grad.c0', g.gradC0, file, 'grad.c0'));
+  results.push(compare('grad.input', g.gradInput, file, 'grad.input'), compare('grad.h0', g.gradH0, file, 'grad.h0'));
+  if (lstm) results.push(compare('grad.c0', g.gradC0, file, 'grad.c0'));
   for (const [n, p] of rnn.namedParameters()) {
     results.push(compareArrays(`grad.${n}`, p.grad, file.float32(`grad.${n}`).data));
   }
@@ -162,8 +188,10 @@ function runTrainFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
     mode: m,
     projSize: m === 'LSTM' ? int(meta, 'proj_size', 0) : 0,
   });
+  const names = model.namedParameters().map(([n]) => n);
+  requireTensors(file, 'train', ['inputs', 'targets', 'losses', 'grad_norms', ...names.map((n) => `initial.${n}`), ...names.map((n) => `final.${n}`)]);
   const initial: StateDict = {};
-  for (const [n] of model.namedParameters()) initial[n] = file.float32(`initial.${n}`);
+  for (const n of names) initial[n] = file.float32(`initial.${n}`);
   model.loadStateDict(initial);
 
   const opt = meta.optimizer;
@@ -194,8 +222,7 @@ function runTrainFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
     losses.push(r.loss);
     norms.push(maxNorm !== null ? r.gradNorm : 0);
   }
-  const results = [compareArrays('losses', losses, file.float32('losses').data)];
-  if (file.has('grad_norms')) results.push(compareArrays('grad_norms', norms, file.float32('grad_norms').data));
+  const results = [compareArrays('losses', losses, file.float32('losses').data), compareArrays('grad_norms', norms, file.float32('grad_norms').data)];
   for (const [n, p] of model.namedParameters()) results.push(compareArrays(`final.${n}`, p.data, file.float32(`final.${n}`).data));
   return results;
 }
