@@ -12,23 +12,25 @@ import { writeFileAtomic } from '../packages/recurrent/src/node.js';
 /** A line collector that prints as it goes; `save` writes the file and returns its path. */
 export function rawOutput(name: string, command: string): { line: (s: string) => void; save: () => Promise<string> } {
   const lines: string[] = [];
+  // The commit the figures come from: read at the start, before anything can change beneath the run.
+  const date = new Date().toISOString().slice(0, 10);
+  const git = (args: string[]): string => {
+    try {
+      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  // What the figures depend on: the library and the benchmarks (tests and docs may change meanwhile).
+  const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', 'packages/recurrent/src', 'bench']) ? ' (with uncommitted changes to the library or benchmarks)' : '';
+  const header = `# ${command}, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, commit ${commit}${dirty}`;
   return {
     line: (s) => {
       console.log(s);
       lines.push(s);
     },
     save: async () => {
-      const date = new Date().toISOString().slice(0, 10);
-      const git = (args: string[]): string => {
-        try {
-          return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-        } catch {
-          return '';
-        }
-      };
-      const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
-      const dirty = git(['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : '';
-      const header = `# ${command}, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, commit ${commit}${dirty}`;
       const file = join(dirname(fileURLToPath(import.meta.url)), `RESULTS-${name}-${date}.txt`);
       await writeFileAtomic(file, `${header}\n${lines.join('\n')}\n`);
       console.log(`raw output: ${file}`);
