@@ -6,8 +6,8 @@
  * brain.js (training only: it has no batching), each measurement in its own
  * child process so its peak memory is its own. Prints a table of characters
  * per second (median of at least 3 timed runs and 3 s, after a warm-up of at least 3 runs and 2 s), peak resident
- * memory and our ratio to each; then GEMM GFLOP/s on the W2 shapes and the
- * issue's targets. TensorFlow.js's cpu backend on W2 takes minutes per step:
+ * memory and our ratio to each, at our default threads and at one thread; then GEMM GFLOP/s on the W2
+ * shapes and the targets; and writes it all to bench/RESULTS-speed-<date>.txt. TensorFlow.js's cpu backend on W2 takes minutes per step:
  * it runs only with --full.
  */
 import { spawnSync } from 'node:child_process';
@@ -17,12 +17,15 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { getThreads, setBackend } from '../packages/recurrent/src/index.js';
 import { gemmFigures } from './gemm.js';
+import { rawOutput } from './raw-output.js';
 import { type BenchResult, WORKLOADS } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, only: { type: 'string' }, full: { type: 'boolean' } } });
 const only = values.only ? new Set(values.only.split(',')) : null;
 const log = (s: string): void => { if (!values.json) process.stderr.write(`${s}\n`); };
+// Started before the runs, so the commit it records is the one measured.
+const out = rawOutput('speed', `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
 
 const plan: Array<[string, BenchResult['library'], string]> = [];
 for (const w of WORKLOADS) {
@@ -57,17 +60,17 @@ if (values.json) {
   // And at one thread, as every other library here runs (tfjs' wasm backend has no threads in Node, brain.js none).
   const ours1 = (w: string): BenchResult | undefined => results.filter((r) => r.workload === w && r.library === 'recurrent' && r.backend.startsWith('wasm') && r.threads === 1).at(-1);
   const date = new Date().toISOString().slice(0, 10);
-  console.log(`recurrent benchmark, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-  console.log('chars/s = sequence steps x batch per second (training: forward, backward, clipping, Adam); median of >= 3 timed runs and >= 3 s after a warm-up of >= 3 runs and >= 2 s.\n');
-  console.log('| workload | library | backend | threads | chars/s | peak RSS MB | recurrent (wasm, default threads) / this | recurrent (wasm, 1 thread) / this |');
-  console.log('|---|---|---|---|---:|---:|---:|---:|');
+  out.line(`recurrent benchmark, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  out.line('chars/s = sequence steps x batch per second (training: forward, backward, clipping, Adam); median of >= 3 timed runs and >= 3 s after a warm-up of >= 3 runs and >= 2 s.\n');
+  out.line('| workload | library | backend | threads | chars/s | peak RSS MB | recurrent (wasm, default threads) / this | recurrent (wasm, 1 thread) / this |');
+  out.line('|---|---|---|---|---:|---:|---:|---:|');
   const over = (a: BenchResult | undefined, r: BenchResult): string => (a && a !== r ? (a.charsPerSec / r.charsPerSec).toFixed(1) + 'x' : '-');
   for (const r of results) {
     const note = r.note ? ` (${r.note})` : '';
-    console.log(`| ${r.workload} | ${r.library} | ${r.backend}${note} | ${r.threads} | ${Math.round(r.charsPerSec).toLocaleString('en-US')} | ${r.peakRssMB} | ${over(ours(r.workload), r)} | ${over(ours1(r.workload), r)} |`);
+    out.line(`| ${r.workload} | ${r.library} | ${r.backend}${note} | ${r.threads} | ${Math.round(r.charsPerSec).toLocaleString('en-US')} | ${r.peakRssMB} | ${over(ours(r.workload), r)} | ${over(ours1(r.workload), r)} |`);
   }
-  console.log(`\nGEMM on the W2 shapes (wasm backend, ${getThreads()} thread(s), including copies in and out):`);
-  for (const g of gemm) console.log(`  ${g.shape.padEnd(24)} ${g.gflops.toFixed(1)} GFLOP/s  ${g.role}`);
+  out.line(`\nGEMM on the W2 shapes (wasm backend, ${getThreads()} thread(s), including copies in and out):`);
+  for (const g of gemm) out.line(`  ${g.shape.padEnd(24)} ${g.gflops.toFixed(1)} GFLOP/s  ${g.role}`);
 
   const best = (w: string, lib: BenchResult['library']): BenchResult | undefined =>
     results.filter((r) => r.workload === w && r.library === lib).sort((a, b) => b.charsPerSec - a.charsPerSec)[0];
@@ -85,17 +88,18 @@ if (values.json) {
   ];
   // Targets are judged best against best (our default configuration, two threads where the machine has two
   // cores, against each library's fastest backend); the ratio at one thread each is printed beside them.
-  console.log('\nTargets (judged on our default configuration against the other library\'s fastest; at one thread each in brackets):');
+  out.line('\nTargets (judged on our default configuration against the other library\'s fastest; at one thread each in brackets):');
   for (const [name, w, lib, want] of targets) {
     const r = ratio(w, lib);
     if (r === null) continue;
     const eq = ratio(w, lib, ours1);
-    console.log(`  ${r >= want ? 'met ' : 'MISS'} ${name}: ${r.toFixed(1)}x (target ${want}x)${eq !== null ? ` [one thread each: ${eq.toFixed(1)}x]` : ''}`);
+    out.line(`  ${r >= want ? 'met ' : 'MISS'} ${name}: ${r.toFixed(1)}x (target ${want}x)${eq !== null ? ` [one thread each: ${eq.toFixed(1)}x]` : ''}`);
   }
   const w2 = ours('W2');
   const w2tf = results.filter((r) => r.workload === 'W2' && r.library === 'tfjs').map((r) => r.peakRssMB);
   if (w2 && w2tf.length) {
     const m = Math.min(...w2tf);
-    console.log(`  ${w2.peakRssMB <= m ? 'met ' : 'MISS'} W2 peak memory ${w2.peakRssMB} MB vs TensorFlow.js ${m} MB (target: no higher)`);
+    out.line(`  ${w2.peakRssMB <= m ? 'met ' : 'MISS'} W2 peak memory ${w2.peakRssMB} MB vs TensorFlow.js ${m} MB (target: no higher)`);
   }
+  await out.save();
 }
