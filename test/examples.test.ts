@@ -24,4 +24,14 @@ describe('examples', () => {
     const predicted = lines.find((l) => l.startsWith('prediction'))!.split(/\s+/).slice(1);
     assert.deepEqual(predicted, target);
   });
+
+  it('onnx-cells.ts: the reset-first GRU and the peephole LSTM come back from ONNX as themselves and learn', () => {
+    const r = run('onnx-cells.ts');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /back as GRU \(peepholes false, linearBeforeReset false\)/);
+    assert.match(r.stdout, /back as LSTM \(peepholes true, linearBeforeReset true\)/);
+    const losses = [...r.stdout.matchAll(/loss ([\d.]+) at step 1, ([\d.]+) at step 300/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    assert.equal(losses.length, 2);
+    for (const [first, last] of losses) assert.ok(last! < 0.1 * first!, `loss ${first} -> ${last}`);
+  });
 });
