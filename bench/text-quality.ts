@@ -1,12 +1,14 @@
 /**
- * npm run bench:quality -- [--minutes 10] [--library recurrent|tfjs|both]
+ * npm run bench:quality -- [--minutes 10] [--library recurrent|tfjs|both] [--word-minutes 2]
  *
  * The same character model (2-layer LSTM, 256 units, batch 32, BPTT length
  * 100, Adam 2e-3, clipping at 5) trained for the same wall-clock time on
  * Moby-Dick by this library and by TensorFlow.js (wasm backend, stateful
  * LSTM layers, one-hot input, the same clipping written out in
  * bench/tfjs-train.ts), then evaluated the same way on the held-out last 5%
- * of the text: mean cross-entropy in nats per character.
+ * of the text: mean cross-entropy in nats per character. Then a sample of
+ * ours, and the word-level model (20,000 words, the same 2x256 LSTM) trained
+ * for --word-minutes (0: skipped): words per second, validation loss, sample.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -14,23 +16,37 @@ import '@tensorflow/tfjs-backend-wasm';
 import { loadCorpus } from '../packages/cli/src/corpora.js';
 import { TokenStreams } from '../packages/recurrent/src/data/streams.js';
 import { Vocabulary } from '../packages/recurrent/src/data/vocabulary.js';
-import { TextGenerator, setBackend } from '../packages/recurrent/src/index.js';
+import { TEXT_DEFAULTS, TextGenerator, setBackend } from '../packages/recurrent/src/index.js';
 import { rawOutput } from './raw-output.js';
 import { clippedAdamStep } from './tfjs-train.js';
 
-const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, library: { type: 'string', default: 'both' } } });
+const { values } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, library: { type: 'string', default: 'both' }, 'word-minutes': { type: 'string', default: '2' } } });
 const seconds = Number(values.minutes) * 60;
 const { text } = loadCorpus('moby-dick');
 const B = 32;
 const T = 100;
 const H = 256;
 
-async function ours(): Promise<{ valLoss: number; chars: number }> {
+async function ours(): Promise<{ valLoss: number; chars: number; sample: string; steps: number }> {
   await setBackend('wasm');
   const g = TextGenerator.create(text, { cell: 'LSTM', hiddenSize: H, numLayers: 2, embeddingSize: 64 }, 0);
   await g.train(text, { batch: B, seqLen: T, lr: 2e-3, clip: 5, timeLimit: seconds, evalEvery: 1_000_000, name: 'moby-dick' });
   const last = g.history.at(-1)!;
-  return { valLoss: last.valLoss!, chars: g.step * B * T };
+  const sample = g.generate({ prime: 'Call me', length: 300, temperature: 0.7, seed: 1 }).text;
+  return { valLoss: last.valLoss!, chars: g.step * B * T, sample, steps: g.step };
+}
+
+/** The word-level model as `recurrent train --tokenizer word` builds it (the CLI's defaults otherwise). */
+async function words(minutes: number): Promise<{ wordsPerSec: number; valLoss: number; steps: number; vocab: number; sample: string }> {
+  await setBackend('wasm');
+  const g = TextGenerator.create(text, { tokenizer: 'word', cell: 'LSTM', hiddenSize: H, numLayers: 2 }, 0);
+  const t0 = performance.now();
+  await g.train(text, { timeLimit: minutes * 60, name: 'moby-dick' });
+  const s = (performance.now() - t0) / 1000;
+  return {
+    wordsPerSec: (g.step * TEXT_DEFAULTS.train.batch * TEXT_DEFAULTS.train.seqLen) / s, valLoss: g.history.at(-1)!.valLoss!, steps: g.step, vocab: g.vocab.size,
+    sample: g.generate({ prime: 'the whale', length: 30, temperature: 0.7, seed: 1 }).text,
+  };
 }
 
 async function tfjs(): Promise<{ valLoss: number; chars: number }> {
@@ -79,8 +95,15 @@ async function tfjs(): Promise<{ valLoss: number; chars: number }> {
 const out = rawOutput('text-quality', `npm run bench:quality -- --minutes ${values.minutes} --library ${values.library}`);
 out.line(`Moby-Dick, 2-layer LSTM 256, ${values.minutes} minutes of training each; validation = last 5% of the text`);
 for (const lib of values.library === 'both' ? ['recurrent', 'tfjs'] : [values.library!]) {
-  const r = lib === 'tfjs' ? await tfjs() : await ours();
+  const r: { valLoss: number; chars: number; sample?: string; steps?: number } = lib === 'tfjs' ? await tfjs() : await ours();
   out.line(`${lib.padEnd(10)} validation loss ${r.valLoss.toFixed(3)} nats/char (${(r.valLoss / Math.LN2).toFixed(2)} bits/char) after ${r.chars.toLocaleString('en-US')} training characters`);
+  if (r.sample !== undefined) out.line(`  ${r.steps} steps; a sample at temperature 0.7, primed with "Call me": ${JSON.stringify(r.sample)}`);
+}
+const wordMinutes = Number(values['word-minutes']);
+if (wordMinutes > 0) {
+  const w = await words(wordMinutes);
+  out.line(`word level (${w.vocab.toLocaleString('en-US')} words, 2x${H} LSTM, the command line's defaults), ${wordMinutes} minutes: ${Math.round(w.wordsPerSec).toLocaleString('en-US')} words/s, ${w.steps} steps, validation loss ${w.valLoss.toFixed(2)} nats/word`);
+  out.line(`  a sample at temperature 0.7, primed with "the whale": ${JSON.stringify(w.sample)}`);
 }
 await out.save();
 process.exit(0);
