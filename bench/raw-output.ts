@@ -23,7 +23,7 @@ export function rawOutput(name: string, command: string): { line: (s: string) =>
   };
   const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
   // What the figures depend on: the library and the benchmarks (tests and docs may change meanwhile).
-  const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', 'packages/recurrent/src', 'bench']) ? ' (with uncommitted changes to the library or benchmarks)' : '';
+  const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', 'packages/recurrent/src', 'bench', ':!bench/RESULTS-*']) ? ' (with uncommitted changes to the library or benchmarks)' : '';
   const header = `# ${command}, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, commit ${commit}${dirty}`;
   return {
     line: (s) => {
