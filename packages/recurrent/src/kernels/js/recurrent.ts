@@ -12,10 +12,11 @@
  * sequence b is inactive: its state is carried unchanged and its output is 0,
  * so the forward direction ends at each sequence's own last step and the
  * reverse direction starts there.
+ * The same loop runs the cells PyTorch lacks (LSTM peepholes, the GRU with
+ * the reset gate before its recurrent product: a second GEMM per step), on
+ * any backend's matrix kernels (MatrixOps).
  */
-import type { DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Strided } from '../types.js';
-import { gateCount } from '../types.js';
-import type { Kernels } from '../types.js';
+import { type DirectionCache, type DirectionDims, type DirectionGrads, type DirectionWeights, type Kernels, type Strided, gateCount } from '../types.js';
 import { addRowVector, gemm, sumRows } from './gemm.js';
 import {
   gruBackward, gruCandidateBackward, gruCandidateForward, gruForward, gruResetBackward, gruResetForward,

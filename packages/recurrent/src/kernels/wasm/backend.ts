@@ -11,7 +11,9 @@
  * the two halves are summed at the end. Large matrix products are split by
  * rows the same way, optimiser updates by halves of the weights. Inference at
  * batch 1 is split by hidden units instead (assembly/units.ts). Small calls
- * stay in TypeScript, where copying would cost more than it saves.
+ * stay in TypeScript, where copying would cost more than it saves. The cells
+ * without a fused kernel here (isVariantCell: peepholes, the reset-first GRU)
+ * run the reference sequence loop on this backend's GEMMs.
  */
 import { BackwardError } from '../../errors.js';
 import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';

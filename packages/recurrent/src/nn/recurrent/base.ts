@@ -79,7 +79,7 @@ interface DirectionParams {
   weightPeephole: Parameter | null;
 }
 
-/** The cell variants beyond PyTorch's, from ONNX (see LSTMOptions.peepholes, GRUOptions.linearBeforeReset). */
+/** The cell variants beyond PyTorch's, from ONNX (see LSTMOptions.peepholes and GRUOptions.linearBeforeReset in modules.ts). */
 export interface CellVariant {
   projSize?: number;
   peepholes?: boolean;
