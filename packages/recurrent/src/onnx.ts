@@ -3,5 +3,4 @@
  * protobuf is loaded, and bundled, only by applications that use ONNX.
  */
 export { exportOnnx, ONNX_OPSET } from './interop/onnx/export.js';
-export { importOnnx, toNativeModel, OnnxModel, SUPPORTED_OPS, type GraphIO } from './interop/onnx/import.js';
-export { decodeTensor as readOnnxTensor } from './interop/onnx/proto.js';
+export { importOnnx, readOnnxTensor, toNativeModel, OnnxModel, SUPPORTED_OPS, type GraphIO } from './interop/onnx/import.js';

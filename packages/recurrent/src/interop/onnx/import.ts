@@ -22,7 +22,7 @@ import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { SavableModel } from '../../io/model-files.js';
 import { ONNX_FROM_TORCH, invert, reorderGates } from './gates.js';
-import { type Graph, type GraphNode, type ModelProto, attr, decodeModel, graphOf, onnx, readTensor } from './proto.js';
+import { type Graph, type GraphNode, type ModelProto, attr, decodeModel, decodeTensor, graphOf, onnx, readTensor } from './proto.js';
 import { type Value, broadcast, concat, gather, gemm, matmul, reshape, slice, squeeze, transpose, unsqueeze, value } from './ops.js';
 
 export const SUPPORTED_OPS = [
@@ -332,6 +332,14 @@ export class OnnxModel {
     set(1, final(r.hN));
     if (r.cN) set(2, final(r.cN));
   }
+}
+
+/**
+ * A serialized TensorProto (the `input_0.pb` / `output_0.pb` files of ONNX's
+ * own test data) as a tensor; integer tensors say so (values as float32).
+ */
+export function readOnnxTensor(bytes: Uint8Array, source = 'tensor.pb'): { tensor: Tensor; isInteger: boolean; name: string } {
+  return decodeTensor(bytes, source);
 }
 
 export function importOnnx(bytes: Uint8Array, source = 'model.onnx'): OnnxModel {
