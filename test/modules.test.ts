@@ -50,6 +50,42 @@ describe('recurrent modules', () => {
     assert.ok(m.parameters().filter((p) => p.rank === 1).every((p) => p.data.every((v) => v === 0)));
   });
 
+  it('forgetBias and chronoInit set the keep gate\'s bias (LSTM f, GRU z), and chrono the LSTM input gate\'s, every layer and direction', () => {
+    const H = 6;
+    const lstm = new LSTM({ inputSize: 3, hiddenSize: H, numLayers: 2, bidirectional: true, forgetBias: 1, rng: new Random(1) });
+    const plain = new LSTM({ inputSize: 3, hiddenSize: H, numLayers: 2, bidirectional: true, rng: new Random(1) });
+    for (const sfx of ['_l0', '_l0_reverse', '_l1', '_l1_reverse']) {
+      const bih = param(lstm, `bias_ih${sfx}`);
+      const bhh = param(lstm, `bias_hh${sfx}`);
+      for (let j = 0; j < H; j++) {
+        assert.equal(bih[H + j]! + bhh[H + j]!, 1, 'forget gate total bias 1');
+        // The other blocks are PyTorch's uniform start, untouched.
+        assert.equal(bih[j], param(plain, `bias_ih${sfx}`)[j]);
+        assert.equal(bih[2 * H + j], param(plain, `bias_ih${sfx}`)[2 * H + j]);
+      }
+    }
+    const T = 100;
+    const chrono = new LSTM({ inputSize: 3, hiddenSize: 64, chronoInit: T, rng: new Random(2) });
+    const b = param(chrono, 'bias_ih_l0');
+    const keep = Array.from(b.subarray(64, 128));
+    for (let j = 0; j < 64; j++) {
+      assert.ok(keep[j]! >= 0 && keep[j]! <= Math.log(T - 1) + 1e-6, `b_f ${keep[j]} in [0, log(T-1)]`);
+      assert.equal(b[j], -keep[j]!, 'b_i = -b_f');
+      assert.equal(param(chrono, 'bias_hh_l0')[64 + j], 0);
+    }
+    assert.ok(Math.max(...keep) > Math.log(T / 4), 'spread over the range of timescales');
+    const gru = new GRU({ inputSize: 3, hiddenSize: 64, chronoInit: T, rng: new Random(3) });
+    const z = param(gru, 'bias_ih_l0').subarray(64, 128);
+    assert.ok(z.every((v) => v >= 0 && v <= Math.log(T - 1) + 1e-6), 'GRU update gate');
+    // Re-initialising keeps the gate-bias rule.
+    gru.resetParameters('orthogonal');
+    assert.ok(param(gru, 'bias_ih_l0').subarray(64, 128).some((v) => v > 0.5));
+    assert.throws(() => new RNN({ inputSize: 2, hiddenSize: 3, forgetBias: 1 }), (e: Error) => e instanceof ConfigError && /RNN has no gates/.test(e.message));
+    assert.throws(() => new LSTM({ inputSize: 2, hiddenSize: 3, chronoInit: 1 }), /chronoInit must be an integer >= 2 .*got 1/);
+    assert.throws(() => new LSTM({ inputSize: 2, hiddenSize: 3, forgetBias: 1, chronoInit: 9 }), /forgetBias or chronoInit, not both/);
+    assert.throws(() => new GRU({ inputSize: 2, hiddenSize: 3, bias: false, forgetBias: 1 }), /bias is false/);
+  });
+
   it('batchFirst only changes the layout', () => {
     const rng = new Random(2);
     const a = new LSTM({ inputSize: 3, hiddenSize: 4, batchFirst: true, rng });

@@ -34,6 +34,18 @@ export interface RecurrentOptions {
   bidirectional?: boolean;
   /** initialisation scheme (default 'uniform', PyTorch's) */
   init?: RecurrentInit;
+  /**
+   * LSTM and GRU: the starting bias of the gate that keeps the old state (LSTM f,
+   * GRU z), b_ih = forgetBias and b_hh = 0 for that block, after `init`
+   * (Jozefowicz et al. 2015 use 1; Keras' unit_forget_bias). Default: as `init` leaves it.
+   */
+  forgetBias?: number;
+  /**
+   * LSTM and GRU: chrono initialisation (Tallec & Ollivier 2018) for dependencies
+   * up to this many steps: the keep gate's bias b ~ log(U(1, chronoInit - 1)),
+   * and for an LSTM the input gate's -b; b_hh = 0 for those blocks. An integer >= 2.
+   */
+  chronoInit?: number;
   /** random generator for initialisation and dropout (default: the global one) */
   rng?: Random;
 }
@@ -114,6 +126,7 @@ export abstract class RecurrentBase extends Module {
   readonly linearBeforeReset: boolean;
   protected readonly rng: Random;
   private readonly layers: DirectionParams[][] = [];
+  private readonly gateBias: { forgetBias?: number; chronoInit?: number };
 
   protected constructor(kind: CellKind, options: RecurrentOptions, variant: CellVariant = {}) {
     super();
@@ -142,6 +155,19 @@ export abstract class RecurrentBase extends Module {
     if (this.peepholes && kind !== 'LSTM') throw new ConfigError(`peepholes are only for LSTM, not ${name}`);
     if (!this.linearBeforeReset && kind !== 'GRU') throw new ConfigError(`linearBeforeReset is only for GRU, not ${name}`);
     this.rng = options.rng ?? defaultRandom;
+    this.gateBias = {
+      ...(options.forgetBias !== undefined ? { forgetBias: options.forgetBias } : {}),
+      ...(options.chronoInit !== undefined ? { chronoInit: options.chronoInit } : {}),
+    };
+    if (this.gateBias.forgetBias !== undefined || this.gateBias.chronoInit !== undefined) {
+      if (kind !== 'LSTM' && kind !== 'GRU') throw new ConfigError(`${name} has no gates: forgetBias and chronoInit are for LSTM and GRU`);
+      if (!this.bias) throw new ConfigError(`${name}: forgetBias and chronoInit set biases, but bias is false`);
+      if (this.gateBias.forgetBias !== undefined && this.gateBias.chronoInit !== undefined) throw new ConfigError(`${name}: give forgetBias or chronoInit, not both`);
+      if (this.gateBias.forgetBias !== undefined && !Number.isFinite(this.gateBias.forgetBias)) throw new ConfigError(`${name} forgetBias must be a finite number, got ${this.gateBias.forgetBias}`);
+      if (this.gateBias.chronoInit !== undefined && !(Number.isInteger(this.gateBias.chronoInit) && this.gateBias.chronoInit >= 2)) {
+        throw new ConfigError(`${name} chronoInit must be an integer >= 2 (the longest dependency, in steps), got ${this.gateBias.chronoInit}`);
+      }
+    }
 
     const GH = gateCount(kind) * this.hiddenSize;
     const P = this.stateSize;
@@ -202,6 +228,29 @@ export abstract class RecurrentBase extends Module {
         p.biasIh?.data.fill(0);
         p.biasHh?.data.fill(0);
         p.weightPeephole?.data.fill(0);
+      }
+    }
+    this.initGateBiases();
+  }
+
+  /** forgetBias / chronoInit on the keep gate (block 1: LSTM f, GRU z) and, for chrono, an LSTM's input gate (block 0). */
+  private initGateBiases(): void {
+    const { forgetBias, chronoInit } = this.gateBias;
+    if (forgetBias === undefined && chronoInit === undefined) return;
+    const H = this.hiddenSize;
+    for (const dirs of this.layers) {
+      for (const p of dirs) {
+        const bih = p.biasIh!.data;
+        const bhh = p.biasHh!.data;
+        for (let j = 0; j < H; j++) {
+          const keep = forgetBias ?? Math.log(1 + this.rng.next() * (chronoInit! - 2));
+          bih[H + j] = keep;
+          bhh[H + j] = 0;
+          if (chronoInit !== undefined && this.kind === 'LSTM') {
+            bih[j] = -keep;
+            bhh[j] = 0;
+          }
+        }
       }
     }
   }
