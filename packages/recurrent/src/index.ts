@@ -110,6 +110,7 @@ export { Seq2Seq, type Seq2SeqConfig } from './models/seq2seq.js';
 export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from './models/sequence-classifier.js';
 export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
 export { splitIndices, type DataSplit } from './data/split.js';
+export { addingProblem, ADDING_GUESS_MSE } from './data/memory-tasks.js';
 export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';

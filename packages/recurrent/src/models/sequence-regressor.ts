@@ -28,6 +28,10 @@ export interface SequenceRegressorConfig {
   peepholes?: boolean;
   /** GRU: false puts the reset gate before the recurrent product (default true, PyTorch's; see GRUOptions) */
   linearBeforeReset?: boolean;
+  /** the keep gate's starting bias (LSTM f, GRU z; see RecurrentOptions.forgetBias); null: as the init leaves it */
+  forgetBias?: number | null;
+  /** chrono initialisation for dependencies up to this many steps (see RecurrentOptions.chronoInit); null: none */
+  chronoInit?: number | null;
   /** biases in the recurrent layers (default true) */
   bias?: boolean;
 }
@@ -40,11 +44,12 @@ export class SequenceRegressor extends Module {
 
   constructor(config: SequenceRegressorConfig, rng?: Random) {
     super();
-    this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, ...config };
+    this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, forgetBias: null, chronoInit: null, ...config };
     const c = this.config;
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
       projSize: c.projSize, peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
+      ...(c.forgetBias !== null ? { forgetBias: c.forgetBias } : {}), ...(c.chronoInit !== null ? { chronoInit: c.chronoInit } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.outputSize, ...(rng ? { rng } : {}) }));
   }
