@@ -83,32 +83,30 @@ describe('finite-difference gradients', () => {
     });
   }
   function checkRecurrent(m: RecurrentBase, opts: { lengths?: number[]; batchFirst: boolean }): void {
-    {
-      const B = 3;
-      const T = 4;
-      const x = randomTensor(opts.batchFirst ? [B, T, m.inputSize] : [T, B, m.inputSize], rng);
-      const LD = m.numLayers * m.numDirections;
-      const h0 = randomTensor([LD, B, m.stateSize], rng, 0.5);
-      const c0 = m.kind === 'LSTM' ? randomTensor([LD, B, m.hiddenSize], rng, 0.5) : null;
-      const rng0 = (m as unknown as { rng: Random }).rng;
-      const run = () => { rng0.seed(11); return m.forward(x, { h0, c0, lengths: opts.lengths ?? null }); };
-      const first = run();
-      const ry = randomTensor([...first.output.shape], rng);
-      const rh = randomTensor([...first.hN.shape], rng);
-      const rc = first.cN ? randomTensor([...first.cN.shape], rng) : null;
-      const g = m.backward({ gradOutput: ry, gradHN: rh, gradCN: rc });
-      const loss = () => {
-        const o = run();
-        m.clearCache();
-        return dot(o.output.data, ry.data) + dot(o.hN.data, rh.data) + (o.cN && rc ? dot(o.cN.data, rc.data) : 0);
-      };
-      gradCheck([
-        { name: 'input', values: x.data, grad: g.gradInput.data },
-        { name: 'h0', values: h0.data, grad: g.gradH0.data },
-        ...(c0 ? [{ name: 'c0', values: c0.data, grad: g.gradC0!.data }] : []),
-        ...m.namedParameters().map(([n, p]) => ({ name: n, values: p.data, grad: p.grad })),
-      ], loss);
-    }
+    const B = 3;
+    const T = 4;
+    const x = randomTensor(opts.batchFirst ? [B, T, m.inputSize] : [T, B, m.inputSize], rng);
+    const LD = m.numLayers * m.numDirections;
+    const h0 = randomTensor([LD, B, m.stateSize], rng, 0.5);
+    const c0 = m.kind === 'LSTM' ? randomTensor([LD, B, m.hiddenSize], rng, 0.5) : null;
+    const rng0 = (m as unknown as { rng: Random }).rng;
+    const run = () => { rng0.seed(11); return m.forward(x, { h0, c0, lengths: opts.lengths ?? null }); };
+    const first = run();
+    const ry = randomTensor([...first.output.shape], rng);
+    const rh = randomTensor([...first.hN.shape], rng);
+    const rc = first.cN ? randomTensor([...first.cN.shape], rng) : null;
+    const g = m.backward({ gradOutput: ry, gradHN: rh, gradCN: rc });
+    const loss = () => {
+      const o = run();
+      m.clearCache();
+      return dot(o.output.data, ry.data) + dot(o.hN.data, rh.data) + (o.cN && rc ? dot(o.cN.data, rc.data) : 0);
+    };
+    gradCheck([
+      { name: 'input', values: x.data, grad: g.gradInput.data },
+      { name: 'h0', values: h0.data, grad: g.gradH0.data },
+      ...(c0 ? [{ name: 'c0', values: c0.data, grad: g.gradC0!.data }] : []),
+      ...m.namedParameters().map(([n, p]) => ({ name: n, values: p.data, grad: p.grad })),
+    ], loss);
   }
 
   it('LSTMCell over three steps (backward in reverse order)', () => {

@@ -58,6 +58,7 @@ export { Trainer, type TrainerOptions, type StepResult } from './train/trainer.j
 
 // Models
 export { LanguageModel, type LanguageModelConfig, type RecurrentState } from './models/language-model.js';
+export type { RecurrentStackConfig } from './models/recurrent-stack.js';
 
 // I/O
 export {

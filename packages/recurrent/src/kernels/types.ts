@@ -81,15 +81,8 @@ export interface Strided {
   ld: number;
 }
 
-/** Gradients of one direction's weights, same layouts as DirectionWeights. */
-export interface DirectionGrads {
-  wIh: Float32Array;
-  wHh: Float32Array;
-  bIh: Float32Array | null;
-  bHh: Float32Array | null;
-  wHr: Float32Array | null;
-  wPeep?: Float32Array | null;
-}
+/** Gradients of one direction's weights: the same fields and layouts as DirectionWeights. */
+export type DirectionGrads = DirectionWeights;
 
 /** One Adam step's constants (see Kernels.adam). */
 export interface AdamStep {

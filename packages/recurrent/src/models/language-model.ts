@@ -8,31 +8,16 @@ import { Embedding, Linear } from '../nn/layers.js';
 import type { IndexTensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
-import type { CellKind } from '../kernels/types.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
+import { type RecurrentStackConfig, stackOptions } from './recurrent-stack.js';
 import type { Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export interface LanguageModelConfig {
+export interface LanguageModelConfig extends RecurrentStackConfig {
   vocabSize: number;
   embeddingSize: number;
-  hiddenSize: number;
-  /** default 1 */
-  numLayers?: number;
-  /** 'LSTM' (default), 'GRU', 'RNN_TANH' or 'RNN_RELU' */
-  mode?: CellKind;
-  /** dropout between recurrent layers (default 0) */
-  dropout?: number;
-  /** LSTM projection size (default 0) */
-  projSize?: number;
-  /** LSTM peephole connections (default false; see LSTMOptions.peepholes) */
-  peepholes?: boolean;
-  /** GRU: false puts the reset gate before the recurrent product (default true, PyTorch's; see GRUOptions) */
-  linearBeforeReset?: boolean;
   /** a bidirectional recurrent stack (default false): a per-step tagger rather than a generator */
   bidirectional?: boolean;
-  /** biases in the recurrent layers (default true) */
-  bias?: boolean;
 }
 
 /** The recurrent state carried between calls: h (L,B,P) and, for an LSTM, c (L,B,H). */
@@ -56,8 +41,7 @@ export class LanguageModel extends Module {
     const c = this.config;
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, ...(rng ? { rng } : {}) }));
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
-      inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
-      projSize: c.projSize, peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bidirectional: c.bidirectional, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
+      inputSize: c.embeddingSize, ...stackOptions(c), bidirectional: c.bidirectional, ...(rng ? { rng } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.vocabSize, ...(rng ? { rng } : {}) }));
   }

@@ -4,36 +4,21 @@
  * names match a PyTorch module with attributes `rnn` and `head`.
  */
 import { ShapeError } from '../errors.js';
-import type { CellKind } from '../kernels/types.js';
 import { Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
+import { type RecurrentStackConfig, stackOptions } from './recurrent-stack.js';
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
-export interface SequenceRegressorConfig {
+export interface SequenceRegressorConfig extends RecurrentStackConfig {
   inputSize: number;
-  hiddenSize: number;
   outputSize: number;
-  /** default 1 */
-  numLayers?: number;
-  /** default 'LSTM' */
-  mode?: CellKind;
-  /** dropout between recurrent layers (default 0) */
-  dropout?: number;
-  /** LSTM projection size (default 0) */
-  projSize?: number;
-  /** LSTM peephole connections (default false; see LSTMOptions.peepholes) */
-  peepholes?: boolean;
-  /** GRU: false puts the reset gate before the recurrent product (default true, PyTorch's; see GRUOptions) */
-  linearBeforeReset?: boolean;
   /** the keep gate's starting bias (LSTM f, GRU z; see RecurrentOptions.forgetBias); null: as the init leaves it */
   forgetBias?: number | null;
   /** chrono initialisation for dependencies up to this many steps (see RecurrentOptions.chronoInit); null: none */
   chronoInit?: number | null;
-  /** biases in the recurrent layers (default true) */
-  bias?: boolean;
 }
 
 export class SequenceRegressor extends Module {
@@ -47,8 +32,7 @@ export class SequenceRegressor extends Module {
     this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, forgetBias: null, chronoInit: null, ...config };
     const c = this.config;
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
-      inputSize: c.inputSize, hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout,
-      projSize: c.projSize, peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bias: c.bias, batchFirst: true, ...(rng ? { rng } : {}),
+      inputSize: c.inputSize, ...stackOptions(c), ...(rng ? { rng } : {}),
       ...(c.forgetBias !== null ? { forgetBias: c.forgetBias } : {}), ...(c.chronoInit !== null ? { chronoInit: c.chronoInit } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.outputSize, ...(rng ? { rng } : {}) }));

@@ -107,8 +107,9 @@ export class OnnxModel {
       if (n.opType !== 'LSTM' && n.opType !== 'GRU' && n.opType !== 'RNN') return;
       this.specs.set(n, this.recurrentSpec(n, i));
       // Weights given as initializers are converted now (and checked); weights that are graph inputs, at run time.
+      // W, R, B, P: null when the node leaves the input out, undefined when it names something not an initializer.
       const weights = [1, 2, 3, 7].map((k) => (n.input[k] ? this.constants.get(n.input[k]) : null));
-      if (weights[0] && weights[1] && weights.every((v, k) => v !== undefined || !n.input[[1, 2, 3, 7][k]!])) {
+      if (weights[0] && weights[1] && !weights.includes(undefined)) {
         this.recurrentModule(n, i, (k) => (n.input[k] ? this.constants.get(n.input[k]) ?? null : null));
       }
     });
@@ -199,10 +200,11 @@ export class OnnxModel {
 
   /** Recurrent nodes in graph order, with their converted weights (initializers only: what a native model can hold). */
   recurrentNodes(): RecurrentNodeInfo[] {
+    const constants = new Set(this.constants.values());
     return this.graph.nodes.flatMap((n, i) => {
       if (!this.specs.has(n)) return [];
       const had = this.built.get(n);
-      if (!had || !had.from.every((v) => [...this.constants.values()].includes(v))) {
+      if (!had || !had.from.every((v) => constants.has(v))) {
         throw new FormatError(`${where(this.source, n, i)}: its weights are graph inputs, not initializers: run it with importOnnx(...).run(), which takes them as inputs`);
       }
       return [had.info];

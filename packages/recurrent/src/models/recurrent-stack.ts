@@ -1,0 +1,32 @@
+/**
+ * The recurrent stack's settings that the models built around one
+ * (LanguageModel, SequenceRegressor) share, and the module options they give.
+ */
+import type { CellKind } from '../kernels/types.js';
+import type { GRUOptions, LSTMOptions } from '../nn/recurrent/modules.js';
+
+export interface RecurrentStackConfig {
+  hiddenSize: number;
+  /** default 1 */
+  numLayers?: number;
+  /** 'LSTM' (default), 'GRU', 'RNN_TANH' or 'RNN_RELU' */
+  mode?: CellKind;
+  /** dropout between recurrent layers (default 0) */
+  dropout?: number;
+  /** LSTM projection size (default 0) */
+  projSize?: number;
+  /** LSTM peephole connections (default false; see LSTMOptions.peepholes) */
+  peepholes?: boolean;
+  /** GRU: false puts the reset gate before the recurrent product (default true, PyTorch's; see GRUOptions) */
+  linearBeforeReset?: boolean;
+  /** biases in the recurrent layers (default true) */
+  bias?: boolean;
+}
+
+/** The module options of a filled-in stack config (batch-first, as both models feed it). */
+export function stackOptions(c: Required<RecurrentStackConfig>): Omit<LSTMOptions & GRUOptions, 'inputSize'> {
+  return {
+    hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout, projSize: c.projSize,
+    peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bias: c.bias, batchFirst: true,
+  };
+}
