@@ -10,6 +10,7 @@ import { crossEntropy } from '../losses/losses.js';
 import { LanguageModel } from '../models/language-model.js';
 import type { StateDict } from '../nn/module.js';
 import type { CellKind } from '../kernels/types.js';
+import type { RecurrentOutput } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
 import { createOptimizer, optimizerOptionsFromTorch } from '../optim/optimizers.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -49,7 +50,7 @@ export function runFixture(name: string, bytes: Uint8Array): FixtureResult {
     let comparisons: Comparison[];
     if (kind === 'rnn') comparisons = runRnnFixture(file, meta);
     else if (kind === 'train') comparisons = runTrainFixture(file, meta);
-    else throw new FormatError(`unknown fixture kind ${JSON.stringify(meta.kind)}, expected 'rnn' or 'train'`);
+    else throw new FormatError(`unknown fixture kind ${JSON.stringify(meta.kind)}, expected ${FIXTURE_KINDS.map((k) => `'${k}'`).join(' or ')}`);
     return { name, kind, pass: comparisons.every((c) => c.pass), comparisons };
   } catch (e) {
     return { name, kind, pass: false, comparisons: [], error: (e as Error).message };
@@ -138,14 +139,14 @@ function runRnnFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
   const T = input.shape[timeAxis]!;
   const wantT = file.shape('output')[timeAxis] ?? T;
   const steps = packed && wantT < T ? wantT : T;
-  const results: Comparison[] = [];
+  const outputs = (r: RecurrentOutput, label: string): Comparison[] => [
+    compare(`output${label}`, resizeTime(r.output, timeAxis, steps), file, 'output'),
+    compare(`h_n${label}`, r.hN, file, 'h_n'),
+    ...(lstm ? [compare(`c_n${label}`, r.cN, file, 'c_n')] : []),
+  ];
   // The inference path first (no recording: the kernels' packed-weight and split-by-units paths), then training's.
-  const inference = noGrad(() => rnn.forward(input, { h0, c0, lengths }));
-  results.push(compare('output (inference)', resizeTime(inference.output, timeAxis, steps), file, 'output'), compare('h_n (inference)', inference.hN, file, 'h_n'));
-  if (lstm) results.push(compare('c_n (inference)', inference.cN, file, 'c_n'));
-  const out = rnn.forward(input, { h0, c0, lengths });
-  results.push(compare('output', resizeTime(out.output, timeAxis, steps), file, 'output'), compare('h_n', out.hN, file, 'h_n'));
-  if (lstm) results.push(compare('c_n', out.cN, file, 'c_n'));
+  const results = outputs(noGrad(() => rnn.forward(input, { h0, c0, lengths })), ' (inference)');
+  results.push(...outputs(rnn.forward(input, { h0, c0, lengths }), ''));
   const g = rnn.backward({
     gradOutput: resizeTime(file.float32('grad_output'), timeAxis, T),
     gradHN: file.float32('grad_h_n'),
