@@ -7,7 +7,7 @@
  * LSTM layers, one-hot input, the same clipping written out in
  * bench/tfjs-train.ts), then evaluated the same way on the held-out last 5%
  * of the text: mean cross-entropy in nats per character. Then a sample of
- * ours, and the word-level model (20,000 words, the same 2x256 LSTM) trained
+ * ours, and the word-level model (up to 20,000 words, the same 2x256 LSTM) trained
  * for --word-minutes (0: skipped): words per second, validation loss, sample.
  */
 import { parseArgs } from 'node:util';
