@@ -23,7 +23,7 @@ export { kernels, setBackend, getBackend, getThreads, useKernels, jsKernels, typ
 // Modules
 export { Module, type StateDict } from './nn/module.js';
 export { Parameter } from './nn/parameter.js';
-export { noGrad, isGradEnabled } from './nn/grad-mode.js';
+export { noGrad, isGradEnabled, gradInEval, isGradInEval } from './nn/grad-mode.js';
 export {
   Linear, Embedding, Dropout, Sequential,
   type Layer, type LinearOptions, type EmbeddingOptions,
@@ -31,7 +31,7 @@ export {
 export {
   RecurrentBase,
   type RecurrentOptions, type RecurrentInit, type RecurrentForwardOptions, type RecurrentOutput,
-  type RecurrentGradients, type RecurrentInputGradients,
+  type RecurrentGradients, type RecurrentInputGradients, type RecurrentBackwardOptions,
 } from './nn/recurrent/base.js';
 export {
   LSTM, GRU, RNN, createRecurrent,
@@ -111,7 +111,16 @@ export { Seq2Seq, type Seq2SeqConfig } from './models/seq2seq.js';
 export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from './models/sequence-classifier.js';
 export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
 export { splitIndices, type DataSplit } from './data/split.js';
-export { addingProblem, ADDING_GUESS_MSE } from './data/memory-tasks.js';
+export { addingProblem, ADDING_GUESS_MSE, copyMemory, copyGuessLoss, COPY_LENGTH, COPY_SYMBOLS, COPY_VOCAB } from './data/memory-tasks.js';
+export { parseDigits, pixelPermutation, pixelSequences, DIGIT_PIXELS, type Digits } from './data/digits.js';
+export {
+  runMemoryTask, hiddenSizeFor, gateInitOptions, MEMORY_TASKS, GATE_INITS, SOLVED_RATIO,
+  type MemoryTaskName, type GateInit, type MemoryRunConfig, type MemoryResult, type MemoryPoint,
+} from './tasks/memory/memory-task.js';
+export {
+  stateGradientNorms, decayPerStep, languageModelGradients, regressorGradients, connectivity, languageModelConnectivity,
+  type StateGradients, type ConnectivityOptions,
+} from './inspect/gradients.js';
 export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';

@@ -10,4 +10,5 @@ export {
 export { saveTextModel, loadTextModel } from './tasks/text/io.js';
 export { saveForecaster, loadForecaster } from './tasks/forecast/io.js';
 export { loadTfjsModel, readBytes } from './interop/files.js';
+export { readDigits, SKLEARN_DIGITS_PATH } from './data/digits-file.js';
 export { trainInFolder, textFolderState, type TextFolderState } from './tasks/text/io.js';

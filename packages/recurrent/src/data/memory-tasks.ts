@@ -33,3 +33,44 @@ export function addingProblem(batch: number, steps: number, rng: Random): { x: T
   }
   return { x: new Tensor(x, [batch, T, 2]), y };
 }
+
+/** Symbols to remember in the copy task (1..8); 0 is the blank, 9 the "recall now" marker. */
+export const COPY_SYMBOLS = 8;
+/** Tokens of the copy task: blank 0, symbols 1..8, marker 9. */
+export const COPY_VOCAB = 10;
+/** How many symbols the copy task shows and asks back. */
+export const COPY_LENGTH = 10;
+
+/**
+ * The best loss without memory on the copy task (nats per step, averaged over
+ * all T+20 steps): blanks are certain, and each of the 10 recalled symbols is
+ * a guess among 8, 10 ln 8 / (T + 20).
+ */
+export function copyGuessLoss(blanks: number): number {
+  return (COPY_LENGTH * Math.log(COPY_SYMBOLS)) / (blanks + 2 * COPY_LENGTH);
+}
+
+/**
+ * Copy memory (Hochreiter & Schmidhuber 1997; the layout of Arjovsky et al.
+ * 2016 and Bai et al. 2018): 10 symbols from 1..8, then T-1 blanks, then 11
+ * markers (9); the target is blank for the first T+10 steps and the 10
+ * symbols for the last 10. Returns tokens and targets, both (B, T+20) row-major.
+ */
+export function copyMemory(batch: number, blanks: number, rng: Random): { tokens: Int32Array; targets: Int32Array; steps: number } {
+  if (!Number.isInteger(batch) || batch < 1) throw new ConfigError(`copyMemory: batch must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(blanks) || blanks < 1) throw new ConfigError(`copyMemory: blanks must be a positive integer, got ${blanks}`);
+  const L = COPY_LENGTH;
+  const steps = blanks + 2 * L;
+  const tokens = new Int32Array(batch * steps);
+  const targets = new Int32Array(batch * steps);
+  for (let b = 0; b < batch; b++) {
+    const row = b * steps;
+    for (let i = 0; i < L; i++) {
+      const symbol = 1 + rng.int(COPY_SYMBOLS);
+      tokens[row + i] = symbol;
+      targets[row + blanks + L + i] = symbol;
+    }
+    tokens.fill(COPY_VOCAB - 1, row + L + blanks - 1, row + steps);
+  }
+  return { tokens, targets, steps };
+}

@@ -178,9 +178,12 @@ export interface Kernels {
    * Back through all steps of one direction. dh, dc hold dL/d(final state) on
    * entry and dL/d(initial state) on exit; adds into the weight gradients and dx.
    * The cache is spent: a backend may reuse its arrays for a later forward.
+   * With stateGrads (laid out as dy), writes the whole dL/dh_t of every step
+   * there, for inspection (a backend may take its reference loop for that).
    */
   directionBackward(
     d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache, x: Float32Array,
     dy: Strided, dh: Float32Array, dc: Float32Array | null, dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
+    stateGrads?: Strided | null,
   ): void;
 }

@@ -7,9 +7,9 @@ import { ShapeError } from '../errors.js';
 import { Embedding, Linear } from '../nn/layers.js';
 import type { IndexTensor } from '../tensor/tensor.js';
 import { Module } from '../nn/module.js';
-import type { RecurrentBase } from '../nn/recurrent/base.js';
+import type { RecurrentBackwardOptions, RecurrentBase } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
-import { type RecurrentStackConfig, stackOptions } from './recurrent-stack.js';
+import { type RecurrentStackConfig, STACK_DEFAULTS, stackOptions } from './recurrent-stack.js';
 import type { Random } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -34,10 +34,7 @@ export class LanguageModel extends Module {
 
   constructor(config: LanguageModelConfig, rng?: Random) {
     super();
-    this.config = {
-      numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bidirectional: false, bias: true,
-      ...config,
-    };
+    this.config = { ...STACK_DEFAULTS, bidirectional: false, ...config };
     const c = this.config;
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, ...(rng ? { rng } : {}) }));
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
@@ -58,10 +55,15 @@ export class LanguageModel extends Module {
     return { logits, state: { h: r.hN, c: r.cN } };
   }
 
-  /** Back from dLoss/dlogits (B,T,vocab) to every parameter's grad. */
-  backward(gradLogits: Tensor): void {
+  /**
+   * Back from dLoss/dlogits (B,T,vocab) to every parameter's grad. With
+   * `{ stateGrads: true }`, returns dL/dh_t of every step and layer,
+   * (numLayers*D, B, T, P) (see RecurrentInputGradients.gradStates).
+   */
+  backward(gradLogits: Tensor, options: RecurrentBackwardOptions = {}): Tensor | null {
     const gOut = this.head.backward(gradLogits);
-    const g = this.rnn.backward({ gradOutput: gOut });
+    const g = this.rnn.backward({ gradOutput: gOut }, options);
     this.embedding.backward(g.gradInput);
+    return g.gradStates;
   }
 }

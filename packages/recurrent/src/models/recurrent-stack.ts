@@ -21,12 +21,22 @@ export interface RecurrentStackConfig {
   linearBeforeReset?: boolean;
   /** biases in the recurrent layers (default true) */
   bias?: boolean;
+  /** the keep gate's starting bias (LSTM f, GRU z; see RecurrentOptions.forgetBias); null (default): as the init leaves it */
+  forgetBias?: number | null;
+  /** chrono initialisation for dependencies up to this many steps (see RecurrentOptions.chronoInit); null (default): none */
+  chronoInit?: number | null;
 }
+
+/** The defaults of the optional stack settings. */
+export const STACK_DEFAULTS = {
+  numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, forgetBias: null, chronoInit: null,
+} as const satisfies Required<Omit<RecurrentStackConfig, 'hiddenSize'>>;
 
 /** The module options of a filled-in stack config (batch-first, as both models feed it). */
 export function stackOptions(c: Required<RecurrentStackConfig>): Omit<LSTMOptions & GRUOptions, 'inputSize'> {
   return {
     hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout, projSize: c.projSize,
     peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bias: c.bias, batchFirst: true,
+    ...(c.forgetBias !== null ? { forgetBias: c.forgetBias } : {}), ...(c.chronoInit !== null ? { chronoInit: c.chronoInit } : {}),
   };
 }

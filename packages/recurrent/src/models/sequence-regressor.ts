@@ -6,19 +6,15 @@
 import { ShapeError } from '../errors.js';
 import { Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import type { RecurrentBase } from '../nn/recurrent/base.js';
+import type { RecurrentBackwardOptions, RecurrentBase } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
-import { type RecurrentStackConfig, stackOptions } from './recurrent-stack.js';
+import { type RecurrentStackConfig, STACK_DEFAULTS, stackOptions } from './recurrent-stack.js';
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export interface SequenceRegressorConfig extends RecurrentStackConfig {
   inputSize: number;
   outputSize: number;
-  /** the keep gate's starting bias (LSTM f, GRU z; see RecurrentOptions.forgetBias); null: as the init leaves it */
-  forgetBias?: number | null;
-  /** chrono initialisation for dependencies up to this many steps (see RecurrentOptions.chronoInit); null: none */
-  chronoInit?: number | null;
 }
 
 export class SequenceRegressor extends Module {
@@ -29,11 +25,10 @@ export class SequenceRegressor extends Module {
 
   constructor(config: SequenceRegressorConfig, rng?: Random) {
     super();
-    this.config = { numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, forgetBias: null, chronoInit: null, ...config };
+    this.config = { ...STACK_DEFAULTS, ...config };
     const c = this.config;
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.inputSize, ...stackOptions(c), ...(rng ? { rng } : {}),
-      ...(c.forgetBias !== null ? { forgetBias: c.forgetBias } : {}), ...(c.chronoInit !== null ? { chronoInit: c.chronoInit } : {}),
     }));
     this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.outputSize, ...(rng ? { rng } : {}) }));
   }
@@ -50,13 +45,17 @@ export class SequenceRegressor extends Module {
     return this.head.forward(new Tensor(last, [B, P]));
   }
 
-  /** gradOut is (B,outputSize): back into every parameter's grad. */
-  backward(gradOut: Tensor): void {
+  /**
+   * gradOut is (B,outputSize): back into every parameter's grad. With
+   * `{ stateGrads: true }`, returns dL/dh_t of every step and layer,
+   * (numLayers*D, B, T, P) (see RecurrentInputGradients.gradStates).
+   */
+  backward(gradOut: Tensor, options: RecurrentBackwardOptions = {}): Tensor | null {
     const gLast = this.head.backward(gradOut); // (B,P)
     const [B, P] = gLast.shape as [number, number];
     const T = this.steps;
     const g = new Float32Array(B * T * P);
     for (let b = 0; b < B; b++) g.set(gLast.data.subarray(b * P, (b + 1) * P), (b * T + T - 1) * P);
-    this.rnn.backward({ gradOutput: new Tensor(g, [B, T, P]) });
+    return this.rnn.backward({ gradOutput: new Tensor(g, [B, T, P]) }, options).gradStates;
   }
 }

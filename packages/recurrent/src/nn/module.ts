@@ -1,6 +1,6 @@
 import { BackwardError, ConfigError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { isGradEnabled } from './grad-mode.js';
+import { isGradEnabled, isGradInEval } from './grad-mode.js';
 import { Parameter } from './parameter.js';
 
 /** Parameters by PyTorch-style dotted name (`rnn.weight_ih_l0`), in registration order. */
@@ -117,7 +117,7 @@ export abstract class Module {
 
   /** Whether this forward call should record a cache for backward. */
   protected get recording(): boolean {
-    return this.training && isGradEnabled();
+    return (this.training || isGradInEval()) && isGradEnabled();
   }
 
   protected pushCache(cache: unknown): void {

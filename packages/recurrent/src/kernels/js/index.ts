@@ -11,5 +11,6 @@ export const jsKernels: Kernels = {
   allocate, adam, sgd, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy,
   // The Kernels signatures, without the reference loop's extra parameter (its matrix kernels).
   directionForward: (d, w, x, h, c, y, lengths, reverse, record) => directionForward(d, w, x, h, c, y, lengths, reverse, record),
-  directionBackward: (d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse) => directionBackward(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse),
+  directionBackward: (d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse, stateGrads) =>
+    directionBackward(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse, undefined, stateGrads ?? null),
 };

@@ -33,16 +33,22 @@ export function directionForwardAnyLayout(
 export function directionBackwardAnyLayout(
   d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache, x: Float32Array,
   dy: Strided, dh: Float32Array, dc: Float32Array | null, dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
-  ops: MatrixOps = jsMatrixOps,
+  ops: MatrixOps = jsMatrixOps, stateGrads: Strided | null = null,
 ): void {
   if (!d.batchFirst) {
-    directionBackward(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse, ops);
+    directionBackward(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse, ops, stateGrads);
     return;
   }
   const { T, B, I, P } = d;
   const dxt = new Float32Array(T * B * I);
+  const sg = stateGrads ? new Float32Array(T * B * P) : null;
   directionBackward({ ...d, batchFirst: false }, w, g, cache, swapAxes01(x, B, T, I), { data: timeMajor(dy, T, B, P), off: 0, ld: P },
-    dh, dc, dxt, lengths, reverse, ops);
+    dh, dc, dxt, lengths, reverse, ops, sg ? { data: sg, off: 0, ld: P } : null);
+  if (sg) {
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) stateGrads!.data.set(sg.subarray((t * B + b) * P, (t * B + b + 1) * P), stateGrads!.off + (b * T + t) * stateGrads!.ld);
+    }
+  }
   // dx is accumulated into, as on the time-major path.
   const back = swapAxes01(dxt, T, B, I);
   for (let i = 0; i < back.length; i++) dx[i] += back[i]!;

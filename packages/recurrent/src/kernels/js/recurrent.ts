@@ -118,12 +118,14 @@ export function directionForward(
 /**
  * Back through all steps. dy holds dL/d(output) for this direction; dh (B,P)
  * and dc (B,H) hold dL/d(final state) on entry and dL/d(initial state) on
- * exit. Adds into the weight gradients and into dx (T,B,I).
+ * exit. Adds into the weight gradients and into dx (T,B,I). With stateGrads,
+ * writes there (rows as dy's) the whole dL/dh_t of every step: from the
+ * output and from step t+1 (0 at inactive steps).
  */
 export function directionBackward(
   d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache,
   x: Float32Array, dy: Strided, dh: Float32Array, dc: Float32Array | null,
-  dx: Float32Array, lengths: Int32Array | null, reverse: boolean, ops: MatrixOps = jsMatrixOps,
+  dx: Float32Array, lengths: Int32Array | null, reverse: boolean, ops: MatrixOps = jsMatrixOps, stateGrads: Strided | null = null,
 ): void {
   const { kind, T, B, I, H, P } = d;
   const GH = gateCount(kind) * H;
@@ -153,6 +155,13 @@ export function directionBackward(
       if (!isActive(lengths, b, t)) continue;
       const row = dy.off + (t * B + b) * dy.ld;
       for (let j = 0; j < P; j++) dhCur[b * P + j] += dy.data[row + j]!;
+    }
+    if (stateGrads) {
+      for (let b = 0; b < B; b++) {
+        const row = stateGrads.off + (t * B + b) * stateGrads.ld;
+        if (isActive(lengths, b, t)) stateGrads.data.set(dhCur.subarray(b * P, (b + 1) * P), row);
+        else stateGrads.data.fill(0, row, row + P);
+      }
     }
     if (lstm) {
       const c = cache;

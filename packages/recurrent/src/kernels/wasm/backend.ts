@@ -423,9 +423,11 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
   function directionBackward(
     d: DirectionDims, w: DirectionWeights, g: DirectionGrads, cache: DirectionCache, x: Float32Array,
     dy: Strided, dh: Float32Array, dc: Float32Array | null, dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
+    stateGrads: Strided | null = null,
   ): void {
-    if (isVariantCell(d, w)) {
-      directionBackwardAnyLayout(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse, matrixOps);
+    // The fused kernels keep dL/dh_t to themselves; the reference loop reads their (time-major) cache as its own.
+    if (isVariantCell(d, w) || stateGrads) {
+      directionBackwardAnyLayout(d, w, g, cache, x, dy, dh, dc, dx, lengths, reverse, matrixOps, stateGrads);
       return;
     }
     const { kind, T, B, I, H, P } = d;

@@ -80,6 +80,18 @@ export interface RecurrentInputGradients {
   gradInput: Tensor;
   gradH0: Tensor;
   gradC0: Tensor | null;
+  /**
+   * With `{ stateGrads: true }`: dL/dh_t at every step of every layer and
+   * direction, the whole of it (through the output above and through step
+   * t+1): (numLayers*D, B, T, P) if batchFirst else (numLayers*D, T, B, P).
+   * Null otherwise.
+   */
+  gradStates: Tensor | null;
+}
+
+export interface RecurrentBackwardOptions {
+  /** also return dL/dh_t for every step (see RecurrentInputGradients.gradStates); takes the reference loop, for inspection */
+  stateGrads?: boolean;
 }
 
 interface DirectionParams {
@@ -327,7 +339,7 @@ export abstract class RecurrentBase extends Module {
    * weight gradients into each parameter's `grad` and returns the gradients of
    * the input and the initial state.
    */
-  backward(grads: RecurrentGradients = {}): RecurrentInputGradients {
+  backward(grads: RecurrentGradients = {}, options: RecurrentBackwardOptions = {}): RecurrentInputGradients {
     const name = `${this.constructor.name}.backward`;
     const cache = this.popCache<ForwardCache>();
     const { T, B, lengths } = cache;
@@ -349,6 +361,8 @@ export abstract class RecurrentBase extends Module {
       ? (this.batchFirst && !direct ? swapAxes01(grads.gradOutput.data, B, T, O) : grads.gradOutput.data)
       : new Float32Array(T * B * O);
     const k = kernels();
+    // One (T,B,P) block per layer and direction, in the kernels' layout.
+    const states = options.stateGrads ? new Float32Array(LD * T * B * P) : null;
     let dx = dy;
     for (let l = this.numLayers - 1; l >= 0; l--) {
       const inF = l === 0 ? this.inputSize : O;
@@ -359,7 +373,7 @@ export abstract class RecurrentBase extends Module {
         const dh = dState.subarray(s * B * P, (s + 1) * B * P);
         const dc = dCell ? dCell.subarray(s * B * H, (s + 1) * B * H) : null;
         k.directionBackward(this.dims(T, B, inF, direct), this.weights(l, d), this.gradients(l, d), cache.directions[l]![d]!,
-          x, { data: dy, off: d * P, ld: O }, dh, dc, dx, lengths, d === 1);
+          x, { data: dy, off: d * P, ld: O }, dh, dc, dx, lengths, d === 1, states ? { data: states, off: s * T * B * P, ld: P } : null);
       }
       const mask = l > 0 ? cache.dropoutMasks[l - 1] : null;
       if (mask) for (let i = 0; i < dx.length; i++) dx[i] *= mask[i]!;
@@ -370,7 +384,18 @@ export abstract class RecurrentBase extends Module {
         this.batchFirst ? [B, T, this.inputSize] : [T, B, this.inputSize]),
       gradH0: new Tensor(dState, [LD, B, P]),
       gradC0: dCell ? new Tensor(dCell, [LD, B, H]) : null,
+      gradStates: states ? this.stateLayout(states, LD, T, B, direct) : null,
     };
+  }
+
+  /** Per-step state blocks from the kernels' layout to the module's: (LD,B,T,P) if batchFirst else (LD,T,B,P). */
+  private stateLayout(states: Float32Array, LD: number, T: number, B: number, direct: boolean): Tensor {
+    const P = this.stateSize;
+    if (!this.batchFirst) return new Tensor(states, [LD, T, B, P]);
+    if (direct) return new Tensor(states, [LD, B, T, P]);
+    const out = new Float32Array(states.length);
+    for (let s = 0; s < LD; s++) out.set(swapAxes01(states.subarray(s * T * B * P, (s + 1) * T * B * P), T, B, P), s * T * B * P);
+    return new Tensor(out, [LD, B, T, P]);
   }
 
   private checkLengths(name: string, given: ArrayLike<number> | null | undefined, T: number, B: number): Int32Array | null {

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
-  RecurrentBase, type RecurrentForwardOptions, type RecurrentGradients, type RecurrentInputGradients,
+  RecurrentBase, type RecurrentBackwardOptions, type RecurrentForwardOptions, type RecurrentGradients, type RecurrentInputGradients,
   type RecurrentOptions, type RecurrentOutput,
 } from './base.js';
 
@@ -48,8 +48,8 @@ export class LSTM extends RecurrentBase {
     return super.forward(input, options) as LSTMOutput;
   }
 
-  override backward(grads: RecurrentGradients = {}): LSTMInputGradients {
-    return super.backward(grads) as LSTMInputGradients;
+  override backward(grads: RecurrentGradients = {}, options: RecurrentBackwardOptions = {}): LSTMInputGradients {
+    return super.backward(grads, options) as LSTMInputGradients;
   }
 }
 

@@ -1,0 +1,263 @@
+/**
+ * The long-range memory benchmarks, one training run each: the adding
+ * problem, copy memory and pixel-by-pixel digits, for any cell, at a given
+ * parameter count (the hidden size is chosen to match it), from a seed.
+ * Training goes through the one loop (train/fit.ts); each step draws a fresh
+ * batch of the synthetic tasks, and validation is on a fixed held-out set.
+ */
+import { ConfigError } from '../../errors.js';
+import type { CellKind } from '../../kernels/types.js';
+import { crossEntropy, mseLoss } from '../../losses/losses.js';
+import { LanguageModel } from '../../models/language-model.js';
+import { SequenceRegressor } from '../../models/sequence-regressor.js';
+import type { RecurrentStackConfig } from '../../models/recurrent-stack.js';
+import { noGrad } from '../../nn/grad-mode.js';
+import type { Module } from '../../nn/module.js';
+import { Adam } from '../../optim/optimizers.js';
+import { Random } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { fit } from '../../train/fit.js';
+import { Trainer } from '../../train/trainer.js';
+import { ADDING_GUESS_MSE, COPY_LENGTH, COPY_VOCAB, addingProblem, copyGuessLoss, copyMemory } from '../../data/memory-tasks.js';
+import { DIGIT_PIXELS, type Digits, pixelPermutation, pixelSequences } from '../../data/digits.js';
+
+export type MemoryTaskName = 'adding' | 'copy' | 'digits' | 'permuted-digits';
+export const MEMORY_TASKS: readonly MemoryTaskName[] = ['adding', 'copy', 'digits', 'permuted-digits'];
+
+/** How the gates start: as the init leaves them, forget-gate bias 1 (Jozefowicz et al. 2015), or chrono (Tallec & Ollivier 2018, T_max = the task's length). */
+export type GateInit = 'default' | 'forget-bias' | 'chrono';
+export const GATE_INITS: readonly GateInit[] = ['default', 'forget-bias', 'chrono'];
+
+export interface MemoryRunConfig {
+  task: MemoryTaskName;
+  cell: CellKind;
+  /** adding: the sequence length T; copy: the blanks T between the symbols and the recall (T+20 steps); digits: 64, the pixels */
+  length: number;
+  /** the parameter count to match: the largest hidden size whose model has at most this many */
+  parameters: number;
+  /** default 'default' */
+  init?: GateInit;
+  /** optimiser steps */
+  steps: number;
+  /** sequences per step (default 32) */
+  batch?: number;
+  /** Adam's learning rate (default 0.002) */
+  lr?: number;
+  /** gradient-norm clipping (default 1) */
+  clipNorm?: number;
+  /** validate every this many steps (default 100) */
+  evalEvery?: number;
+  /** stop early after this many seconds */
+  timeLimit?: number;
+  seed?: number;
+  /** the images, for the digit tasks */
+  digits?: Digits | null;
+}
+
+/** One validation of a run. */
+export interface MemoryPoint {
+  step: number;
+  seconds: number;
+  /** the task's metric on the held-out set */
+  value: number;
+}
+
+export interface MemoryResult {
+  task: MemoryTaskName;
+  cell: CellKind;
+  init: GateInit;
+  /** as configured: T for adding and copy, 64 for digits */
+  length: number;
+  /** steps each sequence has */
+  sequenceSteps: number;
+  hiddenSize: number;
+  parameters: number;
+  steps: number;
+  seconds: number;
+  /** 'mse' (adding), 'loss' (copy: nats per step over all steps), 'accuracy' (digits) */
+  metric: 'mse' | 'loss' | 'accuracy';
+  /** the best validation's metric */
+  value: number;
+  /** what guessing without memory scores (adding 1/6, copy 10 ln 8/(T+20), digits 0.1) */
+  guess: number;
+  /** adding and copy: value / guess; digits: value */
+  ratio: number;
+  /** adding and copy: under 5% of guessing; digits: null */
+  solved: boolean | null;
+  /** copy: the fraction of recalled symbols right, at the best validation */
+  recalled: number | null;
+  curve: MemoryPoint[];
+}
+
+/** "Solved" for adding and copy: a held-out error under this fraction of guessing's. */
+export const SOLVED_RATIO = 0.05;
+
+const DEFAULTS = { init: 'default' as GateInit, batch: 32, lr: 0.002, clipNorm: 1, evalEvery: 100, seed: 1 };
+
+/** The gate options of an init for a cell and a dependency length. */
+export function gateInitOptions(init: GateInit, cell: CellKind, length: number): Pick<RecurrentStackConfig, 'forgetBias' | 'chronoInit'> {
+  if (init === 'default') return {};
+  if (cell !== 'LSTM' && cell !== 'GRU') throw new ConfigError(`the ${init} init is for LSTM and GRU, not ${cell}`);
+  return init === 'forget-bias' ? { forgetBias: 1 } : { chronoInit: Math.max(2, length) };
+}
+
+interface Setup {
+  model: Module;
+  sequenceSteps: number;
+  metric: MemoryResult['metric'];
+  guess: number;
+  /** one step's loss and backward on a fresh (or given) batch */
+  step(indices: number[], rng: Random): number;
+  /** the held-out metric, and (copy) the recalled fraction */
+  validate(): { value: number; recalled: number | null };
+  trainSize: number;
+}
+
+function makeModel(c: MemoryRunConfig, hiddenSize: number, rng: Random): Module {
+  const gates = gateInitOptions(c.init ?? 'default', c.cell, c.task === 'copy' ? c.length + 2 * COPY_LENGTH : c.task === 'adding' ? c.length : DIGIT_PIXELS);
+  const stack = { hiddenSize, mode: c.cell, ...gates };
+  if (c.task === 'copy') return new LanguageModel({ vocabSize: COPY_VOCAB, embeddingSize: COPY_VOCAB, ...stack }, rng);
+  return new SequenceRegressor({ inputSize: c.task === 'adding' ? 2 : 1, outputSize: c.task === 'adding' ? 1 : 10, ...stack }, rng);
+}
+
+/** The largest hidden size whose model for this task and cell has at most `parameters` parameters. */
+export function hiddenSizeFor(c: Pick<MemoryRunConfig, 'task' | 'cell' | 'length' | 'parameters' | 'init'>): number {
+  const count = (h: number): number => makeModel({ ...c, steps: 1 }, h, new Random(0)).numParameters();
+  if (count(1) > c.parameters) throw new ConfigError(`${c.parameters} parameters are too few for a ${c.cell} on ${c.task}: one hidden unit needs ${count(1)}`);
+  let lo = 1;
+  let hi = 2;
+  while (count(hi) <= c.parameters) hi *= 2;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (count(mid) <= c.parameters) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
+  const T = c.length;
+  if (c.task === 'adding') {
+    const m = model as SequenceRegressor;
+    const test = addingProblem(1000, T, new Random(seed + 1000));
+    return {
+      model, sequenceSteps: T, metric: 'mse', guess: ADDING_GUESS_MSE, trainSize: c.steps,
+      step: (indices, rng) => {
+        const { x, y } = addingProblem(indices.length, T, rng);
+        const r = mseLoss(m.forward(x), y);
+        m.backward(r.grad);
+        return r.loss;
+      },
+      validate: () => ({ value: noGrad(() => mseLoss(m.forward(test.x), test.y).loss), recalled: null }),
+    };
+  }
+  if (c.task === 'copy') {
+    const m = model as LanguageModel;
+    const test = copyMemory(500, T, new Random(seed + 1000));
+    const L = test.steps;
+    return {
+      model, sequenceSteps: L, metric: 'loss', guess: copyGuessLoss(T), trainSize: c.steps,
+      step: (indices, rng) => {
+        const d = copyMemory(indices.length, T, rng);
+        const r = crossEntropy(m.forward({ data: d.tokens, shape: [indices.length, L] }).logits, d.targets);
+        m.backward(r.grad);
+        return r.loss;
+      },
+      validate: () => noGrad(() => {
+        const B = 500;
+        const logits = m.forward({ data: test.tokens, shape: [B, L] }).logits;
+        const value = crossEntropy(logits, test.targets).loss;
+        let right = 0;
+        for (let b = 0; b < B; b++) {
+          for (let t = L - COPY_LENGTH; t < L; t++) {
+            const row = logits.data.subarray((b * L + t) * COPY_VOCAB, (b * L + t + 1) * COPY_VOCAB);
+            let best = 0;
+            for (let k = 1; k < COPY_VOCAB; k++) if (row[k]! > row[best]!) best = k;
+            if (best === test.targets[b * L + t]) right++;
+          }
+        }
+        return { value, recalled: right / (B * COPY_LENGTH) };
+      }),
+    };
+  }
+  const digits = c.digits;
+  if (!digits) throw new ConfigError(`the ${c.task} task needs the digit images (config.digits)`);
+  const m = model as SequenceRegressor;
+  const perm = c.task === 'permuted-digits' ? pixelPermutation(seed) : null;
+  // A fixed 80/20 split from the seed: train on one part, validate on the other.
+  const order = Array.from({ length: digits.count }, (_, i) => i);
+  new Random(seed + 2000).shuffle(order);
+  const nTest = Math.round(digits.count * 0.2);
+  const testIdx = order.slice(0, nTest);
+  const trainIdx = order.slice(nTest);
+  const testX = pixelSequences(digits, testIdx, perm);
+  return {
+    model, sequenceSteps: DIGIT_PIXELS, metric: 'accuracy', guess: 0.1, trainSize: trainIdx.length,
+    step: (indices) => {
+      const ids = indices.map((i) => trainIdx[i]!);
+      const r = crossEntropy(m.forward(pixelSequences(digits, ids, perm)), ids.map((i) => digits.labels[i]!));
+      m.backward(r.grad);
+      return r.loss;
+    },
+    validate: () => {
+      const out = noGrad(() => m.forward(testX)).data;
+      let right = 0;
+      testIdx.forEach((img, b) => {
+        let best = 0;
+        for (let k = 1; k < 10; k++) if (out[b * 10 + k]! > out[b * 10 + best]!) best = k;
+        if (best === digits.labels[img]) right++;
+      });
+      return { value: right / testIdx.length, recalled: null };
+    },
+  };
+}
+
+/** Trains one cell on one task and reports its best held-out metric. */
+export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p: MemoryPoint, r: { step: number; of: number }): void } = {}): Promise<MemoryResult> {
+  const c = { ...DEFAULTS, ...config };
+  if (!MEMORY_TASKS.includes(c.task)) throw new ConfigError(`unknown memory task ${JSON.stringify(c.task)}: expected one of ${MEMORY_TASKS.join(', ')}`);
+  if (!GATE_INITS.includes(c.init)) throw new ConfigError(`unknown gate init ${JSON.stringify(c.init)}: expected one of ${GATE_INITS.join(', ')}`);
+  const length = c.task === 'digits' || c.task === 'permuted-digits' ? DIGIT_PIXELS : c.length;
+  if (!(Number.isInteger(length) && length >= 2)) throw new ConfigError(`${c.task}: length must be an integer >= 2, got ${c.length}`);
+  for (const [k, v] of [['steps', c.steps], ['batch', c.batch], ['evalEvery', c.evalEvery]] as const) {
+    if (!(Number.isInteger(v) && v > 0)) throw new ConfigError(`memory task ${k} must be a positive integer, got ${v}`);
+  }
+  const run = { ...c, length };
+  const hiddenSize = hiddenSizeFor(run);
+  const rng = new Random(c.seed);
+  const model = makeModel(run, hiddenSize, rng);
+  const s = setup(run, model, c.seed);
+  const trainer = new Trainer(model, new Adam(model.parameters(), { lr: c.lr }), { clipNorm: c.clipNorm });
+  const curve: MemoryPoint[] = [];
+  const higher = s.metric === 'accuracy';
+  let recalled: number | null = null;
+  let bestRecalled: number | null = null;
+  const result = await fit(model, {
+    size: s.trainSize,
+    batch: s.metric === 'accuracy' ? c.batch : 1,
+    step: (indices) => trainer.step(() => s.step(s.metric === 'accuracy' ? indices : new Array<number>(c.batch).fill(0), rng)).loss,
+    validate: () => {
+      model.eval();
+      const v = s.validate();
+      model.train();
+      recalled = v.recalled;
+      return { metrics: v.value, rank: [higher ? v.value : -v.value], loss: v.value };
+    },
+  }, { stopAt: c.steps, evalEvery: Math.min(c.evalEvery, c.steps), shuffle: s.metric === 'accuracy', ...(c.timeLimit !== undefined ? { timeLimit: c.timeLimit } : {}) }, {
+    rng,
+    onEval: (e) => {
+      const p = { step: e.step, seconds: e.elapsed, value: e.metrics };
+      curve.push(p);
+      if (e.improved) bestRecalled = recalled;
+      hooks.onEval?.(p, { step: e.step, of: c.steps });
+    },
+  });
+  model.eval();
+  const value = result.best?.metrics ?? NaN;
+  const ratio = higher ? value : value / s.guess;
+  return {
+    task: c.task, cell: c.cell, init: c.init, length, sequenceSteps: s.sequenceSteps, hiddenSize, parameters: model.numParameters(),
+    steps: result.step, seconds: curve.length ? curve[curve.length - 1]!.seconds : 0, metric: s.metric, value, guess: s.guess, ratio,
+    solved: higher ? null : ratio < SOLVED_RATIO, recalled: bestRecalled, curve,
+  };
+}
