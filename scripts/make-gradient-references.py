@@ -26,6 +26,8 @@ def unrolled(mod, kind, x, batch_first):
     L, D, H = mod.num_layers, 2 if mod.bidirectional else 1, mod.hidden_size
     cell_cls = {'LSTM': torch.nn.LSTMCell, 'GRU': torch.nn.GRUCell, 'RNN_TANH': torch.nn.RNNCell}[kind]
     states = []
+    gates_all = []
+    cells_all = []
     inp = x
     for l in range(L):
         outs = []
@@ -38,18 +40,45 @@ def unrolled(mod, kind, x, batch_first):
             h = torch.zeros(B, H)
             c = torch.zeros(B, H)
             hs = [None] * T
+            gs = [None] * T
+            cs = [None] * T
             for t in (range(T) if d == 0 else range(T - 1, -1, -1)):
+                gs[t] = gate_activations(kind, cell, inp[t].detach(), h.detach())
                 if kind == 'LSTM':
                     h, c = cell(inp[t], (h, c))
                 else:
                     h = cell(inp[t], h)
                 h.retain_grad()
                 hs[t] = h
+                cs[t] = c.detach()
             states.append(hs)
+            gates_all.append(gs)
+            cells_all.append(cs)
             outs.append(torch.stack(hs))
         inp = torch.cat(outs, dim=2)
     out = inp.transpose(0, 1) if batch_first else inp
-    return out, states
+    return out, states, gates_all, cells_all
+
+
+def gate_activations(kind, cell, x, h):
+    """The gates a traced forward records: LSTM i,f,g,o; GRU r,z,n; none for the plain RNN."""
+    if kind == 'RNN_TANH':
+        return None
+    with torch.no_grad():
+        return _gates(kind, cell, x, h)
+
+
+def _gates(kind, cell, x, h):
+    gi = x @ cell.weight_ih.T + cell.bias_ih
+    gh = h @ cell.weight_hh.T + cell.bias_hh
+    if kind == 'LSTM':
+        i, f, g, o = (gi + gh).chunk(4, dim=1)
+        return torch.cat([i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()], dim=1)
+    if kind == 'GRU':
+        ir, iz, inn = gi.chunk(3, dim=1)
+        hr, hz, hn = gh.chunk(3, dim=1)
+        r = (ir + hr).sigmoid()
+        return torch.cat([r, (iz + hz).sigmoid(), (inn + r * hn).tanh()], dim=1)
 
 
 def flat(t):
@@ -61,7 +90,7 @@ def case(name, kind, I, H, L, bidirectional, batch_first, T, B):
     mod = ctor(I, H, num_layers=L, bidirectional=bidirectional, batch_first=batch_first)
     x = torch.randn((B, T, I) if batch_first else (T, B, I), requires_grad=True)
     ref_out = mod(x)[0]
-    out, states = unrolled(mod, kind, x, batch_first)
+    out, states, gates, cells = unrolled(mod, kind, x, batch_first)
     assert torch.allclose(out, ref_out, atol=1e-12), 'the unrolled cells must match the module'
     probe = torch.randn(out.shape)
     (out * probe).sum().backward()
@@ -80,6 +109,9 @@ def case(name, kind, I, H, L, bidirectional, batch_first, T, B):
         'stateDict': {k: {'shape': list(v.shape), 'data': flat(v)} for k, v in mod.state_dict().items()},
         'x': flat(x), 'probe': flat(probe), 'output': flat(out),
         'gradStates': grad_states,
+        # what a traced forward records, (T,B,G*H) and (T,B,H) per layer-direction
+        'traceGates': [flat(torch.stack(g)) for g in gates] if kind != 'RNN_TANH' else None,
+        'traceCells': [flat(torch.stack(c)) for c in cells] if kind == 'LSTM' else None,
         'connectivity': flat(full), 'connectivityProbe': flat(through),
     }
 

@@ -58,6 +58,26 @@ export interface RecurrentForwardOptions {
   c0?: Tensor | null;
   /** valid length of each sequence in the batch (pack_padded_sequence semantics); all T when absent */
   lengths?: ArrayLike<number> | null;
+  /** record every step's gates and states in `RecurrentOutput.trace` (default false; the untraced path is unchanged) */
+  trace?: boolean;
+}
+
+/**
+ * What one layer and direction did at every step, from a traced forward. Each
+ * tensor is (B,T,·) if batchFirst else (T,B,·), in the module's time order
+ * (a reverse direction's step t is the one that read x_t). Past a sequence's
+ * length the values are the carried state's and mean nothing.
+ */
+export interface LayerTrace {
+  layer: number;
+  /** 0 forward, 1 reverse */
+  direction: number;
+  /** gate activations in PyTorch's order: LSTM i,f,g,o; GRU r,z,n ((·, G*H)); null for the plain RNN, whose only output is h */
+  gates: Tensor | null;
+  /** LSTM: the cell c_t after each step ((·, H)); null otherwise */
+  c: Tensor | null;
+  /** the state h_t after each step ((·, P)): the direction's output */
+  h: Tensor;
 }
 
 export interface RecurrentOutput {
@@ -67,6 +87,8 @@ export interface RecurrentOutput {
   hN: Tensor;
   /** final cell state (numLayers*D, B, H), LSTM only */
   cN: Tensor | null;
+  /** with `{ trace: true }`: every layer and direction's gates and states, index layer*D + direction; null otherwise */
+  trace: LayerTrace[] | null;
 }
 
 /** Upstream gradients; any may be omitted (treated as zero). */
@@ -292,6 +314,8 @@ export abstract class RecurrentBase extends Module {
     const hN = options.h0 ? options.h0.data.slice() : new Float32Array(LD * B * P);
     const cN = lstm ? (options.c0 ? options.c0.data.slice() : new Float32Array(LD * B * H)) : null;
     const record = this.recording;
+    const tracing = options.trace === true;
+    const traces: LayerTrace[] | null = tracing ? [] : null;
     const k = kernels();
     // One layer hands batch-first tensors to the kernels as they are; deeper stacks run time-major inside.
     const direct = this.batchFirstKernels;
@@ -306,9 +330,11 @@ export abstract class RecurrentBase extends Module {
         const s = l * this.numDirections + d;
         const h = hN.subarray(s * B * P, (s + 1) * B * P);
         const c = cN ? cN.subarray(s * B * H, (s + 1) * B * H) : null;
+        // A trace reads the cache that training records: the same kernels, whether or not backward follows.
         const dc = k.directionForward(this.dims(T, B, inF, direct), this.weights(l, d), x, h, c,
-          { data: y, off: d * P, ld: this.outputSize }, lengths, d === 1, record);
-        if (dc) dirCaches.push(dc);
+          { data: y, off: d * P, ld: this.outputSize }, lengths, d === 1, record || tracing);
+        if (traces) traces.push(this.traceOf(l, d, dc!, y, c, T, B, direct));
+        if (dc && record) dirCaches.push(dc);
       }
       cache.layerInputs.push(x);
       cache.directions.push(dirCaches);
@@ -331,6 +357,42 @@ export abstract class RecurrentBase extends Module {
       output: new Tensor(outData, this.batchFirst ? [B, T, this.outputSize] : [T, B, this.outputSize]),
       hN: new Tensor(hN, [LD, B, P]),
       cN: cN ? new Tensor(cN, [LD, B, H]) : null,
+      trace: traces,
+    };
+  }
+
+  /**
+   * One direction's trace from its forward cache (time-major, kept apart: the
+   * cache's arrays may serve a later forward). c_t is the cell the next step
+   * in processing order starts from, or the final cell after the last step.
+   */
+  private traceOf(l: number, d: number, dc: DirectionCache, y: Float32Array, cFinal: Float32Array | null, T: number, B: number, direct: boolean): LayerTrace {
+    const H = this.hiddenSize;
+    const P = this.stateSize;
+    const O = this.outputSize;
+    const reverse = d === 1;
+    // The module's layout: batch-first rows b*T+t when batchFirst, else t*B+b.
+    const row = (t: number, b: number): number => (this.batchFirst ? b * T + t : t * B + b);
+    const shape = (X: number): number[] => (this.batchFirst ? [B, T, X] : [T, B, X]);
+    const G = this.kind === 'LSTM' ? 4 : this.kind === 'GRU' ? 3 : 0;
+    const gates = G ? new Float32Array(T * B * G * H) : null;
+    const c = dc.cPrev ? new Float32Array(T * B * H) : null;
+    const h = new Float32Array(T * B * P);
+    const yRow = (t: number, b: number): number => (direct ? b * T + t : t * B + b) * O + d * P;
+    for (let t = 0; t < T; t++) {
+      const next = reverse ? t - 1 : t + 1;
+      for (let b = 0; b < B; b++) {
+        const r = row(t, b);
+        if (gates) gates.set(dc.gates.subarray((t * B + b) * G * H, (t * B + b + 1) * G * H), r * G * H);
+        if (c) {
+          const src = next >= 0 && next < T ? dc.cPrev!.subarray((next * B + b) * H, (next * B + b + 1) * H) : cFinal!.subarray(b * H, (b + 1) * H);
+          c.set(src, r * H);
+        }
+        h.set(y.subarray(yRow(t, b), yRow(t, b) + P), r * P);
+      }
+    }
+    return {
+      layer: l, direction: d, gates: gates ? new Tensor(gates, shape(G * H)) : null, c: c ? new Tensor(c, shape(H)) : null, h: new Tensor(h, shape(P)),
     };
   }
 
