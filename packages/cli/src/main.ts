@@ -7,6 +7,7 @@ import { registerClassifyAndSpeechCommands } from './classify-speech-commands.js
 import { registerDetectCommand } from './detect-command.js';
 import { registerForecastCommands } from './forecast-commands.js';
 import { registerInteropCommands } from './interop-commands.js';
+import { registerMemoryCommand } from './memory-command.js';
 import { registerTextCommands } from './text-commands.js';
 import { registerTranslateCommand } from './translate-command.js';
 
@@ -29,7 +30,7 @@ process.stderr.on('error', onOutputError);
 const program = new Command();
 program
   .name('recurrent')
-  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection, classification, translation, speech, model import and export')
+  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection, classification, translation, speech, memory benchmarks, model import and export')
   .version('0.1.0')
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']).default('wasm'))
   .addOption(new Option('--threads <n>', "threads for the wasm backend: 1, 2 or auto").default('auto'))
@@ -46,6 +47,7 @@ registerDetectCommand(program);
 registerInteropCommands(program);
 registerTranslateCommand(program);
 registerClassifyAndSpeechCommands(program);
+registerMemoryCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);

@@ -10,9 +10,19 @@ import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'r
 import { writeChart } from './plot/chart.js';
 import { UsageError, action, int, num, parseDuration, plural, seedOption } from './errors.js';
 import { readTextInputs } from './input.js';
+import { activationsReport, gradientsReport } from './inspect-views.js';
 import { stepProgress } from './progress.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
 
+
+interface InspectFlags {
+  gradients?: string;
+  activations?: string;
+  cell?: number;
+  maxChars: number;
+  out?: string;
+  json?: boolean;
+}
 
 interface TrainFlags {
   cell: string;
@@ -290,16 +300,31 @@ export function registerTextCommands(program: Command): void {
     }));
 
   program.command('inspect')
-    .description('show a model: configuration, size, training history, data')
+    .description('show a model: configuration, size, training history, data; for a text model, its gradients through time or its cells\' activity')
     .argument('<model>', 'model folder')
+    .option('--gradients <text>', 'text model: ||dLoss/dh_t|| of the last prediction at every step back, per layer, and its decay per step (curves as SVG and PNG)')
+    .option('--activations <file>', 'character model: the text of FILE coloured by cell activations (HTML, PNG), and the cells that track quotes, line position, parentheses, word boundaries')
+    .option('--cell <n>', 'with --activations: the cell to show first (default: the best-tracking ones)', int('--cell', 0))
+    .option('--max-chars <n>', 'with --activations: characters of FILE to read', int('--max-chars', 2), 5000)
+    .option('--out <path>', 'with --gradients or --activations: where the files go, without extension (default MODEL/gradients, MODEL/activations)')
     .option('--json', 'print as JSON')
-    .action(action(async (dir: string, f: { json?: boolean }) => {
+    .action(action(async (dir: string, f: InspectFlags) => {
       const state = await textFolderState(dir);
       if (!state.model && state.checkpoint === null) {
+        if (f.gradients !== undefined || f.activations !== undefined) throw new UsageError(`--gradients and --activations are for text models; ${dir} holds another kind`);
         await inspectFolder(dir, f.json === true);
         return;
       }
       const g = await loadTextModel(dir);
+      if (f.gradients !== undefined && f.activations !== undefined) throw new UsageError('give --gradients or --activations, not both');
+      if (f.gradients !== undefined) {
+        await gradientsReport(g, f.gradients, f.out ?? join(dir, 'gradients'), f.json === true);
+        return;
+      }
+      if (f.activations !== undefined) {
+        await activationsReport(g, f.activations, f.out ?? join(dir, 'activations'), { ...(f.cell !== undefined ? { cell: f.cell } : {}), maxTokens: f.maxChars, json: f.json === true });
+        return;
+      }
       const unit = g.vocab.kind === 'char' ? 'char' : 'word';
       const last = g.history[g.history.length - 1];
       const best = g.history.reduce((b, h) => (h.valLoss !== null && (b === null || h.valLoss < b.valLoss!) ? h : b), null as (typeof last) | null);

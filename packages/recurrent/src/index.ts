@@ -30,7 +30,7 @@ export {
 } from './nn/layers.js';
 export {
   RecurrentBase,
-  type RecurrentOptions, type RecurrentInit, type RecurrentForwardOptions, type RecurrentOutput,
+  type RecurrentOptions, type RecurrentInit, type RecurrentForwardOptions, type RecurrentOutput, type LayerTrace,
   type RecurrentGradients, type RecurrentInputGradients, type RecurrentBackwardOptions,
 } from './nn/recurrent/base.js';
 export {
@@ -121,6 +121,7 @@ export {
   stateGradientNorms, decayPerStep, languageModelGradients, regressorGradients, connectivity, languageModelConnectivity,
   type StateGradients, type ConnectivityOptions,
 } from './inspect/gradients.js';
+export { textProperties, cellCorrelations, bestCells, type TextProperty, type BestCell } from './inspect/activations.js';
 export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';

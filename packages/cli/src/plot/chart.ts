@@ -20,6 +20,8 @@ export interface LineChart {
   height?: number;
   /** x values are times (ms since 1970 UTC) */
   xTemporal?: boolean;
+  /** a logarithmic y axis (points with y <= 0 are left out) */
+  yLog?: boolean;
 }
 
 /** A shaded band between lower and upper values (e.g. a prediction interval), as an extra layer. */
@@ -59,7 +61,7 @@ interface VegaLiteModule {
 export async function chartSvg(chart: LineChart): Promise<string> {
   const vega = (await import('vega')) as unknown as VegaModule;
   const vl = (await import('vega-lite')) as unknown as VegaLiteModule;
-  const values = chart.series.flatMap((s) => s.points.map(([x, y]) => ({ x, y, series: s.name })));
+  const values = chart.series.flatMap((s) => s.points.filter(([, y]) => Number.isFinite(y) && (!chart.yLog || y > 0)).map(([x, y]) => ({ x, y, series: s.name })));
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: chart.title,
@@ -72,7 +74,7 @@ export async function chartSvg(chart: LineChart): Promise<string> {
         mark: { type: 'line', point: values.length < 60 },
         encoding: {
           x: { field: 'x', type: chart.xTemporal ? 'temporal' : 'quantitative', title: chart.xTitle },
-          y: { field: 'y', type: 'quantitative', title: chart.yTitle, scale: { zero: false } },
+          y: { field: 'y', type: 'quantitative', title: chart.yTitle, scale: chart.yLog ? { type: 'log' } : { zero: false } },
           color: { field: 'series', type: 'nominal', title: null },
         },
       },

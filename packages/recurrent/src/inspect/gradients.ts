@@ -103,10 +103,15 @@ export function languageModelGradients(model: LanguageModel, tokens: ArrayLike<n
   });
 }
 
-/** dL/dh_t of a sequence regressor for the MSE of its prediction from x (B,T,I) against y (B*outputSize). */
-export function regressorGradients(model: SequenceRegressor, x: Tensor, y: ArrayLike<number>): StateGradients {
+/**
+ * dL/dh_t of a sequence regressor for the loss of its prediction from x
+ * (B,T,I): the MSE against y (B*outputSize), or the cross entropy against
+ * class indices y (B).
+ */
+export function regressorGradients(model: SequenceRegressor, x: Tensor, y: ArrayLike<number>, loss: 'mse' | 'cross-entropy' = 'mse'): StateGradients {
   return inspectBackward(model, () => {
-    const r = mseLoss(model.forward(x), y);
+    const out = model.forward(x);
+    const r = loss === 'mse' ? mseLoss(out, y) : crossEntropy(out, y);
     return stateGradientNorms(model.rnn, model.backward(r.grad, { stateGrads: true })!, r.loss);
   });
 }

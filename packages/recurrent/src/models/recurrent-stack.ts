@@ -25,18 +25,20 @@ export interface RecurrentStackConfig {
   forgetBias?: number | null;
   /** chrono initialisation for dependencies up to this many steps (see RecurrentOptions.chronoInit); null (default): none */
   chronoInit?: number | null;
+  /** gradient checkpointing every this many steps in training (see RecurrentOptions.checkpoint); 0 (default): off */
+  checkpoint?: number;
 }
 
 /** The defaults of the optional stack settings. */
 export const STACK_DEFAULTS = {
-  numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, forgetBias: null, chronoInit: null,
+  numLayers: 1, mode: 'LSTM', dropout: 0, projSize: 0, peepholes: false, linearBeforeReset: true, bias: true, forgetBias: null, chronoInit: null, checkpoint: 0,
 } as const satisfies Required<Omit<RecurrentStackConfig, 'hiddenSize'>>;
 
 /** The module options of a filled-in stack config (batch-first, as both models feed it). */
 export function stackOptions(c: Required<RecurrentStackConfig>): Omit<LSTMOptions & GRUOptions, 'inputSize'> {
   return {
     hiddenSize: c.hiddenSize, numLayers: c.numLayers, dropout: c.dropout, projSize: c.projSize,
-    peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bias: c.bias, batchFirst: true,
+    peepholes: c.peepholes, linearBeforeReset: c.linearBeforeReset, bias: c.bias, batchFirst: true, checkpoint: c.checkpoint,
     ...(c.forgetBias !== null ? { forgetBias: c.forgetBias } : {}), ...(c.chronoInit !== null ? { chronoInit: c.chronoInit } : {}),
   };
 }

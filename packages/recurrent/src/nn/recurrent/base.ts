@@ -11,6 +11,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { orthogonal, uniform, xavierUniform } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
+import { type SegmentStarts, backwardSegments, forwardSegments } from './checkpoint.js';
 import {
   type CellKind, type DirectionCache, type DirectionDims, type DirectionGrads, type DirectionWeights, gateCount,
 } from '../../kernels/types.js';
@@ -46,6 +47,13 @@ export interface RecurrentOptions {
    * and for an LSTM the input gate's -b; b_hh = 0 for those blocks. An integer >= 2.
    */
   chronoInit?: number;
+  /**
+   * Gradient checkpointing: in training, keep the state only every this many
+   * steps and recompute each segment's forward in backward (the caches then
+   * grow with this rather than with T, for about one more forward of compute;
+   * see checkpoint.ts). 0 (default): off. Not with `lengths`.
+   */
+  checkpoint?: number;
   /** random generator for initialisation and dropout (default: the global one) */
   rng?: Random;
 }
@@ -136,6 +144,10 @@ interface ForwardCache {
   T: number;
   B: number;
   lengths: Int32Array | null;
+  /** the kernels read batch-first rows (one batch-first layer, not checkpointed) */
+  direct: boolean;
+  /** checkpointed: each layer and direction's segment starts, instead of `directions` */
+  segments: SegmentStarts[][] | null;
   /** time-major input of each layer */
   layerInputs: Float32Array[];
   directions: DirectionCache[][];
@@ -158,6 +170,8 @@ export abstract class RecurrentBase extends Module {
   readonly peepholes: boolean;
   /** GRU: false puts the reset gate before the recurrent product (ONNX linear_before_reset=0); true is PyTorch's */
   readonly linearBeforeReset: boolean;
+  /** gradient checkpointing segment in steps, 0: off (see RecurrentOptions.checkpoint); may be changed between calls */
+  checkpoint: number;
   protected readonly rng: Random;
   private readonly layers: DirectionParams[][] = [];
   private readonly gateBias: { forgetBias?: number; chronoInit?: number };
@@ -189,6 +203,8 @@ export abstract class RecurrentBase extends Module {
     if (this.peepholes && kind !== 'LSTM') throw new ConfigError(`peepholes are only for LSTM, not ${name}`);
     if (!this.linearBeforeReset && kind !== 'GRU') throw new ConfigError(`linearBeforeReset is only for GRU, not ${name}`);
     this.rng = options.rng ?? defaultRandom;
+    this.checkpoint = options.checkpoint ?? 0;
+    if (!(Number.isInteger(this.checkpoint) && this.checkpoint >= 0)) throw new ConfigError(`${name} checkpoint must be a whole number of steps (0: off), got ${options.checkpoint}`);
     this.gateBias = {
       ...(options.forgetBias !== undefined ? { forgetBias: options.forgetBias } : {}),
       ...(options.chronoInit !== undefined ? { chronoInit: options.chronoInit } : {}),
@@ -317,19 +333,26 @@ export abstract class RecurrentBase extends Module {
     const tracing = options.trace === true;
     const traces: LayerTrace[] | null = tracing ? [] : null;
     const k = kernels();
-    // One layer hands batch-first tensors to the kernels as they are; deeper stacks run time-major inside.
-    const direct = this.batchFirstKernels;
+    const S = record && !tracing && this.checkpoint > 0 && this.checkpoint < T ? this.checkpoint : 0;
+    if (S && lengths) throw new ConfigError(`${name}: checkpoint does not take lengths (give every sequence all T steps, or set checkpoint to 0)`);
+    // One layer hands batch-first tensors to the kernels as they are; deeper stacks (and checkpointing) run time-major inside.
+    const direct = this.batchFirstKernels && !S;
     let x = this.batchFirst && !direct ? swapAxes01(input.data, B, T, I) : input.data;
-    const cache: ForwardCache = { T, B, lengths, layerInputs: [], directions: [], dropoutMasks: [] };
+    const cache: ForwardCache = { T, B, lengths, direct, segments: S ? [] : null, layerInputs: [], directions: [], dropoutMasks: [] };
     let y = x;
     for (let l = 0; l < this.numLayers; l++) {
       const inF = l === 0 ? I : this.outputSize;
       y = new Float32Array(T * B * this.outputSize);
       const dirCaches: DirectionCache[] = [];
+      const starts: SegmentStarts[] = [];
       for (let d = 0; d < this.numDirections; d++) {
         const s = l * this.numDirections + d;
         const h = hN.subarray(s * B * P, (s + 1) * B * P);
         const c = cN ? cN.subarray(s * B * H, (s + 1) * B * H) : null;
+        if (S) {
+          starts.push(forwardSegments(k, (n) => this.dims(n, B, inF, false), this.weights(l, d), x, h, c, { data: y, off: d * P, ld: this.outputSize }, T, B, S, d === 1));
+          continue;
+        }
         // A trace reads the cache that training records: the same kernels, whether or not backward follows.
         const dc = k.directionForward(this.dims(T, B, inF, direct), this.weights(l, d), x, h, c,
           { data: y, off: d * P, ld: this.outputSize }, lengths, d === 1, record || tracing);
@@ -338,6 +361,7 @@ export abstract class RecurrentBase extends Module {
       }
       cache.layerInputs.push(x);
       cache.directions.push(dirCaches);
+      cache.segments?.push(starts);
       if (l < this.numLayers - 1 && this.training && this.dropout > 0) {
         const mask = new Float32Array(y.length);
         const keep = 1 / (1 - this.dropout);
@@ -418,7 +442,7 @@ export abstract class RecurrentBase extends Module {
 
     const dState = grads.gradHN ? grads.gradHN.data.slice() : new Float32Array(LD * B * P);
     const dCell = lstm ? (grads.gradCN ? grads.gradCN.data.slice() : new Float32Array(LD * B * H)) : null;
-    const direct = this.batchFirstKernels;
+    const direct = cache.direct;
     let dy = grads.gradOutput
       ? (this.batchFirst && !direct ? swapAxes01(grads.gradOutput.data, B, T, O) : grads.gradOutput.data)
       : new Float32Array(T * B * O);
@@ -434,8 +458,14 @@ export abstract class RecurrentBase extends Module {
         const s = l * this.numDirections + d;
         const dh = dState.subarray(s * B * P, (s + 1) * B * P);
         const dc = dCell ? dCell.subarray(s * B * H, (s + 1) * B * H) : null;
+        const sg = states ? { data: states, off: s * T * B * P, ld: P } : null;
+        if (cache.segments) {
+          backwardSegments(k, (n) => this.dims(n, B, inF, false), this.weights(l, d), this.gradients(l, d), cache.segments[l]![d]!, x,
+            { data: dy, off: d * P, ld: O }, dh, dc, dx, T, B, d === 1, sg);
+          continue;
+        }
         k.directionBackward(this.dims(T, B, inF, direct), this.weights(l, d), this.gradients(l, d), cache.directions[l]![d]!,
-          x, { data: dy, off: d * P, ld: O }, dh, dc, dx, lengths, d === 1, states ? { data: states, off: s * T * B * P, ld: P } : null);
+          x, { data: dy, off: d * P, ld: O }, dh, dc, dx, lengths, d === 1, sg);
       }
       const mask = l > 0 ? cache.dropoutMasks[l - 1] : null;
       if (mask) for (let i = 0; i < dx.length; i++) dx[i] *= mask[i]!;

@@ -5,7 +5,9 @@
  * Training goes through the one loop (train/fit.ts); each step draws a fresh
  * batch of the synthetic tasks, and validation is on a fixed held-out set.
  */
-import { ConfigError } from '../../errors.js';
+import { ConfigError, NonFiniteLossError } from '../../errors.js';
+import { type StateGradients, decayPerStep, regressorGradients } from '../../inspect/gradients.js';
+import type { RecurrentBase } from '../../nn/recurrent/base.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy, mseLoss } from '../../losses/losses.js';
 import { LanguageModel } from '../../models/language-model.js';
@@ -13,7 +15,7 @@ import { SequenceRegressor } from '../../models/sequence-regressor.js';
 import type { RecurrentStackConfig } from '../../models/recurrent-stack.js';
 import { noGrad } from '../../nn/grad-mode.js';
 import type { Module } from '../../nn/module.js';
-import { Adam } from '../../optim/optimizers.js';
+import { Adam, SGD } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { fit } from '../../train/fit.js';
@@ -41,10 +43,17 @@ export interface MemoryRunConfig {
   steps: number;
   /** sequences per step (default 32) */
   batch?: number;
-  /** Adam's learning rate (default 0.002) */
+  /** 'adam' (default) or plain 'sgd' (whose steps grow with the gradient: where clipping matters most) */
+  optimizer?: 'adam' | 'sgd';
+  /** the learning rate (default 0.002) */
   lr?: number;
-  /** gradient-norm clipping (default 1) */
-  clipNorm?: number;
+  /** gradient-norm clipping (default 1; null: none) */
+  clipNorm?: number | null;
+  /**
+   * start every W_hh orthogonal and scaled so each eigenvalue has this modulus
+   * (> 1: gradients that explode through time; Pascanu et al. 2013); default: the cell's usual init
+   */
+  spectralRadius?: number | null;
   /** validate every this many steps (default 100) */
   evalEvery?: number;
   /** stop early after this many seconds */
@@ -87,12 +96,23 @@ export interface MemoryResult {
   /** copy: the fraction of recalled symbols right, at the best validation */
   recalled: number | null;
   curve: MemoryPoint[];
+  /** the step whose loss or gradient was not finite, when training diverged (the result is then of the weights before it) */
+  divergedAt: number | null;
+  /** the largest gradient norm of a step (before clipping) */
+  maxGradNorm: number;
+  /**
+   * adding and digits, after training: ||dL/dh_t|| of the top layer for the loss
+   * of 64 held-out sequences, one entry per step (the last step is lag 0); null for copy
+   */
+  gradientNorms: number[] | null;
+  /** the fit of ln ||dL/dh_t|| against the lag, per step (decayPerStep over lags <= 100) */
+  gradientDecay: number | null;
 }
 
 /** "Solved" for adding and copy: a held-out error under this fraction of guessing's. */
 export const SOLVED_RATIO = 0.05;
 
-const DEFAULTS = { init: 'default' as GateInit, batch: 32, lr: 0.002, clipNorm: 1, evalEvery: 100, seed: 1 };
+const DEFAULTS = { init: 'default' as GateInit, optimizer: 'adam' as 'adam' | 'sgd', batch: 32, lr: 0.002, clipNorm: 1 as number | null, evalEvery: 100, seed: 1, spectralRadius: null as number | null };
 
 /** The gate options of an init for a cell and a dependency length. */
 export function gateInitOptions(init: GateInit, cell: CellKind, length: number): Pick<RecurrentStackConfig, 'forgetBias' | 'chronoInit'> {
@@ -111,6 +131,8 @@ interface Setup {
   /** the held-out metric, and (copy) the recalled fraction */
   validate(): { value: number; recalled: number | null };
   trainSize: number;
+  /** the gradient of the held-out loss at every step (null: not measured for this task) */
+  gradients(): StateGradients | null;
 }
 
 function makeModel(c: MemoryRunConfig, hiddenSize: number, rng: Random): Module {
@@ -149,6 +171,10 @@ function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
         return r.loss;
       },
       validate: () => ({ value: noGrad(() => mseLoss(m.forward(test.x), test.y).loss), recalled: null }),
+      gradients: () => {
+        const g = addingProblem(64, T, new Random(seed + 3000));
+        return regressorGradients(m, g.x, g.y);
+      },
     };
   }
   if (c.task === 'copy') {
@@ -178,6 +204,7 @@ function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
         }
         return { value, recalled: right / (B * COPY_LENGTH) };
       }),
+      gradients: () => null,
     };
   }
   const digits = c.digits;
@@ -209,6 +236,10 @@ function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
       });
       return { value: right / testIdx.length, recalled: null };
     },
+    gradients: () => {
+      const ids = testIdx.slice(0, 64);
+      return regressorGradients(m, pixelSequences(digits, ids, perm), ids.map((i) => digits.labels[i]!), 'cross-entropy');
+    },
   };
 }
 
@@ -222,20 +253,33 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
   for (const [k, v] of [['steps', c.steps], ['batch', c.batch], ['evalEvery', c.evalEvery]] as const) {
     if (!(Number.isInteger(v) && v > 0)) throw new ConfigError(`memory task ${k} must be a positive integer, got ${v}`);
   }
+  if (c.spectralRadius !== null && !(c.spectralRadius > 0 && Number.isFinite(c.spectralRadius))) {
+    throw new ConfigError(`memory task spectralRadius must be a positive number, got ${c.spectralRadius}`);
+  }
   const run = { ...c, length };
   const hiddenSize = hiddenSizeFor(run);
   const rng = new Random(c.seed);
   const model = makeModel(run, hiddenSize, rng);
+  if (c.spectralRadius !== null) setSpectralRadius((model as LanguageModel | SequenceRegressor).rnn, c.spectralRadius);
   const s = setup(run, model, c.seed);
-  const trainer = new Trainer(model, new Adam(model.parameters(), { lr: c.lr }), { clipNorm: c.clipNorm });
+  if (c.optimizer !== 'adam' && c.optimizer !== 'sgd') throw new ConfigError(`memory task optimizer must be adam or sgd, got ${JSON.stringify(c.optimizer)}`);
+  const optimizer = c.optimizer === 'adam' ? new Adam(model.parameters(), { lr: c.lr }) : new SGD(model.parameters(), { lr: c.lr });
+  const trainer = new Trainer(model, optimizer, { clipNorm: c.clipNorm });
   const curve: MemoryPoint[] = [];
   const higher = s.metric === 'accuracy';
   let recalled: number | null = null;
   let bestRecalled: number | null = null;
-  const result = await fit(model, {
+  let maxGradNorm = 0;
+  let divergedAt: number | null = null;
+  const step = (indices: number[]): number => {
+    const r = trainer.step(() => s.step(s.metric === 'accuracy' ? indices : new Array<number>(c.batch).fill(0), rng));
+    maxGradNorm = Math.max(maxGradNorm, r.gradNorm);
+    return r.loss;
+  };
+  const task = {
     size: s.trainSize,
     batch: s.metric === 'accuracy' ? c.batch : 1,
-    step: (indices) => trainer.step(() => s.step(s.metric === 'accuracy' ? indices : new Array<number>(c.batch).fill(0), rng)).loss,
+    step,
     validate: () => {
       model.eval();
       const v = s.validate();
@@ -243,21 +287,47 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
       recalled = v.recalled;
       return { metrics: v.value, rank: [higher ? v.value : -v.value], loss: v.value };
     },
-  }, { stopAt: c.steps, evalEvery: Math.min(c.evalEvery, c.steps), shuffle: s.metric === 'accuracy', ...(c.timeLimit !== undefined ? { timeLimit: c.timeLimit } : {}) }, {
-    rng,
-    onEval: (e) => {
-      const p = { step: e.step, seconds: e.elapsed, value: e.metrics };
-      curve.push(p);
-      if (e.improved) bestRecalled = recalled;
-      hooks.onEval?.(p, { step: e.step, of: c.steps });
-    },
-  });
+  };
+  const options = { stopAt: c.steps, evalEvery: Math.min(c.evalEvery, c.steps), shuffle: s.metric === 'accuracy', ...(c.timeLimit !== undefined ? { timeLimit: c.timeLimit } : {}) };
+  let best: { value: number; step: number } | null = null;
+  let steps = 0;
+  try {
+    const result = await fit(model, task, options, {
+      rng,
+      onStep: (e) => {
+        steps = e.step;
+      },
+      onEval: (e) => {
+        const p = { step: e.step, seconds: e.elapsed, value: e.metrics };
+        curve.push(p);
+        if (e.improved) {
+          bestRecalled = recalled;
+          best = { value: e.metrics, step: e.step };
+        }
+        hooks.onEval?.(p, { step: e.step, of: c.steps });
+      },
+    });
+    steps = result.step;
+  } catch (e) {
+    // Diverging is a result here (training without clipping), not a failure: report it with what came before.
+    if (!(e instanceof NonFiniteLossError)) throw e;
+    divergedAt = e.step;
+  }
   model.eval();
-  const value = result.best?.metrics ?? NaN;
+  const value = (best as { value: number } | null)?.value ?? NaN;
   const ratio = higher ? value : value / s.guess;
+  const grads = divergedAt === null ? s.gradients() : null;
+  const top = grads ? grads.norms[grads.norms.length - 1]! : null;
   return {
     task: c.task, cell: c.cell, init: c.init, length, sequenceSteps: s.sequenceSteps, hiddenSize, parameters: model.numParameters(),
-    steps: result.step, seconds: curve.length ? curve[curve.length - 1]!.seconds : 0, metric: s.metric, value, guess: s.guess, ratio,
-    solved: higher ? null : ratio < SOLVED_RATIO, recalled: bestRecalled, curve,
+    steps, seconds: curve.length ? curve[curve.length - 1]!.seconds : 0, metric: s.metric, value, guess: s.guess, ratio,
+    solved: higher ? null : ratio < SOLVED_RATIO, recalled: bestRecalled, curve, divergedAt, maxGradNorm,
+    gradientNorms: top ? [...top] : null, gradientDecay: top ? decayPerStep(top, 100) : null,
   };
+}
+
+/** Every W_hh orthogonal (per gate block), times `radius`: each block's eigenvalues then all have modulus `radius`. */
+function setSpectralRadius(rnn: RecurrentBase, radius: number): void {
+  rnn.resetParameters('orthogonal');
+  for (const [name, p] of rnn.namedParameters()) if (name.startsWith('weight_hh')) for (let i = 0; i < p.data.length; i++) p.data[i] *= radius;
 }
