@@ -17,7 +17,7 @@ const cli = join(root, 'packages/cli/bin/recurrent.js');
 /** Each part: the arguments of one `recurrent memory` run. */
 const PARTS: Record<string, string[]> = {
   adding: ['--task', 'adding', '--lengths', '100,300,600', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000'],
-  copy: ['--task', 'copy', '--lengths', '100,500', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '4000', '--lr', '0.005'],
+  copy: ['--task', 'copy', '--lengths', '100,500', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '2000', '--lr', '0.005'],
   digits: ['--task', 'digits', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000', '--lr', '0.005'],
   'permuted-digits': ['--task', 'permuted-digits', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000', '--lr', '0.005'],
   explode: ['--explode', '1.5', '--lengths', '100', '--params', '17000', '--steps', '500', '--lr', '0.01'],

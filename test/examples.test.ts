@@ -34,4 +34,16 @@ describe('examples', () => {
     assert.equal(losses.length, 2);
     for (const [first, last] of losses) assert.ok(last! < 0.1 * first!, `loss ${first} -> ${last}`);
   });
+
+  it('memory-inspect.ts: the LSTM learns the adding problem, its output hangs on the marked steps, its input gate opens there', () => {
+    const r = run('memory-inspect.ts');
+    assert.equal(r.status, 0, r.stderr);
+    const mse = Object.fromEntries([...r.stdout.matchAll(/^(\w+): test MSE ([\d.]+)/gm)].map((m) => [m[1], Number(m[2])]));
+    assert.ok(mse.LSTM! < 0.02 && mse.RNN_TANH! > 0.1, JSON.stringify(mse));
+    const lstm = r.stdout.slice(r.stdout.indexOf('LSTM:'));
+    const c = /marked steps \d+ and \d+: ([\d.e+-]+), ([\d.e+-]+); to an unmarked one: ([\d.e+-]+)/.exec(lstm)!.slice(1).map(Number);
+    assert.ok(c[0]! > 3 * c[2]! && c[1]! > 3 * c[2]!, `connectivity ${c}`);
+    const g = /input gate ([\d.]+) at the marked steps, ([\d.]+) elsewhere/.exec(lstm)!.slice(1).map(Number);
+    assert.ok(g[0]! > g[1]!, `input gate ${g}`);
+  });
 });
