@@ -5,15 +5,9 @@
  * divide T.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { ConfigError, type Kernels, Random, Tensor, createRecurrent, jsKernels, kernels, useKernels } from '../packages/recurrent/src/node.js';
-import { loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
-
-const modes: Array<[string, () => Promise<Kernels>]> = [
-  ['js', async () => jsKernels],
-  ['wasm', async () => (await loadWasmKernelsAsync({}))!],
-  ['wasm, two threads, every split forced', async () => (await loadWasmKernelsAsync({ threads: 2, parallelMin: 0, unitSplitMin: 0 }))!],
-];
+import { describe, it } from 'node:test';
+import { ConfigError, Random, Tensor, createRecurrent } from '../packages/recurrent/src/node.js';
+import { BACKEND_MODES, onKernels } from './backends.js';
 
 const variants: Array<[string, string, object]> = [
   ['LSTM, 2 layers, bidirectional', 'LSTM', { numLayers: 2, bidirectional: true }],
@@ -30,14 +24,9 @@ function close(a: Float32Array, b: Float32Array, what: string): void {
   assert.ok(worst < 1e-5, `${what}: differs by ${worst}`);
 }
 
-for (const [label, load] of modes) {
+for (const [label, load] of BACKEND_MODES) {
   describe(`gradient checkpointing (${label})`, () => {
-    let previous: Kernels;
-    before(async () => {
-      previous = kernels();
-      useKernels(await load());
-    });
-    after(() => useKernels(previous));
+    onKernels(load);
 
     for (const [name, kind, extra] of variants) {
       it(`${name}: outputs, input, state and weight gradients as without it`, () => {

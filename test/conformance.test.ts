@@ -3,12 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  FIXTURE_KINDS, type Kernels, Tensor, fixtureKind, getThreads, jsKernels, kernels, parseSafetensors, runFixture, serializeSafetensors, useKernels,
+  FIXTURE_KINDS, Tensor, fixtureKind, getThreads, parseSafetensors, runFixture, serializeSafetensors,
 } from '../packages/recurrent/src/node.js';
-import { loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
+import { BACKEND_MODES, onKernels } from './backends.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = resolve(root, '../shared/fixtures');
@@ -26,17 +26,6 @@ const fixtures = folders.flatMap((dir) => readdirSync(dir).filter((n) => n.endsW
   return { dir, name, bytes, kind: fixtureKind(bytes) };
 }));
 
-/**
- * The kernels each pass runs on: the reference, the default wasm build, and two-thread builds with every
- * split forced, since the fixtures are smaller than the thresholds that split work in normal use: by
- * sequences (and GEMM rows) wherever there are two, and inference by hidden units.
- */
-const modes: Array<[string, () => Promise<Kernels>]> = [
-  ['js', async () => jsKernels],
-  ['wasm', async () => (await loadWasmKernelsAsync({}))!],
-  ['wasm, two threads, every batch split forced', async () => (await loadWasmKernelsAsync({ threads: 2, parallelMin: 0, unitSplitMin: Infinity }))!],
-  ['wasm, two threads, inference split by units forced', async () => (await loadWasmKernelsAsync({ threads: 2, parallelMin: Infinity, unitSplitMin: 0 }))!],
-];
 
 describe('PyTorch fixtures found', () => {
   it('every fixture folder is read; the torch folder\'s kinds are known', () => {
@@ -50,15 +39,9 @@ describe('PyTorch fixtures found', () => {
   });
 });
 
-for (const [label, load] of modes) {
+for (const [label, load] of BACKEND_MODES) {
   describe(`PyTorch fixtures on ${label}`, () => {
-    let previous: Kernels;
-    before(async () => {
-      previous = kernels();
-      useKernels(await load());
-      assert.equal(getThreads(), label.includes('two threads') ? 2 : 1);
-    });
-    after(() => useKernels(previous));
+    onKernels(load, () => assert.equal(getThreads(), label.includes('two threads') ? 2 : 1));
     for (const f of fixtures.filter((x) => x.kind !== null && known.has(x.kind))) {
       it(`${f.dir.split('/').at(-1)}/${f.name}`, () => {
         const r = runFixture(f.name, f.bytes);

@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
-  type Kernels, LSTM, LanguageModel, Random, type RecurrentBase, SequenceRegressor, Tensor, addingProblem, connectivity, createRecurrent, decayPerStep,
-  jsKernels, kernels, languageModelConnectivity, languageModelGradients, regressorGradients, stateGradientNorms, useKernels,
+  LSTM, LanguageModel, Random, type RecurrentBase, SequenceRegressor, Tensor, addingProblem, connectivity, createRecurrent, decayPerStep,
+  languageModelConnectivity, languageModelGradients, regressorGradients, stateGradientNorms,
 } from '../packages/recurrent/src/node.js';
-import { loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
+import { BACKEND_MODES, onKernels } from './backends.js';
 
 interface Case {
   name: string; kind: string; inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; batchFirst: boolean; T: number; B: number;
@@ -36,19 +36,9 @@ function build(c: Case): RecurrentBase {
 
 const shape = (c: Case): number[] => (c.batchFirst ? [c.B, c.T, c.inputSize] : [c.T, c.B, c.inputSize]);
 
-const modes: Array<[string, () => Promise<Kernels>]> = [
-  ['js', async () => jsKernels],
-  ['wasm', async () => (await loadWasmKernelsAsync({}))!],
-];
-
-for (const [label, load] of modes) {
+for (const [label, load] of BACKEND_MODES.slice(0, 2)) {
   describe(`gradients through time match PyTorch autograd (${label})`, () => {
-    let previous: Kernels;
-    before(async () => {
-      previous = kernels();
-      useKernels(await load());
-    });
-    after(() => useKernels(previous));
+    onKernels(load);
     for (const c of ref.cases) {
       it(`${c.name}: dL/dh_t of every step, layer and direction`, () => {
         const m = build(c);

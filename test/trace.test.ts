@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { type Kernels, Random, Tensor, createRecurrent, jsKernels, kernels, noGrad, useKernels } from '../packages/recurrent/src/node.js';
-import { loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
+import { describe, it } from 'node:test';
+import { Random, Tensor, createRecurrent, noGrad } from '../packages/recurrent/src/node.js';
+import { BACKEND_MODES, onKernels } from './backends.js';
 
 interface Case {
   name: string; kind: string; inputSize: number; hiddenSize: number; numLayers: number; bidirectional: boolean; batchFirst: boolean; T: number; B: number;
@@ -16,13 +16,6 @@ interface Case {
   x: number[]; traceGates: number[][] | null; traceCells: number[][] | null;
 }
 const ref = JSON.parse(readFileSync(new URL('./reference/gradients-through-time.json', import.meta.url), 'utf8')) as { cases: Case[] };
-
-const modes: Array<[string, () => Promise<Kernels>]> = [
-  ['js', async () => jsKernels],
-  ['wasm', async () => (await loadWasmKernelsAsync({}))!],
-  ['wasm, two threads, every batch split forced', async () => (await loadWasmKernelsAsync({ threads: 2, parallelMin: 0, unitSplitMin: Infinity }))!],
-  ['wasm, two threads, inference split by units forced', async () => (await loadWasmKernelsAsync({ threads: 2, parallelMin: Infinity, unitSplitMin: 0 }))!],
-];
 
 const variants: Array<[string, string, object]> = [
   ['LSTM, 2 layers, bidirectional', 'LSTM', { numLayers: 2, bidirectional: true }],
@@ -33,14 +26,9 @@ const variants: Array<[string, string, object]> = [
   ['tanh RNN', 'RNN_TANH', {}],
 ];
 
-for (const [label, load] of modes) {
+for (const [label, load] of BACKEND_MODES) {
   describe(`traced forward (${label})`, () => {
-    let previous: Kernels;
-    before(async () => {
-      previous = kernels();
-      useKernels(await load());
-    });
-    after(() => useKernels(previous));
+    onKernels(load);
 
     for (const [name, kind, extra] of variants) {
       it(`${name}: the outputs are bit for bit the untraced ones, in eval and in training`, () => {

@@ -1,8 +1,20 @@
-let enabled = true;
+/** What modules record for backward: module-wide switches, set for the length of a call. */
+const flags = { enabled: true, inEval: false };
+
+/** Runs `fn` with `flags[key]` set to `value`, restoring it afterwards (also on a throw). */
+function withFlag<T>(key: keyof typeof flags, value: boolean, fn: () => T): T {
+  const before = flags[key];
+  flags[key] = value;
+  try {
+    return fn();
+  } finally {
+    flags[key] = before;
+  }
+}
 
 /** Whether modules in training mode record what `backward` needs. */
 export function isGradEnabled(): boolean {
-  return enabled;
+  return flags.enabled;
 }
 
 /**
@@ -10,20 +22,12 @@ export function isGradEnabled(): boolean {
  * for validation and generation while a model stays in training mode.
  */
 export function noGrad<T>(fn: () => T): T {
-  const before = enabled;
-  enabled = false;
-  try {
-    return fn();
-  } finally {
-    enabled = before;
-  }
+  return withFlag('enabled', false, fn);
 }
-
-let inEval = false;
 
 /** Whether modules in eval mode record for backward too (inside `gradInEval`). */
 export function isGradInEval(): boolean {
-  return inEval;
+  return flags.inEval;
 }
 
 /**
@@ -32,11 +36,5 @@ export function isGradInEval(): boolean {
  * PyTorch's autograd works in eval mode the same way.
  */
 export function gradInEval<T>(fn: () => T): T {
-  const before = inEval;
-  inEval = true;
-  try {
-    return fn();
-  } finally {
-    inEval = before;
-  }
+  return withFlag('inEval', true, fn);
 }
