@@ -135,6 +135,13 @@ interface Setup {
   gradients(): StateGradients | null;
 }
 
+/** The index of the largest of n values from off. */
+function argmax(v: Float32Array, off: number, n: number): number {
+  let best = 0;
+  for (let k = 1; k < n; k++) if (v[off + k]! > v[off + best]!) best = k;
+  return best;
+}
+
 function makeModel(c: MemoryRunConfig, hiddenSize: number, rng: Random): Module {
   const gates = gateInitOptions(c.init ?? 'default', c.cell, c.task === 'copy' ? c.length + 2 * COPY_LENGTH : c.task === 'adding' ? c.length : DIGIT_PIXELS);
   const stack = { hiddenSize, mode: c.cell, ...gates };
@@ -196,10 +203,7 @@ function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
         let right = 0;
         for (let b = 0; b < B; b++) {
           for (let t = L - COPY_LENGTH; t < L; t++) {
-            const row = logits.data.subarray((b * L + t) * COPY_VOCAB, (b * L + t + 1) * COPY_VOCAB);
-            let best = 0;
-            for (let k = 1; k < COPY_VOCAB; k++) if (row[k]! > row[best]!) best = k;
-            if (best === test.targets[b * L + t]) right++;
+            if (argmax(logits.data, (b * L + t) * COPY_VOCAB, COPY_VOCAB) === test.targets[b * L + t]) right++;
           }
         }
         return { value, recalled: right / (B * COPY_LENGTH) };
@@ -230,9 +234,7 @@ function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
       const out = noGrad(() => m.forward(testX)).data;
       let right = 0;
       testIdx.forEach((img, b) => {
-        let best = 0;
-        for (let k = 1; k < 10; k++) if (out[b * 10 + k]! > out[b * 10 + best]!) best = k;
-        if (best === digits.labels[img]) right++;
+        if (argmax(out, b * 10, 10) === digits.labels[img]) right++;
       });
       return { value: right / testIdx.length, recalled: null };
     },
