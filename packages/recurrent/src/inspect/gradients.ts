@@ -10,7 +10,7 @@ import { ShapeError } from '../errors.js';
 import { crossEntropy, mseLoss } from '../losses/losses.js';
 import type { LanguageModel } from '../models/language-model.js';
 import type { SequenceRegressor } from '../models/sequence-regressor.js';
-import { gradInEval } from '../nn/grad-mode.js';
+import { gradInEval, noGrad } from '../nn/grad-mode.js';
 import type { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -71,16 +71,22 @@ export function decayPerStep(norms: ArrayLike<number>, maxLag = Infinity): numbe
   return n >= 2 && den > 0 ? (n * sxy - sx * sy) / den : NaN;
 }
 
-/** Runs forward+backward of a loss as the model predicts (eval mode, no dropout), keeping the weights' grads as they were. */
+/**
+ * Runs forward+backward of a loss as the model predicts (eval mode, no
+ * dropout), keeping the weights' grads as they were. Each forward here is
+ * met by its backward; a failure part way drops the model's recorded passes.
+ */
 function inspectBackward<R>(model: Module, run: () => R): R {
   const saved = model.parameters().map((p) => p.grad.slice());
   const wasTraining = model.training;
   model.eval();
   try {
     return gradInEval(run);
+  } catch (e) {
+    model.clearCache();
+    throw e;
   } finally {
     model.parameters().forEach((p, i) => p.grad.set(saved[i]!));
-    model.clearCache();
     if (wasTraining) model.train();
   }
 }
@@ -186,8 +192,7 @@ export function languageModelConnectivity(model: LanguageModel, tokens: ArrayLik
   if (tokens.length < 2) throw new ShapeError(`languageModelConnectivity: needs at least 2 tokens, got ${tokens.length}`);
   const T = tokens.length - 1;
   const input = Int32Array.from({ length: T }, (_, t) => tokens[t]!);
-  const emb = model.embedding.forward({ data: input, shape: [1, T] });
-  model.clearCache();
+  const emb = noGrad(() => model.embedding.forward({ data: input, shape: [1, T] }));
   const O = model.rnn.outputSize;
   const W = model.head.weight.data;
   const probes = new Float32Array(T * O);
