@@ -17,6 +17,8 @@ const cli = join(root, 'packages/cli/bin/recurrent.js');
 /** Each part: the arguments of one `recurrent memory` run. */
 const PARTS: Record<string, string[]> = {
   adding: ['--task', 'adding', '--lengths', '100,300,600', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000'],
+  // What the forget-gate bias alone does where the default LSTM fails.
+  'adding-forget-bias': ['--task', 'adding', '--lengths', '600', '--cells', 'lstm', '--inits', 'forget-bias', '--params', '17000', '--steps', '3000'],
   copy: ['--task', 'copy', '--lengths', '100,500', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '2000', '--lr', '0.005'],
   digits: ['--task', 'digits', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000', '--lr', '0.005'],
   'permuted-digits': ['--task', 'permuted-digits', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000', '--lr', '0.005'],
@@ -26,6 +28,7 @@ const PARTS: Record<string, string[]> = {
 const chosen = process.argv.slice(2);
 for (const c of chosen) if (!PARTS[c]) throw new Error(`unknown part ${c}: expected ${Object.keys(PARTS).join(', ')}`);
 const parts = chosen.length ? chosen : Object.keys(PARTS);
+
 const out = rawOutput(`memory${chosen.length ? `-${chosen.join('-')}` : ''}`, `npm run bench:memory${chosen.length ? ` -- ${chosen.join(' ')}` : ''}`);
 for (const part of parts) {
   const args = ['memory', ...PARTS[part]!, '--out', join(root, 'runs', `memory-${part}`), '--force'];
