@@ -24,7 +24,7 @@ interface MemoryFlags {
   params: number;
   steps: number;
   batch: number;
-  lr: number;
+  lr?: number;
   seed: number;
   digits: string;
   out?: string;
@@ -33,7 +33,7 @@ interface MemoryFlags {
   json?: boolean;
 }
 
-const DEFAULT_LENGTHS: Record<MemoryTaskName, number[]> = { adding: [100, 200, 400, 600], copy: [100, 200, 500], digits: [64], 'permuted-digits': [64] };
+const DEFAULT_LENGTHS: Record<MemoryTaskName, number[]> = { adding: [100, 300, 600], copy: [100, 500], digits: [64], 'permuted-digits': [64] };
 const SHORT: Record<CellKind, string> = { LSTM: 'LSTM', GRU: 'GRU', RNN_TANH: 'RNN', RNN_RELU: 'ReLU RNN' };
 
 function list<T>(name: string, text: string, parse: (s: string) => T): T[] {
@@ -62,7 +62,7 @@ function label(r: Pick<MemoryResult, 'cell' | 'init'>): string {
   return r.init === 'default' ? SHORT[r.cell] : `${SHORT[r.cell]} (${r.init})`;
 }
 
-async function runTable(f: MemoryFlags, out: string, digits: Digits | null): Promise<void> {
+async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Digits | null): Promise<void> {
   const cells = list('--cells', f.cells, (s) => {
     const k = CELLS[s.toLowerCase()] ?? (Object.keys(CELL_KINDS) as CellKind[]).find((c) => c === s.toUpperCase());
     if (!k) throw new UsageError(`--cells: unknown cell '${s}' (expected ${Object.keys(CELLS).join(', ')})`);
@@ -142,7 +142,7 @@ async function runTable(f: MemoryFlags, out: string, digits: Digits | null): Pro
 }
 
 /** A tanh RNN whose W_hh has spectral radius R, by plain SGD, without and with clipping. */
-async function runExplode(f: MemoryFlags, out: string): Promise<void> {
+async function runExplode(f: MemoryFlags & { lr: number }, out: string): Promise<void> {
   const T = f.lengths ? list('--lengths', f.lengths, (s) => int('--lengths', 2)(s))[0]! : 100;
   const runs: MemoryResult[] = [];
   for (const clipNorm of [null, 1]) {
@@ -177,13 +177,13 @@ export function registerMemoryCommand(program: Command): void {
   program.command('memory')
     .description('long-range memory benchmarks: tanh RNN, LSTM and GRU at equal parameter counts on the adding, copy and pixel-digit tasks')
     .option('--task <name>', `${MEMORY_TASKS.join(', ')}`, choice('--task', MEMORY_TASKS), 'adding' as MemoryTaskName)
-    .option('--lengths <list>', 'sequence lengths T, comma-separated (default adding 100,200,400,600; copy 100,200,500; digits: 64)')
+    .option('--lengths <list>', 'sequence lengths T, comma-separated (default adding 100,300,600; copy 100,500; digits: 64; --explode: 100)')
     .option('--cells <list>', 'cells, comma-separated', 'rnn,lstm,gru')
     .option('--inits <list>', `gate inits for LSTM and GRU, comma-separated: ${GATE_INITS.join(', ')}`, 'default,chrono')
     .option('--params <n>', 'parameters per model (the hidden size is chosen to match)', int('--params'), 17000)
     .option('--steps <n>', 'training steps per run', int('--steps'), 3000)
     .option('--batch <n>', 'sequences per step', int('--batch'), 32)
-    .option('--lr <x>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), 0.002)
+    .option('--lr <x>', 'learning rate (default 0.002; --explode: 0.01)', num('--lr', (n) => n > 0, 'a positive number'))
     .option('--seed <n>', 'random seed', seedOption, 1)
     .option('--digits <file>', 'the 8x8 digits CSV (64 pixels and a label per line, gzipped or not)', SKLEARN_DIGITS_PATH)
     .option('--explode <radius>', 'instead: a tanh RNN with W_hh of this spectral radius, by SGD with and without clipping (adding task)', num('--explode', (n) => n > 0, 'a positive number'))
@@ -195,11 +195,7 @@ export function registerMemoryCommand(program: Command): void {
       refuseExisting(out, f.force);
       const digits = f.explode === undefined && f.task.endsWith('digits') ? await readDigits(f.digits) : null;
       await makeFolder(out);
-      if (f.explode !== undefined) {
-        if (f.lr === 0.002) f.lr = 0.01;
-        await runExplode(f, out);
-      } else {
-        await runTable(f, out, digits);
-      }
+      if (f.explode !== undefined) await runExplode({ ...f, lr: f.lr ?? 0.01 }, out);
+      else await runTable({ ...f, lr: f.lr ?? 0.002 }, out, digits);
     }));
 }
