@@ -98,6 +98,30 @@ for (const [label, load] of BACKEND_MODES.slice(0, 2)) {
   });
 }
 
+for (const [label, load] of BACKEND_MODES) {
+  describe(`asking for dL/dh_t leaves the gradients as they are (${label})`, () => {
+    onKernels(load);
+    for (const [name, kind, extra] of [
+      ['LSTM, projected, 2 layers', 'LSTM', { projSize: 3, numLayers: 2 }], ['GRU, bidirectional, batch-first', 'GRU', { bidirectional: true, batchFirst: true }],
+      ['tanh RNN', 'RNN_TANH', {}], ['LSTM, batch-first', 'LSTM', { batchFirst: true }],
+    ] as const) {
+      it(`${name}: input and weight gradients with and without stateGrads`, () => {
+        const run = (stateGrads: boolean) => {
+          const rng = new Random(31);
+          const m = createRecurrent(kind, { inputSize: 3, hiddenSize: 5, rng, ...extra });
+          const [T, B] = [12, 3];
+          const x = new Tensor(new Float32Array(T * B * 3).map(() => rng.normal()), m.batchFirst ? [B, T, 3] : [T, B, 3]);
+          const out = m.forward(x, { lengths: [12, 7, 1] }).output;
+          const g = m.backward({ gradOutput: new Tensor(new Float32Array(out.size).map(() => rng.normal()), out.shape) }, { stateGrads });
+          return [g.gradInput.data, g.gradH0.data, ...m.parameters().map((p) => p.grad.slice())];
+        };
+        const plain = run(false);
+        run(true).forEach((a, i) => assert.ok(maxDiff(a, plain[i]!) < 1e-5, `array ${i}: ${maxDiff(a, plain[i]!)}`));
+      });
+    }
+  });
+}
+
 describe('gradients through time by finite differences', () => {
   it('dL/dh_t of an LSTM: nudging h_t and running on from it changes the loss by the gradient', () => {
     const rng = new Random(3);
