@@ -138,7 +138,8 @@ async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Di
       series: withGrads.map((r) => ({ name: label(r), points: r.gradientNorms!.map((v, t) => [r.gradientNorms!.length - 1 - t, v] as [number, number]) })),
     });
   }
-  if (!f.json) console.log(`results and plots in ${out}/ (results.json, ${lengths.length > 1 ? `${f.task}.svg/.png, ` : ''}${withGrads.length ? `${f.task}-gradients.svg/.png` : ''})`);
+  const files = ['results.json', ...(lengths.length > 1 ? [`${f.task}.svg/.png`] : []), ...(withGrads.length ? [`${f.task}-gradients.svg/.png`] : [])];
+  if (!f.json) console.log(`results and plots in ${out}/ (${files.join(', ')})`);
 }
 
 /** A tanh RNN whose W_hh has spectral radius R, by plain SGD, without and with clipping. */
