@@ -70,3 +70,16 @@ describe('gradient checkpointing: settings', () => {
     assert.throws(() => createRecurrent('GRU', { inputSize: 2, hiddenSize: 3, checkpoint: 2.5 }), /checkpoint must be a whole number of steps \(0: off\), got 2.5/);
   });
 });
+
+describe('running out of WebAssembly memory', () => {
+  it('is an OutOfMemoryError that names the need and suggests checkpointing', async () => {
+    const { Arena } = await import('../packages/recurrent/src/kernels/wasm/arena.js');
+    const { OutOfMemoryError } = await import('../packages/recurrent/src/node.js');
+    // A memory that may grow to 40 pages (2.5 MiB), standing for the 4 GiB ceiling.
+    const arena = new Arena(new WebAssembly.Memory({ initial: 30, maximum: 40 }));
+    arena.reset();
+    arena.alloc(1000);
+    assert.throws(() => arena.alloc(4_000_000), (e: Error) => e instanceof OutOfMemoryError &&
+      /needs 0\.0\d GiB of its memory and cannot grow past 0\.00 GiB .*checkpoint \(e\.g\. checkpoint: 100\)/.test(e.message));
+  });
+});

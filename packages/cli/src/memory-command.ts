@@ -109,7 +109,8 @@ async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Di
   const metric = first.metric === 'mse' ? 'MSE' : first.metric === 'loss' ? 'loss (nats/step)' : 'test accuracy';
   const guess = first.metric === 'accuracy' ? '10%' : f.task === 'copy' ? '10 ln 8/(T+20)' : first.guess.toFixed(4);
   if (!f.json) {
-    console.log(`${f.task}: ${metric} (guessing: ${guess}; % of guessing, "solved" under ${SOLVED_RATIO * 100}%), about ${f.params.toLocaleString('en-US')} parameters each, ` +
+    const scale = first.metric === 'accuracy' ? '' : `; % of guessing, "solved" under ${SOLVED_RATIO * 100}%`;
+    console.log(`${f.task}: ${metric} (guessing: ${guess}${scale}), about ${f.params.toLocaleString('en-US')} parameters each, ` +
       `${f.steps} steps of ${f.batch}, Adam ${f.lr}, clipping 1, seed ${f.seed}; ${Math.round((performance.now() - t0) / 1000)} s in all`);
     const head = ['cell', 'hidden', 'params', ...lengths.map((L) => (f.task.endsWith('digits') ? 'T=64' : `T=${L}`)), 'dL/dh back / at the end (longest T)'];
     const rows = runs.map((run) => {

@@ -44,6 +44,9 @@ export class DataError extends RecurrentError {}
 /** `backward` was called without a matching `forward` in training mode. */
 export class BackwardError extends RecurrentError {}
 
+/** A backend's memory cannot hold the call (WebAssembly stops at 4 GiB): the message says what helps. */
+export class OutOfMemoryError extends RecurrentError {}
+
 /** Throws a ShapeError unless `got` equals `want`, naming `what`. */
 export function expectShape(what: string, got: readonly number[], want: readonly number[]): void {
   if (got.length !== want.length || got.some((d, i) => d !== want[i])) {

@@ -12,7 +12,7 @@
 
 // Errors
 export {
-  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteError, NonFiniteLossError, FormatError, BackwardError, DataError, plural,
+  RecurrentError, ShapeError, ConfigError, DTypeError, NonFiniteError, NonFiniteLossError, FormatError, BackwardError, DataError, OutOfMemoryError, plural,
 } from './errors.js';
 
 // Tensors, randomness, kernels

@@ -11,6 +11,8 @@
  * 256 KiB scratch area per thread (GEMM packing, see assembly/gemm.ts); then
  * the lasting blocks; then the per-call area.
  */
+import { OutOfMemoryError } from '../../errors.js';
+
 export const STATIC_END = 1 << 20;
 export const SCRATCH_BYTES = 1 << 18;
 export const MAX_THREADS = 2;
@@ -21,6 +23,9 @@ const PAGE = 65536;
 export function scratchOf(thread: number): number {
   return STATIC_END + thread * SCRATCH_BYTES;
 }
+
+/** The segment length the out-of-memory message suggests. */
+const CHECKPOINT_HINT = 100;
 
 export class Arena {
   /** where a call's allocations start; blocks that outlive calls lie below it */
@@ -98,7 +103,14 @@ export class Arena {
   private ensure(): void {
     const need = this.top - this.memory.buffer.byteLength;
     if (need > 0) {
-      this.memory.grow(Math.ceil(need / PAGE));
+      try {
+        this.memory.grow(Math.ceil(need / PAGE));
+      } catch (e) {
+        // WebAssembly memory stops at 4 GiB (and may not get that much): say what ran out and what helps.
+        const have = (this.memory.buffer.byteLength / 2 ** 30).toFixed(2);
+        throw new OutOfMemoryError(`the WebAssembly backend needs ${(this.top / 2 ** 30).toFixed(2)} GiB of its memory and cannot grow past ${have} GiB ` +
+          `(${(e as Error).message}): train long sequences with the recurrent option checkpoint (e.g. checkpoint: ${CHECKPOINT_HINT}), a smaller batch, or the js backend`);
+      }
       this.buffers.add(this.memory.buffer);
     }
   }
