@@ -74,6 +74,10 @@ describe('recurrent inspect --gradients and --activations', () => {
     assert.equal(saved.connectivity.length, 44 * 44);
     assert.ok(existsSync(join(model, 'gradients.png')));
     oneLineError(cli('inspect', model, '--gradients', 'S'), /--gradients needs at least 2 characters the model knows, got 1/);
+    const long = cli('inspect', model, '--gradients', 'Some years ago. '.repeat(40), '--json', '--out', join(work, 'long'));
+    assert.equal(long.status, 0, long.stderr);
+    assert.match(long.stderr, /--gradients reads the last 500 steps before the last char \(the text has 639\)/);
+    assert.equal((JSON.parse(long.stdout) as { steps: number }).steps, 500);
   });
 
   it('--activations: the best cell for each property, HTML and PNG', () => {

@@ -19,8 +19,15 @@ function encode(g: TextGenerator, text: string, what: string): { ids: Int32Array
   return { ids, tokens };
 }
 
+/** Steps back that --gradients looks at: the connectivity's batched passes grow with the square of it. */
+export const MAX_GRADIENT_STEPS = 500;
+
 export async function gradientsReport(g: TextGenerator, text: string, out: string, json: boolean): Promise<void> {
-  const { ids } = encode(g, text, '--gradients');
+  let { ids } = encode(g, text, '--gradients');
+  if (ids.length > MAX_GRADIENT_STEPS + 1) {
+    process.stderr.write(`recurrent: note: --gradients reads the last ${MAX_GRADIENT_STEPS} steps before the last ${g.vocab.kind} (the text has ${ids.length - 1})\n`);
+    ids = ids.subarray(ids.length - MAX_GRADIENT_STEPS - 1);
+  }
   const r = languageModelGradients(g.model, ids);
   const C = languageModelConnectivity(g.model, ids);
   const T = r.steps;
