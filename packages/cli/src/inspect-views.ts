@@ -7,14 +7,15 @@
  * quotes, the position in the line, parentheses and word boundaries.
  */
 import { readFile } from 'node:fs/promises';
-import { type BestCell, type TextGenerator, bestCells, decayPerStep, languageModelConnectivity, languageModelGradients, noGrad, textProperties, tokenize } from 'recurrent';
+import { type BestCell, type TextGenerator, bestCells, decayPerStep, languageModelConnectivity, languageModelGradients, noGrad, textProperties } from 'recurrent';
 import { writeFileAtomic } from 'recurrent/node';
 import { UsageError } from './errors.js';
 import { svgToPng, writeChart } from './plot/chart.js';
 
+/** The ids the model reads (unknown characters dropped, unknown words as <unk>) and each one's token. */
 function encode(g: TextGenerator, text: string, what: string): { ids: Int32Array; tokens: string[] } {
-  const tokens = tokenize(text, g.vocab.kind).filter((t) => g.vocab.has(t) || g.vocab.kind === 'word');
-  const ids = g.vocab.encode(tokens.join(g.vocab.kind === 'word' ? ' ' : '')).ids;
+  const { ids } = g.vocab.encode(text);
+  const tokens = Array.from(ids, (id) => g.vocab.decode([id]));
   if (ids.length < 2) throw new UsageError(`${what} needs at least 2 ${g.vocab.kind === 'char' ? 'characters' : 'words'} the model knows, got ${ids.length}`);
   return { ids, tokens };
 }

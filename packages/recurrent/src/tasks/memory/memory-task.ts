@@ -126,10 +126,11 @@ interface Setup {
   sequenceSteps: number;
   metric: MemoryResult['metric'];
   guess: number;
-  /** one step's loss and backward on a fresh (or given) batch */
+  /** one step's loss and backward on a batch: the examples `indices` (digits), or as many fresh sequences (adding, copy) */
   step(indices: number[], rng: Random): number;
   /** the held-out metric, and (copy) the recalled fraction */
   validate(): { value: number; recalled: number | null };
+  /** examples per epoch: the images, or for the synthetic tasks steps x batch (one epoch, in order) */
   trainSize: number;
   /** the gradient of the held-out loss at every step (null: not measured for this task) */
   gradients(): StateGradients | null;
@@ -164,13 +165,13 @@ export function hiddenSizeFor(c: Pick<MemoryRunConfig, 'task' | 'cell' | 'length
   return lo;
 }
 
-function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
+function setup(c: MemoryRunConfig & { batch: number }, model: Module, seed: number): Setup {
   const T = c.length;
   if (c.task === 'adding') {
     const m = model as SequenceRegressor;
     const test = addingProblem(1000, T, new Random(seed + 1000));
     return {
-      model, sequenceSteps: T, metric: 'mse', guess: ADDING_GUESS_MSE, trainSize: c.steps,
+      model, sequenceSteps: T, metric: 'mse', guess: ADDING_GUESS_MSE, trainSize: c.steps * c.batch,
       step: (indices, rng) => {
         const { x, y } = addingProblem(indices.length, T, rng);
         const r = mseLoss(m.forward(x), y);
@@ -189,7 +190,7 @@ function setup(c: MemoryRunConfig, model: Module, seed: number): Setup {
     const test = copyMemory(500, T, new Random(seed + 1000));
     const L = test.steps;
     return {
-      model, sequenceSteps: L, metric: 'loss', guess: copyGuessLoss(T), trainSize: c.steps,
+      model, sequenceSteps: L, metric: 'loss', guess: copyGuessLoss(T), trainSize: c.steps * c.batch,
       step: (indices, rng) => {
         const d = copyMemory(indices.length, T, rng);
         const r = crossEntropy(m.forward({ data: d.tokens, shape: [indices.length, L] }).logits, d.targets);
@@ -274,13 +275,13 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
   let maxGradNorm = 0;
   let divergedAt: number | null = null;
   const step = (indices: number[]): number => {
-    const r = trainer.step(() => s.step(s.metric === 'accuracy' ? indices : new Array<number>(c.batch).fill(0), rng));
+    const r = trainer.step(() => s.step(indices, rng));
     maxGradNorm = Math.max(maxGradNorm, r.gradNorm);
     return r.loss;
   };
   const task = {
     size: s.trainSize,
-    batch: s.metric === 'accuracy' ? c.batch : 1,
+    batch: c.batch,
     step,
     validate: () => {
       model.eval();
@@ -291,7 +292,7 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
     },
   };
   const options = { stopAt: c.steps, evalEvery: Math.min(c.evalEvery, c.steps), shuffle: s.metric === 'accuracy', ...(c.timeLimit !== undefined ? { timeLimit: c.timeLimit } : {}) };
-  let best: { value: number; step: number } | null = null;
+  let value = NaN;
   let steps = 0;
   try {
     const result = await fit(model, task, options, {
@@ -304,7 +305,7 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
         curve.push(p);
         if (e.improved) {
           bestRecalled = recalled;
-          best = { value: e.metrics, step: e.step };
+          value = e.metrics;
         }
         hooks.onEval?.(p, { step: e.step, of: c.steps });
       },
@@ -316,7 +317,6 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
     divergedAt = e.step;
   }
   model.eval();
-  const value = (best as { value: number } | null)?.value ?? NaN;
   const ratio = higher ? value : value / s.guess;
   const grads = divergedAt === null ? s.gradients() : null;
   const top = grads ? grads.norms[grads.norms.length - 1]! : null;
