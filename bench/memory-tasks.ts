@@ -20,6 +20,8 @@ const PARTS: Record<string, string[]> = {
   // What the forget-gate bias alone does where the default LSTM fails.
   'adding-forget-bias': ['--task', 'adding', '--lengths', '600', '--cells', 'lstm', '--inits', 'forget-bias', '--params', '17000', '--steps', '3000'],
   copy: ['--task', 'copy', '--lengths', '100,500', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '2000', '--lr', '0.005'],
+  // Chrono init and a curriculum of lengths: trained on short copies first, at Bai et al.'s ~70K parameters.
+  'copy-curriculum': ['--task', 'copy', '--lengths', '500', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '70000', '--steps', '12000', '--curriculum'],
   digits: ['--task', 'digits', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000', '--lr', '0.005'],
   'permuted-digits': ['--task', 'permuted-digits', '--cells', 'rnn,lstm,gru', '--inits', 'default,chrono', '--params', '17000', '--steps', '3000', '--lr', '0.005'],
   explode: ['--explode', '1.5', '--lengths', '100', '--params', '17000', '--steps', '500', '--lr', '0.01'],

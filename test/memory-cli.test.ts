@@ -41,6 +41,19 @@ describe('recurrent memory', () => {
     oneLineError(cli('memory', '--task', 'digits', '--digits', csv, '--out', join(work, 'bad')), /line 1 has 3 values, expected 64 pixels and a label/);
     oneLineError(cli('memory', '--task', 'digits', '--digits', join(work, 'none.csv'), '--out', join(work, 'bad')), /cannot read the digits at .*none\.csv: ENOENT/);
     oneLineError(cli('memory', '--cells', 'lstm,tree'), /--cells: unknown cell 'tree'/);
+    oneLineError(cli('memory', '--task', 'digits', '--curriculum', '--out', join(work, 'bad')), /--curriculum grows the length of the adding and copy tasks; it does not apply to --task digits/);
+  });
+
+  it('--curriculum: each run starts on short sequences, says which length it validates, records the stages', () => {
+    const out = join(work, 'curriculum');
+    const r = cli('memory', '--task', 'adding', '--lengths', '30', '--cells', 'gru', '--params', '1500', '--steps', '40', '--curriculum', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /GRU, adding T=30 step 40\/40 \(curriculum at T=10\): /);
+    assert.match(r.stdout, /a curriculum of lengths \(on to the next under 2%\)/);
+    assert.match(r.stdout, /\nGRU\s+\d+\s+[\d,]+\s+still at T=10 /, '40 steps do not pass T=10');
+    const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { settings: { curriculum: boolean }; results: Array<{ curriculum: { lengths: number[] } }> };
+    assert.equal(saved.settings.curriculum, true);
+    assert.deepEqual(saved.results[0]!.curriculum.lengths, [10, 20, 30]);
   });
 
   it('--explode: a tanh RNN with a large recurrent matrix, without and with clipping', () => {

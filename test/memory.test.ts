@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ADDING_GUESS_MSE, Adam, COPY_SYMBOLS, COPY_VOCAB, type CellKind, ConfigError, DataError, Random, SequenceRegressor, Trainer, addingProblem, bestCells,
+  ADDING_GUESS_MSE, Adam, COPY_SYMBOLS, CURRICULUM_RATIO, curriculumLengths, COPY_VOCAB, type CellKind, ConfigError, DataError, Random, SequenceRegressor, Trainer, addingProblem, bestCells,
   cellCorrelations, copyGuessLoss, copyMemory, hiddenSizeFor, mseLoss, noGrad, parseDigits, pixelPermutation, pixelSequences, runMemoryTask, textProperties,
 } from '../packages/recurrent/src/node.js';
 
@@ -112,6 +112,28 @@ describe('memory: the copy task, pixel digits, matched sizes, runs', () => {
     assert.ok(Number.isFinite(tame.value) && tame.gradientNorms!.length === 40);
     await assert.rejects(runMemoryTask({ ...base, task: 'digits' }), /the digits task needs the digit images/);
     await assert.rejects(runMemoryTask({ ...base, init: 'chrono' }), /the chrono init is for LSTM and GRU, not RNN_TANH/);
+  });
+
+  it('a curriculum: 10, 20, 50, ... up to T; a stage ends only once solved; the result is of the full length alone', async () => {
+    assert.deepEqual(curriculumLengths(40), [10, 20, 40]);
+    assert.deepEqual(curriculumLengths(500), [10, 20, 50, 100, 200, 500]);
+    assert.deepEqual(curriculumLengths(1000), [10, 20, 50, 100, 200, 500, 1000]);
+    assert.deepEqual(curriculumLengths(8), [8]);
+    const r = await runMemoryTask({ task: 'adding', cell: 'GRU', length: 40, parameters: 3000, steps: 600, lr: 0.01, batch: 64, evalEvery: 25, curriculum: true });
+    assert.deepEqual(r.curriculum?.lengths, [10, 20, 40]);
+    assert.notEqual(r.curriculum?.reachedAt, null, 'the GRU should pass T=10 and T=20 in 600 steps');
+    const seen = r.curve.map((p) => p.length);
+    assert.equal(seen[0], 10);
+    r.curve.forEach((p, i) => {
+      if (i === 0 || p.length === seen[i - 1]) return;
+      assert.ok(p.length > seen[i - 1]!, 'lengths only grow');
+      const before = r.curve[i - 1]!;
+      assert.ok(before.value / ADDING_GUESS_MSE < CURRICULUM_RATIO, `left T=${before.length} at ${before.value / ADDING_GUESS_MSE} of guessing`);
+    });
+    const full = r.curve.filter((p) => p.length === 40).map((p) => p.value);
+    assert.equal(r.value, Math.min(...full), 'the best at T=40, not at a shorter stage');
+    assert.ok(r.solved, `T=40 after the curriculum: ${r.ratio} of guessing`);
+    await assert.rejects(runMemoryTask({ task: 'digits', cell: 'GRU', length: 64, parameters: 3000, steps: 1, curriculum: true }), /a curriculum is for the adding and copy tasks/);
   });
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   CELL_KINDS, type CellKind, type Digits, GATE_INITS, type GateInit, MEMORY_TASKS, type MemoryResult, type MemoryRunConfig, type MemoryTaskName,
-  SOLVED_RATIO, gateInitOptions, runMemoryTask,
+  CURRICULUM_RATIO, SOLVED_RATIO, gateInitOptions, runMemoryTask,
 } from 'recurrent';
 import { SKLEARN_DIGITS_PATH, makeFolder, readDigits, writeFileAtomic } from 'recurrent/node';
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
@@ -30,6 +30,7 @@ interface MemoryFlags {
   out?: string;
   force?: boolean;
   explode?: number;
+  curriculum?: boolean;
   json?: boolean;
 }
 
@@ -45,6 +46,7 @@ function list<T>(name: string, text: string, parse: (s: string) => T): T[] {
 /** What a result's score reads as: "0.0031 (1.9%)" for errors against guessing, "91.2%" for accuracy. */
 function score(r: MemoryResult): string {
   if (r.divergedAt !== null && !Number.isFinite(r.value)) return `diverged at ${r.divergedAt}`;
+  if (r.curriculum && r.curriculum.reachedAt === null) return `still at T=${r.curve[r.curve.length - 1]?.length ?? r.curriculum.lengths[0]}`;
   if (r.metric === 'accuracy') return `${(r.value * 100).toFixed(1)}%`;
   const pct = r.ratio * 100;
   return `${r.value.toPrecision(2)} (${pct >= 10 ? pct.toFixed(0) : pct >= 1 ? pct.toFixed(1) : pct.toPrecision(2)}%)${r.solved ? ' solved' : ''}`;
@@ -91,18 +93,19 @@ async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Di
     for (const run of runs) {
       const config: MemoryRunConfig = {
         task: f.task, cell: run.cell, init: run.init, length, parameters: f.params, steps: f.steps, batch: f.batch, lr: f.lr, seed: f.seed, digits,
+        curriculum: f.curriculum === true,
       };
       const name = `${label(run)}, ${f.task} ${f.task.endsWith('digits') ? '' : `T=${length} `}`;
       const r = await runMemoryTask(config, {
         onEval: (p, s) => {
-          if (f.json) console.log(JSON.stringify({ event: 'eval', task: f.task, cell: run.cell, init: run.init, length, ...p }));
-          else process.stderr.write(`[${results.length + 1}/${total}] ${name}step ${s.step}/${s.of}: ${p.value.toPrecision(3)}  (${Math.round(p.seconds)} s)\n`);
+          if (f.json) console.log(JSON.stringify({ event: 'eval', task: f.task, cell: run.cell, init: run.init, ...p, length, validatedLength: p.length }));
+          else process.stderr.write(`[${results.length + 1}/${total}] ${name}step ${s.step}/${s.of}${p.length !== length ? ` (curriculum at T=${p.length})` : ''}: ${p.value.toPrecision(3)}  (${Math.round(p.seconds)} s)\n`);
         },
       });
       results.push(r);
       if (f.json) console.log(JSON.stringify({ event: 'result', ...r, curve: undefined, gradientNorms: undefined }));
       // Written after every run, so a stopped run keeps what it finished.
-      await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ task: f.task, settings: { params: f.params, steps: f.steps, batch: f.batch, lr: f.lr, seed: f.seed }, results }, null, 1)}\n`);
+      await writeFileAtomic(join(out, 'results.json'), `${JSON.stringify({ task: f.task, settings: { params: f.params, steps: f.steps, batch: f.batch, lr: f.lr, seed: f.seed, curriculum: f.curriculum === true }, results }, null, 1)}\n`);
     }
   }
   const first = results[0]!;
@@ -111,7 +114,8 @@ async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Di
   if (!f.json) {
     const scale = first.metric === 'accuracy' ? '' : `; % of guessing, "solved" under ${SOLVED_RATIO * 100}%`;
     console.log(`${f.task}: ${metric} (guessing: ${guess}${scale}), about ${f.params.toLocaleString('en-US')} parameters each, ` +
-      `${f.steps} steps of ${f.batch}, Adam ${f.lr}, clipping 1, seed ${f.seed}; ${Math.round((performance.now() - t0) / 1000)} s in all`);
+      `${f.steps} steps of ${f.batch}, Adam ${f.lr}, clipping 1, seed ${f.seed}${f.curriculum ? `, a curriculum of lengths (on to the next under ${CURRICULUM_RATIO * 100}%)` : ''}; ` +
+      `${Math.round((performance.now() - t0) / 1000)} s in all`);
     const head = ['cell', 'hidden', 'params', ...lengths.map((L) => (f.task.endsWith('digits') ? 'T=64' : `T=${L}`)), 'dL/dh back / at the end (longest T)'];
     const rows = runs.map((run) => {
       const mine = results.filter((r) => r.cell === run.cell && r.init === run.init);
@@ -188,11 +192,13 @@ export function registerMemoryCommand(program: Command): void {
     .option('--lr <x>', 'learning rate (default 0.002; --explode: 0.01)', num('--lr', (n) => n > 0, 'a positive number'))
     .option('--seed <n>', 'random seed', seedOption, 1)
     .option('--digits <file>', 'the 8x8 digits CSV (64 pixels and a label per line, gzipped or not)', SKLEARN_DIGITS_PATH)
+    .option('--curriculum', 'adding and copy: train on shorter sequences first (10, 20, 50, ... up to each T), moving on once one is solved')
     .option('--explode <radius>', 'instead: a tanh RNN with W_hh of this spectral radius, by SGD with and without clipping (adding task)', num('--explode', (n) => n > 0, 'a positive number'))
     .option('--out <dir>', 'where results.json and the plots go (default memory-<task>)')
     .option('--force', 'overwrite an existing output folder')
     .option('--json', 'print progress and results as JSON lines')
     .action(action(async (f: MemoryFlags) => {
+      if (f.curriculum && (f.explode !== undefined || f.task.endsWith('digits'))) throw new UsageError(`--curriculum grows the length of the adding and copy tasks; it does not apply to ${f.explode !== undefined ? '--explode' : `--task ${f.task}`}`);
       const out = f.out ?? (f.explode !== undefined ? 'memory-explode' : `memory-${f.task}`);
       refuseExisting(out, f.force);
       const digits = f.explode === undefined && f.task.endsWith('digits') ? await readDigits(f.digits) : null;

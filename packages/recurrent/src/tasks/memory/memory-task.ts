@@ -61,12 +61,21 @@ export interface MemoryRunConfig {
   seed?: number;
   /** the images, for the digit tasks */
   digits?: Digits | null;
+  /**
+   * adding and copy: train on short sequences first (curriculumLengths: 10, 20,
+   * 50, ... up to `length`), moving on when the held-out error at a length falls
+   * under CURRICULUM_RATIO of guessing's (Bengio et al. 2009's curriculum
+   * learning; Zaremba & Sutskever 2014 for lengths). Default false.
+   */
+  curriculum?: boolean;
 }
 
 /** One validation of a run. */
 export interface MemoryPoint {
   step: number;
   seconds: number;
+  /** the sequence length validated (with a curriculum, the stage's; else the run's) */
+  length: number;
   /** the task's metric on the held-out set */
   value: number;
 }
@@ -107,12 +116,27 @@ export interface MemoryResult {
   gradientNorms: number[] | null;
   /** the fit of ln ||dL/dh_t|| against the lag, per step (decayPerStep over lags <= 100) */
   gradientDecay: number | null;
+  /** with a curriculum: the lengths it went through, and the step at which it reached the full length (null: never) */
+  curriculum: { lengths: number[]; reachedAt: number | null } | null;
 }
 
 /** "Solved" for adding and copy: a held-out error under this fraction of guessing's. */
 export const SOLVED_RATIO = 0.05;
 
-const DEFAULTS = { init: 'default' as GateInit, optimizer: 'adam' as 'adam' | 'sgd', batch: 32, lr: 0.002, clipNorm: 1 as number | null, evalEvery: 100, seed: 1, spectralRadius: null as number | null };
+/** A curriculum moves to the next length when the held-out error is under this fraction of guessing's: well inside solved, so the longer stage starts from a working memory. */
+export const CURRICULUM_RATIO = 0.02;
+
+/** The lengths a curriculum goes through up to `length`: 10, 20, 50, 100, 200, 500, ... below it, then `length` itself. */
+export function curriculumLengths(length: number): number[] {
+  const out: number[] = [];
+  for (let decade = 10; decade < length; decade *= 10) {
+    for (const k of [1, 2, 5]) if (k * decade < length) out.push(k * decade);
+  }
+  out.push(length);
+  return out;
+}
+
+const DEFAULTS = { curriculum: false, init: 'default' as GateInit, optimizer: 'adam' as 'adam' | 'sgd', batch: 32, lr: 0.002, clipNorm: 1 as number | null, evalEvery: 100, seed: 1, spectralRadius: null as number | null };
 
 /** The gate options of an init for a cell and a dependency length. */
 export function gateInitOptions(init: GateInit, cell: CellKind, length: number): Pick<RecurrentStackConfig, 'forgetBias' | 'chronoInit'> {
@@ -259,12 +283,24 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
   if (c.spectralRadius !== null && !(c.spectralRadius > 0 && Number.isFinite(c.spectralRadius))) {
     throw new ConfigError(`memory task spectralRadius must be a positive number, got ${c.spectralRadius}`);
   }
+  if (c.curriculum && c.task !== 'adding' && c.task !== 'copy') throw new ConfigError(`a curriculum is for the adding and copy tasks (a length to grow), not ${c.task}`);
   const run = { ...c, length };
   const hiddenSize = hiddenSizeFor(run);
   const rng = new Random(c.seed);
   const model = makeModel(run, hiddenSize, rng);
   if (c.spectralRadius !== null) setSpectralRadius((model as LanguageModel | SequenceRegressor).rnn, c.spectralRadius);
-  const s = setup(run, model, c.seed);
+  // One setup per stage, each with its own held-out set; without a curriculum, the one length.
+  const lengths = c.curriculum ? curriculumLengths(length) : [length];
+  const setups = new Map<number, Setup>();
+  const setupAt = (i: number): Setup => {
+    let s = setups.get(i);
+    if (!s) setups.set(i, (s = setup({ ...run, length: lengths[i]! }, model, c.seed)));
+    return s;
+  };
+  let stage = 0;
+  let reachedAt: number | null = lengths.length === 1 ? 0 : null;
+  const last = lengths.length - 1;
+  const s = setupAt(last);
   if (c.optimizer !== 'adam' && c.optimizer !== 'sgd') throw new ConfigError(`memory task optimizer must be adam or sgd, got ${JSON.stringify(c.optimizer)}`);
   const optimizer = c.optimizer === 'adam' ? new Adam(model.parameters(), { lr: c.lr }) : new SGD(model.parameters(), { lr: c.lr });
   const trainer = new Trainer(model, optimizer, { clipNorm: c.clipNorm });
@@ -274,26 +310,35 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
   let bestRecalled: number | null = null;
   let maxGradNorm = 0;
   let divergedAt: number | null = null;
+  let steps = 0;
   const step = (indices: number[]): number => {
-    const r = trainer.step(() => s.step(indices, rng));
+    const r = trainer.step(() => setupAt(stage).step(indices, rng));
     maxGradNorm = Math.max(maxGradNorm, r.gradNorm);
     return r.loss;
   };
+  let validated = length;
   const task = {
     size: s.trainSize,
     batch: c.batch,
     step,
     validate: () => {
       model.eval();
-      const v = s.validate();
+      const at = setupAt(stage);
+      const v = at.validate();
       model.train();
       recalled = v.recalled;
-      return { metrics: v.value, rank: [higher ? v.value : -v.value], loss: v.value };
+      validated = lengths[stage]!;
+      // A later stage ranks above every earlier one, so the best kept is of the longest length reached.
+      const rank = [stage, higher ? v.value : -v.value];
+      if (stage < last && v.value / at.guess < CURRICULUM_RATIO) {
+        stage++;
+        if (stage === last) reachedAt = steps;
+      }
+      return { metrics: v.value, rank, loss: v.value };
     },
   };
   const options = { stopAt: c.steps, evalEvery: Math.min(c.evalEvery, c.steps), shuffle: s.metric === 'accuracy', ...(c.timeLimit !== undefined ? { timeLimit: c.timeLimit } : {}) };
   let value = NaN;
-  let steps = 0;
   try {
     const result = await fit(model, task, options, {
       rng,
@@ -301,9 +346,9 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
         steps = e.step;
       },
       onEval: (e) => {
-        const p = { step: e.step, seconds: e.elapsed, value: e.metrics };
+        const p = { step: e.step, seconds: e.elapsed, length: validated, value: e.metrics };
         curve.push(p);
-        if (e.improved) {
+        if (e.improved && validated === length) {
           bestRecalled = recalled;
           value = e.metrics;
         }
@@ -325,6 +370,7 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
     steps, seconds: curve.length ? curve[curve.length - 1]!.seconds : 0, metric: s.metric, value, guess: s.guess, ratio,
     solved: higher ? null : ratio < SOLVED_RATIO, recalled: bestRecalled, curve, divergedAt, maxGradNorm,
     gradientNorms: top ? [...top] : null, gradientDecay: top ? decayPerStep(top, 100) : null,
+    curriculum: c.curriculum ? { lengths, reachedAt } : null,
   };
 }
 
