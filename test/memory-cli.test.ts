@@ -49,7 +49,7 @@ describe('recurrent memory', () => {
     const r = cli('memory', '--task', 'adding', '--lengths', '30', '--cells', 'gru', '--params', '1500', '--steps', '40', '--curriculum', '--out', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /GRU, adding T=30 step 40\/40 \(curriculum at T=10\): /);
-    assert.match(r.stdout, /a curriculum of lengths \(on to the next under 2%\)/);
+    assert.match(r.stdout, /a curriculum of lengths \(on to the next once solved\)/);
     assert.match(r.stdout, /\nGRU\s+\d+\s+[\d,]+\s+still at T=10 /, '40 steps do not pass T=10');
     const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { settings: { curriculum: boolean }; results: Array<{ curriculum: { lengths: number[] } }> };
     assert.equal(saved.settings.curriculum, true);

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ADDING_GUESS_MSE, Adam, COPY_SYMBOLS, CURRICULUM_RATIO, curriculumLengths, COPY_VOCAB, type CellKind, ConfigError, DataError, Random, SequenceRegressor, Trainer, addingProblem, bestCells,
+  ADDING_GUESS_MSE, Adam, COPY_SYMBOLS, SOLVED_RATIO, curriculumLengths, COPY_VOCAB, type CellKind, ConfigError, DataError, Random, SequenceRegressor, Trainer, addingProblem, bestCells,
   cellCorrelations, copyGuessLoss, copyMemory, hiddenSizeFor, mseLoss, noGrad, parseDigits, pixelPermutation, pixelSequences, runMemoryTask, textProperties,
 } from '../packages/recurrent/src/node.js';
 
@@ -128,7 +128,7 @@ describe('memory: the copy task, pixel digits, matched sizes, runs', () => {
       if (i === 0 || p.length === seen[i - 1]) return;
       assert.ok(p.length > seen[i - 1]!, 'lengths only grow');
       const before = r.curve[i - 1]!;
-      assert.ok(before.value / ADDING_GUESS_MSE < CURRICULUM_RATIO, `left T=${before.length} at ${before.value / ADDING_GUESS_MSE} of guessing`);
+      assert.ok(before.value / ADDING_GUESS_MSE < SOLVED_RATIO, `left T=${before.length} at ${before.value / ADDING_GUESS_MSE} of guessing`);
     });
     const full = r.curve.filter((p) => p.length === 40).map((p) => p.value);
     assert.equal(r.value, Math.min(...full), 'the best at T=40, not at a shorter stage');

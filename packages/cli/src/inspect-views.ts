@@ -7,7 +7,7 @@
  * quotes, the position in the line, parentheses and word boundaries.
  */
 import { readFile } from 'node:fs/promises';
-import { type BestCell, type TextGenerator, bestCells, decayPerStep, languageModelConnectivity, languageModelGradients, noGrad, textProperties } from 'recurrent';
+import { type BestCell, type TextGenerator, bestCells, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, textProperties } from 'recurrent';
 import { writeFileAtomic } from 'recurrent/node';
 import { UsageError } from './errors.js';
 import { svgToPng, writeChart } from './plot/chart.js';
@@ -60,19 +60,6 @@ export async function gradientsReport(g: TextGenerator, text: string, out: strin
   const reach = lastRow.findIndex((v) => v >= near * 0.01);
   console.log(`the last output's connectivity falls under 1% of its value at lag 0 beyond lag ${reach >= 0 ? T - 1 - reach : 0}`);
   console.log(`curves: ${out}.svg, ${out}.png; values and the whole connectivity matrix: ${out}.json`);
-}
-
-/** The activations (N,H) of the top layer over the tokens: tanh(c) for an LSTM (as Karpathy et al. show it), h otherwise. */
-function topActivations(g: TextGenerator, ids: Int32Array): { values: Float32Array; H: number } {
-  return noGrad(() => {
-    g.model.eval();
-    const emb = g.model.embedding.forward({ data: ids, shape: [1, ids.length] });
-    const { trace } = g.model.rnn.forward(emb, { trace: true });
-    const top = trace![trace!.length - (g.model.rnn.numDirections)]!;
-    const src = top.c ?? top.h;
-    const H = src.shape[2]!;
-    return { values: top.c ? src.data.map(Math.tanh) : src.data.slice(), H };
-  });
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -128,7 +115,7 @@ export async function activationsReport(g: TextGenerator, file: string, out: str
   }
   const { ids, tokens } = encode(g, text.slice(0, options.maxTokens * 2), '--activations');
   const n = Math.min(ids.length, options.maxTokens);
-  const { values, H } = topActivations(g, ids.subarray(0, n));
+  const { values, H } = languageModelActivations(g.model, ids.subarray(0, n));
   const toks = tokens.slice(0, n);
   if (options.cell !== undefined && !(options.cell >= 0 && options.cell < H)) throw new UsageError(`--cell must be in [0, ${H - 1}] (the top layer has ${H} cells), got ${options.cell}`);
   const best = bestCells(values, H, textProperties(toks));

@@ -8,6 +8,7 @@ import { registerDetectCommand } from './detect-command.js';
 import { registerForecastCommands } from './forecast-commands.js';
 import { registerInteropCommands } from './interop-commands.js';
 import { registerMemoryCommand } from './memory-command.js';
+import { registerPlaygroundCommand } from './playground-command.js';
 import { registerTextCommands } from './text-commands.js';
 import { registerTranslateCommand } from './translate-command.js';
 
@@ -48,6 +49,7 @@ registerInteropCommands(program);
 registerTranslateCommand(program);
 registerClassifyAndSpeechCommands(program);
 registerMemoryCommand(program);
+registerPlaygroundCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);

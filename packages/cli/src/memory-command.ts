@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   CELL_KINDS, type CellKind, type Digits, GATE_INITS, type GateInit, MEMORY_TASKS, type MemoryResult, type MemoryRunConfig, type MemoryTaskName,
-  CURRICULUM_RATIO, SOLVED_RATIO, gateInitOptions, runMemoryTask,
+  SOLVED_RATIO, gateInitOptions, runMemoryTask,
 } from 'recurrent';
 import { SKLEARN_DIGITS_PATH, makeFolder, readDigits, writeFileAtomic } from 'recurrent/node';
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
@@ -114,7 +114,7 @@ async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Di
   if (!f.json) {
     const scale = first.metric === 'accuracy' ? '' : `; % of guessing, "solved" under ${SOLVED_RATIO * 100}%`;
     console.log(`${f.task}: ${metric} (guessing: ${guess}${scale}), about ${f.params.toLocaleString('en-US')} parameters each, ` +
-      `${f.steps} steps of ${f.batch}, Adam ${f.lr}, clipping 1, seed ${f.seed}${f.curriculum ? `, a curriculum of lengths (on to the next under ${CURRICULUM_RATIO * 100}%)` : ''}; ` +
+      `${f.steps} steps of ${f.batch}, Adam ${f.lr}, clipping 1, seed ${f.seed}${f.curriculum ? `, a curriculum of lengths (on to the next once solved)` : ''}; ` +
       `${Math.round((performance.now() - t0) / 1000)} s in all`);
     const head = ['cell', 'hidden', 'params', ...lengths.map((L) => (f.task.endsWith('digits') ? 'T=64' : `T=${L}`)), 'dL/dh back / at the end (longest T)'];
     const rows = runs.map((run) => {

@@ -114,7 +114,7 @@ export { splitIndices, type DataSplit } from './data/split.js';
 export { addingProblem, ADDING_GUESS_MSE, copyMemory, copyGuessLoss, COPY_LENGTH, COPY_SYMBOLS, COPY_VOCAB } from './data/memory-tasks.js';
 export { parseDigits, pixelPermutation, pixelSequences, DIGIT_PIXELS, type Digits } from './data/digits.js';
 export {
-  runMemoryTask, hiddenSizeFor, gateInitOptions, MEMORY_TASKS, GATE_INITS, SOLVED_RATIO, CURRICULUM_RATIO, curriculumLengths,
+  runMemoryTask, hiddenSizeFor, gateInitOptions, MEMORY_TASKS, GATE_INITS, SOLVED_RATIO, curriculumLengths,
   type MemoryTaskName, type GateInit, type MemoryRunConfig, type MemoryResult, type MemoryPoint,
 } from './tasks/memory/memory-task.js';
 export {
@@ -122,6 +122,8 @@ export {
   type StateGradients, type ConnectivityOptions,
 } from './inspect/gradients.js';
 export { textProperties, cellCorrelations, bestCells, type TextProperty, type BestCell } from './inspect/activations.js';
+export { traceLanguageModel, languageModelActivations } from './inspect/trace.js';
+export { spectralRadius } from './inspect/spectral.js';
 export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';

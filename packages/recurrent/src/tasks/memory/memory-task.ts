@@ -63,8 +63,8 @@ export interface MemoryRunConfig {
   digits?: Digits | null;
   /**
    * adding and copy: train on short sequences first (curriculumLengths: 10, 20,
-   * 50, ... up to `length`), moving on when the held-out error at a length falls
-   * under CURRICULUM_RATIO of guessing's (Bengio et al. 2009's curriculum
+   * 50, ... up to `length`), moving on once a length is solved (a held-out error
+   * under SOLVED_RATIO of guessing's; Bengio et al. 2009's curriculum
    * learning; Zaremba & Sutskever 2014 for lengths). Default false.
    */
   curriculum?: boolean;
@@ -123,8 +123,6 @@ export interface MemoryResult {
 /** "Solved" for adding and copy: a held-out error under this fraction of guessing's. */
 export const SOLVED_RATIO = 0.05;
 
-/** A curriculum moves to the next length when the held-out error is under this fraction of guessing's: well inside solved, so the longer stage starts from a working memory. */
-export const CURRICULUM_RATIO = 0.02;
 
 /** The lengths a curriculum goes through up to `length`: 10, 20, 50, 100, 200, 500, ... below it, then `length` itself. */
 export function curriculumLengths(length: number): number[] {
@@ -330,7 +328,7 @@ export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p:
       validated = lengths[stage]!;
       // A later stage ranks above every earlier one, so the best kept is of the longest length reached.
       const rank = [stage, higher ? v.value : -v.value];
-      if (stage < last && v.value / at.guess < CURRICULUM_RATIO) {
+      if (stage < last && v.value / at.guess < SOLVED_RATIO) {
         stage++;
         if (stage === last) reachedAt = steps;
       }

@@ -1,0 +1,182 @@
+/**
+ * The playground page: RNN, LSTM and GRU trained side by side on the same text
+ * and seed, one Web Worker each, and five views of what happens inside.
+ * URL parameters (for links and tests): hidden=64, seed=1, until=N (stop at
+ * step N), autostart=1.
+ */
+import type { CellKind } from 'recurrent';
+import { render } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { FromWorker, ToWorker } from '../src/protocol.js';
+import type { Views } from '../src/views.js';
+import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from './cells.js';
+import { ActivationsPanel } from './panels/activations.js';
+import { ConnectivityPanel } from './panels/connectivity.js';
+import { MemoryPanel } from './panels/memory.js';
+import { StepPanel } from './panels/step.js';
+import { type RunStatus, TrainPanel } from './panels/train.js';
+import { ChunkScheduler } from './scheduler.js';
+
+const params = new URLSearchParams(location.search);
+const num = (k: string, d: number): number => (params.has(k) && Number.isFinite(Number(params.get(k))) ? Number(params.get(k)) : d);
+const CLIP_ON = 5;
+
+interface Settings {
+  hiddenSize: number;
+  seed: number;
+  until: number | null;
+}
+
+function App() {
+  const [text, setText] = useState<{ name: string; body: string } | null>(null);
+  const [settings, setSettings] = useState<Settings>({ hiddenSize: num('hidden', 64), seed: num('seed', 1), until: params.has('until') ? num('until', 0) : null });
+  // What the workers report lands here and is drawn once per frame, however many messages arrive in it.
+  const [{ runs, views }, setShown] = useState<{ runs: Record<string, RunStatus>; views: Record<string, Views> }>({ runs: {}, views: {} });
+  const latest = useRef<{ runs: Record<string, RunStatus>; views: Record<string, Views> }>({ runs: {}, views: {} });
+  const frame = useRef(0);
+  const update = (change: (l: { runs: Record<string, RunStatus>; views: Record<string, Views> }) => void): void => {
+    change(latest.current);
+    if (!frame.current) {
+      frame.current = requestAnimationFrame(() => {
+        frame.current = 0;
+        setShown({ runs: { ...latest.current.runs }, views: { ...latest.current.views } });
+      });
+    }
+  };
+  const [clip, setClip] = useState(true);
+  const [focus, setFocus] = useState<CellKind>('LSTM');
+  const [unit, setUnit] = useState(0);
+  const [probeStep, setProbeStep] = useState(40);
+  const [actCell, setActCell] = useState<number | null>(null);
+  const [hover, setHover] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const workers = useRef(new Map<CellKind, Worker>());
+  const scheduler = useRef<ChunkScheduler | null>(null);
+  const [training, setTraining] = useState(false);
+
+  useEffect(() => {
+    fetch('./text.txt').then((r) => r.text()).then((body) => setText({ name: 'Moby-Dick (chapters 1-6)', body })).catch((e: Error) => setError(`cannot load the bundled text: ${e.message}`));
+  }, []);
+
+  /** New workers and sessions for the current text and settings. */
+  const start = (body: string, s: Settings): void => {
+    workers.current.forEach((w) => w.terminate());
+    workers.current.clear();
+    latest.current = { runs: {}, views: {} };
+    update(() => undefined);
+    setTraining(false);
+    const sched = new ChunkScheduler(workers.current, Math.max(1, (navigator.hardwareConcurrency || 2) - 1));
+    scheduler.current = sched;
+    for (const cell of PLAYGROUND_CELLS) {
+      const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+      w.onmessage = (e: MessageEvent<FromWorker>) => {
+        const m = e.data;
+        if (m.type === 'ready') {
+          update((l) => {
+            l.runs[m.cell] = { cell: m.cell, parameters: m.parameters, backend: m.backend, step: 0, running: false, history: [], error: null };
+            if (params.get('autostart') === '1' && PLAYGROUND_CELLS.every((c) => l.runs[c])) {
+              sched.run(s.until);
+              setTraining(true);
+            }
+          });
+        } else if (m.type === 'progress') {
+          update((l) => {
+            const old = l.runs[m.cell];
+            if (!old) return;
+            const active = sched.done(m.cell, m.step);
+            const history = [...old.history, { step: m.step, loss: m.loss, valLoss: m.valLoss, charsPerSec: m.charsPerSec }];
+            l.runs[m.cell] = { ...old, step: m.step, history };
+            for (const [c, r] of Object.entries(l.runs)) if (r.running !== sched.isBusy(r.cell)) l.runs[c] = { ...r, running: !r.running };
+            setTraining(sched.running || active);
+          });
+        } else if (m.type === 'views') {
+          update((l) => {
+            l.views[m.views.cell] = m.views;
+          });
+        } else {
+          update((l) => {
+            const old = m.cell ? l.runs[m.cell] : undefined;
+            if (old) {
+              l.runs[old.cell] = { ...old, error: m.message, running: false };
+              setTraining(sched.done(old.cell, old.step));
+            }
+          });
+          setError(m.message);
+        }
+      };
+      w.onerror = (e) => setError(`worker: ${e.message}`);
+      w.postMessage({ type: 'init', config: { cell, hiddenSize: s.hiddenSize, seed: s.seed, clip: clip ? CLIP_ON : 0 }, text: body, threads: 1 } satisfies ToWorker);
+      workers.current.set(cell, w);
+    }
+  };
+
+  useEffect(() => {
+    if (text) start(text.body, settings);
+  }, [text, settings]);
+
+  const list = useMemo(() => PLAYGROUND_CELLS.map((c) => runs[c]).filter((r): r is RunStatus => r !== undefined), [runs]);
+  const running = training;
+  const focused = views[focus] ?? null;
+  const memViews = useMemo(() => PLAYGROUND_CELLS.filter((c) => views[c]).map((c) => ({ cell: c, memory: views[c]!.memory, gateNames: views[c]!.stepView.gateNames })), [views]);
+  const onClip = useCallback((on: boolean) => {
+    setClip(on);
+    workers.current.forEach((w) => w.postMessage({ type: 'clip', clip: on ? CLIP_ON : 0 } satisfies ToWorker));
+  }, []);
+  (window as unknown as { __playground: object }).__playground = { runs, training, views: Object.keys(views) };
+
+  const load = async (file: File): Promise<void> => setText({ name: file.name, body: await file.text() });
+
+  return (
+    <main
+      onDragOver={(e) => e.preventDefault()}
+      onDrop={(e) => {
+        e.preventDefault();
+        const f = e.dataTransfer?.files[0];
+        if (f) void load(f);
+      }}
+    >
+      <header>
+        <h1>recurrent playground</h1>
+        <p class="note">
+          A character model of {text ? <b>{text.name}</b> : 'the bundled text'} ({text ? Array.from(text.body).length.toLocaleString('en-US') : '…'} characters), one per cell, same data and seed.
+          Drop a text file anywhere to train on it.
+        </p>
+        <div class="controls">
+          <button data-testid="run" disabled={running || list.length < PLAYGROUND_CELLS.length} onClick={() => { scheduler.current?.run(settings.until); setTraining(true); }}>train</button>
+          <button data-testid="pause" disabled={!running} onClick={() => scheduler.current?.pause()}>pause</button>
+          <button data-testid="step" disabled={running || list.length < PLAYGROUND_CELLS.length} onClick={() => { scheduler.current?.stepOnce(); setTraining(true); }}>step once</button>
+          <button onClick={() => text && start(text.body, settings)}>reset</button>
+          <label>hidden size <select value={settings.hiddenSize} onChange={(e) => setSettings({ ...settings, hiddenSize: Number((e.target as HTMLSelectElement).value) })}>
+            {[16, 32, 64, 128].map((h) => <option value={h} key={h}>{h}</option>)}
+          </select></label>
+          <label>seed <input type="number" value={settings.seed} style={{ width: '4em' }} onChange={(e) => setSettings({ ...settings, seed: Number((e.target as HTMLInputElement).value) })} /></label>
+          <label>text <input type="file" accept=".txt,text/plain" onChange={(e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) void load(f); }} /></label>
+        </div>
+        {error && <p class="error" data-testid="error">{error}</p>}
+      </header>
+
+      <section class="panel" data-panel="train"><h2>1. Train</h2><TrainPanel runs={list} /></section>
+
+      <section class="panel" data-panel="step">
+        <h2>2. One step, opened</h2>
+        <div class="tabs">
+          {PLAYGROUND_CELLS.map((c) => (
+            <button key={c} class={c === focus ? 'on' : ''} style={{ borderColor: CELL_COLOR[c] }} onClick={() => setFocus(c)}>{CELL_LABEL[c]}</button>
+          ))}
+        </div>
+        <StepPanel view={focused?.stepView ?? null} unit={unit} t={probeStep} onUnit={setUnit} onStep={setProbeStep} />
+      </section>
+
+      <section class="panel" data-panel="activations"><h2>3. Activations over text ({CELL_LABEL[focus]})</h2><ActivationsPanel view={focused?.activations ?? null} cell={actCell} onCell={setActCell} /></section>
+
+      <section class="panel" data-panel="memory">
+        <h2>4. Memory: gradients through time</h2>
+        <MemoryPanel views={memViews} clip={clip} onClip={onClip} />
+      </section>
+
+      <section class="panel" data-panel="connectivity"><h2>5. Connectivity ({CELL_LABEL[focus]})</h2><ConnectivityPanel view={focused?.connectivity ?? null} t={hover} onHover={setHover} /></section>
+    </main>
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,51 @@
+/** Train: the loss of each cell as it trains (held-out solid, training dashed, bits per character) and where each run is. */
+import { memo } from 'preact/compat';
+import type { CellKind } from 'recurrent';
+import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from '../cells.js';
+import { LineChart, type Series } from './line-chart.js';
+
+export interface RunStatus {
+  cell: CellKind;
+  parameters: number;
+  backend: string;
+  step: number;
+  running: boolean;
+  history: Array<{ step: number; loss: number; valLoss: number; charsPerSec: number }>;
+  error: string | null;
+}
+
+const bits = (nats: number): number => nats / Math.LN2;
+
+export const TrainPanel = memo(function TrainPanel(props: { runs: RunStatus[] }) {
+  // The same series from the start (empty until a run reports), so the chart is built once, before training.
+  const series: Series[] = PLAYGROUND_CELLS.flatMap((cell) => {
+    const history = props.runs.find((r) => r.cell === cell)?.history ?? [];
+    return [
+      { label: `${CELL_LABEL[cell]} held out`, color: CELL_COLOR[cell]!, points: history.map((h) => [h.step, bits(h.valLoss)] as [number, number]) },
+      { label: `${CELL_LABEL[cell]} training`, color: CELL_COLOR[cell]!, dash: true, points: history.map((h) => [h.step, bits(h.loss)] as [number, number]) },
+    ];
+  });
+  return (
+    <div>
+      <LineChart testId="loss-chart" series={series} xLabel="step" yLabel="bits per character" />
+      <table class="numbers" data-testid="runs">
+        <thead><tr><th>cell</th><th>parameters</th><th>step</th><th>held-out bits/char</th><th>chars/s</th><th /></tr></thead>
+        <tbody>
+          {props.runs.map((r) => {
+            const last = r.history[r.history.length - 1];
+            return (
+              <tr key={r.cell}>
+                <td style={{ color: CELL_COLOR[r.cell] }}>{CELL_LABEL[r.cell]}</td>
+                <td>{r.parameters.toLocaleString('en-US')}</td>
+                <td data-testid={`step-${r.cell}`}>{r.step}</td>
+                <td data-testid={`val-${r.cell}`}>{last ? bits(last.valLoss).toFixed(3) : '–'}</td>
+                <td>{last ? Math.round(last.charsPerSec).toLocaleString('en-US') : '–'}</td>
+                <td class="status">{r.error ?? (r.running ? 'training' : '')}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+});

@@ -1,0 +1,48 @@
+/**
+ * A training worker: one session (one cell), trained off the page's thread a
+ * chunk at a time as the page asks (web/scheduler.ts decides who trains
+ * when); after each chunk it posts the losses and the panels' views.
+ */
+import { getBackend, setBackend } from 'recurrent';
+import { PlaygroundSession, computeViews } from '../src/index.js';
+import type { FromWorker, ToWorker } from '../src/protocol.js';
+
+const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
+let session: PlaygroundSession | null = null;
+let stopping = false;
+let work: Promise<void> = Promise.resolve();
+
+const post = (m: FromWorker): void => scope.postMessage(m);
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'init':
+      await setBackend('wasm', { threads: m.threads });
+      session = new PlaygroundSession(m.config, m.text);
+      post({ type: 'ready', cell: session.config.cell, parameters: session.parameters, vocabulary: session.generator.vocab.size, backend: getBackend() });
+      post({ type: 'views', views: computeViews(session) });
+      return;
+    case 'train': {
+      if (!session) throw new Error('train before init');
+      stopping = false;
+      const r = await session.train(m.steps, () => stopping);
+      post({ type: 'progress', cell: session.config.cell, ...r });
+      post({ type: 'views', views: computeViews(session) });
+      return;
+    }
+    case 'clip':
+      session?.setClip(m.clip);
+      return;
+    case 'stop':
+      return;
+  }
+}
+
+scope.onmessage = (e) => {
+  // A stop must reach the chunk under way, so it does not queue behind it.
+  if (e.data.type === 'stop') {
+    stopping = true;
+    return;
+  }
+  work = work.then(() => handle(e.data)).catch((err: Error) => post({ type: 'error', cell: session?.config.cell ?? null, message: err.message }));
+};

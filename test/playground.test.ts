@@ -1,0 +1,165 @@
+/**
+ * The playground as a person uses it: `recurrent playground` serves the built
+ * page (cross-origin isolated), Chromium loads it with no console error, the
+ * three workers train RNN, LSTM and GRU, and every panel draws real content.
+ * The page's losses must equal the same sessions run in Node, the main thread
+ * must have no long task (> 50 ms) while training, and a screenshot of each
+ * panel is written to runs/playground/ (the README's pictures).
+ * Needs Debian's chromium (installed by .ci/run).
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { setBackend } from '../packages/recurrent/src/node.js';
+import { buildPlayground, bundledText } from '../packages/playground/build.js';
+import { PlaygroundSession } from '../packages/playground/src/index.js';
+import { CHROMIUM } from './chromium.js';
+import { CLI_ARGS, root } from './cli-helpers.js';
+
+const STEPS = 40;
+const HIDDEN = 32;
+const CELLS = ['RNN_TANH', 'LSTM', 'GRU'] as const;
+const shots = join(root, 'runs', 'playground');
+
+interface RunState { step: number; running: boolean; history: Array<{ step: number; loss: number; valLoss: number }> }
+
+let server: ChildProcess;
+let url = '';
+let browser: Browser;
+let page: Page;
+const errors: string[] = [];
+
+before(async () => {
+  const dir = await buildPlayground(join(mkdtempSync(join(tmpdir(), 'recurrent-playground-')), 'web'));
+  server = spawn(process.execPath, [...CLI_ARGS, 'playground', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    server.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /playground at (http:\/\/\S+)/.exec(out);
+      if (m) ok(m[1]!);
+    });
+    server.once('exit', (code) => fail(new Error(`the server exited (${code}): ${out}`)));
+  });
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  page = await browser.newPage({ viewport: { width: 1200, height: 1700 } });
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') errors.push(`console ${m.type()}: ${m.text()}`);
+  });
+  // Long tasks of the main thread, recorded from the first moment.
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+const runs = (): Promise<Record<string, RunState>> => page.evaluate(() => (window as unknown as { __playground: { runs: Record<string, RunState> } }).__playground.runs);
+
+describe('the playground', () => {
+  it('is served cross-origin isolated, the files only', async () => {
+    const r = await fetch(url);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('cross-origin-opener-policy'), 'same-origin');
+    assert.equal(r.headers.get('cross-origin-embedder-policy'), 'require-corp');
+    assert.match(await r.text(), /<script type="module" src="\.\/main\.js">/);
+    assert.equal((await fetch(new URL('worker.js', url))).headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal((await fetch(new URL('/%2e%2e/%2e%2e/package.json', url))).status, 404);
+    assert.equal((await fetch(new URL('nothing.js', url))).status, 404);
+  });
+
+  it('trains RNN, LSTM and GRU in workers: the loss falls, as in Node, with no long task on the page', { timeout: 120_000 }, async () => {
+    await page.goto(`${url}?autostart=1&until=${STEPS}&hidden=${HIDDEN}`);
+    assert.equal(await page.evaluate(() => crossOriginIsolated), true);
+    let trainingFrom = 0;
+    await page.waitForFunction(() => Object.keys((window as unknown as { __playground: { runs: object } }).__playground.runs).length === 3, undefined, { timeout: 60_000 });
+    trainingFrom = await page.evaluate(() => performance.now());
+    await page.waitForFunction((n) => {
+      const p = (window as unknown as { __playground: { training: boolean; runs: Record<string, { step: number }> } }).__playground;
+      return !p.training && Object.values(p.runs).length === 3 && Object.values(p.runs).every((x) => x.step === n);
+    }, STEPS, { timeout: 90_000 });
+    const trainedUntil = await page.evaluate(() => performance.now());
+    const got = await runs();
+
+    await setBackend('wasm', { threads: 1 });
+    const text = bundledText();
+    for (const cell of CELLS) {
+      const h = got[cell]!.history;
+      assert.deepEqual(h.map((e) => e.step), [20, 40], `${cell}: a validation per chunk`);
+      const s = new PlaygroundSession({ cell, hiddenSize: HIDDEN, seed: 1 }, text);
+      const want = [await s.train(20), await s.train(20)];
+      want.forEach((w, i) => {
+        assert.ok(Math.abs(h[i]!.valLoss - w.valLoss) <= 1e-4 * w.valLoss, `${cell} step ${w.step}: page ${h[i]!.valLoss}, Node ${w.valLoss}`);
+        assert.ok(Math.abs(h[i]!.loss - w.loss) <= 1e-4 * w.loss, `${cell} step ${w.step} training loss: page ${h[i]!.loss}, Node ${w.loss}`);
+      });
+      assert.ok(h[1]!.valLoss < h[0]!.valLoss && h[1]!.valLoss < Math.log(s.generator.vocab.size), `${cell}: the held-out loss falls (${h[0]!.valLoss} -> ${h[1]!.valLoss})`);
+    }
+    const long = (await page.evaluate(() => (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks))
+      .filter((t) => t.start + t.duration >= trainingFrom && t.start <= trainedUntil);
+    assert.deepEqual(long, [], 'no main-thread task over 50 ms while training');
+    assert.deepEqual(errors, []);
+  });
+
+  it('every panel draws real content, and the screenshots are written', { timeout: 60_000 }, async () => {
+    // Canvases (the charts, the step strip) have more than a few colours.
+    const colours = (testId: string): Promise<number> => page.evaluate((id) => {
+      const el = document.querySelector(`[data-testid="${id}"]`)!;
+      const c = (el instanceof HTMLCanvasElement ? el : el.querySelector('canvas'))!;
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set<number>();
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      return seen.size;
+    }, testId);
+    for (const id of ['loss-chart', 'memory-chart', 'step-strip']) assert.ok((await colours(id)) > 10, `${id} is drawn`);
+
+    // One step, opened: the equation's c from the gates is the cell the model holds.
+    const eq = await page.locator('[data-testid="equations"]').innerText();
+    const m = /= (-?\d+\.\d+)\s+\(the cell holds (-?\d+\.\d+)\)/.exec(eq);
+    assert.ok(m, eq);
+    assert.ok(Math.abs(Number(m[1]) - Number(m[2])) <= 0.0015, eq);
+    await page.locator('.tabs button', { hasText: 'GRU' }).click();
+    const gru = await page.locator('[data-testid="equations"]').innerText();
+    const g = /= (-?\d+\.\d+)\s+\(the state is (-?\d+\.\d+)\)/.exec(gru);
+    assert.ok(g && Math.abs(Number(g[1]) - Number(g[2])) <= 0.0015, gru);
+    await page.locator('.tabs button', { hasText: 'LSTM' }).click();
+
+    // Activations: the held-out text, each character shaded by the cell, the best cells offered first.
+    const spans = await page.evaluate(() => Array.from(document.querySelectorAll('[data-testid="activation-text"] span')).map((s) => (s as HTMLElement).style.background));
+    assert.ok(spans.length > 1000, `${spans.length} characters shown`);
+    assert.ok(new Set(spans).size > 3 && !spans.every((b) => b === 'rgb(255, 255, 255)'), `shades: ${[...new Set(spans)].slice(0, 5).join(' ')}`);
+    assert.match(await page.locator('[data-testid="activation-cell"] option').first().innerText(), /^cell \d+: .* \(r = -?\d\.\d\d\)$/);
+
+    // Connectivity: hovering a character lights the characters before it.
+    await page.locator('[data-testid="connectivity-text"] span[data-step="40"]').hover();
+    const lit = await page.evaluate(() => Array.from(document.querySelectorAll('[data-testid="connectivity-text"] span'))
+      .map((s) => {
+        // Chrome writes an opaque rgba() as rgb().
+        const bg = (s as HTMLElement).style.background;
+        return bg.startsWith('rgb(') ? 1 : Number(/rgba\(\d+, \d+, \d+, ([\d.]+)\)/.exec(bg)?.[1] ?? 0);
+      }));
+    assert.ok(lit.slice(0, 41).filter((a) => a > 0).length >= 5, `lit: ${lit.slice(0, 41).join(' ')}`);
+    assert.ok(lit.slice(41).every((a) => a === 0), 'nothing after the hovered character');
+
+    mkdirSync(shots, { recursive: true });
+    for (const panel of ['train', 'step', 'activations', 'memory', 'connectivity']) {
+      const file = join(shots, `playground-${panel}.png`);
+      await page.locator(`[data-panel="${panel}"]`).screenshot({ path: file });
+      assert.ok(readFileSync(file).length > 5000, `${panel} screenshot`);
+    }
+    await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+});
