@@ -16,7 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { setBackend } from '../packages/recurrent/src/node.js';
 import { buildPlayground, bundledText } from '../packages/playground/build.js';
-import { PlaygroundSession } from '../packages/playground/src/index.js';
+import { type AddingSession, type TextSession, createSession } from '../packages/playground/src/index.js';
 import { CHROMIUM } from './chromium.js';
 import { CLI_ARGS, root } from './cli-helpers.js';
 
@@ -67,6 +67,16 @@ after(async () => {
   server?.kill('SIGTERM');
 });
 
+// Canvases (the charts, the step strip) have more than a few colours.
+const colours = (testId: string): Promise<number> => page.evaluate((id) => {
+  const el = document.querySelector(`[data-testid="${id}"]`)!;
+  const c = (el instanceof HTMLCanvasElement ? el : el.querySelector('canvas'))!;
+  const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+  const seen = new Set<number>();
+  for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+  return seen.size;
+}, testId);
+
 const runs = (): Promise<Record<string, RunState>> => page.evaluate(() => (window as unknown as { __playground: { runs: Record<string, RunState> } }).__playground.runs);
 
 describe('the playground', () => {
@@ -99,7 +109,7 @@ describe('the playground', () => {
     for (const cell of CELLS) {
       const h = got[cell]!.history;
       assert.deepEqual(h.map((e) => e.step), [20, 40], `${cell}: a validation per chunk`);
-      const s = new PlaygroundSession({ cell, hiddenSize: HIDDEN, seed: 1 }, text);
+      const s = createSession({ cell, hiddenSize: HIDDEN, seed: 1 }, text) as TextSession;
       const want = [await s.train(20), await s.train(20)];
       want.forEach((w, i) => {
         assert.ok(Math.abs(h[i]!.valLoss - w.valLoss) <= 1e-4 * w.valLoss, `${cell} step ${w.step}: page ${h[i]!.valLoss}, Node ${w.valLoss}`);
@@ -114,15 +124,6 @@ describe('the playground', () => {
   });
 
   it('every panel draws real content, and the screenshots are written', { timeout: 60_000 }, async () => {
-    // Canvases (the charts, the step strip) have more than a few colours.
-    const colours = (testId: string): Promise<number> => page.evaluate((id) => {
-      const el = document.querySelector(`[data-testid="${id}"]`)!;
-      const c = (el instanceof HTMLCanvasElement ? el : el.querySelector('canvas'))!;
-      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-      const seen = new Set<number>();
-      for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-      return seen.size;
-    }, testId);
     for (const id of ['loss-chart', 'memory-chart', 'step-strip']) assert.ok((await colours(id)) > 10, `${id} is drawn`);
 
     // One step, opened: the equation's c from the gates is the cell the model holds.
@@ -160,6 +161,35 @@ describe('the playground', () => {
       assert.ok(readFileSync(file).length > 5000, `${panel} screenshot`);
     }
     await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
+  it('the adding problem: in seconds the LSTM and GRU keep the first value where the RNN loses it; the page computes what Node does', { timeout: 180_000 }, async () => {
+    const until = 500;
+    await page.goto(`${url}?task=adding&length=50&parameters=3000&autostart=1&until=${until}`);
+    await page.waitForFunction((n) => {
+      const p = (window as unknown as { __playground: { training: boolean; runs: Record<string, { step: number }> } }).__playground;
+      return !p.training && Object.values(p.runs).length === 3 && Object.values(p.runs).every((x) => x.step === n);
+    }, until, { timeout: 170_000 });
+    const got = await runs();
+    await setBackend('wasm', { threads: 1 });
+    const final: Record<string, number> = {};
+    for (const cell of CELLS) {
+      const s = createSession({ task: 'adding', cell, length: 50, parameters: 3000 }, '') as AddingSession;
+      const h = got[cell]!.history;
+      assert.equal(h.length, until / 20);
+      for (const e of h) {
+        const w = await s.train(20);
+        assert.equal(e.step, w.step);
+        assert.ok(Math.abs(e.valLoss - w.valLoss) <= 1e-4 * Math.max(w.valLoss, 1e-3), `${cell} step ${w.step}: page ${e.valLoss}, Node ${w.valLoss}`);
+      }
+      final[cell] = h[h.length - 1]!.valLoss / (1 / 6);
+    }
+    console.log(`# adding T=50, ${until} steps in the page: held-out MSE / guessing: RNN ${final.RNN_TANH!.toFixed(3)}, LSTM ${final.LSTM!.toFixed(3)}, GRU ${final.GRU!.toFixed(3)}`);
+    assert.ok(final.RNN_TANH! > 0.8, `the tanh RNN stays near guessing: ${final.RNN_TANH}`);
+    assert.ok(final.LSTM! < 0.1 && final.GRU! < 0.1, `LSTM ${final.LSTM}, GRU ${final.GRU}`);
+    assert.ok((await colours('lag-chart')) > 10, 'the error against the lag is drawn');
+    for (const panel of ['train', 'memory', 'connectivity']) await page.locator(`[data-panel="${panel}"]`).screenshot({ path: join(shots, `playground-adding-${panel}.png`) });
     assert.deepEqual(errors, []);
   });
 });

@@ -13,7 +13,7 @@ export type ToWorker =
   | { type: 'clip'; clip: number };
 
 export type FromWorker =
-  | { type: 'ready'; cell: CellKind; parameters: number; vocabulary: number; backend: string }
+  | { type: 'ready'; cell: CellKind; parameters: number; backend: string; threads: number }
   | ({ type: 'progress'; cell: CellKind } & ChunkResult)
   | { type: 'views'; views: Views }
   | { type: 'error'; cell: CellKind | null; message: string };

@@ -1,55 +1,80 @@
 /**
- * One training run of the playground: a character model of one cell on a
- * text, trained a chunk of steps at a time so the page can pause, resume and
- * step once between chunks. The Web Worker runs these; Node runs the very same
- * code in the tests, so the page's numbers can be checked against Node's.
- * Training is the library's own TextGenerator.train (the one loop), which
- * continues exactly from where the previous chunk stopped.
+ * One training run of the playground, trained a chunk of steps at a time so
+ * the page can pause, resume and step once between chunks: a character model
+ * of one cell on a text (the library's TextGenerator), or the adding problem
+ * at a length (the library's MemoryRun, at a parameter budget equal for every
+ * cell). Both continue exactly from where the previous chunk stopped, through
+ * the library's one training loop. The Web Worker runs these; Node runs the
+ * very same code in the tests, so the page's numbers can be checked.
  */
-import { type CellKind, ConfigError, TextGenerator } from 'recurrent';
+import { CELL_KINDS, type CellKind, ConfigError, type GateInit, GATE_INITS, MemoryRun, type SequenceRegressor, TextGenerator } from 'recurrent';
+
+export type PlaygroundTask = 'text' | 'adding';
+export const PLAYGROUND_TASKS: readonly PlaygroundTask[] = ['text', 'adding'];
 
 export interface SessionConfig {
+  task: PlaygroundTask;
   cell: CellKind;
-  hiddenSize: number;
   seed: number;
-  /** sequences per step */
-  batch: number;
-  /** characters per training chunk (backpropagation through time) */
-  seqLen: number;
-  lr: number;
   /** gradient-norm clipping; 0: off */
   clip: number;
+  /** text: the hidden size */
+  hiddenSize: number;
+  /** text: characters per training chunk (backpropagation through time) */
+  seqLen: number;
+  /** adding: the sequence length T */
+  length: number;
+  /** adding: the parameter budget (each cell gets the largest hidden size within it) */
+  parameters: number;
+  /** adding: how the gates of LSTM and GRU start (the plain RNN has none) */
+  init: GateInit;
+  /** sequences per step; default 16 for text, 64 for adding */
+  batch?: number;
+  /** default 0.005 for text, 0.01 for adding */
+  lr?: number;
 }
 
-export const SESSION_DEFAULTS: Readonly<Omit<SessionConfig, 'cell'>> = { hiddenSize: 64, seed: 1, batch: 16, seqLen: 50, lr: 0.005, clip: 5 };
+export const SESSION_DEFAULTS: Readonly<Omit<SessionConfig, 'cell'>> = { task: 'text', seed: 1, clip: 5, hiddenSize: 64, seqLen: 50, length: 50, parameters: 3000, init: 'forget-bias' };
 
-/** Steps per chunk: one validation each (on VALIDATION_CHARS held-out characters). */
+/** Steps per chunk: one validation each. */
 export const CHUNK_STEPS = 20;
+/** Held-out characters each validation of a text model reads. */
 export const VALIDATION_CHARS = 4000;
 const EMBEDDING = 16;
+/** The most steps an adding run is set up for (a page trains until paused, within this). */
+const ADDING_BUDGET = 1_000_000;
 
 export interface ChunkResult {
   step: number;
-  /** mean training loss of the chunk (nats per character) */
+  /** mean training loss of the chunk (text: nats per character; adding: MSE) */
   loss: number;
   /** held-out loss after it */
   valLoss: number;
-  /** characters trained on per second during the chunk */
-  charsPerSec: number;
+  /** examples per second during the chunk: characters (text) or sequence steps (adding) */
+  perSecond: number;
 }
 
-export class PlaygroundSession {
+export interface Session {
+  readonly config: SessionConfig;
+  readonly step: number;
+  readonly parameters: number;
+  /** trains up to `steps` more steps; stops early (after the current step) when shouldStop says so */
+  train(steps: number, shouldStop?: () => boolean): Promise<ChunkResult>;
+  /** the clipping threshold for the next steps (0: off) */
+  setClip(clip: number): void;
+}
+
+function checkClip(clip: number): void {
+  if (!(clip >= 0)) throw new ConfigError(`clip must be 0 (off) or positive, got ${clip}`);
+}
+
+export class TextSession implements Session {
   readonly generator: TextGenerator;
   readonly config: SessionConfig;
-  readonly text: string;
 
-  constructor(config: Partial<SessionConfig> & { cell: CellKind }, text: string) {
-    this.config = { ...SESSION_DEFAULTS, ...config };
-    for (const k of ['hiddenSize', 'batch', 'seqLen'] as const) {
-      if (!(Number.isInteger(this.config[k]) && this.config[k] > 0)) throw new ConfigError(`${k} must be a positive integer, got ${this.config[k]}`);
-    }
-    this.text = text;
-    this.generator = TextGenerator.create(text, { cell: this.config.cell, hiddenSize: this.config.hiddenSize, numLayers: 1, embeddingSize: EMBEDDING }, this.config.seed);
+  constructor(config: SessionConfig, readonly text: string) {
+    this.config = config;
+    this.generator = TextGenerator.create(text, { cell: config.cell, hiddenSize: config.hiddenSize, numLayers: 1, embeddingSize: EMBEDDING }, config.seed);
   }
 
   get step(): number {
@@ -60,22 +85,81 @@ export class PlaygroundSession {
     return this.generator.model.numParameters();
   }
 
-  /** Trains up to `steps` more steps; stops early (after the current step) when shouldStop says so. */
   async train(steps: number, shouldStop?: () => boolean): Promise<ChunkResult> {
     const c = this.config;
     const before = this.step;
+    const batch = c.batch ?? 16;
     const t0 = performance.now();
     const history = await this.generator.train(this.text, {
-      steps, batch: c.batch, seqLen: c.seqLen, lr: c.lr, clip: c.clip, evalEvery: CHUNK_STEPS, evalTokens: VALIDATION_CHARS, name: 'playground',
+      steps, batch, seqLen: c.seqLen, lr: c.lr ?? 0.005, clip: c.clip, evalEvery: CHUNK_STEPS, evalTokens: VALIDATION_CHARS, name: 'playground',
     }, shouldStop ? { shouldStop } : {});
     const last = history[history.length - 1]!;
     const seconds = (performance.now() - t0) / 1000;
-    return { step: this.step, loss: last.loss, valLoss: last.valLoss ?? NaN, charsPerSec: ((this.step - before) * c.batch * c.seqLen) / Math.max(seconds, 1e-9) };
+    return { step: this.step, loss: last.loss, valLoss: last.valLoss ?? NaN, perSecond: ((this.step - before) * batch * c.seqLen) / Math.max(seconds, 1e-9) };
   }
 
-  /** The clipping threshold for the next chunks (0: off). */
   setClip(clip: number): void {
-    if (!(clip >= 0)) throw new ConfigError(`clip must be 0 (off) or positive, got ${clip}`);
+    checkClip(clip);
     this.config.clip = clip;
   }
+}
+
+export class AddingSession implements Session {
+  readonly run: MemoryRun;
+  readonly config: SessionConfig;
+
+  constructor(config: SessionConfig) {
+    this.config = config;
+    this.run = new MemoryRun({
+      task: 'adding', cell: config.cell, init: CELL_KINDS[config.cell].family === 'RNN' ? 'default' : config.init, length: config.length, parameters: config.parameters, steps: ADDING_BUDGET, batch: config.batch ?? 64,
+      lr: config.lr ?? 0.01, clipNorm: config.clip > 0 ? config.clip : null, evalEvery: CHUNK_STEPS, seed: config.seed,
+    });
+  }
+
+  get model(): SequenceRegressor {
+    return this.run.model as SequenceRegressor;
+  }
+
+  get step(): number {
+    return this.run.step;
+  }
+
+  get parameters(): number {
+    return this.run.model.numParameters();
+  }
+
+  async train(steps: number, shouldStop?: () => boolean): Promise<ChunkResult> {
+    const before = this.step;
+    const t0 = performance.now();
+    let valLoss = NaN;
+    let loss = NaN;
+    await this.run.train({
+      steps, ...(shouldStop ? { shouldStop } : {}),
+      onEval: (p) => {
+        valLoss = p.value;
+        loss = p.trainLoss;
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const c = this.config;
+    return { step: this.step, loss, valLoss, perSecond: ((this.step - before) * (c.batch ?? 64) * c.length) / Math.max(seconds, 1e-9) };
+  }
+
+  setClip(clip: number): void {
+    checkClip(clip);
+    this.config.clip = clip;
+    this.run.setClipNorm(clip > 0 ? clip : null);
+  }
+}
+
+/** The session for a task, with the defaults filled in. */
+export function createSession(config: Partial<SessionConfig> & { cell: CellKind }, text: string): Session {
+  const c: SessionConfig = { ...SESSION_DEFAULTS, ...config };
+  if (!PLAYGROUND_TASKS.includes(c.task)) throw new ConfigError(`unknown playground task ${JSON.stringify(c.task)}: expected one of ${PLAYGROUND_TASKS.join(', ')}`);
+  for (const k of ['hiddenSize', 'seqLen', 'length', 'parameters'] as const) {
+    if (!(Number.isInteger(c[k]) && c[k] > 0)) throw new ConfigError(`${k} must be a positive integer, got ${c[k]}`);
+  }
+  checkClip(c.clip);
+  if (!GATE_INITS.includes(c.init)) throw new ConfigError(`unknown gate init ${JSON.stringify(c.init)}: expected one of ${GATE_INITS.join(', ')}`);
+  return c.task === 'text' ? new TextSession(c, text) : new AddingSession(c);
 }

@@ -5,22 +5,29 @@
  * cross from the Web Worker to the page by structured clone.
  */
 import {
-  type BestCell, CELL_KINDS, type CellKind, bestCells, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients,
-  spectralRadius, textProperties, traceLanguageModel,
+  ADDING_GUESS_MSE, type BestCell, CELL_KINDS, type CellKind, type LayerTrace, Random, type RecurrentBase, type StateGradients, addingProblem, bestCells,
+  connectivity, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, noGrad, regressorGradients, spectralRadius,
+  textProperties, traceLanguageModel,
 } from 'recurrent';
-import type { PlaygroundSession } from './session.js';
+import { AddingSession, type Session, TextSession } from './session.js';
 
-/** Characters of held-out text the step, gradient and connectivity panels read. */
+/** Characters of held-out text the step and connectivity panels read. */
 export const PROBE_CHARS = 64;
 /** Characters the gradient panel reads back from its last prediction. */
 export const GRADIENT_CHARS = 160;
 /** Characters the activation panel colours. */
 export const ACTIVATION_CHARS = 1200;
+/** Held-out adding sequences the error-against-lag panel averages over. */
+export const LAG_SEQUENCES = 1000;
+/** Bins of the error against lag. */
+export const LAG_BINS = 8;
 
 export interface StepView {
   cell: CellKind;
-  /** the probe's characters, one per step */
-  chars: string[];
+  /** one label per step: the character read, or for the adding problem the value (marked ones with a ▲) */
+  labels: string[];
+  /** the input read at each step, as the equations show it */
+  inputs: string[];
   hiddenSize: number;
   /** LSTM i,f,g,o; GRU r,z,n; none for the plain RNN */
   gateNames: string[];
@@ -33,18 +40,23 @@ export interface StepView {
 }
 
 export interface MemoryView {
-  /** ||dLoss/dh_t|| for the last prediction of GRADIENT_CHARS characters, one per step (the last is lag 0) */
+  /** ||dLoss/dh_t|| for the loss at the last step, one per step (the last is lag 0) */
   gradientNorms: number[];
   /** the factor per step back by which the gradient fades (decayPerStep over the last 100 lags, as exp) */
   factorPerStep: number;
   /** the recurrent matrix's spectral radius per gate block of W_hh (LSTM i,f,g,o; GRU r,z,n; RNN one) */
   spectralRadius: number[];
+  /** adding: the held-out MSE over guessing's, by how far back the first marked value is; null for text */
+  lag: { lags: number[]; ratio: number[] } | null;
 }
 
 export interface ConnectivityView {
-  chars: string[];
-  /** (T-1)x(T-1) row-major: how much the prediction at step t depends on the character at step s */
+  /** one label per input step */
+  labels: string[];
+  /** n x n row-major: how much the output at step t depends on the input at step s */
   matrix: Float64Array;
+  /** what the output at each step is, for the caption */
+  outputs: string[];
 }
 
 export interface ActivationView {
@@ -58,11 +70,13 @@ export interface ActivationView {
 
 export interface Views {
   cell: CellKind;
+  task: Session['config']['task'];
   step: number;
   stepView: StepView;
   memory: MemoryView;
   connectivity: ConnectivityView;
-  activations: ActivationView;
+  /** text only */
+  activations: ActivationView | null;
 }
 
 /** Held-out text (the end of the text, which training never sees) for the panels to read. */
@@ -71,32 +85,104 @@ export function heldOutText(text: string, chars: number): string {
   return all.slice(Math.max(0, all.length - chars)).join('');
 }
 
-export function computeViews(session: PlaygroundSession): Views {
-  const g = session.generator;
-  const model = g.model;
-  const cell = session.config.cell;
-  const encode = (s: string): { ids: Int32Array; chars: string[] } => ({ ids: g.vocab.encode(s).ids, chars: Array.from(s) });
-
-  const probe = encode(heldOutText(session.text, PROBE_CHARS));
-  const top = traceLanguageModel(model, probe.ids)[0]!;
-  const H = model.rnn.hiddenSize;
+function stepViewOf(cell: CellKind, trace: LayerTrace, labels: string[], inputs: string[]): StepView {
   const gateNames = CELL_KINDS[cell].family === 'RNN' ? [] : [...CELL_KINDS[cell].gateNames];
-  const stepView: StepView = { cell, chars: probe.chars, hiddenSize: H, gateNames, gates: top.gates?.data ?? null, c: top.c?.data ?? null, h: top.h.data };
+  return { cell, labels, inputs, hiddenSize: trace.h.shape[2]!, gateNames, gates: trace.gates?.data ?? null, c: trace.c?.data ?? null, h: trace.h.data };
+}
 
-  const grads = languageModelGradients(model, encode(heldOutText(session.text, GRADIENT_CHARS + 1)).ids);
-  const whh = model.rnn.namedParameters().find(([n]) => n === 'weight_hh_l0')![1].data;
+function memoryViewOf(rnn: RecurrentBase, grads: StateGradients, lag: MemoryView['lag']): MemoryView {
+  const H = rnn.hiddenSize;
+  const whh = rnn.namedParameters().find(([n]) => n === 'weight_hh_l0')![1].data;
   const blocks = whh.length / (H * H);
-  const memory: MemoryView = {
+  return {
     gradientNorms: [...grads.norms[0]!],
     factorPerStep: Math.exp(decayPerStep(grads.norms[0]!, 100)),
     spectralRadius: Array.from({ length: blocks }, (_, b) => spectralRadius(whh.subarray(b * H * H, (b + 1) * H * H), H)),
+    lag,
   };
+}
 
-  const connectivity: ConnectivityView = { chars: probe.chars, matrix: languageModelConnectivity(model, probe.ids) };
+const show = (ch: string): string => (ch === '\n' ? '⏎' : ch);
 
-  const shown = encode(heldOutText(session.text, ACTIVATION_CHARS));
+function textViews(s: TextSession): Views {
+  const g = s.generator;
+  const model = g.model;
+  const cell = s.config.cell;
+  const encode = (text: string): { ids: Int32Array; chars: string[] } => ({ ids: g.vocab.encode(text).ids, chars: Array.from(text) });
+  const probe = encode(heldOutText(s.text, PROBE_CHARS));
+  const trace = traceLanguageModel(model, probe.ids)[0]!;
+  const stepView = stepViewOf(cell, trace, probe.chars, probe.chars.map((c) => JSON.stringify(c)));
+  const memory = memoryViewOf(model.rnn, languageModelGradients(model, encode(heldOutText(s.text, GRADIENT_CHARS + 1)).ids), null);
+  const T = probe.chars.length - 1;
+  const connectivityView: ConnectivityView = {
+    labels: probe.chars.slice(0, T).map(show), matrix: languageModelConnectivity(model, probe.ids),
+    outputs: Array.from({ length: T }, (_, t) => `predicting ${JSON.stringify(probe.chars[t + 1])} after ${JSON.stringify(probe.chars[t])}`),
+  };
+  const shown = encode(heldOutText(s.text, ACTIVATION_CHARS));
   const acts = languageModelActivations(model, shown.ids);
   const activations: ActivationView = { chars: shown.chars, hiddenSize: acts.H, values: acts.values, best: bestCells(acts.values, acts.H, textProperties(shown.chars)) };
+  return { cell, task: 'text', step: s.step, stepView, memory, connectivity: connectivityView, activations };
+}
 
-  return { cell, step: session.step, stepView, memory, connectivity, activations };
+/** Held-out MSE over guessing's by the lag of the first marked value (T-1 minus its step), in LAG_BINS bins over the first half. */
+function lagErrors(s: AddingSession): MemoryView['lag'] {
+  const T = s.config.length;
+  const { x, y } = addingProblem(LAG_SEQUENCES, T, new Random(s.config.seed + 7000));
+  const out = noGrad(() => {
+    s.model.eval();
+    const r = s.model.forward(x).data;
+    s.model.train();
+    return r;
+  });
+  const lo = T - Math.floor(T / 2);
+  const width = Math.max(1, Math.ceil((T - lo) / LAG_BINS));
+  const bins = Math.ceil((T - lo) / width);
+  const sse = new Float64Array(bins);
+  const count = new Float64Array(bins);
+  for (let b = 0; b < LAG_SEQUENCES; b++) {
+    let first = 0;
+    while (x.data[(b * T + first) * 2 + 1] !== 1) first++;
+    const bin = Math.min(bins - 1, Math.floor((T - 1 - first - lo) / width));
+    sse[bin] += (out[b]! - y[b]!) ** 2;
+    count[bin]++;
+  }
+  return {
+    lags: Array.from({ length: bins }, (_, i) => lo + i * width + (width - 1) / 2),
+    ratio: Array.from(sse, (v, i) => (count[i]! > 0 ? v / count[i]! / ADDING_GUESS_MSE : NaN)),
+  };
+}
+
+function addingViews(s: AddingSession): Views {
+  const model = s.model;
+  const cell = s.config.cell;
+  const T = s.config.length;
+  const one = addingProblem(1, T, new Random(s.config.seed + 5000));
+  const values = Array.from({ length: T }, (_, t) => one.x.data[t * 2]!);
+  const marked = Array.from({ length: T }, (_, t) => one.x.data[t * 2 + 1] === 1);
+  const trace = noGrad(() => {
+    const wasTraining = model.training;
+    model.eval();
+    const tr = model.rnn.forward(one.x, { trace: true }).trace![0]!;
+    model.train(wasTraining);
+    return tr;
+  });
+  const labels = marked.map((m) => (m ? '▲' : '·'));
+  const inputs = values.map((v, t) => `(${v.toFixed(2)}, ${marked[t] ? 1 : 0})`);
+  const stepView = stepViewOf(cell, trace, labels, inputs);
+  const g = addingProblem(64, T, new Random(s.config.seed + 6000));
+  const memory = memoryViewOf(model.rnn, regressorGradients(model, g.x, g.y), lagErrors(s));
+  const wasTraining = model.training;
+  model.eval();
+  const matrix = connectivity(model.rnn, one.x);
+  model.train(wasTraining);
+  const connectivityView: ConnectivityView = {
+    labels, matrix, outputs: Array.from({ length: T }, (_, t) => `the state after step ${t}${t === T - 1 ? ' (read by the answer)' : ''}; ▲ marks the two values to add`),
+  };
+  return { cell, task: 'adding', step: s.step, stepView, memory, connectivity: connectivityView, activations: null };
+}
+
+export function computeViews(session: Session): Views {
+  if (session instanceof TextSession) return textViews(session);
+  if (session instanceof AddingSession) return addingViews(session);
+  throw new Error('computeViews: unknown session');
 }

@@ -1,13 +1,15 @@
 /**
  * The playground page: RNN, LSTM and GRU trained side by side on the same text
  * and seed, one Web Worker each, and five views of what happens inside.
- * URL parameters (for links and tests): hidden=64, seed=1, until=N (stop at
- * step N), autostart=1.
+ * URL parameters (for links and tests): task=text or adding, hidden=64 (text),
+ * length=50, parameters=3000 and init=forget-bias (adding), seed=1, threads=1 or 2,
+ * until=N (stop at step N), autostart=1.
  */
-import type { CellKind } from 'recurrent';
+import { type CellKind, GATE_INITS, type GateInit } from 'recurrent';
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { FromWorker, ToWorker } from '../src/protocol.js';
+import type { PlaygroundTask } from '../src/session.js';
 import type { Views } from '../src/views.js';
 import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from './cells.js';
 import { ActivationsPanel } from './panels/activations.js';
@@ -22,14 +24,26 @@ const num = (k: string, d: number): number => (params.has(k) && Number.isFinite(
 const CLIP_ON = 5;
 
 interface Settings {
+  task: PlaygroundTask;
+  /** adding: T */
+  length: number;
+  /** adding: the parameter budget of every cell */
+  parameters: number;
+  /** adding: the gates' start */
+  init: GateInit;
+  /** text */
   hiddenSize: number;
   seed: number;
   until: number | null;
+  /** the WebAssembly kernels' threads in each worker: 2 needs a cross-origin isolated page */
+  threads: number;
 }
 
 function App() {
   const [text, setText] = useState<{ name: string; body: string } | null>(null);
-  const [settings, setSettings] = useState<Settings>({ hiddenSize: num('hidden', 64), seed: num('seed', 1), until: params.has('until') ? num('until', 0) : null });
+  const [settings, setSettings] = useState<Settings>({
+    task: params.get('task') === 'adding' ? 'adding' : 'text', length: num('length', 50), parameters: num('parameters', 3000),
+    init: (GATE_INITS as readonly string[]).includes(params.get('init') ?? '') ? params.get('init') as GateInit : 'forget-bias', hiddenSize: num('hidden', 64), seed: num('seed', 1), until: params.has('until') ? num('until', 0) : null, threads: crossOriginIsolated ? num('threads', 1) : 1 });
   // What the workers report lands here and is drawn once per frame, however many messages arrive in it.
   const [{ runs, views }, setShown] = useState<{ runs: Record<string, RunStatus>; views: Record<string, Views> }>({ runs: {}, views: {} });
   const latest = useRef<{ runs: Record<string, RunStatus>; views: Record<string, Views> }>({ runs: {}, views: {} });
@@ -73,7 +87,7 @@ function App() {
         const m = e.data;
         if (m.type === 'ready') {
           update((l) => {
-            l.runs[m.cell] = { cell: m.cell, parameters: m.parameters, backend: m.backend, step: 0, running: false, history: [], error: null };
+            l.runs[m.cell] = { cell: m.cell, parameters: m.parameters, backend: m.backend, threads: m.threads, step: 0, running: false, history: [], error: null };
             if (params.get('autostart') === '1' && PLAYGROUND_CELLS.every((c) => l.runs[c])) {
               sched.run(s.until);
               setTraining(true);
@@ -84,7 +98,7 @@ function App() {
             const old = l.runs[m.cell];
             if (!old) return;
             const active = sched.done(m.cell, m.step);
-            const history = [...old.history, { step: m.step, loss: m.loss, valLoss: m.valLoss, charsPerSec: m.charsPerSec }];
+            const history = [...old.history, { step: m.step, loss: m.loss, valLoss: m.valLoss, perSecond: m.perSecond }];
             l.runs[m.cell] = { ...old, step: m.step, history };
             for (const [c, r] of Object.entries(l.runs)) if (r.running !== sched.isBusy(r.cell)) l.runs[c] = { ...r, running: !r.running };
             setTraining(sched.running || active);
@@ -105,7 +119,8 @@ function App() {
         }
       };
       w.onerror = (e) => setError(`worker: ${e.message}`);
-      w.postMessage({ type: 'init', config: { cell, hiddenSize: s.hiddenSize, seed: s.seed, clip: clip ? CLIP_ON : 0 }, text: body, threads: 1 } satisfies ToWorker);
+      const config = { task: s.task, cell, hiddenSize: s.hiddenSize, length: s.length, parameters: s.parameters, init: s.init, seed: s.seed, clip: clip ? CLIP_ON : 0 };
+      w.postMessage({ type: 'init', config, text: body, threads: s.threads } satisfies ToWorker);
       workers.current.set(cell, w);
     }
   };
@@ -138,24 +153,50 @@ function App() {
       <header>
         <h1>recurrent playground</h1>
         <p class="note">
-          A character model of {text ? <b>{text.name}</b> : 'the bundled text'} ({text ? Array.from(text.body).length.toLocaleString('en-US') : '…'} characters), one per cell, same data and seed.
-          Drop a text file anywhere to train on it.
+          {settings.task === 'text'
+            ? <>A character model of {text ? <b>{text.name}</b> : 'the bundled text'} ({text ? Array.from(text.body).length.toLocaleString('en-US') : '…'} characters), one per cell, same data and seed. Drop a text file anywhere to train on it.</>
+            : <>The adding problem: {settings.length} steps of (value, marker); the answer is the sum of the two marked values, so the first must be kept for up to {settings.length - 1} steps. Each cell has at most {settings.parameters.toLocaleString('en-US')} parameters.</>}
         </p>
         <div class="controls">
           <button data-testid="run" disabled={running || list.length < PLAYGROUND_CELLS.length} onClick={() => { scheduler.current?.run(settings.until); setTraining(true); }}>train</button>
           <button data-testid="pause" disabled={!running} onClick={() => scheduler.current?.pause()}>pause</button>
           <button data-testid="step" disabled={running || list.length < PLAYGROUND_CELLS.length} onClick={() => { scheduler.current?.stepOnce(); setTraining(true); }}>step once</button>
           <button onClick={() => text && start(text.body, settings)}>reset</button>
-          <label>hidden size <select value={settings.hiddenSize} onChange={(e) => setSettings({ ...settings, hiddenSize: Number((e.target as HTMLSelectElement).value) })}>
-            {[16, 32, 64, 128].map((h) => <option value={h} key={h}>{h}</option>)}
+          <label>task <select value={settings.task} data-testid="task" onChange={(e) => setSettings({ ...settings, task: (e.target as HTMLSelectElement).value as PlaygroundTask })}>
+            <option value="text">character model of a text</option>
+            <option value="adding">adding problem (memory)</option>
           </select></label>
+          {settings.task === 'text' ? (
+            <label>hidden size <select value={settings.hiddenSize} onChange={(e) => setSettings({ ...settings, hiddenSize: Number((e.target as HTMLSelectElement).value) })}>
+              {[16, 32, 64, 128].map((h) => <option value={h} key={h}>{h}</option>)}
+            </select></label>
+          ) : (
+            <>
+              <label>T <select value={settings.length} onChange={(e) => setSettings({ ...settings, length: Number((e.target as HTMLSelectElement).value) })}>
+                {[25, 50, 100, 200].map((h) => <option value={h} key={h}>{h}</option>)}
+              </select></label>
+              <label title="how the LSTM and GRU gates start: forget-gate bias 1 (Jozefowicz et al. 2015; Keras' default), chrono (Tallec & Ollivier 2018), or as PyTorch leaves them">
+                gates <select value={settings.init} onChange={(e) => setSettings({ ...settings, init: (e.target as HTMLSelectElement).value as GateInit })}>
+                  {GATE_INITS.map((g) => <option value={g} key={g}>{g === 'default' ? 'PyTorch default' : g}</option>)}
+                </select>
+              </label>
+              <label>parameters <select value={settings.parameters} onChange={(e) => setSettings({ ...settings, parameters: Number((e.target as HTMLSelectElement).value) })}>
+                {[1000, 3000, 10000].map((h) => <option value={h} key={h}>{h.toLocaleString('en-US')}</option>)}
+              </select></label>
+            </>
+          )}
+          <label title={crossOriginIsolated ? 'WebAssembly kernel threads in each worker' : 'two threads need the page served cross-origin isolated (recurrent playground does)'}>
+            threads <select value={settings.threads} disabled={!crossOriginIsolated} onChange={(e) => setSettings({ ...settings, threads: Number((e.target as HTMLSelectElement).value) })}>
+              {[1, 2].map((t) => <option value={t} key={t}>{t}</option>)}
+            </select>
+          </label>
           <label>seed <input type="number" value={settings.seed} style={{ width: '4em' }} onChange={(e) => setSettings({ ...settings, seed: Number((e.target as HTMLInputElement).value) })} /></label>
           <label>text <input type="file" accept=".txt,text/plain" onChange={(e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) void load(f); }} /></label>
         </div>
         {error && <p class="error" data-testid="error">{error}</p>}
       </header>
 
-      <section class="panel" data-panel="train"><h2>1. Train</h2><TrainPanel runs={list} /></section>
+      <section class="panel" data-panel="train"><h2>1. Train</h2><TrainPanel runs={list} task={settings.task} /></section>
 
       <section class="panel" data-panel="step">
         <h2>2. One step, opened</h2>

@@ -3,12 +3,12 @@
  * chunk at a time as the page asks (web/scheduler.ts decides who trains
  * when); after each chunk it posts the losses and the panels' views.
  */
-import { getBackend, setBackend } from 'recurrent';
-import { PlaygroundSession, computeViews } from '../src/index.js';
+import { getBackend, getThreads, setBackend } from 'recurrent';
+import { type Session, computeViews, createSession } from '../src/index.js';
 import type { FromWorker, ToWorker } from '../src/protocol.js';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
-let session: PlaygroundSession | null = null;
+let session: Session | null = null;
 let stopping = false;
 let work: Promise<void> = Promise.resolve();
 
@@ -18,8 +18,8 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'init':
       await setBackend('wasm', { threads: m.threads });
-      session = new PlaygroundSession(m.config, m.text);
-      post({ type: 'ready', cell: session.config.cell, parameters: session.parameters, vocabulary: session.generator.vocab.size, backend: getBackend() });
+      session = createSession(m.config, m.text);
+      post({ type: 'ready', cell: session.config.cell, parameters: session.parameters, backend: getBackend(), threads: getThreads() });
       post({ type: 'views', views: computeViews(session) });
       return;
     case 'train': {

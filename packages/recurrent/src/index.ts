@@ -114,7 +114,7 @@ export { splitIndices, type DataSplit } from './data/split.js';
 export { addingProblem, ADDING_GUESS_MSE, copyMemory, copyGuessLoss, COPY_LENGTH, COPY_SYMBOLS, COPY_VOCAB } from './data/memory-tasks.js';
 export { parseDigits, pixelPermutation, pixelSequences, DIGIT_PIXELS, type Digits } from './data/digits.js';
 export {
-  runMemoryTask, hiddenSizeFor, gateInitOptions, MEMORY_TASKS, GATE_INITS, SOLVED_RATIO, curriculumLengths,
+  runMemoryTask, MemoryRun, type MemoryTrainOptions, hiddenSizeFor, gateInitOptions, MEMORY_TASKS, GATE_INITS, SOLVED_RATIO, curriculumLengths,
   type MemoryTaskName, type GateInit, type MemoryRunConfig, type MemoryResult, type MemoryPoint,
 } from './tasks/memory/memory-task.js';
 export {

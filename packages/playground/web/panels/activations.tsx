@@ -33,8 +33,9 @@ function Shaded(props: { view: ActivationView; cell: number }) {
 }
 
 export const ActivationsPanel = memo(function ActivationsPanel(props: { view: ActivationView | null; cell: number | null; onCell: (c: number) => void }) {
+  // A text session's first views come with its activations; until then (or on another task) there are none.
   const v = props.view;
-  if (!v) return <p>waiting for the model…</p>;
+  if (!v) return <p class="note">The cells' activity over text is for the character model: choose the text task.</p>;
   const H = v.hiddenSize;
   const cell = props.cell !== null && props.cell < H ? props.cell : (v.best[0]?.cell ?? 0);
   const found = new Set(v.best.map((b) => b.cell));

@@ -1,6 +1,7 @@
 /**
  * Connectivity (distill.pub's "Memorization in RNNs"): hover a character to
- * see which earlier characters the prediction made there depends on,
+ * see which earlier inputs the output made there depends on (a character
+ * model's prediction; the adding problem's state),
  * |d logit / d input| relative to the strongest, on a log scale over
  * DECADES powers of ten (the most recent character dominates a linear one).
  */
@@ -17,18 +18,18 @@ export function shade(v: number, max: number): number {
 export const ConnectivityPanel = memo(function ConnectivityPanel(props: { view: ConnectivityView | null; t: number | null; onHover: (t: number) => void }) {
   const v = props.view;
   if (!v) return <p>waiting for the model…</p>;
-  const T = v.chars.length - 1;
+  const T = v.labels.length;
   const t = props.t !== null && props.t < T ? props.t : T - 1;
   let max = 0;
   for (let s = 0; s <= t; s++) max = Math.max(max, v.matrix[t * T + s]!);
   return (
     <div>
-      <p class="note">{`predicting ${JSON.stringify(v.chars[t + 1])} after ${JSON.stringify(v.chars[t])}: darker characters matter more (shades span ${DECADES} powers of ten)`}</p>
+      <p class="note">{`${v.outputs[t]}: darker inputs matter more (shades span ${DECADES} powers of ten)`}</p>
       <div class="text-heat" data-testid="connectivity-text">
-        {v.chars.slice(0, T).map((ch, s) => {
+        {v.labels.map((ch, s) => {
           const w = s <= t ? shade(v.matrix[t * T + s]!, max) : 0;
           const style = { background: `rgba(230,120,0,${w.toFixed(3)})`, outline: s === t ? '1px solid #000' : 'none' };
-          return <span key={s} data-step={s} style={style} onMouseEnter={() => props.onHover(s)}>{ch === '\n' ? '⏎' : ch}</span>;
+          return <span key={s} data-step={s} style={style} onMouseEnter={() => props.onHover(s)}>{ch}</span>;
         })}
       </div>
     </div>

@@ -2,7 +2,8 @@
  * Memory: how far back each cell's gradient reaches (RNNbow), the norm of
  * dLoss/dh_t for one prediction against the lag on a log scale, one curve per
  * cell type, updated as training goes; the spectral radius of each recurrent
- * matrix; clipping on or off for the runs.
+ * matrix; clipping on or off for the runs; on the adding problem, the error
+ * against how far back the first value to add was (what each cell keeps).
  */
 import { memo } from 'preact/compat';
 import type { CellKind } from 'recurrent';
@@ -20,6 +21,15 @@ export const MemoryPanel = memo(function MemoryPanel(props: { views: Array<{ cel
   return (
     <div>
       <LineChart testId="memory-chart" series={series} xLabel="steps back (lag)" yLabel="‖dL/dh‖ / lag 0" yLog />
+      {props.views.some((v) => v.memory.lag) && (
+        <LineChart
+          testId="lag-chart" xLabel="steps from the first marked value to the answer" yLabel="held-out MSE / guessing's"
+          series={PLAYGROUND_CELLS.map((cell) => {
+            const lag = props.views.find((v) => v.cell === cell)?.memory.lag;
+            return { label: CELL_LABEL[cell]!, color: CELL_COLOR[cell]!, points: lag ? lag.lags.map((l, i) => [l, lag.ratio[i]!] as [number, number]) : [] };
+          })}
+        />
+      )}
       <table class="numbers">
         <thead><tr><th>cell</th><th>fades per step</th><th>spectral radius of W_hh</th></tr></thead>
         <tbody>

@@ -16,7 +16,7 @@ const sigmoidColor = (v: number): string => {
 
 /** Rows of the strip: each gate, then c (LSTM) and h; sigmoid gates in [0,1] are drawn green, tanh values red/blue. */
 export function stripRows(v: StepView, unit: number): Array<{ name: string; values: number[]; sigmoid: boolean }> {
-  const T = v.chars.length;
+  const T = v.labels.length;
   const H = v.hiddenSize;
   const G = v.gateNames.length;
   const rows: Array<{ name: string; values: number[]; sigmoid: boolean }> = v.gateNames.map((name, g) => ({
@@ -34,7 +34,7 @@ function Equations(props: { v: StepView; unit: number; t: number }) {
   const gate = (name: string): number => v.gates![t * G * H + v.gateNames.indexOf(name) * H + unit]!;
   const h = v.h[t * H + unit]!;
   const hPrev = t > 0 ? v.h[(t - 1) * H + unit]! : 0;
-  const ch = JSON.stringify(v.chars[t]);
+  const ch = v.inputs[t];
   if (v.cell === 'LSTM') {
     const [i, f, g, o] = ['i', 'f', 'g', 'o'].map(gate) as [number, number, number, number];
     const c = v.c![t * H + unit]!;
@@ -75,7 +75,7 @@ function Equations(props: { v: StepView; unit: number; t: number }) {
 function Strip(props: { v: StepView; unit: number; t: number; onPick: (t: number) => void }) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const rows = stripRows(props.v, props.unit);
-  const T = props.v.chars.length;
+  const T = props.v.labels.length;
   const cw = 11;
   const rh = 16;
   const left = 24;
@@ -92,7 +92,7 @@ function Strip(props: { v: StepView; unit: number; t: number; onPick: (t: number
         ctx.fillRect(left + t * cw, r * rh, cw - 1, rh - 1);
       });
     });
-    props.v.chars.forEach((ch, t) => {
+    props.v.labels.forEach((ch, t) => {
       ctx.fillStyle = t === props.t ? '#000' : '#666';
       ctx.fillText(ch === '\n' ? '⏎' : ch, left + t * cw + 2, rows.length * rh + 8);
     });
@@ -111,7 +111,7 @@ export const StepPanel = memo(function StepPanel(props: { view: StepView | null;
   const v = props.view;
   if (!v) return <p>waiting for the model…</p>;
   const unit = Math.min(props.unit, v.hiddenSize - 1);
-  const t = Math.min(props.t, v.chars.length - 1);
+  const t = Math.min(props.t, v.labels.length - 1);
   return (
     <div>
       <label>unit <input type="range" min={0} max={v.hiddenSize - 1} value={unit} onInput={(e) => props.onUnit(Number((e.target as HTMLInputElement).value))} /> {unit}</label>

@@ -1,6 +1,7 @@
-/** Train: the loss of each cell as it trains (held-out solid, training dashed, bits per character) and where each run is. */
+/** Train: the loss of each cell as it trains (held-out solid, training dashed) and where each run is. */
 import { memo } from 'preact/compat';
-import type { CellKind } from 'recurrent';
+import { ADDING_GUESS_MSE, type CellKind } from 'recurrent';
+import type { PlaygroundTask } from '../../src/session.js';
 import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from '../cells.js';
 import { LineChart, type Series } from './line-chart.js';
 
@@ -8,15 +9,22 @@ export interface RunStatus {
   cell: CellKind;
   parameters: number;
   backend: string;
+  threads: number;
   step: number;
   running: boolean;
-  history: Array<{ step: number; loss: number; valLoss: number; charsPerSec: number }>;
+  history: Array<{ step: number; loss: number; valLoss: number; perSecond: number }>;
   error: string | null;
 }
 
-const bits = (nats: number): number => nats / Math.LN2;
+/** How a loss is shown: bits per character for text, MSE over guessing's for the adding problem. */
+const SCALES = {
+  text: { of: (loss: number) => loss / Math.LN2, label: 'bits per character', held: 'held-out bits/char', rate: 'chars/s' },
+  adding: { of: (mse: number) => mse / ADDING_GUESS_MSE, label: 'MSE / guessing (1/6)', held: 'held-out MSE / guess', rate: 'steps/s' },
+} as const;
 
-export const TrainPanel = memo(function TrainPanel(props: { runs: RunStatus[] }) {
+export const TrainPanel = memo(function TrainPanel(props: { runs: RunStatus[]; task: PlaygroundTask }) {
+  const scale = SCALES[props.task];
+  const bits = scale.of;
   // The same series from the start (empty until a run reports), so the chart is built once, before training.
   const series: Series[] = PLAYGROUND_CELLS.flatMap((cell) => {
     const history = props.runs.find((r) => r.cell === cell)?.history ?? [];
@@ -27,9 +35,9 @@ export const TrainPanel = memo(function TrainPanel(props: { runs: RunStatus[] })
   });
   return (
     <div>
-      <LineChart testId="loss-chart" series={series} xLabel="step" yLabel="bits per character" />
+      <LineChart testId="loss-chart" series={series} xLabel="step" yLabel={scale.label} />
       <table class="numbers" data-testid="runs">
-        <thead><tr><th>cell</th><th>parameters</th><th>step</th><th>held-out bits/char</th><th>chars/s</th><th /></tr></thead>
+        <thead><tr><th>cell</th><th>parameters</th><th>kernels</th><th>step</th><th>{scale.held}</th><th>{scale.rate}</th><th /></tr></thead>
         <tbody>
           {props.runs.map((r) => {
             const last = r.history[r.history.length - 1];
@@ -37,9 +45,10 @@ export const TrainPanel = memo(function TrainPanel(props: { runs: RunStatus[] })
               <tr key={r.cell}>
                 <td style={{ color: CELL_COLOR[r.cell] }}>{CELL_LABEL[r.cell]}</td>
                 <td>{r.parameters.toLocaleString('en-US')}</td>
+                <td class="note">{r.threads > 1 ? `${r.threads} threads` : '1 thread'}</td>
                 <td data-testid={`step-${r.cell}`}>{r.step}</td>
                 <td data-testid={`val-${r.cell}`}>{last ? bits(last.valLoss).toFixed(3) : '–'}</td>
-                <td>{last ? Math.round(last.charsPerSec).toLocaleString('en-US') : '–'}</td>
+                <td>{last ? Math.round(last.perSecond).toLocaleString('en-US') : '–'}</td>
                 <td class="status">{r.error ?? (r.running ? 'training' : '')}</td>
               </tr>
             );

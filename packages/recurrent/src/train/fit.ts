@@ -176,12 +176,19 @@ export async function fit<M>(model: Module, task: FitTask<M>, options: FitOption
       break;
     }
     const inEpoch = step % perEpoch;
-    if (inEpoch === 0 || order.length === 0) {
-      order = Array.from({ length: task.size }, (_, i) => i);
-      if (options.shuffle !== false) hooks.rng!.shuffle(order);
+    const inOrder = options.shuffle === false;
+    if (inEpoch === 0 || (!inOrder && order.length === 0)) {
+      // In order, the indices are a range: no array of the epoch (a synthetic task's epoch can be millions of examples).
+      if (!inOrder) {
+        order = Array.from({ length: task.size }, (_, i) => i);
+        hooks.rng!.shuffle(order);
+      }
       if (inEpoch === 0) task.startEpoch?.(Math.floor(step / perEpoch));
     }
-    const indices = order.slice(inEpoch * batch, inEpoch * batch + batch);
+    const from = inEpoch * batch;
+    const indices = inOrder
+      ? Array.from({ length: Math.min(batch, task.size - from) }, (_, i) => from + i)
+      : order.slice(from, from + batch);
     const loss = task.step(indices, step);
     step++;
     lossSum += loss * indices.length;

@@ -23,7 +23,7 @@ export interface StepResult {
 }
 
 export class Trainer {
-  readonly clipNorm: number | null;
+  private clip: number | null = null;
   readonly clipValue: number | null;
 
   constructor(
@@ -33,8 +33,17 @@ export class Trainer {
   ) {
     this.clipNorm = options.clipNorm ?? null;
     this.clipValue = options.clipValue ?? null;
-    if (this.clipNorm !== null && !(this.clipNorm > 0)) throw new ConfigError(`Trainer clipNorm must be positive, got ${this.clipNorm}`);
     if (this.clipValue !== null && !(this.clipValue > 0)) throw new ConfigError(`Trainer clipValue must be positive, got ${this.clipValue}`);
+  }
+
+  /** Global gradient-norm clipping of the next steps (null: none); may change between steps. */
+  get clipNorm(): number | null {
+    return this.clip;
+  }
+
+  set clipNorm(v: number | null) {
+    if (v !== null && !(v > 0)) throw new ConfigError(`Trainer clipNorm must be positive, got ${v}`);
+    this.clip = v;
   }
 
   /**

@@ -7,9 +7,10 @@
  */
 import type { Kernels } from '../types.js';
 import { scratchOf } from './arena.js';
-import { type WasmExports, createWasmKernels } from './backend.js';
+import { type WasmExports, type WasmRuntime, createWasmKernels } from './backend.js';
+import { ConfigError } from '../../errors.js';
 import { SHARED_MAX_PAGES, relaxedSharedWasm, relaxedWasm, simdSharedWasm, simdWasm } from './binary.js';
-import { WorkerThread, builtinModule } from './threads.js';
+import { WorkerThread, browserThreadsAvailable, builtinModule } from './threads.js';
 
 function decode(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64);
@@ -62,7 +63,7 @@ function sharedMemoryAvailable(): boolean {
   return typeof SharedArrayBuffer !== 'undefined';
 }
 
-/** Whether this engine can run a second kernel thread (Node with SharedArrayBuffer). */
+/** Whether this engine can start a second kernel thread on its own, lazily (Node with SharedArrayBuffer); in a browser `setBackend('wasm', { threads: 2 })` starts one in a Web Worker of a cross-origin isolated page. */
 export function threadsAvailable(): boolean {
   return isNode && typeof SharedArrayBuffer !== 'undefined' && typeof Atomics !== 'undefined';
 }
@@ -88,7 +89,22 @@ export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promi
   if (!picked) return null;
   const memory = newMemory(shared);
   const module = await WebAssembly.compile(picked.bytes);
-  return kernelsOf(picked.name, module, await WebAssembly.instantiate(module, { env: { memory } }), memory, options);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  if ((options.threads ?? 1) > 1 && !isNode) {
+    if (!browserThreadsAvailable()) {
+      throw new ConfigError('two kernel threads in a browser need a Web Worker (the page itself may not wait on a thread) of a cross-origin isolated page (served with COOP same-origin and COEP require-corp)');
+    }
+    const worker = await WorkerThread.startInBrowser(module, memory, scratchOf(1));
+    return createWasmKernels({ name: picked.name, exports: instance.exports as unknown as WasmExports, memory, worker, ...splitOptions(options) });
+  }
+  return kernelsOf(picked.name, module, instance, memory, options);
+}
+
+function splitOptions(options: WasmLoadOptions): Pick<WasmRuntime, 'parallelMin' | 'unitSplitMin'> {
+  return {
+    ...(options.parallelMin !== undefined ? { parallelMin: options.parallelMin } : {}),
+    ...(options.unitSplitMin !== undefined ? { unitSplitMin: options.unitSplitMin } : {}),
+  };
 }
 
 /** The kernels over an instance; with two threads, the worker starts at the first call large enough to split. */
@@ -97,8 +113,7 @@ function kernelsOf(name: string, module: WebAssembly.Module, instance: WebAssemb
   return createWasmKernels({
     name, exports: instance.exports as unknown as WasmExports, memory, worker: null,
     ...(start ? { startWorker: () => start(module, memory, scratchOf(1)) } : {}),
-    ...(options.parallelMin !== undefined ? { parallelMin: options.parallelMin } : {}),
-    ...(options.unitSplitMin !== undefined ? { unitSplitMin: options.unitSplitMin } : {}),
+    ...splitOptions(options),
   });
 }
 

@@ -1,27 +1,27 @@
 /**
- * A second thread for the WebAssembly kernels (Node worker_threads): its own
- * instance of the same module over the same shared memory, running one export
- * at a time on request. The main thread posts a call, does its own share of
- * the work, then waits; a fork/join costs a few microseconds, so callers only
- * split work of a millisecond or more.
+ * A second thread for the WebAssembly kernels: its own instance of the same
+ * module over the same shared memory, running one export at a time on
+ * request. In Node a worker_threads Worker; in a browser a Web Worker started
+ * from a Web Worker of a cross-origin isolated page (the main thread of a page
+ * may not block in Atomics.wait). The caller posts a call, does its own share
+ * of the work, then waits; a fork/join costs a few microseconds, so callers
+ * only split work of a millisecond or more.
  */
 
-/** The worker's whole program: kept as source so it needs no file or loader. */
 /** Polls before sleeping, on each side of a fork/join (~50-100 us). */
 const SPIN = 20000;
 
-const WORKER_SOURCE = `
-const SPIN = ${SPIN};
-const { workerData } = require('node:worker_threads');
-const { module, memory, ctrl, args, scratch, names } = workerData;
+/** The thread's loop, the same in Node and in a browser: kept as source so it needs no file or loader. */
+const LOOP = `
 const instance = new WebAssembly.Instance(module, { env: { memory } });
 instance.exports.setScratch(scratch);
 const c = new Int32Array(ctrl);
 const a = new Float64Array(args);
+ready();
 for (;;) {
   // Spin briefly for the next call (calls come in bursts, a sleeping thread
   // takes tens of microseconds to wake), then sleep.
-  for (let i = 0; i < SPIN && Atomics.load(c, 0) === 0; i++);
+  for (let i = 0; i < ${SPIN} && Atomics.load(c, 0) === 0; i++);
   Atomics.wait(c, 0, 0);
   const state = Atomics.load(c, 0);
   if (state === 3) break;
@@ -33,6 +33,21 @@ for (;;) {
   Atomics.notify(c, 0);
 }
 `;
+
+const NODE_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory, ctrl, args, scratch, names } = workerData;
+const ready = () => {};
+${LOOP}`;
+
+const BROWSER_SOURCE = `
+self.onmessage = (e) => {
+  self.onmessage = null;
+  const { module, memory, ctrl, args, scratch, names } = e.data;
+  const ready = () => self.postMessage('ready');
+  ${LOOP}
+  self.close();
+};`;
 
 const IDLE = 0;
 const POSTED = 1;
@@ -53,9 +68,15 @@ export function builtinModule<T>(id: string): T | null {
   }
 }
 
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
+/** What either kind of worker offers for stopping it. */
+interface StoppableWorker {
+  terminate(): unknown;
+}
+
+/** Whether this is a browser's Web Worker of a cross-origin isolated page: where a second kernel thread can run outside Node. */
+export function browserThreadsAvailable(): boolean {
+  const g = globalThis as { WorkerGlobalScope?: unknown; crossOriginIsolated?: boolean; Worker?: unknown };
+  return g.WorkerGlobalScope !== undefined && g.crossOriginIsolated === true && typeof g.Worker === 'function' && typeof SharedArrayBuffer !== 'undefined';
 }
 
 export class WorkerThread {
@@ -63,7 +84,7 @@ export class WorkerThread {
   private readonly args: Float64Array;
   private busy = false;
 
-  private constructor(private readonly worker: NodeWorker, ctrl: SharedArrayBuffer, args: SharedArrayBuffer) {
+  private constructor(private readonly worker: StoppableWorker, ctrl: SharedArrayBuffer, args: SharedArrayBuffer) {
     this.ctrl = new Int32Array(ctrl);
     this.args = new Float64Array(args);
   }
@@ -84,12 +105,34 @@ export class WorkerThread {
   private static create(Worker: typeof import('node:worker_threads').Worker, module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): WorkerThread {
     const ctrl = new SharedArrayBuffer(16);
     const args = new SharedArrayBuffer(64 * 8);
-    const worker = new Worker(WORKER_SOURCE, {
+    const worker = new Worker(NODE_SOURCE, {
       eval: true,
       workerData: { module, memory, ctrl, args, scratch, names: WORKER_FUNCTIONS },
     });
     // A worker blocked in Atomics.wait must not keep the process alive.
     worker.unref();
+    return new WorkerThread(worker, ctrl, args);
+  }
+
+  /**
+   * A browser thread (see browserThreadsAvailable), ready when the promise
+   * resolves: the thread must be running before the first call blocks on it.
+   */
+  static async startInBrowser(module: WebAssembly.Module, memory: WebAssembly.Memory, scratch: number): Promise<WorkerThread> {
+    const ctrl = new SharedArrayBuffer(16);
+    const args = new SharedArrayBuffer(64 * 8);
+    const url = URL.createObjectURL(new Blob([BROWSER_SOURCE], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    try {
+      await new Promise<void>((ok, fail) => {
+        worker.onmessage = () => ok();
+        worker.onerror = (e) => fail(new Error(`the second kernel thread did not start: ${e.message}`));
+        worker.postMessage({ module, memory, ctrl, args, scratch, names: WORKER_FUNCTIONS });
+      });
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+    worker.onmessage = null;
     return new WorkerThread(worker, ctrl, args);
   }
 

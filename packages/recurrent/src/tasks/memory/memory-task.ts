@@ -78,6 +78,8 @@ export interface MemoryPoint {
   length: number;
   /** the task's metric on the held-out set */
   value: number;
+  /** the mean training loss since the previous validation */
+  trainLoss: number;
 }
 
 export interface MemoryResult {
@@ -270,106 +272,181 @@ function setup(c: MemoryRunConfig & { batch: number }, model: Module, seed: numb
 
 /** Trains one cell on one task and reports its best held-out metric. */
 export async function runMemoryTask(config: MemoryRunConfig, hooks: { onEval?(p: MemoryPoint, r: { step: number; of: number }): void } = {}): Promise<MemoryResult> {
-  const c = { ...DEFAULTS, ...config };
-  if (!MEMORY_TASKS.includes(c.task)) throw new ConfigError(`unknown memory task ${JSON.stringify(c.task)}: expected one of ${MEMORY_TASKS.join(', ')}`);
-  if (!GATE_INITS.includes(c.init)) throw new ConfigError(`unknown gate init ${JSON.stringify(c.init)}: expected one of ${GATE_INITS.join(', ')}`);
-  const length = c.task === 'digits' || c.task === 'permuted-digits' ? DIGIT_PIXELS : c.length;
-  if (!(Number.isInteger(length) && length >= 2)) throw new ConfigError(`${c.task}: length must be an integer >= 2, got ${c.length}`);
-  for (const [k, v] of [['steps', c.steps], ['batch', c.batch], ['evalEvery', c.evalEvery]] as const) {
-    if (!(Number.isInteger(v) && v > 0)) throw new ConfigError(`memory task ${k} must be a positive integer, got ${v}`);
+  const run = new MemoryRun(config);
+  await run.train({ steps: run.config.steps, restoreBest: true, ...(hooks.onEval ? { onEval: hooks.onEval } : {}) });
+  return run.result();
+}
+
+/** Options of one stretch of MemoryRun.train. */
+export interface MemoryTrainOptions {
+  /** steps to train (at most; default: to config.steps) */
+  steps?: number;
+  /** load the best validation's weights at the end (default false: the weights go on from where they are) */
+  restoreBest?: boolean;
+  /** return true to stop after the current step */
+  shouldStop?(): boolean;
+  onEval?(p: MemoryPoint, r: { step: number; of: number }): void;
+}
+
+/**
+ * One memory-task run that can train in stretches (a page trains a chunk,
+ * draws, trains on): each `train` call continues exactly where the previous
+ * one stopped, through the one loop (train/fit.ts). runMemoryTask is one
+ * stretch of config.steps.
+ */
+export class MemoryRun {
+  readonly config: Required<Omit<MemoryRunConfig, 'timeLimit' | 'digits'>> & Pick<MemoryRunConfig, 'timeLimit' | 'digits'>;
+  readonly hiddenSize: number;
+  readonly model: LanguageModel | SequenceRegressor;
+  /** the lengths it trains on: the curriculum's, or the one length */
+  readonly lengths: number[];
+  private readonly rng: Random;
+  private readonly trainer: Trainer;
+  private readonly setups = new Map<number, Setup>();
+  private stage = 0;
+  private reachedAt: number | null;
+  private steps = 0;
+  private seconds = 0;
+  private bestRank: number[] | null = null;
+  private readonly curve: MemoryPoint[] = [];
+  private recalled: number | null = null;
+  private bestRecalled: number | null = null;
+  private value = NaN;
+  private maxGradNorm = 0;
+  private divergedAt: number | null = null;
+
+  constructor(config: MemoryRunConfig) {
+    const c = { ...DEFAULTS, ...config };
+    if (!MEMORY_TASKS.includes(c.task)) throw new ConfigError(`unknown memory task ${JSON.stringify(c.task)}: expected one of ${MEMORY_TASKS.join(', ')}`);
+    if (!GATE_INITS.includes(c.init)) throw new ConfigError(`unknown gate init ${JSON.stringify(c.init)}: expected one of ${GATE_INITS.join(', ')}`);
+    const length = c.task === 'digits' || c.task === 'permuted-digits' ? DIGIT_PIXELS : c.length;
+    if (!(Number.isInteger(length) && length >= 2)) throw new ConfigError(`${c.task}: length must be an integer >= 2, got ${c.length}`);
+    for (const [k, v] of [['steps', c.steps], ['batch', c.batch], ['evalEvery', c.evalEvery]] as const) {
+      if (!(Number.isInteger(v) && v > 0)) throw new ConfigError(`memory task ${k} must be a positive integer, got ${v}`);
+    }
+    if (c.spectralRadius !== null && !(c.spectralRadius > 0 && Number.isFinite(c.spectralRadius))) {
+      throw new ConfigError(`memory task spectralRadius must be a positive number, got ${c.spectralRadius}`);
+    }
+    if (c.curriculum && c.task !== 'adding' && c.task !== 'copy') throw new ConfigError(`a curriculum is for the adding and copy tasks (a length to grow), not ${c.task}`);
+    if (c.optimizer !== 'adam' && c.optimizer !== 'sgd') throw new ConfigError(`memory task optimizer must be adam or sgd, got ${JSON.stringify(c.optimizer)}`);
+    this.config = { ...c, length, digits: c.digits ?? null };
+    this.hiddenSize = hiddenSizeFor(this.config);
+    this.rng = new Random(c.seed);
+    this.model = makeModel(this.config, this.hiddenSize, this.rng) as LanguageModel | SequenceRegressor;
+    if (c.spectralRadius !== null) setSpectralRadius(this.model.rnn, c.spectralRadius);
+    // One setup per stage, each with its own held-out set; without a curriculum, the one length.
+    this.lengths = c.curriculum ? curriculumLengths(length) : [length];
+    this.reachedAt = this.lengths.length === 1 ? 0 : null;
+    this.setupAt(this.lengths.length - 1);
+    const optimizer = c.optimizer === 'adam' ? new Adam(this.model.parameters(), { lr: c.lr }) : new SGD(this.model.parameters(), { lr: c.lr });
+    this.trainer = new Trainer(this.model, optimizer, { clipNorm: c.clipNorm });
   }
-  if (c.spectralRadius !== null && !(c.spectralRadius > 0 && Number.isFinite(c.spectralRadius))) {
-    throw new ConfigError(`memory task spectralRadius must be a positive number, got ${c.spectralRadius}`);
-  }
-  if (c.curriculum && c.task !== 'adding' && c.task !== 'copy') throw new ConfigError(`a curriculum is for the adding and copy tasks (a length to grow), not ${c.task}`);
-  const run = { ...c, length };
-  const hiddenSize = hiddenSizeFor(run);
-  const rng = new Random(c.seed);
-  const model = makeModel(run, hiddenSize, rng);
-  if (c.spectralRadius !== null) setSpectralRadius((model as LanguageModel | SequenceRegressor).rnn, c.spectralRadius);
-  // One setup per stage, each with its own held-out set; without a curriculum, the one length.
-  const lengths = c.curriculum ? curriculumLengths(length) : [length];
-  const setups = new Map<number, Setup>();
-  const setupAt = (i: number): Setup => {
-    let s = setups.get(i);
-    if (!s) setups.set(i, (s = setup({ ...run, length: lengths[i]! }, model, c.seed)));
+
+  private setupAt(i: number): Setup {
+    let s = this.setups.get(i);
+    if (!s) this.setups.set(i, (s = setup({ ...this.config, length: this.lengths[i]! }, this.model, this.config.seed)));
     return s;
-  };
-  let stage = 0;
-  let reachedAt: number | null = lengths.length === 1 ? 0 : null;
-  const last = lengths.length - 1;
-  const s = setupAt(last);
-  if (c.optimizer !== 'adam' && c.optimizer !== 'sgd') throw new ConfigError(`memory task optimizer must be adam or sgd, got ${JSON.stringify(c.optimizer)}`);
-  const optimizer = c.optimizer === 'adam' ? new Adam(model.parameters(), { lr: c.lr }) : new SGD(model.parameters(), { lr: c.lr });
-  const trainer = new Trainer(model, optimizer, { clipNorm: c.clipNorm });
-  const curve: MemoryPoint[] = [];
-  const higher = s.metric === 'accuracy';
-  let recalled: number | null = null;
-  let bestRecalled: number | null = null;
-  let maxGradNorm = 0;
-  let divergedAt: number | null = null;
-  let steps = 0;
-  const step = (indices: number[]): number => {
-    const r = trainer.step(() => setupAt(stage).step(indices, rng));
-    maxGradNorm = Math.max(maxGradNorm, r.gradNorm);
-    return r.loss;
-  };
-  let validated = length;
-  const task = {
-    size: s.trainSize,
-    batch: c.batch,
-    step,
-    validate: () => {
-      model.eval();
-      const at = setupAt(stage);
-      const v = at.validate();
-      model.train();
-      recalled = v.recalled;
-      validated = lengths[stage]!;
-      // A later stage ranks above every earlier one, so the best kept is of the longest length reached.
-      const rank = [stage, higher ? v.value : -v.value];
-      if (stage < last && v.value / at.guess < SOLVED_RATIO) {
-        stage++;
-        if (stage === last) reachedAt = steps;
-      }
-      return { metrics: v.value, rank, loss: v.value };
-    },
-  };
-  const options = { stopAt: c.steps, evalEvery: Math.min(c.evalEvery, c.steps), shuffle: s.metric === 'accuracy', ...(c.timeLimit !== undefined ? { timeLimit: c.timeLimit } : {}) };
-  let value = NaN;
-  try {
-    const result = await fit(model, task, options, {
-      rng,
-      onStep: (e) => {
-        steps = e.step;
-      },
-      onEval: (e) => {
-        const p = { step: e.step, seconds: e.elapsed, length: validated, value: e.metrics };
-        curve.push(p);
-        if (e.improved && validated === length) {
-          bestRecalled = recalled;
-          value = e.metrics;
-        }
-        hooks.onEval?.(p, { step: e.step, of: c.steps });
-      },
-    });
-    steps = result.step;
-  } catch (e) {
-    // Diverging is a result here (training without clipping), not a failure: report it with what came before.
-    if (!(e instanceof NonFiniteLossError)) throw e;
-    divergedAt = e.step;
   }
-  model.eval();
-  const ratio = higher ? value : value / s.guess;
-  const grads = divergedAt === null ? s.gradients() : null;
-  const top = grads ? grads.norms[grads.norms.length - 1]! : null;
-  return {
-    task: c.task, cell: c.cell, init: c.init, length, sequenceSteps: s.sequenceSteps, hiddenSize, parameters: model.numParameters(),
-    steps, seconds: curve.length ? curve[curve.length - 1]!.seconds : 0, metric: s.metric, value, guess: s.guess, ratio,
-    solved: higher ? null : ratio < SOLVED_RATIO, recalled: bestRecalled, curve, divergedAt, maxGradNorm,
-    gradientNorms: top ? [...top] : null, gradientDecay: top ? decayPerStep(top, 100) : null,
-    curriculum: c.curriculum ? { lengths, reachedAt } : null,
-  };
+
+  /** Optimiser steps so far. */
+  get step(): number {
+    return this.steps;
+  }
+
+  /** The sequence length trained on now (with a curriculum, the stage's). */
+  get currentLength(): number {
+    return this.lengths[this.stage]!;
+  }
+
+  /** Gradient-norm clipping for the next steps (null: none). */
+  setClipNorm(clipNorm: number | null): void {
+    this.trainer.clipNorm = clipNorm;
+  }
+
+  /** Trains on from the current step; a diverged run stays stopped. */
+  async train(o: MemoryTrainOptions = {}): Promise<void> {
+    if (this.divergedAt !== null) return;
+    const c = this.config;
+    const last = this.lengths.length - 1;
+    const final = this.setupAt(last);
+    const higher = final.metric === 'accuracy';
+    let validated = this.currentLength;
+    const task = {
+      size: final.trainSize,
+      batch: c.batch,
+      step: (indices: number[]): number => {
+        const r = this.trainer.step(() => this.setupAt(this.stage).step(indices, this.rng));
+        this.maxGradNorm = Math.max(this.maxGradNorm, r.gradNorm);
+        return r.loss;
+      },
+      validate: () => {
+        this.model.eval();
+        const at = this.setupAt(this.stage);
+        const v = at.validate();
+        this.model.train();
+        this.recalled = v.recalled;
+        validated = this.lengths[this.stage]!;
+        // A later stage ranks above every earlier one, so the best kept is of the longest length reached.
+        const rank = [this.stage, higher ? v.value : -v.value];
+        if (this.stage < last && v.value / at.guess < SOLVED_RATIO) {
+          this.stage++;
+          if (this.stage === last) this.reachedAt = this.steps;
+        }
+        return { metrics: v.value, rank, loss: v.value };
+      },
+    };
+    const start = this.steps;
+    const stopAt = Math.min(c.steps, start + (o.steps ?? c.steps));
+    if (stopAt <= start) return;
+    const secondsBefore = this.seconds;
+    const options = {
+      startStep: start, stopAt, bestRank: this.bestRank, evalEvery: Math.min(c.evalEvery, c.steps), shuffle: final.metric === 'accuracy',
+      restoreBest: o.restoreBest ?? false, ...(c.timeLimit !== undefined ? { timeLimit: c.timeLimit } : {}),
+    };
+    try {
+      const result = await fit(this.model, task, options, {
+        rng: this.rng,
+        onStep: (e) => {
+          this.steps = e.step;
+        },
+        onEval: (e) => {
+          this.seconds = secondsBefore + e.elapsed;
+          const p = { step: e.step, seconds: this.seconds, length: validated, value: e.metrics, trainLoss: e.loss };
+          this.curve.push(p);
+          if (e.improved && validated === c.length) {
+            this.bestRecalled = this.recalled;
+            this.value = e.metrics;
+          }
+          o.onEval?.(p, { step: e.step, of: c.steps });
+        },
+        ...(o.shouldStop ? { shouldStop: o.shouldStop } : {}),
+      });
+      this.steps = result.step;
+      this.bestRank = result.bestRank;
+    } catch (e) {
+      // Diverging is a result here (training without clipping), not a failure: report it with what came before.
+      if (!(e instanceof NonFiniteLossError)) throw e;
+      this.divergedAt = e.step;
+    }
+  }
+
+  /** The run so far: the best held-out metric at the full length, the curve, and the gradient through time of the current weights. */
+  result(): MemoryResult {
+    const c = this.config;
+    const s = this.setupAt(this.lengths.length - 1);
+    const higher = s.metric === 'accuracy';
+    this.model.eval();
+    const ratio = higher ? this.value : this.value / s.guess;
+    const grads = this.divergedAt === null ? s.gradients() : null;
+    const top = grads ? grads.norms[grads.norms.length - 1]! : null;
+    return {
+      task: c.task, cell: c.cell, init: c.init, length: c.length, sequenceSteps: s.sequenceSteps, hiddenSize: this.hiddenSize, parameters: this.model.numParameters(),
+      steps: this.steps, seconds: this.curve.length ? this.curve[this.curve.length - 1]!.seconds : 0, metric: s.metric, value: this.value, guess: s.guess, ratio,
+      solved: higher ? null : ratio < SOLVED_RATIO, recalled: this.bestRecalled, curve: [...this.curve], divergedAt: this.divergedAt, maxGradNorm: this.maxGradNorm,
+      gradientNorms: top ? [...top] : null, gradientDecay: top ? decayPerStep(top, 100) : null,
+      curriculum: c.curriculum ? { lengths: [...this.lengths], reachedAt: this.reachedAt } : null,
+    };
+  }
 }
 
 /** Every W_hh orthogonal (per gate block), times `radius`: each block's eigenvalues then all have modulus `radius`. */
