@@ -13,14 +13,16 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { setBackend } from '../packages/recurrent/src/node.js';
+import { chromium, type Browser, type Download, type Page } from 'playwright-core';
+import { TextGenerator, loadTextModel, setBackend } from '../packages/recurrent/src/node.js';
 import { buildPlayground, bundledText } from '../packages/playground/build.js';
-import { type AddingSession, type TextSession, createSession } from '../packages/playground/src/index.js';
+import {
+  type AddingSession, FORECAST_JOB_DEFAULTS, ForecastJob, TRANSLATE_JOB_DEFAULTS, type TextSession, TranslateJob, createSession,
+} from '../packages/playground/src/index.js';
 import { CHROMIUM } from './chromium.js';
 import { CLI_ARGS, root } from './cli-helpers.js';
 
-const STEPS = 40;
+const STEPS = 200;
 const HIDDEN = 32;
 const CELLS = ['RNN_TANH', 'LSTM', 'GRU'] as const;
 const shots = join(root, 'runs', 'playground');
@@ -108,14 +110,15 @@ describe('the playground', () => {
     const text = bundledText();
     for (const cell of CELLS) {
       const h = got[cell]!.history;
-      assert.deepEqual(h.map((e) => e.step), [20, 40], `${cell}: a validation per chunk`);
+      assert.deepEqual(h.map((e) => e.step), Array.from({ length: STEPS / 20 }, (_, i) => 20 * (i + 1)), `${cell}: a validation per chunk`);
       const s = createSession({ cell, hiddenSize: HIDDEN, seed: 1 }, text) as TextSession;
-      const want = [await s.train(20), await s.train(20)];
-      want.forEach((w, i) => {
-        assert.ok(Math.abs(h[i]!.valLoss - w.valLoss) <= 1e-4 * w.valLoss, `${cell} step ${w.step}: page ${h[i]!.valLoss}, Node ${w.valLoss}`);
-        assert.ok(Math.abs(h[i]!.loss - w.loss) <= 1e-4 * w.loss, `${cell} step ${w.step} training loss: page ${h[i]!.loss}, Node ${w.loss}`);
-      });
-      assert.ok(h[1]!.valLoss < h[0]!.valLoss && h[1]!.valLoss < Math.log(s.generator.vocab.size), `${cell}: the held-out loss falls (${h[0]!.valLoss} -> ${h[1]!.valLoss})`);
+      for (const e of h) {
+        const w = await s.train(20);
+        assert.ok(Math.abs(e.valLoss - w.valLoss) <= 1e-4 * w.valLoss, `${cell} step ${w.step}: page ${e.valLoss}, Node ${w.valLoss}`);
+        assert.ok(Math.abs(e.loss - w.loss) <= 1e-4 * w.loss, `${cell} step ${w.step} training loss: page ${e.loss}, Node ${w.loss}`);
+      }
+      const [first, last] = [h[0]!.valLoss, h[h.length - 1]!.valLoss];
+      assert.ok(last < 0.8 * first && last < Math.log(s.generator.vocab.size), `${cell}: the held-out loss falls (${first} -> ${last})`);
     }
     const long = (await page.evaluate(() => (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks))
       .filter((t) => t.start + t.duration >= trainingFrom && t.start <= trainedUntil);
@@ -161,6 +164,77 @@ describe('the playground', () => {
       assert.ok(readFileSync(file).length > 5000, `${panel} screenshot`);
     }
     await page.screenshot({ path: join(shots, 'playground.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
+  it('attention, forecast and anomalies, a model taken away and brought back: as Node computes them', { timeout: 180_000 }, async () => {
+    // Forecast: trained in the model worker; the same figures as the same job in Node.
+    await page.locator('[data-testid="forecast-train"]').click();
+    await page.waitForSelector('[data-testid="forecast-figures"]', { timeout: 90_000 });
+    await setBackend('wasm', { threads: 1 });
+    const job = new ForecastJob({ ...FORECAST_JOB_DEFAULTS, csv: readFileSync(join(root, 'node_modules/vega-datasets/data/co2-concentration.csv'), 'utf8') });
+    await job.train();
+    const want = job.view();
+    const figures = await page.locator('[data-testid="forecast-figures"]').innerText();
+    assert.ok(figures.startsWith(`held-out end: MASE ${want.mase.model.toFixed(2)} (seasonal naive ${want.mase.seasonalNaive.toFixed(2)})`), `${figures} vs Node ${JSON.stringify(want.mase)}`);
+    assert.ok(want.mase.model < want.mase.seasonalNaive, 'the network beats the seasonal-naive forecast on the held-out end');
+    assert.ok((await colours('forecast-chart')) > 10);
+    await page.locator('[data-testid="forecast-inject"]').click();
+    await page.waitForFunction(() => /\b([3-9]|\d\d+) steps flagged/.test(document.querySelector('[data-testid="forecast-figures"]')?.textContent ?? ''), undefined, { timeout: 30_000 });
+
+    // Attention: the translator trained in the page translates as Node's does, attention and beam shown.
+    await page.locator('[data-testid="translate"]').click();
+    await page.waitForSelector('[data-testid="translation"]', { timeout: 120_000 });
+    const tj = new TranslateJob(TRANSLATE_JOB_DEFAULTS);
+    await tj.fit();
+    const tv = tj.view('four hundred and twenty-one', 3);
+    assert.match(await page.locator('[data-testid="translation"]').innerText(), new RegExp(`^${tv.text}`));
+    assert.equal(await page.locator('[data-testid="attention"] tbody tr').count(), tv.targetTokens.length);
+    assert.equal(await page.locator('[data-testid="beam"] tbody tr').count(), tv.beam.length);
+
+    // Take the LSTM away as a model folder; Node reads it and finds the weights of the same run.
+    const files: Record<string, Buffer> = {};
+    const got: Download[] = [];
+    const downloads = new Promise<Download[]>((ok) => {
+      const on = (d: Download): void => {
+        got.push(d);
+        if (got.length < 3) return;
+        page.off('download', on);
+        ok(got);
+      };
+      page.on('download', on);
+    });
+    await page.locator('[data-testid="download-LSTM"]').click();
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-playground-model-'));
+    for (const d of await downloads) {
+      const name = d.suggestedFilename().replace(/^lstm-/, '');
+      await d.saveAs(join(dir, name));
+      files[name] = readFileSync(join(dir, name));
+    }
+    assert.deepEqual(Object.keys(files).sort(), ['config.json', 'model.safetensors', 'vocab.json']);
+    const taken = await loadTextModel(dir);
+    const replay = createSession({ cell: 'LSTM', hiddenSize: HIDDEN, seed: 1 }, bundledText()) as TextSession;
+    for (let i = 0; i < STEPS / 20; i++) await replay.train(20);
+    const a = taken.model.stateDict();
+    const b = replay.generator.toFiles();
+    const best = TextGenerator.fromFiles(b, 'node').model.stateDict();
+    for (const [k, t] of Object.entries(a)) {
+      let diff = 0;
+      t.data.forEach((v, i) => { diff = Math.max(diff, Math.abs(v - best[k]!.data[i]!)); });
+      assert.ok(diff < 1e-4, `${k}: the downloaded weights differ from Node's by ${diff}`);
+    }
+
+    // Bring it back: the folder's files open in the same views, under "yours".
+    await page.locator('[data-testid="model-files"]').setInputFiles(Object.keys(files).map((n) => join(dir, n)));
+    await page.waitForSelector('[data-testid="model-loaded"]', { timeout: 30_000 });
+    assert.match(await page.locator('[data-testid="model-loaded"]').innerText(), /^opened LSTM 32x1 \([\d,]+ parameters\)/);
+    assert.equal(await page.locator('.tabs button.on').innerText(), 'yours');
+    assert.match(await page.locator('[data-testid="equations"]').innerText(), /the cell holds/);
+    await page.locator('[data-testid="model-files"]').setInputFiles([join(dir, 'vocab.json')]);
+    await page.waitForSelector('[data-testid="model-error"]', { timeout: 30_000 });
+    assert.match(await page.locator('[data-testid="model-error"]').innerText(), /the model folder needs config\.json/);
+
+    for (const panel of ['attention', 'forecast', 'models']) await page.locator(`[data-panel="${panel}"]`).screenshot({ path: join(shots, `playground-${panel}.png`) });
     assert.deepEqual(errors, []);
   });
 

@@ -10,4 +10,6 @@ export {
   computeViews, heldOutText, PROBE_CHARS, GRADIENT_CHARS, ACTIVATION_CHARS, LAG_SEQUENCES, LAG_BINS,
   type Views, type StepView, type MemoryView, type ConnectivityView, type ActivationView,
 } from './views.js';
-export type { ToWorker, FromWorker } from './protocol.js';
+export type { ToWorker, FromWorker, ToModelWorker, FromModelWorker } from './protocol.js';
+export { ForecastJob, FORECAST_JOB_DEFAULTS, type ForecastJobOptions, type ForecastView } from './forecast-job.js';
+export { TranslateJob, TRANSLATE_JOB_DEFAULTS, numberPairs, type TranslateJobOptions, type TranslateView } from './translate-job.js';

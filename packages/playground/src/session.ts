@@ -72,9 +72,20 @@ export class TextSession implements Session {
   readonly generator: TextGenerator;
   readonly config: SessionConfig;
 
-  constructor(config: SessionConfig, readonly text: string) {
+  constructor(config: SessionConfig, readonly text: string, generator?: TextGenerator) {
     this.config = config;
-    this.generator = TextGenerator.create(text, { cell: config.cell, hiddenSize: config.hiddenSize, numLayers: 1, embeddingSize: EMBEDDING }, config.seed);
+    this.generator = generator ?? TextGenerator.create(text, { cell: config.cell, hiddenSize: config.hiddenSize, numLayers: 1, embeddingSize: EMBEDDING }, config.seed);
+  }
+
+  /**
+   * A session over a model someone brings (a character model's folder): the
+   * text is kept to the characters its vocabulary knows, so the views can read it.
+   */
+  static fromGenerator(generator: TextGenerator, text: string): TextSession {
+    if (generator.vocab.kind !== 'char') throw new ConfigError('the playground reads character models; this one reads words');
+    const known = Array.from(text).filter((ch) => generator.vocab.has(ch)).join('');
+    const o = generator.options;
+    return new TextSession({ ...SESSION_DEFAULTS, cell: o.cell, hiddenSize: o.hiddenSize }, known, generator);
   }
 
   get step(): number {

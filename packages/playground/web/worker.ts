@@ -4,7 +4,7 @@
  * when); after each chunk it posts the losses and the panels' views.
  */
 import { getBackend, getThreads, setBackend } from 'recurrent';
-import { type Session, computeViews, createSession } from '../src/index.js';
+import { type Session, TextSession, computeViews, createSession } from '../src/index.js';
 import type { FromWorker, ToWorker } from '../src/protocol.js';
 
 const scope = self as unknown as { postMessage(m: FromWorker): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
@@ -35,6 +35,16 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'stop':
       return;
+    case 'files': {
+      if (!(session instanceof TextSession)) throw new Error('only the text task has a model folder to download');
+      const f = session.generator.toFiles();
+      const json = (v: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(v, null, 2)}\n`);
+      post({
+        type: 'files', cell: session.config.cell,
+        files: [{ name: 'config.json', bytes: json(f.config) }, { name: 'model.safetensors', bytes: f.weights }, { name: 'vocab.json', bytes: json(f.vocab) }],
+      });
+      return;
+    }
   }
 }
 

@@ -84,7 +84,7 @@ export {
 } from './tasks/text/generator.js';
 export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';
 export { sampleToken, logSoftmax, checkSampling, type SamplingOptions } from './decoding/sampling.js';
-export { beamSearch, type BeamOptions, type BeamStep, type Hypothesis } from './decoding/beam.js';
+export { beamSearch, beamSearchAll, type BeamOptions, type BeamStep, type Hypothesis } from './decoding/beam.js';
 export { stackStates, stateRow } from './decoding/state-rows.js';
 
 // Time series: CSV, forecasting, anomaly detection

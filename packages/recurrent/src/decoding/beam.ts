@@ -42,6 +42,11 @@ export interface BeamOptions {
 
 /** The best hypothesis found. */
 export function beamSearch<S, X = never>(start: S, step: (live: Array<Hypothesis<S, X>>) => Array<BeamStep<S, X>>, o: BeamOptions): Hypothesis<S, X> {
+  return beamSearchAll(start, step, o)[0]!;
+}
+
+/** The whole final beam, best first (at most `width` hypotheses): what the search weighed against the best. */
+export function beamSearchAll<S, X = never>(start: S, step: (live: Array<Hypothesis<S, X>>) => Array<BeamStep<S, X>>, o: BeamOptions): Array<Hypothesis<S, X>> {
   if (!(Number.isInteger(o.width) && o.width >= 1)) throw new ConfigError(`beam width must be a positive integer, got ${o.width}`);
   if (!(Number.isInteger(o.maxLength) && o.maxLength >= 0)) throw new ConfigError(`beam search length must be a non-negative integer, got ${o.maxLength}`);
   const score = (h: Hypothesis<S, X>): number => (o.lengthNormalise ? h.logp / (h.tokens.length + 1) : h.logp);
@@ -66,5 +71,5 @@ export function beamSearch<S, X = never>(start: S, step: (live: Array<Hypothesis
     });
     hyps = next.sort((a, b) => score(b) - score(a)).slice(0, o.width);
   }
-  return hyps[0]!;
+  return hyps;
 }

@@ -11,7 +11,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import { beamSearch } from '../../decoding/beam.js';
+import { beamSearchAll } from '../../decoding/beam.js';
 import { fit } from '../../train/fit.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
@@ -184,8 +184,14 @@ export class Translator {
     return pairs.filter((p) => this.translate(p.source, options).text === p.target).length / pairs.length;
   }
 
-  /** Translates one text; the attention weights (target step x source token) come with it. */
-  translate(text: string, options: TranslateOptions = {}): { text: string; attention: number[][]; sourceTokens: string[]; targetTokens: string[] } {
+  /**
+   * Translates one text; the attention weights (target step x source token)
+   * come with it, and the final beam (best first, with each hypothesis' total
+   * and per-token log-probability; one entry when greedy).
+   */
+  translate(text: string, options: TranslateOptions = {}): {
+    text: string; attention: number[][]; sourceTokens: string[]; targetTokens: string[]; beam: Array<{ text: string; logp: number; perToken: number }>;
+  } {
     const beam = options.beam ?? 1;
     if (!(Number.isInteger(beam) && beam >= 1)) throw new ConfigError(`beam must be a positive integer, got ${beam}`);
     const ids = this.source.encode(text, this.options.sourceTokenizer);
@@ -195,15 +201,18 @@ export class Translator {
       this.model.eval();
       const enc = this.model.encode({ data: Int32Array.from(ids), shape: [1, ids.length] }, [ids.length]);
       const srcLen = Int32Array.of(ids.length);
-      const best = beamSearch<{ h: Tensor; c: Tensor | null }, number[]>(enc.state, (live) => live.map((h) => {
+      const all = beamSearchAll<{ h: Tensor; c: Tensor | null }, number[]>(enc.state, (live) => live.map((h) => {
         const r = this.model.step(Int32Array.of(h.tokens.at(-1) ?? BOS), h.state, enc.outputs, srcLen);
         return { logProbs: r.logProbs, state: r.state, extra: Array.from(this.model.lastAttention!.data) };
       }), { width: beam, maxLength, end: EOS, allowed: (v) => v > 1 && v !== BOS, lengthNormalise: true });
+      const best = all[0]!;
       const bestHyp = { tokens: best.tokens, attention: best.extras };
+      const words = (tokens: number[]): string => joinTokens(tokens.map((v) => this.target.tokens[v]!), this.options.targetTokenizer);
       const targetTokens = bestHyp.tokens.map((v) => this.target.tokens[v]!);
       return {
         text: joinTokens(targetTokens, this.options.targetTokenizer), attention: bestHyp.attention,
         sourceTokens: pairTokens(text, this.options.sourceTokenizer), targetTokens,
+        beam: all.map((h) => ({ text: words(h.tokens), logp: h.logp, perToken: h.logp / (h.tokens.length + 1) })),
       };
     });
   }
