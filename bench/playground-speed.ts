@@ -5,11 +5,12 @@
  * runs the same session (packages/playground/src) at 1 and 2 threads.
  * Characters per second of training; each case is a fresh worker, a warm-up
  * chunk, then timed chunks. Timing includes what the page pays: messages and
- * the views the worker computes after each chunk. `npm run bench:playground`
+ * the views the worker computes after each chunk. Then the adding demo as a
+ * person runs it, timed from load to the end. `npm run bench:playground`
  * prints the table and writes bench/RESULTS-playground-<date>.txt.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -56,7 +57,20 @@ async function inNode(c: SpeedCase, text: string): Promise<number> {
   return (c.repeats * c.steps * c.config.batch! * c.config.seqLen!) / seconds;
 }
 
-async function inPage(all: SpeedCase[]): Promise<number[]> {
+/** The adding demo as a person runs it: the real page, three cells to `until` steps through the page's scheduler; seconds from the workers' start to the end. */
+async function addingDemo(page: import('playwright-core').Page, url: string, until: number): Promise<{ seconds: number; ratios: Record<string, number> }> {
+  await page.goto(`${url}?task=adding&autostart=1&until=${until}`);
+  const t0 = Date.now();
+  await page.waitForFunction((n) => {
+    const p = (window as unknown as { __playground: { training: boolean; runs: Record<string, { step: number }> } }).__playground;
+    return !p.training && Object.values(p.runs).length === 3 && Object.values(p.runs).every((x) => x.step === n);
+  }, until, { timeout: 600_000, polling: 100 });
+  const seconds = (Date.now() - t0) / 1000;
+  const runs = await page.evaluate(() => (window as unknown as { __playground: { runs: Record<string, { history: Array<{ valLoss: number }> }> } }).__playground.runs);
+  return { seconds, ratios: Object.fromEntries(Object.entries(runs).map(([c, r]) => [c, r.history[r.history.length - 1]!.valLoss * 6])) };
+}
+
+async function inPage(all: SpeedCase[]): Promise<{ charsPerSec: number[]; demo: { seconds: number; ratios: Record<string, number> } }> {
   const dir = await buildPlayground(join(mkdtempSync(join(tmpdir(), 'recurrent-bench-playground-')), 'web'));
   await build({ entryPoints: [join(here, 'playground-page.ts')], bundle: true, format: 'esm', platform: 'browser', outfile: join(dir, 'bench.js'), logLevel: 'warning', conditions: ['recurrent-source'] });
   writeFileSync(join(dir, 'bench.html'), '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="./bench.js"></script>');
@@ -70,17 +84,18 @@ async function inPage(all: SpeedCase[]): Promise<number[]> {
     const r = await page.evaluate(() => (window as unknown as { __result: { charsPerSec?: number[]; isolated?: boolean; error?: string } }).__result);
     if (r.error) throw new Error(r.error);
     if (!r.isolated) throw new Error('the bench page is not cross-origin isolated');
-    return r.charsPerSec!;
+    return { charsPerSec: r.charsPerSec!, demo: await addingDemo(page, server.url, DEMO_STEPS) };
   } finally {
     await browser.close();
     await server.close();
   }
 }
 
+const DEMO_STEPS = 500;
 const all = cases();
 const out = rawOutput('playground', 'npm run bench:playground');
 const text = bundledText();
-const page = await inPage(all);
+const { charsPerSec: page, demo } = await inPage(all);
 const node: number[] = [];
 for (const c of all) node.push(await inNode(c, text));
 out.line(`training a character model on the bundled text (${Array.from(text).length.toLocaleString('en-US')} characters), chars/s; each: ${all[0]!.warmup} warm-up steps, then ${all[0]!.repeats} chunks of ${all[0]!.steps} steps with the views after each`);
@@ -91,4 +106,5 @@ all.forEach((c, i) => {
 for (let i = 0; i + 1 < all.length; i += 2) {
   out.line(`${all[i]!.name}: 2 threads / 1 thread: Node ${(node[i + 1]! / node[i]!).toFixed(2)}, page ${(page[i + 1]! / page[i]!).toFixed(2)}`);
 }
+out.line(`the adding demo in the page (T = 50, 3,000 parameters per cell, ${DEMO_STEPS} steps each, chunks handed out one at a time on this ${cpus().length}-core machine): ${demo.seconds.toFixed(1)} s from load to the end; held-out MSE / guessing: ${Object.entries(demo.ratios).map(([c, v]) => `${c} ${v.toFixed(3)}`).join(', ')}`);
 await out.save();

@@ -20,7 +20,7 @@ import {
   type AddingSession, FORECAST_JOB_DEFAULTS, ForecastJob, TRANSLATE_JOB_DEFAULTS, type TextSession, TranslateJob, createSession,
 } from '../packages/playground/src/index.js';
 import { CHROMIUM } from './chromium.js';
-import { CLI_ARGS, root } from './cli-helpers.js';
+import { CLI_ARGS, cliIn, oneLineError, root } from './cli-helpers.js';
 
 const STEPS = 200;
 const HIDDEN = 32;
@@ -30,14 +30,16 @@ const shots = join(root, 'runs', 'playground');
 interface RunState { step: number; running: boolean; history: Array<{ step: number; loss: number; valLoss: number }> }
 
 let server: ChildProcess;
+let served = '';
+const cli = cliIn(tmpdir());
 let url = '';
 let browser: Browser;
 let page: Page;
 const errors: string[] = [];
 
 before(async () => {
-  const dir = await buildPlayground(join(mkdtempSync(join(tmpdir(), 'recurrent-playground-')), 'web'));
-  server = spawn(process.execPath, [...CLI_ARGS, 'playground', '--port', '0', '--dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  served = await buildPlayground(join(mkdtempSync(join(tmpdir(), 'recurrent-playground-')), 'web'));
+  server = spawn(process.execPath, [...CLI_ARGS, 'playground', '--port', '0', '--dir', served], { stdio: ['ignore', 'pipe', 'pipe'] });
   url = await new Promise<string>((ok, fail) => {
     let out = '';
     server.stdout!.on('data', (d: Buffer) => {
@@ -91,6 +93,9 @@ describe('the playground', () => {
     assert.equal((await fetch(new URL('worker.js', url))).headers.get('content-type'), 'text/javascript; charset=utf-8');
     assert.equal((await fetch(new URL('/%2e%2e/%2e%2e/package.json', url))).status, 404);
     assert.equal((await fetch(new URL('nothing.js', url))).status, 404);
+    // Bad input is one line: a folder with no page, a port in use.
+    oneLineError(cli('playground', '--dir', tmpdir()), /has no index\.html: build the playground first \(npm run build:web\)/);
+    oneLineError(cli('playground', '--dir', served, '--port', new URL(url).port), new RegExp(`port ${new URL(url).port} on 127\\.0\\.0\\.1 is in use`));
   });
 
   it('trains RNN, LSTM and GRU in workers: the loss falls, as in Node, with no long task on the page', { timeout: 120_000 }, async () => {

@@ -75,7 +75,7 @@ export function LineChart(props: LineChartProps) {
         ? { label: s.label, stroke: s.color, fill: s.color, width: 0, paths: () => null, points: { show: true, size: 7, stroke: s.color, fill: s.color } }
         : { label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: false }, ...(s.dash ? { dash: [6, 4] } : {}) }))],
       ...(props.band ? { bands: [{ series: [props.band[0] + 1, props.band[1] + 1] as [number, number], fill: 'rgba(31,119,180,0.15)' }] } : {}),
-      legend: { show: true },
+      legend: { show: true, live: false },
     };
     plot.current = new uPlot(opts, align(props.series, props.yLog === true, props.xTime === true), el);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(200, el.clientWidth), height: props.height ?? 220 }));
