@@ -147,7 +147,8 @@ function lagErrors(s: AddingSession): MemoryView['lag'] {
     count[bin]++;
   }
   return {
-    lags: Array.from({ length: bins }, (_, i) => lo + i * width + (width - 1) / 2),
+    // Each bin's centre: the middle of the lags it holds (the last may hold fewer).
+    lags: Array.from({ length: bins }, (_, i) => (lo + i * width + Math.min(lo + (i + 1) * width - 1, T - 1)) / 2),
     ratio: Array.from(sse, (v, i) => (count[i]! > 0 ? v / count[i]! / ADDING_GUESS_MSE : NaN)),
   };
 }
