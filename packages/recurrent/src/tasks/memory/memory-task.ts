@@ -125,7 +125,6 @@ export interface MemoryResult {
 /** "Solved" for adding and copy: a held-out error under this fraction of guessing's. */
 export const SOLVED_RATIO = 0.05;
 
-
 /** The lengths a curriculum goes through up to `length`: 10, 20, 50, 100, 200, 500, ... below it, then `length` itself. */
 export function curriculumLengths(length: number): number[] {
   const out: number[] = [];
