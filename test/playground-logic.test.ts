@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import {
   LanguageModel, MemoryRun, Random, beamSearch, beamSearchAll, languageModelActivations, runMemoryTask, spectralRadius, traceLanguageModel,
 } from '../packages/recurrent/src/index.js';
-import { type AddingSession, computeViews, createSession, heldOutText } from '../packages/playground/src/index.js';
+import { type MemorySession, computeViews, copyLags, createSession, heldOutText } from '../packages/playground/src/index.js';
 import { ChunkScheduler } from '../packages/playground/web/scheduler.js';
 import type { ToWorker } from '../packages/playground/src/protocol.js';
 
@@ -66,16 +66,32 @@ describe('playground logic', () => {
   });
 
   it('adding views: the error against the lag in bins over the first half, gradients and connectivity of the regressor', async () => {
-    const s = createSession({ task: 'adding', cell: 'GRU', length: 30, parameters: 1000 }, '') as AddingSession;
+    const s = createSession({ task: 'adding', cell: 'GRU', length: 30, parameters: 1000 }, '') as MemorySession;
     await s.train(20);
     const v = computeViews(s);
     assert.equal(v.activations, null);
     assert.ok(v.memory.lag && v.memory.lag.lags.length >= 2 && v.memory.lag.lags.every((l) => l >= 15 && l <= 29), JSON.stringify(v.memory.lag));
-    assert.ok(v.memory.lag!.ratio.every((r) => r > 0 && Number.isFinite(r)));
+    assert.ok(v.memory.lag!.values.every((r) => r > 0 && Number.isFinite(r)));
     assert.equal(v.connectivity.matrix.length, 30 * 30);
     assert.equal(v.stepView.labels.filter((l) => l === '▲').length, 2);
     assert.throws(() => createSession({ task: 'sort' as 'text', cell: 'GRU' }, ''), /unknown playground task "sort": expected one of text, adding/);
     assert.throws(() => createSession({ cell: 'GRU', clip: -1 }, 'abc'), /clip must be 0 \(off\) or positive, got -1/);
+  });
+
+  it('copy views: recall after fewer and more blanks than trained, gradients and connectivity through the targets', async () => {
+    const s = createSession({ task: 'copy', cell: 'LSTM', length: 8, parameters: 2000 }, '') as MemorySession;
+    const r = await s.train(20);
+    assert.ok(r.valLoss > 0 && Number.isFinite(r.loss));
+    const v = computeViews(s);
+    assert.deepEqual(v.memory.lag!.lags, copyLags(8));
+    assert.deepEqual(copyLags(8), [2, 4, 8, 12, 16]);
+    assert.ok(v.memory.lag!.values.every((a) => a >= 0 && a <= 1));
+    const T = 8 + 20;
+    assert.equal(v.stepView.labels.length, T);
+    assert.equal(v.stepView.labels.filter((l) => l === '▶').length, 11);
+    assert.equal(v.memory.gradientNorms.length, T);
+    assert.equal(v.connectivity.matrix.length, T * T);
+    assert.match(v.connectivity.outputs[T - 1]!, /recalling [1-8]/);
   });
 
   it('the scheduler: at most `slots` chunks at once, round robin, to the step asked; pause stops them; step once is one step each', () => {

@@ -3,11 +3,11 @@
  * benchmarks run the page's training and views exactly as the page does).
  */
 export {
-  createSession, TextSession, AddingSession, SESSION_DEFAULTS, PLAYGROUND_TASKS, CHUNK_STEPS, VALIDATION_CHARS,
+  createSession, TextSession, MemorySession, SESSION_DEFAULTS, PLAYGROUND_TASKS, CHUNK_STEPS, VALIDATION_CHARS,
   type Session, type SessionConfig, type PlaygroundTask, type ChunkResult,
 } from './session.js';
 export {
-  computeViews, heldOutText, PROBE_CHARS, GRADIENT_CHARS, ACTIVATION_CHARS, LAG_SEQUENCES, LAG_BINS,
+  computeViews, heldOutText, copyLags, PROBE_CHARS, GRADIENT_CHARS, ACTIVATION_CHARS, LAG_SEQUENCES, LAG_BINS,
   type Views, type StepView, type MemoryView, type ConnectivityView, type ActivationView,
 } from './views.js';
 export type { ToWorker, FromWorker, ToModelWorker, FromModelWorker } from './protocol.js';

@@ -4,13 +4,13 @@
  * of one cell on a text (the library's TextGenerator), or the adding problem
  * at a length (the library's MemoryRun, at a parameter budget equal for every
  * cell). Both continue exactly from where the previous chunk stopped, through
- * the library's one training loop. The Web Worker runs these; Node runs the
+ * the library's one training loop (copy memory likewise). The Web Worker runs these; Node runs the
  * very same code in the tests, so the page's numbers can be checked.
  */
-import { CELL_KINDS, type CellKind, ConfigError, type GateInit, GATE_INITS, MemoryRun, type SequenceRegressor, TextGenerator } from 'recurrent';
+import { CELL_KINDS, COPY_LENGTH, type CellKind, ConfigError, type GateInit, GATE_INITS, type LanguageModel, MemoryRun, type SequenceRegressor, TextGenerator } from 'recurrent';
 
-export type PlaygroundTask = 'text' | 'adding';
-export const PLAYGROUND_TASKS: readonly PlaygroundTask[] = ['text', 'adding'];
+export type PlaygroundTask = 'text' | 'adding' | 'copy';
+export const PLAYGROUND_TASKS: readonly PlaygroundTask[] = ['text', 'adding', 'copy'];
 
 export interface SessionConfig {
   task: PlaygroundTask;
@@ -22,15 +22,15 @@ export interface SessionConfig {
   hiddenSize: number;
   /** text: characters per training chunk (backpropagation through time) */
   seqLen: number;
-  /** adding: the sequence length T */
+  /** adding: the sequence length T; copy: the blanks T between the symbols and the recall */
   length: number;
-  /** adding: the parameter budget (each cell gets the largest hidden size within it) */
+  /** adding and copy: the parameter budget (each cell gets the largest hidden size within it) */
   parameters: number;
-  /** adding: how the gates of LSTM and GRU start (the plain RNN has none) */
+  /** adding and copy: how the gates of LSTM and GRU start (the plain RNN has none) */
   init: GateInit;
-  /** sequences per step; default 16 for text, 64 for adding */
+  /** sequences per step; default 16 for text, 64 for adding, 32 for copy */
   batch?: number;
-  /** default 0.005 for text, 0.01 for adding */
+  /** default 0.005 for text, 0.01 for adding and copy */
   lr?: number;
 }
 
@@ -41,12 +41,13 @@ export const CHUNK_STEPS = 20;
 /** Held-out characters each validation of a text model reads. */
 export const VALIDATION_CHARS = 4000;
 const EMBEDDING = 16;
-/** The most steps an adding run is set up for (a page trains until paused, within this). */
-const ADDING_BUDGET = 1_000_000;
+/** The most steps a memory-task run is set up for (a page trains until paused, within this). */
+const MEMORY_BUDGET = 1_000_000;
+const MEMORY_DEFAULTS = { adding: { batch: 64, lr: 0.01 }, copy: { batch: 32, lr: 0.01 } } as const;
 
 export interface ChunkResult {
   step: number;
-  /** mean training loss of the chunk (text: nats per character; adding: MSE) */
+  /** mean training loss of the chunk (text and copy: nats per step; adding: MSE) */
   loss: number;
   /** held-out loss after it */
   valLoss: number;
@@ -104,9 +105,9 @@ export class TextSession implements Session {
     const history = await this.generator.train(this.text, {
       steps, batch, seqLen: c.seqLen, lr: c.lr ?? 0.005, clip: c.clip, evalEvery: CHUNK_STEPS, evalTokens: VALIDATION_CHARS, name: 'playground',
     }, shouldStop ? { shouldStop } : {});
-    const last = history[history.length - 1]!;
+    const last = history[history.length - 1];
     const seconds = (performance.now() - t0) / 1000;
-    return { step: this.step, loss: last.loss, valLoss: last.valLoss ?? NaN, perSecond: ((this.step - before) * batch * c.seqLen) / Math.max(seconds, 1e-9) };
+    return { step: this.step, loss: last?.loss ?? NaN, valLoss: last?.valLoss ?? NaN, perSecond: ((this.step - before) * batch * c.seqLen) / Math.max(seconds, 1e-9) };
   }
 
   setClip(clip: number): void {
@@ -115,20 +116,28 @@ export class TextSession implements Session {
   }
 }
 
-export class AddingSession implements Session {
+/** The adding problem or copy memory, through the library's MemoryRun. */
+export class MemorySession implements Session {
   readonly run: MemoryRun;
-  readonly config: SessionConfig;
+  readonly config: SessionConfig & { task: 'adding' | 'copy' };
 
-  constructor(config: SessionConfig) {
+  constructor(config: SessionConfig & { task: 'adding' | 'copy' }) {
     this.config = config;
+    const d = MEMORY_DEFAULTS[config.task];
     this.run = new MemoryRun({
-      task: 'adding', cell: config.cell, init: CELL_KINDS[config.cell].family === 'RNN' ? 'default' : config.init, length: config.length, parameters: config.parameters, steps: ADDING_BUDGET, batch: config.batch ?? 64,
-      lr: config.lr ?? 0.01, clipNorm: config.clip > 0 ? config.clip : null, evalEvery: CHUNK_STEPS, seed: config.seed,
+      task: config.task, cell: config.cell, init: CELL_KINDS[config.cell].family === 'RNN' ? 'default' : config.init, length: config.length,
+      parameters: config.parameters, steps: MEMORY_BUDGET, batch: this.batch, lr: config.lr ?? d.lr, clipNorm: config.clip > 0 ? config.clip : null,
+      evalEvery: CHUNK_STEPS, seed: config.seed,
     });
   }
 
-  get model(): SequenceRegressor {
-    return this.run.model as SequenceRegressor;
+  get batch(): number {
+    return this.config.batch ?? MEMORY_DEFAULTS[this.config.task].batch;
+  }
+
+  /** adding: a SequenceRegressor; copy: a LanguageModel */
+  get model(): SequenceRegressor | LanguageModel {
+    return this.run.model;
   }
 
   get step(): number {
@@ -153,7 +162,8 @@ export class AddingSession implements Session {
     });
     const seconds = (performance.now() - t0) / 1000;
     const c = this.config;
-    return { step: this.step, loss, valLoss, perSecond: ((this.step - before) * (c.batch ?? 64) * c.length) / Math.max(seconds, 1e-9) };
+    const sequenceSteps = c.task === 'copy' ? c.length + 2 * COPY_LENGTH : c.length;
+    return { step: this.step, loss, valLoss, perSecond: ((this.step - before) * this.batch * sequenceSteps) / Math.max(seconds, 1e-9) };
   }
 
   setClip(clip: number): void {
@@ -172,5 +182,5 @@ export function createSession(config: Partial<SessionConfig> & { cell: CellKind 
   }
   checkClip(c.clip);
   if (!GATE_INITS.includes(c.init)) throw new ConfigError(`unknown gate init ${JSON.stringify(c.init)}: expected one of ${GATE_INITS.join(', ')}`);
-  return c.task === 'text' ? new TextSession(c, text) : new AddingSession(c);
+  return c.task === 'text' ? new TextSession(c, text) : new MemorySession({ ...c, task: c.task });
 }

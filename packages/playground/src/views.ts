@@ -5,11 +5,12 @@
  * cross from the Web Worker to the page by structured clone.
  */
 import {
-  ADDING_GUESS_MSE, type BestCell, CELL_KINDS, type CellKind, type LayerTrace, Random, type RecurrentBase, type StateGradients, addingProblem, bestCells,
+  ADDING_GUESS_MSE, type BestCell, CELL_KINDS, COPY_LENGTH, COPY_VOCAB, type CellKind, type LanguageModel, type LayerTrace, type Module, Random, type RecurrentBase,
+  type SequenceRegressor, type StateGradients, Tensor, addingProblem, bestCells, copyMemory,
   connectivity, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, noGrad, regressorGradients, spectralRadius,
   textProperties, traceLanguageModel,
 } from 'recurrent';
-import { AddingSession, type Session, TextSession } from './session.js';
+import { MemorySession, type Session, TextSession } from './session.js';
 
 /** Characters of held-out text the step and connectivity panels read. */
 export const PROBE_CHARS = 64;
@@ -17,7 +18,7 @@ export const PROBE_CHARS = 64;
 export const GRADIENT_CHARS = 160;
 /** Characters the activation panel colours. */
 export const ACTIVATION_CHARS = 1200;
-/** Held-out adding sequences the error-against-lag panel averages over. */
+/** Held-out sequences the lag panel averages over (adding; a fifth of it per length for copy). */
 export const LAG_SEQUENCES = 1000;
 /** Bins of the error against lag. */
 export const LAG_BINS = 8;
@@ -46,8 +47,12 @@ export interface MemoryView {
   factorPerStep: number;
   /** the recurrent matrix's spectral radius per gate block of W_hh (LSTM i,f,g,o; GRU r,z,n; RNN one) */
   spectralRadius: number[];
-  /** adding: the held-out MSE over guessing's, by how far back the first marked value is; null for text */
-  lag: { lags: number[]; ratio: number[] } | null;
+  /**
+   * what each cell keeps, against the lag (null for text): adding, the held-out
+   * MSE over guessing's by how far back the first marked value is; copy, the
+   * share of symbols recalled after more or fewer blanks than it trained on
+   */
+  lag: { xLabel: string; yLabel: string; lags: number[]; values: number[] } | null;
 }
 
 export interface ConnectivityView {
@@ -125,15 +130,10 @@ function textViews(s: TextSession): Views {
 }
 
 /** Held-out MSE over guessing's by the lag of the first marked value (T-1 minus its step), in LAG_BINS bins over the first half. */
-function lagErrors(s: AddingSession): MemoryView['lag'] {
+function lagErrors(s: MemorySession, model: SequenceRegressor): MemoryView['lag'] {
   const T = s.config.length;
   const { x, y } = addingProblem(LAG_SEQUENCES, T, new Random(s.config.seed + 7000));
-  const out = noGrad(() => {
-    s.model.eval();
-    const r = s.model.forward(x).data;
-    s.model.train();
-    return r;
-  });
+  const out = inEval(model, () => model.forward(x).data);
   const lo = T - Math.floor(T / 2);
   const width = Math.max(1, Math.ceil((T - lo) / LAG_BINS));
   const bins = Math.ceil((T - lo) / width);
@@ -147,43 +147,123 @@ function lagErrors(s: AddingSession): MemoryView['lag'] {
     count[bin]++;
   }
   return {
+    xLabel: 'steps from the first marked value to the answer', yLabel: 'held-out MSE / guessing\'s',
     // Each bin's centre: the middle of the lags it holds (the last may hold fewer).
     lags: Array.from({ length: bins }, (_, i) => (lo + i * width + Math.min(lo + (i + 1) * width - 1, T - 1)) / 2),
-    ratio: Array.from(sse, (v, i) => (count[i]! > 0 ? v / count[i]! / ADDING_GUESS_MSE : NaN)),
+    values: Array.from(sse, (v, i) => (count[i]! > 0 ? v / count[i]! / ADDING_GUESS_MSE : NaN)),
   };
 }
 
-function addingViews(s: AddingSession): Views {
-  const model = s.model;
+/** The blanks the copy view tests recall at: a quarter of the trained T up to twice it. */
+export function copyLags(T: number): number[] {
+  return [...new Set([0.25, 0.5, 1, 1.5, 2].map((f) => Math.max(1, Math.round(f * T))))];
+}
+
+/** The share of the 10 symbols recalled right after each number of blanks of copyLags(T), on held-out sequences. */
+function copyRecall(s: MemorySession, model: LanguageModel): MemoryView['lag'] {
+  const lags = copyLags(s.config.length);
+  const values = lags.map((blanks, i) => {
+    const d = copyMemory(LAG_SEQUENCES / 5, blanks, new Random(s.config.seed + 7000 + i));
+    const B = LAG_SEQUENCES / 5;
+    const logits = inEval(model, () => model.forward({ data: d.tokens, shape: [B, d.steps] }).logits.data);
+    let right = 0;
+    for (let b = 0; b < B; b++) {
+      for (let t = d.steps - COPY_LENGTH; t < d.steps; t++) {
+        const off = (b * d.steps + t) * COPY_VOCAB;
+        let best = 0;
+        for (let k = 1; k < COPY_VOCAB; k++) if (logits[off + k]! > logits[off + best]!) best = k;
+        if (best === d.targets[b * d.steps + t]) right++;
+      }
+    }
+    return right / (B * COPY_LENGTH);
+  });
+  return { xLabel: `blanks between the symbols and the recall (trained on ${s.config.length})`, yLabel: 'symbols recalled', lags, values };
+}
+
+/** Runs fn with the model in eval mode and without gradient, then puts the mode back. */
+function inEval<T>(model: Module, fn: () => T): T {
+  const was = model.training;
+  model.eval();
+  try {
+    return noGrad(fn);
+  } finally {
+    model.train(was);
+  }
+}
+
+function addingViews(s: MemorySession, model: SequenceRegressor): Views {
   const cell = s.config.cell;
   const T = s.config.length;
   const one = addingProblem(1, T, new Random(s.config.seed + 5000));
   const values = Array.from({ length: T }, (_, t) => one.x.data[t * 2]!);
   const marked = Array.from({ length: T }, (_, t) => one.x.data[t * 2 + 1] === 1);
-  const trace = noGrad(() => {
-    const wasTraining = model.training;
-    model.eval();
-    const tr = model.rnn.forward(one.x, { trace: true }).trace![0]!;
-    model.train(wasTraining);
-    return tr;
-  });
+  const trace = inEval(model, () => model.rnn.forward(one.x, { trace: true }).trace![0]!);
   const labels = marked.map((m) => (m ? '▲' : '·'));
   const inputs = values.map((v, t) => `(${v.toFixed(2)}, ${marked[t] ? 1 : 0})`);
   const stepView = stepViewOf(cell, trace, labels, inputs);
   const g = addingProblem(64, T, new Random(s.config.seed + 6000));
-  const memory = memoryViewOf(model.rnn, regressorGradients(model, g.x, g.y), lagErrors(s));
-  const wasTraining = model.training;
-  model.eval();
+  const memory = memoryViewOf(model.rnn, regressorGradients(model, g.x, g.y), lagErrors(s, model));
   const matrix = connectivity(model.rnn, one.x);
-  model.train(wasTraining);
   const connectivityView: ConnectivityView = {
     labels, matrix, outputs: Array.from({ length: T }, (_, t) => `the state after step ${t}${t === T - 1 ? ' (read by the answer)' : ''}; ▲ marks the two values to add`),
   };
   return { cell, task: 'adding', step: s.step, stepView, memory, connectivity: connectivityView, activations: null };
 }
 
+/** Copy-task tokens as the strip shows them: · blank, 1-8 the symbols, ▶ the recall marker. */
+const copyLabel = (v: number): string => (v === 0 ? '·' : v === COPY_VOCAB - 1 ? '▶' : String(v));
+
+function copyViews(s: MemorySession, model: LanguageModel): Views {
+  const cell = s.config.cell;
+  const d = copyMemory(1, s.config.length, new Random(s.config.seed + 5000));
+  const labels = Array.from(d.tokens, copyLabel);
+  const inputs = Array.from(d.tokens, (v) => (v === 0 ? 'a blank' : v === COPY_VOCAB - 1 ? 'the marker' : `symbol ${v}`));
+  const stepView = stepViewOf(cell, traceLanguageModel(model, d.tokens)[0]!, labels, inputs);
+  const memory = memoryViewOf(model.rnn, languageModelGradients(model, d.tokens, d.targets), copyRecall(s, model));
+  const matrix = languageModelConnectivity(model, d.tokens, { targets: d.targets });
+  const outputs = Array.from(d.targets, (v, t) => `the output at step ${t} (${t >= d.steps - COPY_LENGTH ? `recalling ${v}` : 'a blank'})`);
+  return { cell, task: 'copy', step: s.step, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
+}
+
+/** Steps of the input the views of a brought model read: random tokens or values from a fixed seed (it brings no data of its own). */
+export const BROUGHT_STEPS = 48;
+
+/**
+ * The views of a model someone brings without a vocabulary (a PyTorch state
+ * dict, an ONNX file, a model folder of another task): a language model reads
+ * random token ids, a sequence regressor random normal inputs; the gradients
+ * are of the last step's loss against token 0 / a zero target.
+ */
+export function broughtViews(model: LanguageModel | SequenceRegressor): Views {
+  const cell = model.rnn.kind;
+  const rng = new Random(17);
+  const T = BROUGHT_STEPS;
+  if ('embedding' in model) {
+    const V = model.config.vocabSize;
+    const ids = Int32Array.from({ length: T + 1 }, () => rng.int(V));
+    const labels = Array.from(ids.subarray(0, T), (v) => `#${v}`);
+    const trace = traceLanguageModel(model, ids.subarray(0, T))[0]!;
+    const stepView = stepViewOf(cell, trace, labels, labels.map((l) => `token ${l}`));
+    const memory = memoryViewOf(model.rnn, languageModelGradients(model, ids), null);
+    const matrix = languageModelConnectivity(model, ids);
+    const outputs = Array.from({ length: T }, (_, t) => `the logit of the next token (#${ids[t + 1]}) after step ${t}`);
+    return { cell, task: 'text', step: 0, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
+  }
+  const I = model.config.inputSize;
+  const x = new Tensor(Float32Array.from({ length: T * I }, () => rng.normal()), [1, T, I]);
+  const labels = Array.from({ length: T }, () => '·');
+  const trace = inEval(model, () => model.rnn.forward(x, { trace: true }).trace![0]!);
+  const stepView = stepViewOf(cell, trace, labels, labels.map((_, t) => `x[${t}] (${I} random values)`));
+  const memory = memoryViewOf(model.rnn, regressorGradients(model, x, new Float32Array(model.config.outputSize)), null);
+  const matrix = connectivity(model.rnn, x);
+  const outputs = Array.from({ length: T }, (_, t) => `the state after step ${t}`);
+  return { cell, task: 'adding', step: 0, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
+}
+
 export function computeViews(session: Session): Views {
   if (session instanceof TextSession) return textViews(session);
-  if (session instanceof AddingSession) return addingViews(session);
+  if (session instanceof MemorySession) {
+    return session.config.task === 'adding' ? addingViews(session, session.model as SequenceRegressor) : copyViews(session, session.model as LanguageModel);
+  }
   throw new Error('computeViews: unknown session');
 }

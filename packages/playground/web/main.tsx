@@ -3,15 +3,16 @@
  * and seed, one Web Worker each, and five views of what happens inside; a
  * translator's attention, a forecast with its anomalies, and any character
  * model brought here, in a worker of their own.
- * URL parameters (for links and tests): task=text or adding, hidden=64 (text),
- * length=50, parameters=3000 and init=forget-bias (adding), seed=1, threads=1 or 2,
+ * URL parameters (for links and tests): task=text, adding or copy, hidden=64
+ * (text), length=50 (adding; copy: 10 blanks), parameters=3000 and
+ * init=forget-bias (adding, copy), seed=1, threads=1 or 2,
  * until=N (stop at step N), autostart=1.
  */
 import { type CellKind, GATE_INITS, type GateInit } from 'recurrent';
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { FromModelWorker, FromWorker, ToModelWorker, ToWorker } from '../src/protocol.js';
-import type { PlaygroundTask } from '../src/session.js';
+import { PLAYGROUND_TASKS, type PlaygroundTask } from '../src/session.js';
 import type { Views } from '../src/views.js';
 import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from './cells.js';
 import { ActivationsPanel } from './panels/activations.js';
@@ -47,7 +48,8 @@ interface Settings {
 function App() {
   const [text, setText] = useState<{ name: string; body: string } | null>(null);
   const [settings, setSettings] = useState<Settings>({
-    task: params.get('task') === 'adding' ? 'adding' : 'text', length: num('length', 50), parameters: num('parameters', 3000),
+    task: (PLAYGROUND_TASKS as readonly string[]).includes(params.get('task') ?? '') ? params.get('task') as PlaygroundTask : 'text',
+    length: num('length', params.get('task') === 'copy' ? 10 : 50), parameters: num('parameters', params.get('task') === 'copy' ? 10_000 : 3000),
     init: (GATE_INITS as readonly string[]).includes(params.get('init') ?? '') ? params.get('init') as GateInit : 'forget-bias', hiddenSize: num('hidden', 64), seed: num('seed', 1), until: params.has('until') ? num('until', 0) : null, threads: crossOriginIsolated ? num('threads', 1) : 1 });
   // What the workers report lands here and is drawn once per frame, however many messages arrive in it.
   const [{ runs, views }, setShown] = useState<{ runs: Record<string, RunStatus>; views: Record<string, Views> }>({ runs: {}, views: {} });
@@ -69,6 +71,7 @@ function App() {
   const [actCell, setActCell] = useState<number | null>(null);
   const [hover, setHover] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [pasting, setPasting] = useState<string | null>(null);
   const [forecast, setForecast] = useState<ForecastState>({ view: null, epoch: 0, valLoss: null, busy: false, error: null });
   const [attention, setAttention] = useState<AttentionState>({ view: null, exact: null, epoch: 0, busy: false, error: null });
   const [loaded, setLoaded] = useState<LoadedState & { views: Views | null }>({ name: null, parameters: 0, busy: false, error: null, views: null });
@@ -225,17 +228,23 @@ function App() {
         <h1>recurrent playground</h1>
         <p class="note">
           {settings.task === 'text'
-            ? <>A character model of {text ? <b>{text.name}</b> : 'the bundled text'} ({text ? Array.from(text.body).length.toLocaleString('en-US') : '…'} characters), one per cell, same data and seed. Drop a text file anywhere to train on it.</>
-            : <>The adding problem: {settings.length} steps of (value, marker); the answer is the sum of the two marked values, so the first must be kept for up to {settings.length - 1} steps. Each cell has at most {settings.parameters.toLocaleString('en-US')} parameters.</>}
+            ? <>A character model of {text ? <b>{text.name}</b> : 'the bundled text'} ({text ? Array.from(text.body).length.toLocaleString('en-US') : '…'} characters), one per cell, same data and seed. Drop a text file anywhere, or paste one, to train on it.</>
+            : settings.task === 'adding'
+              ? <>The adding problem: {settings.length} steps of (value, marker); the answer is the sum of the two marked values, so the first must be kept for up to {settings.length - 1} steps. Each cell has at most {settings.parameters.toLocaleString('en-US')} parameters.</>
+              : <>Copy memory: 10 symbols from 8, {settings.length} blanks and a marker, then the 10 symbols asked back in order (guessing scores 10 ln 8 / (T+20) nats per step). Each cell has at most {settings.parameters.toLocaleString('en-US')} parameters; the recall panel tests it after fewer and more blanks than it trained on.</>}
         </p>
         <div class="controls">
           <button data-testid="run" disabled={running || list.length < PLAYGROUND_CELLS.length} onClick={() => { scheduler.current?.run(settings.until); setTraining(true); }}>train</button>
           <button data-testid="pause" disabled={!running} onClick={() => scheduler.current?.pause()}>pause</button>
           <button data-testid="step" disabled={running || list.length < PLAYGROUND_CELLS.length} onClick={() => { scheduler.current?.stepOnce(); setTraining(true); }}>step once</button>
           <button onClick={() => text && start(text.body, settings)}>reset</button>
-          <label>task <select value={settings.task} data-testid="task" onChange={(e) => setSettings({ ...settings, task: (e.target as HTMLSelectElement).value as PlaygroundTask })}>
+          <label>task <select value={settings.task} data-testid="task" onChange={(e) => {
+            const task = (e.target as HTMLSelectElement).value as PlaygroundTask;
+            setSettings({ ...settings, task, length: task === 'copy' ? 10 : 50, parameters: task === 'copy' ? 10_000 : 3000 });
+          }}>
             <option value="text">character model of a text</option>
             <option value="adding">adding problem (memory)</option>
+            <option value="copy">copy memory</option>
           </select></label>
           {settings.task === 'text' ? (
             <label>hidden size <select value={settings.hiddenSize} onChange={(e) => setSettings({ ...settings, hiddenSize: Number((e.target as HTMLSelectElement).value) })}>
@@ -244,7 +253,7 @@ function App() {
           ) : (
             <>
               <label>T <select value={settings.length} onChange={(e) => setSettings({ ...settings, length: Number((e.target as HTMLSelectElement).value) })}>
-                {[25, 50, 100, 200].map((h) => <option value={h} key={h}>{h}</option>)}
+                {(settings.task === 'copy' ? [5, 10, 20, 50] : [25, 50, 100, 200]).map((h) => <option value={h} key={h}>{h}</option>)}
               </select></label>
               <label title="how the LSTM and GRU gates start: forget-gate bias 1 (Jozefowicz et al. 2015; Keras' default), chrono (Tallec & Ollivier 2018), or as PyTorch leaves them">
                 gates <select value={settings.init} onChange={(e) => setSettings({ ...settings, init: (e.target as HTMLSelectElement).value as GateInit })}>
@@ -263,11 +272,22 @@ function App() {
           </label>
           <label>seed <input type="number" value={settings.seed} style={{ width: '4em' }} onChange={(e) => setSettings({ ...settings, seed: Number((e.target as HTMLInputElement).value) })} /></label>
           <label>text <input type="file" accept=".txt,text/plain" onChange={(e) => { const f = (e.target as HTMLInputElement).files?.[0]; if (f) void load(f); }} /></label>
+          <button data-testid="paste" onClick={() => setPasting(pasting === null ? '' : null)}>{pasting === null ? 'paste a text' : 'cancel'}</button>
         </div>
+        {pasting !== null && (
+          <div class="paste">
+            <textarea data-testid="paste-text" rows={6} placeholder="paste a few thousand characters or more" value={pasting} onInput={(e) => setPasting((e.target as HTMLTextAreaElement).value)} />
+            <button data-testid="paste-use" disabled={pasting.length === 0} onClick={() => {
+              setText({ name: 'the pasted text', body: pasting });
+              setSettings({ ...settings, task: 'text' });
+              setPasting(null);
+            }}>train on this text</button>
+          </div>
+        )}
         {error && <p class="error" data-testid="error">{error}</p>}
       </header>
 
-      <section class="panel" data-panel="train"><h2>1. Train</h2><TrainPanel runs={list} task={settings.task} /></section>
+      <section class="panel" data-panel="train"><h2>1. Train</h2><TrainPanel runs={list} task={settings.task} length={settings.length} /></section>
 
       <section class="panel" data-panel="step">
         <h2>2. One step, opened</h2>

@@ -1,20 +1,31 @@
 /**
  * The model worker: the panels that train or load one model each (the
  * forecast with its anomalies, the translator and its attention, a model
- * someone brings), off the page's thread, one job at a time.
+ * someone brings: a character model's folder, or a PyTorch state dict, an
+ * ONNX file or another model folder), off the page's thread, one job at a time.
  */
-import { type JsonValue, type ModelFolderFiles, TextGenerator, setBackend } from 'recurrent';
+import { type JsonValue, LanguageModel, type LoadedModel, type ModelFolderFiles, SequenceRegressor, TextGenerator, checkConfig, importTorch, modelFromFiles, setBackend } from 'recurrent';
+import { importOnnx, toNativeModel } from 'recurrent/onnx';
 import { ForecastJob, FORECAST_JOB_DEFAULTS } from '../src/forecast-job.js';
 import type { FromModelWorker, ToModelWorker } from '../src/protocol.js';
 import { TextSession } from '../src/session.js';
 import { TRANSLATE_JOB_DEFAULTS, TranslateJob } from '../src/translate-job.js';
-import { computeViews } from '../src/views.js';
+import { broughtViews, computeViews } from '../src/views.js';
 
 const scope = self as unknown as { postMessage(m: FromModelWorker): void; onmessage: ((e: MessageEvent<ToModelWorker>) => void) | null };
 const post = (m: FromModelWorker): void => scope.postMessage(m);
 let forecast: ForecastJob | null = null;
 let translator: TranslateJob | null = null;
 let work: Promise<void> = Promise.resolve();
+
+/** A dropped JSON file's contents, or an error naming it. */
+function parseJson(name: string, bytes: Uint8Array): JsonValue {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes)) as JsonValue;
+  } catch (e) {
+    throw new Error(`${name} is not JSON: ${(e as Error).message}`);
+  }
+}
 
 /** The parts of a model folder, by file name (the folder's own names, as `recurrent train` writes them). */
 function folderFiles(files: Array<{ name: string; bytes: Uint8Array }>): ModelFolderFiles {
@@ -24,14 +35,26 @@ function folderFiles(files: Array<{ name: string; bytes: Uint8Array }>): ModelFo
     if (!b) throw new Error(`the model folder needs ${name}; got ${[...byName.keys()].join(', ') || 'no files'}`);
     return b;
   };
-  const json = (name: string): JsonValue => {
-    try {
-      return JSON.parse(new TextDecoder().decode(need(name))) as JsonValue;
-    } catch (e) {
-      throw new Error(`${name} is not JSON: ${(e as Error).message}`);
-    }
-  };
-  return { config: json('config.json'), weights: need('model.safetensors'), vocab: json('vocab.json'), checkpoint: null };
+  return { config: parseJson('config.json', need('config.json')), weights: need('model.safetensors'), vocab: parseJson('vocab.json', need('vocab.json')), checkpoint: null };
+}
+
+/**
+ * A model from files without a vocabulary, read as `recurrent import` reads
+ * them: an ONNX file, a model folder of the library's (config.json and
+ * model.safetensors), or a PyTorch state dict saved as safetensors.
+ */
+function importedModel(files: Array<{ name: string; bytes: Uint8Array }>): LoadedModel {
+  const onnx = files.find((f) => f.name.endsWith('.onnx'));
+  if (onnx) return toNativeModel(importOnnx(onnx.bytes, onnx.name));
+  const config = files.find((f) => f.name.split('/').pop() === 'config.json');
+  const weights = files.find((f) => f.name.split('/').pop() === 'model.safetensors');
+  if (config && weights) {
+    const parsed = checkConfig(parseJson('config.json', config.bytes), 'the dropped folder/config.json');
+    return modelFromFiles({ config: parsed, weights: weights.bytes }, 'the dropped folder');
+  }
+  const state = files.find((f) => f.name.endsWith('.safetensors'));
+  if (state && files.length === 1) return importTorch(state.bytes, {}, state.name);
+  throw new Error(`expected a model folder (config.json, model.safetensors and, for text, vocab.json), an .onnx file or a PyTorch .safetensors state dict; got ${files.map((f) => f.name).join(', ') || 'no files'}`);
 }
 
 async function handle(m: ToModelWorker): Promise<void> {
@@ -62,9 +85,20 @@ async function handle(m: ToModelWorker): Promise<void> {
       post({ type: 'translate-view', view: translator.view(m.source, m.beam) });
       return;
     case 'load': {
-      const g = TextGenerator.fromFiles(folderFiles(m.files), 'the dropped folder');
-      const session = TextSession.fromGenerator(g, m.text);
-      post({ type: 'loaded', views: computeViews(session), name: `${g.options.cell} ${g.options.hiddenSize}x${g.options.numLayers}`, parameters: g.model.numParameters() });
+      const names = m.files.map((f) => f.name.split('/').pop()!);
+      if (names.includes('vocab.json')) {
+        const g = TextGenerator.fromFiles(folderFiles(m.files), 'the dropped folder');
+        const session = TextSession.fromGenerator(g, m.text);
+        post({ type: 'loaded', views: computeViews(session), name: `${g.options.cell} ${g.options.hiddenSize}x${g.options.numLayers}`, parameters: g.model.numParameters() });
+        return;
+      }
+      const model = importedModel(m.files);
+      // Names spelled out: a bundle minifies class names.
+      const kind = model instanceof LanguageModel ? 'language model' : model instanceof SequenceRegressor ? 'sequence regressor' : null;
+      if (kind === null || !(model instanceof LanguageModel || model instanceof SequenceRegressor)) {
+        throw new Error('the playground opens language models (embedding, recurrent, head) and sequence regressors (recurrent, head); this model is neither (a bare recurrent module, a classifier or a translator)');
+      }
+      post({ type: 'loaded', views: broughtViews(model), name: `a ${kind} (${model.rnn.kind} ${model.rnn.hiddenSize}x${model.rnn.numLayers})`, parameters: model.numParameters() });
       return;
     }
   }

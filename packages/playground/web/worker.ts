@@ -19,6 +19,8 @@ async function handle(m: ToWorker): Promise<void> {
     case 'init':
       await setBackend('wasm', { threads: m.threads });
       session = createSession(m.config, m.text);
+      // A chunk of no steps checks the text against the settings now (too short a text is said at once, not at the first step).
+      await session.train(0);
       post({ type: 'ready', cell: session.config.cell, parameters: session.parameters, backend: getBackend(), threads: getThreads() });
       post({ type: 'views', views: computeViews(session) });
       return;

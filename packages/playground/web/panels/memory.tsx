@@ -2,8 +2,9 @@
  * Memory: how far back each cell's gradient reaches (RNNbow), the norm of
  * dLoss/dh_t for one prediction against the lag on a log scale, one curve per
  * cell type, updated as training goes; the spectral radius of each recurrent
- * matrix; clipping on or off for the runs; on the adding problem, the error
- * against how far back the first value to add was (what each cell keeps).
+ * matrix; clipping on or off for the runs; on the memory tasks, what each
+ * cell keeps against the lag (the adding problem's error by how far back the
+ * first value was; the copy task's recall after more or fewer blanks).
  */
 import { memo } from 'preact/compat';
 import type { CellKind } from 'recurrent';
@@ -18,15 +19,16 @@ export const MemoryPanel = memo(function MemoryPanel(props: { views: Array<{ cel
     const last = g[g.length - 1] ?? 0;
     return { label: CELL_LABEL[cell]!, color: CELL_COLOR[cell]!, points: g.map((v, t) => [g.length - 1 - t, last > 0 ? v / last : NaN] as [number, number]).reverse() };
   });
+  const lag = props.views.find((v) => v.memory.lag)?.memory.lag ?? null;
   return (
     <div>
       <LineChart testId="memory-chart" series={series} xLabel="steps back (lag)" yLabel="‖dL/dh‖ / lag 0" yLog />
-      {props.views.some((v) => v.memory.lag) && (
+      {lag && (
         <LineChart
-          testId="lag-chart" xLabel="steps from the first marked value to the answer" yLabel="held-out MSE / guessing's"
+          testId="lag-chart" xLabel={lag.xLabel} yLabel={lag.yLabel}
           series={PLAYGROUND_CELLS.map((cell) => {
-            const lag = props.views.find((v) => v.cell === cell)?.memory.lag;
-            return { label: CELL_LABEL[cell]!, color: CELL_COLOR[cell]!, points: lag ? lag.lags.map((l, i) => [l, lag.ratio[i]!] as [number, number]) : [] };
+            const l = props.views.find((v) => v.cell === cell)?.memory.lag;
+            return { label: CELL_LABEL[cell]!, color: CELL_COLOR[cell]!, points: l ? l.lags.map((x, i) => [x, l.values[i]!] as [number, number]) : [] };
           })}
         />
       )}

@@ -1,6 +1,6 @@
 /** Train: the loss of each cell as it trains (held-out solid, training dashed) and where each run is. */
 import { memo } from 'preact/compat';
-import { ADDING_GUESS_MSE, type CellKind } from 'recurrent';
+import { ADDING_GUESS_MSE, type CellKind, copyGuessLoss } from 'recurrent';
 import type { PlaygroundTask } from '../../src/session.js';
 import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from '../cells.js';
 import { LineChart, type Series } from './line-chart.js';
@@ -16,14 +16,15 @@ export interface RunStatus {
   error: string | null;
 }
 
-/** How a loss is shown: bits per character for text, MSE over guessing's for the adding problem. */
-const SCALES = {
-  text: { of: (loss: number) => loss / Math.LN2, label: 'bits per character', held: 'held-out bits/char', rate: 'chars/s' },
-  adding: { of: (mse: number) => mse / ADDING_GUESS_MSE, label: 'MSE / guessing (1/6)', held: 'held-out MSE / guess', rate: 'steps/s' },
-} as const;
+/** How a loss is shown: bits per character for text; for the memory tasks, over guessing's (adding: MSE 1/6; copy: 10 ln 8 / (T+20) nats per step). */
+function scaleOf(task: PlaygroundTask, length: number): { of: (loss: number) => number; label: string; held: string; rate: string } {
+  if (task === 'text') return { of: (loss) => loss / Math.LN2, label: 'bits per character', held: 'held-out bits/char', rate: 'chars/s' };
+  const guess = task === 'adding' ? ADDING_GUESS_MSE : copyGuessLoss(length);
+  return { of: (loss) => loss / guess, label: `${task === 'adding' ? 'MSE' : 'loss'} / guessing's`, held: 'held-out / guessing', rate: 'steps/s' };
+}
 
-export const TrainPanel = memo(function TrainPanel(props: { runs: RunStatus[]; task: PlaygroundTask }) {
-  const scale = SCALES[props.task];
+export const TrainPanel = memo(function TrainPanel(props: { runs: RunStatus[]; task: PlaygroundTask; length: number }) {
+  const scale = scaleOf(props.task, props.length);
   const bits = scale.of;
   // The same series from the start (empty until a run reports), so the chart is built once, before training.
   const series: Series[] = PLAYGROUND_CELLS.flatMap((cell) => {

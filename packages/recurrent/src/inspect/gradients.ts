@@ -95,18 +95,33 @@ function inspectBackward<R>(model: Module, run: () => R): R {
  * dL/dh_t of a language model for the loss of its last prediction: tokens
  * (T+1 ids) are read up to the one before last, and the loss is the cross
  * entropy of the last token at the last step, so norms[.][t] shows how much
- * step t (lag T-1-t) matters to that one prediction.
+ * step t (lag T-1-t) matters to that one prediction. With `targets` (one per
+ * token, -100 where there is none), all of `tokens` is read and the loss is
+ * the cross entropy of those targets (e.g. the copy task's recalled symbols).
  */
-export function languageModelGradients(model: LanguageModel, tokens: ArrayLike<number>): StateGradients {
-  if (tokens.length < 2) throw new ShapeError(`languageModelGradients: needs at least 2 tokens (the input and the one to predict), got ${tokens.length}`);
-  const T = tokens.length - 1;
-  const input = Int32Array.from({ length: T }, (_, t) => tokens[t]!);
+export function languageModelGradients(model: LanguageModel, tokens: ArrayLike<number>, targets?: ArrayLike<number>): StateGradients {
+  const { input, wanted } = readAndTargets('languageModelGradients', tokens, targets);
+  const T = input.length;
   return inspectBackward(model, () => {
     const { logits } = model.forward({ data: input, shape: [1, T] });
-    const targets = Array.from({ length: T }, (_, t) => (t === T - 1 ? tokens[T]! : -100));
-    const r = crossEntropy(logits, targets);
+    const r = crossEntropy(logits, wanted);
     return stateGradientNorms(model.rnn, model.backward(r.grad, { stateGrads: true })!, r.loss);
   });
+}
+
+/** The ids a language model reads and the target of each step: the next token (the last one only, for gradients), or the targets given. */
+function readAndTargets(name: string, tokens: ArrayLike<number>, targets: ArrayLike<number> | undefined, every = false): { input: Int32Array; wanted: number[] } {
+  if (targets !== undefined) {
+    if (targets.length !== tokens.length) throw new ShapeError(`${name}: targets must be one per token (${tokens.length}), got ${targets.length}`);
+    if (tokens.length < 1) throw new ShapeError(`${name}: needs at least 1 token, got none`);
+    return { input: Int32Array.from(tokens), wanted: Array.from(targets) };
+  }
+  if (tokens.length < 2) throw new ShapeError(`${name}: needs at least 2 tokens (the input and the one to predict), got ${tokens.length}`);
+  const T = tokens.length - 1;
+  return {
+    input: Int32Array.from({ length: T }, (_, t) => tokens[t]!),
+    wanted: Array.from({ length: T }, (_, t) => (every || t === T - 1 ? tokens[t + 1]! : -100)),
+  };
 }
 
 /**
@@ -187,15 +202,17 @@ export function connectivity(rnn: RecurrentBase, x: Tensor, options: Connectivit
  * A language model's connectivity over its input embeddings, read through the
  * logit of the next token at each step (tokens has T+1 ids; distill.pub's
  * measure): C[t][s] = ||d logit_t[tokens[t+1]] / d embedding(tokens[s])||.
+ * With `targets` (one per token, -100 where there is none: that row is 0),
+ * all of `tokens` is read and row t goes through the logit of targets[t].
  */
-export function languageModelConnectivity(model: LanguageModel, tokens: ArrayLike<number>, options: Omit<ConnectivityOptions, 'probes'> = {}): Float64Array {
-  if (tokens.length < 2) throw new ShapeError(`languageModelConnectivity: needs at least 2 tokens, got ${tokens.length}`);
-  const T = tokens.length - 1;
-  const input = Int32Array.from({ length: T }, (_, t) => tokens[t]!);
+export function languageModelConnectivity(model: LanguageModel, tokens: ArrayLike<number>, options: Omit<ConnectivityOptions, 'probes'> & { targets?: ArrayLike<number> } = {}): Float64Array {
+  const { input, wanted } = readAndTargets('languageModelConnectivity', tokens, options.targets, true);
+  const T = input.length;
   const emb = noGrad(() => model.embedding.forward({ data: input, shape: [1, T] }));
   const O = model.rnn.outputSize;
   const W = model.head.weight.data;
   const probes = new Float32Array(T * O);
-  for (let t = 0; t < T; t++) probes.set(W.subarray(tokens[t + 1]! * O, (tokens[t + 1]! + 1) * O), t * O);
-  return connectivity(model.rnn, emb, { ...options, probes });
+  for (let t = 0; t < T; t++) if (wanted[t]! >= 0) probes.set(W.subarray(wanted[t]! * O, (wanted[t]! + 1) * O), t * O);
+  const { targets: _, ...rest } = options;
+  return connectivity(model.rnn, emb, { ...rest, probes });
 }
