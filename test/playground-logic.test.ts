@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  LanguageModel, MemoryRun, Random, beamSearch, beamSearchAll, languageModelActivations, runMemoryTask, spectralRadius, traceLanguageModel,
+  LanguageModel, MemoryRun, Random, beamSearch, beamSearchAll, languageModelActivations, languageModelConnectivity, languageModelGradients, runMemoryTask,
+  spectralRadius, traceLanguageModel,
 } from '../packages/recurrent/src/index.js';
 import { type MemorySession, computeViews, copyLags, createSession, heldOutText } from '../packages/playground/src/index.js';
 import { ChunkScheduler } from '../packages/playground/web/scheduler.js';
@@ -121,6 +122,24 @@ describe('playground logic', () => {
     const n = sent.length;
     two.run(null);
     assert.equal(sent.length - n, 2, 'two slots, two chunks at once');
+  });
+
+  it('languageModelGradients and languageModelConnectivity with targets: the next-token forms are their special case', () => {
+    const m = new LanguageModel({ vocabSize: 9, embeddingSize: 4, hiddenSize: 6, mode: 'LSTM' }, new Random(2));
+    const tokens = [1, 5, 2, 7, 3, 8, 4];
+    const input = tokens.slice(0, -1);
+    const lastOnly = input.map((_, t) => (t === input.length - 1 ? tokens[t + 1]! : -100));
+    const a = languageModelGradients(m, tokens);
+    const b = languageModelGradients(m, input, lastOnly);
+    assert.deepEqual([...b.norms[0]!], [...a.norms[0]!]);
+    assert.equal(b.loss, a.loss);
+    const next = input.map((_, t) => tokens[t + 1]!);
+    assert.deepEqual([...languageModelConnectivity(m, input, { targets: next })], [...languageModelConnectivity(m, tokens)]);
+    // A step without a target has a row of zeros.
+    const some = next.map((v, t) => (t === 2 ? -100 : v));
+    const c = languageModelConnectivity(m, input, { targets: some });
+    assert.ok(c.slice(2 * 6, 3 * 6).every((v) => v === 0) && c.slice(3 * 6, 4 * 6).some((v) => v > 0));
+    assert.throws(() => languageModelGradients(m, input, [1, 2]), /targets must be one per token \(6\), got 2/);
   });
 
   it('beamSearchAll: the final beam, best first; beamSearch is its head; a traced language model', () => {
