@@ -11,14 +11,15 @@
 import { type CellKind, GATE_INITS, type GateInit } from 'recurrent';
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { FromModelWorker, FromWorker, ToModelWorker, ToWorker } from '../src/protocol.js';
+import type { FromWorker, ToWorker } from '../src/protocol.js';
 import { PLAYGROUND_TASKS, type PlaygroundTask } from '../src/session.js';
 import type { Views } from '../src/views.js';
 import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from './cells.js';
 import { ActivationsPanel } from './panels/activations.js';
-import { type AttentionState, AttentionPanel } from './panels/attention.js';
-import { type ForecastState, ForecastPanel } from './panels/forecast.js';
-import { type LoadedState, ModelsPanel } from './panels/models.js';
+import { useModelJobs } from './model-jobs.js';
+import { AttentionPanel } from './panels/attention.js';
+import { ForecastPanel } from './panels/forecast.js';
+import { ModelsPanel } from './panels/models.js';
 import { ConnectivityPanel } from './panels/connectivity.js';
 import { MemoryPanel } from './panels/memory.js';
 import { StepPanel } from './panels/step.js';
@@ -31,11 +32,11 @@ const CLIP_ON = 5;
 
 interface Settings {
   task: PlaygroundTask;
-  /** adding: T */
+  /** adding: T; copy: the blanks */
   length: number;
-  /** adding: the parameter budget of every cell */
+  /** adding and copy: the parameter budget of every cell */
   parameters: number;
-  /** adding: the gates' start */
+  /** adding and copy: the gates' start */
   init: GateInit;
   /** text */
   hiddenSize: number;
@@ -72,67 +73,11 @@ function App() {
   const [hover, setHover] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [pasting, setPasting] = useState<string | null>(null);
-  const [forecast, setForecast] = useState<ForecastState>({ view: null, epoch: 0, valLoss: null, busy: false, error: null });
-  const [attention, setAttention] = useState<AttentionState>({ view: null, exact: null, epoch: 0, busy: false, error: null });
-  const [loaded, setLoaded] = useState<LoadedState & { views: Views | null }>({ name: null, parameters: 0, busy: false, error: null, views: null });
-  const modelWorker = useRef<Worker | null>(null);
-
-  /** The model worker (forecast, translator, a model brought here), started at its first job. */
-  const toModels = (m: ToModelWorker): void => {
-    if (!modelWorker.current) {
-      const w = new Worker(new URL('./model-worker.js', import.meta.url), { type: 'module' });
-      w.onmessage = (e: MessageEvent<FromModelWorker>) => {
-        const r = e.data;
-        if (r.type === 'forecast-progress') setForecast((f) => ({ ...f, epoch: r.epoch, valLoss: r.valLoss }));
-        else if (r.type === 'forecast-view') setForecast((f) => ({ ...f, view: r.view, busy: false, error: null }));
-        else if (r.type === 'translator-progress') setAttention((a) => ({ ...a, epoch: r.epoch }));
-        else if (r.type === 'translator-ready') setAttention((a) => ({ ...a, exact: r.exact }));
-        else if (r.type === 'translate-view') setAttention((a) => ({ ...a, view: r.view, busy: false, error: null }));
-        else if (r.type === 'loaded') {
-          setLoaded({ name: r.name, parameters: r.parameters, busy: false, error: null, views: r.views });
-          setFocus('yours');
-        } else if (r.job === 'forecast') setForecast((f) => ({ ...f, busy: false, error: r.message }));
-        else if (r.job === 'translate') setAttention((a) => ({ ...a, busy: false, error: r.message }));
-        else setLoaded((l) => ({ ...l, busy: false, error: r.message }));
-      };
-      w.onerror = (e) => setError(`model worker: ${e.message}`);
-      modelWorker.current = w;
-    }
-    modelWorker.current.postMessage(m);
-  };
-  const trainForecast = useCallback(() => {
-    setForecast((f) => ({ ...f, busy: true, epoch: 0, error: null }));
-    fetch('./co2-concentration.csv').then((r) => r.text())
-      .then((csv) => toModels({ type: 'forecast', csv, threads: 1 }))
-      .catch((e: Error) => setForecast((f) => ({ ...f, busy: false, error: `cannot load the series: ${e.message}` })));
-  }, []);
-  const injectSpikes = useCallback(() => {
-    setForecast((f) => {
-      if (f.view) {
-        const n = f.view.times.length;
-        toModels({ type: 'inject', steps: [Math.floor(n * 0.35), Math.floor(n * 0.6), Math.floor(n * 0.85)], size: 0.5 });
-      }
-      return { ...f, busy: true };
-    });
-  }, []);
-  const trainTranslator = useCallback((source: string, beam: number) => {
-    setAttention((a) => ({ ...a, busy: true, epoch: 0, error: null }));
-    toModels({ type: 'translator', source, beam, threads: 1 });
-  }, []);
-  const translate = useCallback((source: string, beam: number) => {
-    setAttention((a) => ({ ...a, busy: true, error: null }));
-    toModels({ type: 'translate', source, beam });
-  }, []);
-  const openModel = useCallback((files: File[]) => {
-    setLoaded((l) => ({ ...l, busy: true, error: null }));
-    Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })))
-      .then((read) => fetch('./text.txt').then((r) => r.text()).then((text) => toModels({ type: 'load', files: read, text })))
-      .catch((e: Error) => setLoaded((l) => ({ ...l, busy: false, error: e.message })));
-  }, []);
-  const download = useCallback((cell: CellKind) => workers.current.get(cell)?.postMessage({ type: 'files' } satisfies ToWorker), []);
+  const jobs = useModelJobs(() => setFocus('yours'), setError);
   const workers = useRef(new Map<CellKind, Worker>());
   const scheduler = useRef<ChunkScheduler | null>(null);
   const [training, setTraining] = useState(false);
+  const download = useCallback((cell: CellKind) => workers.current.get(cell)?.postMessage({ type: 'files' } satisfies ToWorker), []);
 
   useEffect(() => {
     fetch('./text.txt').then((r) => r.text()).then((body) => setText({ name: 'Moby-Dick (chapters 1-6)', body })).catch((e: Error) => setError(`cannot load the bundled text: ${e.message}`));
@@ -205,7 +150,7 @@ function App() {
 
   const list = useMemo(() => PLAYGROUND_CELLS.map((c) => runs[c]).filter((r): r is RunStatus => r !== undefined), [runs]);
   const running = training;
-  const focused = focus === 'yours' ? loaded.views : (views[focus] ?? null);
+  const focused = focus === 'yours' ? jobs.loaded.views : (views[focus] ?? null);
   const memViews = useMemo(() => PLAYGROUND_CELLS.filter((c) => views[c]).map((c) => ({ cell: c, memory: views[c]!.memory, gateNames: views[c]!.stepView.gateNames })), [views]);
   const onClip = useCallback((on: boolean) => {
     setClip(on);
@@ -295,7 +240,7 @@ function App() {
           {PLAYGROUND_CELLS.map((c) => (
             <button key={c} class={c === focus ? 'on' : ''} style={{ borderColor: CELL_COLOR[c] }} onClick={() => setFocus(c)}>{CELL_LABEL[c]}</button>
           ))}
-          {loaded.views && <button class={focus === 'yours' ? 'on' : ''} onClick={() => setFocus('yours')}>yours</button>}
+          {jobs.loaded.views && <button class={focus === 'yours' ? 'on' : ''} onClick={() => setFocus('yours')}>yours</button>}
         </div>
         <StepPanel view={focused?.stepView ?? null} unit={unit} t={probeStep} onUnit={setUnit} onStep={setProbeStep} />
       </section>
@@ -309,11 +254,11 @@ function App() {
 
       <section class="panel" data-panel="connectivity"><h2>5. Connectivity ({focus === 'yours' ? 'yours' : CELL_LABEL[focus]})</h2><ConnectivityPanel view={focused?.connectivity ?? null} t={hover} onHover={setHover} /></section>
 
-      <section class="panel" data-panel="attention"><h2>6. Attention: English to French numbers</h2><AttentionPanel state={attention} onTrain={trainTranslator} onTranslate={translate} /></section>
+      <section class="panel" data-panel="attention"><h2>6. Attention: English to French numbers</h2><AttentionPanel state={jobs.attention} onTrain={jobs.trainTranslator} onTranslate={jobs.translate} /></section>
 
-      <section class="panel" data-panel="forecast"><h2>7. Forecast and anomalies: Mauna Loa CO2</h2><ForecastPanel state={forecast} onTrain={trainForecast} onInject={injectSpikes} /></section>
+      <section class="panel" data-panel="forecast"><h2>7. Forecast and anomalies: Mauna Loa CO2</h2><ForecastPanel state={jobs.forecast} onTrain={jobs.trainForecast} onInject={jobs.injectSpikes} /></section>
 
-      <section class="panel" data-panel="models"><h2>8. Bring a model, take one away</h2><ModelsPanel state={loaded} canDownload={settings.task === 'text' && list.length === PLAYGROUND_CELLS.length} onFiles={openModel} onDownload={download} /></section>
+      <section class="panel" data-panel="models"><h2>8. Bring a model, take one away</h2><ModelsPanel state={jobs.loaded} canDownload={settings.task === 'text' && list.length === PLAYGROUND_CELLS.length} onFiles={jobs.openModel} onDownload={download} /></section>
     </main>
   );
 }
