@@ -88,6 +88,12 @@ const colours = (testId: string): Promise<number> => page.evaluate((id) => {
   return seen.size;
 }, testId);
 
+/** Waits until the page has stopped training with all three runs at step n. */
+const trainedTo = (n: number, timeout: number): Promise<unknown> => page.waitForFunction((steps) => {
+  const p = (window as unknown as { __playground: { training: boolean; runs: Record<string, { step: number }> } }).__playground;
+  return !p.training && Object.values(p.runs).length === 3 && Object.values(p.runs).every((x) => x.step === steps);
+}, n, { timeout });
+
 const runs = (): Promise<Record<string, RunState>> => page.evaluate(() => (window as unknown as { __playground: { runs: Record<string, RunState> } }).__playground.runs);
 
 describe('the playground', () => {
@@ -112,10 +118,7 @@ describe('the playground', () => {
     await page.waitForFunction(() => Object.values((window as unknown as { __playground: { runs: Record<string, { history: unknown[] }> } }).__playground.runs)
       .some((r) => r.history.length > 0), undefined, { timeout: 60_000 });
     const trainingFrom = await page.evaluate(() => performance.now());
-    await page.waitForFunction((n) => {
-      const p = (window as unknown as { __playground: { training: boolean; runs: Record<string, { step: number }> } }).__playground;
-      return !p.training && Object.values(p.runs).length === 3 && Object.values(p.runs).every((x) => x.step === n);
-    }, STEPS, { timeout: 90_000 });
+    await trainedTo(STEPS, 90_000);
     const trainedUntil = await page.evaluate(() => performance.now());
     const got = await runs();
 
@@ -265,10 +268,7 @@ describe('the playground', () => {
   it('the adding problem: in seconds the LSTM and GRU keep the first value where the RNN loses it; the page computes what Node does', { timeout: 180_000 }, async () => {
     const until = 500;
     await page.goto(`${url}?task=adding&length=50&parameters=3000&autostart=1&until=${until}`);
-    await page.waitForFunction((n) => {
-      const p = (window as unknown as { __playground: { training: boolean; runs: Record<string, { step: number }> } }).__playground;
-      return !p.training && Object.values(p.runs).length === 3 && Object.values(p.runs).every((x) => x.step === n);
-    }, until, { timeout: 170_000 });
+    await trainedTo(until, 170_000);
     const got = await runs();
     await setBackend('wasm', { threads: 1 });
     const final: Record<string, number> = {};
@@ -294,10 +294,7 @@ describe('the playground', () => {
   it('copy memory: trains in the page as in Node, with the recall after fewer and more blanks drawn', { timeout: 120_000 }, async () => {
     const until = 200;
     await page.goto(`${url}?task=copy&autostart=1&until=${until}`);
-    await page.waitForFunction((n) => {
-      const p = (window as unknown as { __playground: { training: boolean; runs: Record<string, { step: number }> } }).__playground;
-      return !p.training && Object.values(p.runs).length === 3 && Object.values(p.runs).every((x) => x.step === n);
-    }, until, { timeout: 110_000 });
+    await trainedTo(until, 110_000);
     const got = await runs();
     await setBackend('wasm', { threads: 1 });
     for (const cell of CELLS) {
