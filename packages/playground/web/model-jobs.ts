@@ -12,7 +12,7 @@ import type { LoadedState } from './panels/models.js';
 
 export function useModelJobs(onLoaded: () => void, onError: (message: string) => void) {
   const [forecast, setForecast] = useState<ForecastState>({ view: null, epoch: 0, valLoss: null, busy: false, error: null });
-  const [attention, setAttention] = useState<AttentionState>({ view: null, exact: null, epoch: 0, busy: false, error: null });
+  const [attention, setAttention] = useState<AttentionState>({ view: null, exact: null, seconds: 0, epoch: 0, busy: false, error: null });
   const [loaded, setLoaded] = useState<LoadedState & { views: Views | null }>({ name: null, parameters: 0, busy: false, error: null, views: null });
   const modelWorker = useRef<Worker | null>(null);
   const seriesLength = useRef(0);
@@ -29,7 +29,7 @@ export function useModelJobs(onLoaded: () => void, onError: (message: string) =>
           setForecast((f) => ({ ...f, view: r.view, busy: false, error: null }));
         }
         else if (r.type === 'translator-progress') setAttention((a) => ({ ...a, epoch: r.epoch }));
-        else if (r.type === 'translator-ready') setAttention((a) => ({ ...a, exact: r.exact }));
+        else if (r.type === 'translator-ready') setAttention((a) => ({ ...a, exact: r.exact, seconds: r.seconds }));
         else if (r.type === 'translate-view') setAttention((a) => ({ ...a, view: r.view, busy: false, error: null }));
         else if (r.type === 'loaded') {
           setLoaded({ name: r.name, parameters: r.parameters, busy: false, error: null, views: r.views });

@@ -10,6 +10,8 @@ import type { TranslateView } from '../../src/translate-job.js';
 export interface AttentionState {
   view: TranslateView | null;
   exact: { greedy: number; beam3: number } | null;
+  /** how long the training took */
+  seconds: number;
   epoch: number;
   busy: boolean;
   error: string | null;
@@ -31,11 +33,11 @@ export const AttentionPanel = memo(function AttentionPanel(props: { state: Atten
           <option value={3}>beam 3</option>
           <option value={5}>beam 5</option>
         </select>
-        <button data-testid="translate" disabled={busy} onClick={go}>{exact ? 'translate' : 'train the translator (~10 s) and translate'}</button>
+        <button data-testid="translate" disabled={busy} onClick={go}>{exact ? 'translate' : 'train the translator (a few seconds) and translate'}</button>
         {busy && <span class="note">{`epoch ${props.state.epoch}`}</span>}
       </div>
       {props.state.error && <p class="error">{props.state.error}</p>}
-      {exact && <p class="note">{`English to French numbers, ${Math.round(exact.greedy * 1000) / 10}% exact on 300 held-out numbers (greedy), ${Math.round(exact.beam3 * 1000) / 10}% with beam 3`}</p>}
+      {exact && <p class="note">{`English to French numbers, trained here in ${props.state.seconds.toFixed(1)} s: ${Math.round(exact.greedy * 1000) / 10}% exact on 300 held-out numbers (greedy), ${Math.round(exact.beam3 * 1000) / 10}% with beam 3`}</p>}
       {v && (
         <>
           <p data-testid="translation"><b>{v.text}</b>{v.reference !== null && (v.reference === v.text ? ' ✓' : ` (n2words: ${v.reference})`)}</p>
