@@ -2,10 +2,10 @@
  * One training run of the playground, trained a chunk of steps at a time so
  * the page can pause, resume and step once between chunks: a character model
  * of one cell on a text (the library's TextGenerator), or the adding problem
- * at a length (the library's MemoryRun, at a parameter budget equal for every
- * cell). Both continue exactly from where the previous chunk stopped, through
- * the library's one training loop (copy memory likewise). The Web Worker runs these; Node runs the
- * very same code in the tests, so the page's numbers can be checked.
+ * or copy memory (the library's MemoryRun, at a parameter budget equal for
+ * every cell). Each continues exactly from where the previous chunk stopped,
+ * through the library's one training loop. The Web Worker runs these; Node
+ * runs the very same code in the tests, so the page's numbers can be checked.
  */
 import { CELL_KINDS, COPY_LENGTH, type CellKind, ConfigError, type GateInit, GATE_INITS, type LanguageModel, MemoryRun, type SequenceRegressor, TextGenerator } from 'recurrent';
 
@@ -51,7 +51,7 @@ export interface ChunkResult {
   loss: number;
   /** held-out loss after it */
   valLoss: number;
-  /** examples per second during the chunk: characters (text) or sequence steps (adding) */
+  /** examples per second during the chunk: characters (text) or sequence steps (adding, copy) */
   perSecond: number;
 }
 
