@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  ADDING_GUESS_MSE, Adam, COPY_SYMBOLS, SOLVED_RATIO, curriculumLengths, COPY_VOCAB, type CellKind, ConfigError, DataError, Random, SequenceRegressor, Trainer, addingProblem, bestCells,
+  ADDING_GUESS_MSE, Adam, COPY_SYMBOLS, copyRecalled, SOLVED_RATIO, curriculumLengths, COPY_VOCAB, type CellKind, ConfigError, DataError, Random, SequenceRegressor, Trainer, addingProblem, bestCells,
   cellCorrelations, copyGuessLoss, copyMemory, hiddenSizeFor, mseLoss, noGrad, parseDigits, pixelPermutation, pixelSequences, runMemoryTask, textProperties,
 } from '../packages/recurrent/src/node.js';
 
@@ -77,6 +77,20 @@ describe('memory: the copy task, pixel digits, matched sizes, runs', () => {
     }
     assert.ok(Math.abs(copyGuessLoss(500) - (10 * Math.log(8)) / 520) < 1e-15);
     assert.throws(() => copyMemory(2, 0, new Random(1)), /blanks must be a positive integer, got 0/);
+  });
+
+  it('copyRecalled: the share of the last 10 steps whose argmax is the target', () => {
+    const d = copyMemory(3, 4, new Random(2));
+    const logits = new Float32Array(3 * d.steps * COPY_VOCAB);
+    // Right everywhere, then wrong at two recalled steps (symbol 1 <-> 2 never both right).
+    d.targets.forEach((v, i) => { logits[i * COPY_VOCAB + v] = 1; });
+    assert.equal(copyRecalled(logits, d.targets, 3, d.steps), 1);
+    for (const i of [d.steps - 1, 2 * d.steps - 3]) {
+      logits[i * COPY_VOCAB + d.targets[i]!] = 0;
+      logits[i * COPY_VOCAB + (d.targets[i] === 1 ? 2 : 1)] = 1;
+    }
+    assert.equal(copyRecalled(logits, d.targets, 3, d.steps), 28 / 30);
+    assert.throws(() => copyRecalled(logits, d.targets, 2, d.steps), /expected 2 x 24 x 10 logits, got 720/);
   });
 
   it('digits: parsed to [0,1] with their labels, read in row order or permuted; bad lines named', () => {

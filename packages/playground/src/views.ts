@@ -6,7 +6,7 @@
  */
 import {
   ADDING_GUESS_MSE, type BestCell, CELL_KINDS, COPY_LENGTH, COPY_VOCAB, type CellKind, type LanguageModel, type LayerTrace, type Module, Random, type RecurrentBase,
-  type SequenceRegressor, type StateGradients, Tensor, addingProblem, bestCells, copyMemory,
+  type SequenceRegressor, type StateGradients, Tensor, addingProblem, bestCells, copyMemory, copyRecalled,
   connectivity, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, noGrad, regressorGradients, spectralRadius,
   textProperties, traceLanguageModel,
 } from 'recurrent';
@@ -166,16 +166,7 @@ function copyRecall(s: MemorySession, model: LanguageModel): MemoryView['lag'] {
     const d = copyMemory(LAG_SEQUENCES / 5, blanks, new Random(s.config.seed + 7000 + i));
     const B = LAG_SEQUENCES / 5;
     const logits = inEval(model, () => model.forward({ data: d.tokens, shape: [B, d.steps] }).logits.data);
-    let right = 0;
-    for (let b = 0; b < B; b++) {
-      for (let t = d.steps - COPY_LENGTH; t < d.steps; t++) {
-        const off = (b * d.steps + t) * COPY_VOCAB;
-        let best = 0;
-        for (let k = 1; k < COPY_VOCAB; k++) if (logits[off + k]! > logits[off + best]!) best = k;
-        if (best === d.targets[b * d.steps + t]) right++;
-      }
-    }
-    return right / (B * COPY_LENGTH);
+    return copyRecalled(logits, d.targets, B, d.steps);
   });
   return { xLabel: `blanks between the symbols and the recall (trained on ${s.config.length})`, yLabel: 'symbols recalled', lags, values };
 }

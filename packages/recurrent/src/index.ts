@@ -111,7 +111,7 @@ export { Seq2Seq, type Seq2SeqConfig } from './models/seq2seq.js';
 export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from './models/sequence-classifier.js';
 export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
 export { splitIndices, type DataSplit } from './data/split.js';
-export { addingProblem, ADDING_GUESS_MSE, copyMemory, copyGuessLoss, COPY_LENGTH, COPY_SYMBOLS, COPY_VOCAB } from './data/memory-tasks.js';
+export { addingProblem, ADDING_GUESS_MSE, copyMemory, copyGuessLoss, copyRecalled, COPY_LENGTH, COPY_SYMBOLS, COPY_VOCAB } from './data/memory-tasks.js';
 export { parseDigits, pixelPermutation, pixelSequences, DIGIT_PIXELS, type Digits } from './data/digits.js';
 export {
   runMemoryTask, MemoryRun, type MemoryTrainOptions, hiddenSizeFor, gateInitOptions, MEMORY_TASKS, GATE_INITS, SOLVED_RATIO, curriculumLengths,

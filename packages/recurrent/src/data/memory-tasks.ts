@@ -74,3 +74,22 @@ export function copyMemory(batch: number, blanks: number, rng: Random): { tokens
   }
   return { tokens, targets, steps };
 }
+
+/**
+ * The share of the recalled symbols a copy-task model gets right: the argmax of
+ * its logits ((B, steps, COPY_VOCAB) row-major) at each of the last COPY_LENGTH
+ * steps against the targets of copyMemory.
+ */
+export function copyRecalled(logits: Float32Array, targets: Int32Array, batch: number, steps: number): number {
+  if (logits.length !== batch * steps * COPY_VOCAB) throw new ConfigError(`copyRecalled: expected ${batch} x ${steps} x ${COPY_VOCAB} logits, got ${logits.length}`);
+  let right = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let t = steps - COPY_LENGTH; t < steps; t++) {
+      const off = (b * steps + t) * COPY_VOCAB;
+      let best = 0;
+      for (let k = 1; k < COPY_VOCAB; k++) if (logits[off + k]! > logits[off + best]!) best = k;
+      if (best === targets[b * steps + t]) right++;
+    }
+  }
+  return right / (batch * COPY_LENGTH);
+}

@@ -17,10 +17,9 @@ import { noGrad } from '../../nn/grad-mode.js';
 import type { Module } from '../../nn/module.js';
 import { Adam, SGD } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
-import { Tensor } from '../../tensor/tensor.js';
 import { fit } from '../../train/fit.js';
 import { Trainer } from '../../train/trainer.js';
-import { ADDING_GUESS_MSE, COPY_LENGTH, COPY_VOCAB, addingProblem, copyGuessLoss, copyMemory } from '../../data/memory-tasks.js';
+import { ADDING_GUESS_MSE, COPY_LENGTH, COPY_VOCAB, addingProblem, copyGuessLoss, copyMemory, copyRecalled } from '../../data/memory-tasks.js';
 import { DIGIT_PIXELS, type Digits, pixelPermutation, pixelSequences } from '../../data/digits.js';
 
 export type MemoryTaskName = 'adding' | 'copy' | 'digits' | 'permuted-digits';
@@ -223,14 +222,7 @@ function setup(c: MemoryRunConfig & { batch: number }, model: Module, seed: numb
       validate: () => noGrad(() => {
         const B = 500;
         const logits = m.forward({ data: test.tokens, shape: [B, L] }).logits;
-        const value = crossEntropy(logits, test.targets).loss;
-        let right = 0;
-        for (let b = 0; b < B; b++) {
-          for (let t = L - COPY_LENGTH; t < L; t++) {
-            if (argmax(logits.data, (b * L + t) * COPY_VOCAB, COPY_VOCAB) === test.targets[b * L + t]) right++;
-          }
-        }
-        return { value, recalled: right / (B * COPY_LENGTH) };
+        return { value: crossEntropy(logits, test.targets).loss, recalled: copyRecalled(logits.data, test.targets, B, L) };
       }),
       gradients: () => null,
     };
