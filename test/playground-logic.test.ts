@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   LanguageModel, MemoryRun, Random, beamSearch, beamSearchAll, languageModelActivations, languageModelConnectivity, languageModelGradients, runMemoryTask,
-  spectralRadius, traceLanguageModel,
+  SequenceRegressor, Tensor, inEvalMode, spectralRadius, traceLanguageModel, traceRegressor,
 } from '../packages/recurrent/src/index.js';
 import { type MemorySession, computeViews, copyLags, createSession, heldOutText } from '../packages/playground/src/index.js';
 import { ChunkScheduler } from '../packages/playground/web/scheduler.js';
@@ -157,5 +157,15 @@ describe('playground logic', () => {
     assert.equal(m.training, true, 'the mode is left as it was');
     const acts = languageModelActivations(m, [1, 2, 3, 4]);
     assert.deepEqual([acts.H, acts.values.length], [5, 20]);
+    const reg = new SequenceRegressor({ inputSize: 2, hiddenSize: 3, outputSize: 1, mode: 'LSTM' }, new Random(1)).eval();
+    const rt = traceRegressor(reg, new Tensor(new Float32Array(2 * 5 * 2).fill(0.5), [2, 5, 2]));
+    assert.deepEqual([...rt[0]!.c!.shape], [2, 5, 3]);
+    assert.equal(reg.training, false, 'eval stays eval');
+    // inEvalMode puts the mode back on a throw too, and records nothing inside.
+    assert.throws(() => inEvalMode(m, () => {
+      assert.equal(m.training, false);
+      throw new Error('inside');
+    }), /inside/);
+    assert.equal(m.training, true);
   });
 });

@@ -5,10 +5,10 @@
  * cross from the Web Worker to the page by structured clone.
  */
 import {
-  ADDING_GUESS_MSE, type BestCell, CELL_KINDS, COPY_LENGTH, COPY_VOCAB, type CellKind, type LanguageModel, type LayerTrace, type Module, Random, type RecurrentBase,
+  ADDING_GUESS_MSE, type BestCell, CELL_KINDS, COPY_LENGTH, COPY_VOCAB, type CellKind, type LanguageModel, type LayerTrace, Random, type RecurrentBase,
   type SequenceRegressor, type StateGradients, Tensor, addingProblem, bestCells, copyMemory, copyRecalled,
-  connectivity, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, noGrad, regressorGradients, spectralRadius,
-  textProperties, traceLanguageModel,
+  connectivity, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, regressorGradients, spectralRadius,
+  inEvalMode, textProperties, traceLanguageModel, traceRegressor,
 } from 'recurrent';
 import { MemorySession, type Session, TextSession } from './session.js';
 
@@ -75,7 +75,6 @@ export interface ActivationView {
 
 export interface Views {
   cell: CellKind;
-  task: Session['config']['task'];
   step: number;
   stepView: StepView;
   memory: MemoryView;
@@ -126,14 +125,14 @@ function textViews(s: TextSession): Views {
   const shown = encode(heldOutText(s.text, ACTIVATION_CHARS));
   const acts = languageModelActivations(model, shown.ids);
   const activations: ActivationView = { chars: shown.chars, hiddenSize: acts.H, values: acts.values, best: bestCells(acts.values, acts.H, textProperties(shown.chars)) };
-  return { cell, task: 'text', step: s.step, stepView, memory, connectivity: connectivityView, activations };
+  return { cell, step: s.step, stepView, memory, connectivity: connectivityView, activations };
 }
 
 /** Held-out MSE over guessing's by the lag of the first marked value (T-1 minus its step), in LAG_BINS bins over the first half. */
 function lagErrors(s: MemorySession, model: SequenceRegressor): MemoryView['lag'] {
   const T = s.config.length;
   const { x, y } = addingProblem(LAG_SEQUENCES, T, new Random(s.config.seed + 7000));
-  const out = inEval(model, () => model.forward(x).data);
+  const out = inEvalMode(model, () => model.forward(x).data);
   const lo = T - Math.floor(T / 2);
   const width = Math.max(1, Math.ceil((T - lo) / LAG_BINS));
   const bins = Math.ceil((T - lo) / width);
@@ -165,21 +164,10 @@ function copyRecall(s: MemorySession, model: LanguageModel): MemoryView['lag'] {
   const values = lags.map((blanks, i) => {
     const d = copyMemory(LAG_SEQUENCES / 5, blanks, new Random(s.config.seed + 7000 + i));
     const B = LAG_SEQUENCES / 5;
-    const logits = inEval(model, () => model.forward({ data: d.tokens, shape: [B, d.steps] }).logits.data);
+    const logits = inEvalMode(model, () => model.forward({ data: d.tokens, shape: [B, d.steps] }).logits.data);
     return copyRecalled(logits, d.targets, B, d.steps);
   });
   return { xLabel: `blanks between the symbols and the recall (trained on ${s.config.length})`, yLabel: 'symbols recalled', lags, values };
-}
-
-/** Runs fn with the model in eval mode and without gradient, then puts the mode back. */
-function inEval<T>(model: Module, fn: () => T): T {
-  const was = model.training;
-  model.eval();
-  try {
-    return noGrad(fn);
-  } finally {
-    model.train(was);
-  }
 }
 
 function addingViews(s: MemorySession, model: SequenceRegressor): Views {
@@ -188,7 +176,7 @@ function addingViews(s: MemorySession, model: SequenceRegressor): Views {
   const one = addingProblem(1, T, new Random(s.config.seed + 5000));
   const values = Array.from({ length: T }, (_, t) => one.x.data[t * 2]!);
   const marked = Array.from({ length: T }, (_, t) => one.x.data[t * 2 + 1] === 1);
-  const trace = inEval(model, () => model.rnn.forward(one.x, { trace: true }).trace![0]!);
+  const trace = traceRegressor(model, one.x)[0]!;
   const labels = marked.map((m) => (m ? '▲' : '·'));
   const inputs = values.map((v, t) => `(${v.toFixed(2)}, ${marked[t] ? 1 : 0})`);
   const stepView = stepViewOf(cell, trace, labels, inputs);
@@ -198,7 +186,7 @@ function addingViews(s: MemorySession, model: SequenceRegressor): Views {
   const connectivityView: ConnectivityView = {
     labels, matrix, outputs: Array.from({ length: T }, (_, t) => `the state after step ${t}${t === T - 1 ? ' (read by the answer)' : ''}; ▲ marks the two values to add`),
   };
-  return { cell, task: 'adding', step: s.step, stepView, memory, connectivity: connectivityView, activations: null };
+  return { cell, step: s.step, stepView, memory, connectivity: connectivityView, activations: null };
 }
 
 /** Copy-task tokens as the strip shows them: · blank, 1-8 the symbols, ▶ the recall marker. */
@@ -213,7 +201,7 @@ function copyViews(s: MemorySession, model: LanguageModel): Views {
   const memory = memoryViewOf(model.rnn, languageModelGradients(model, d.tokens, d.targets), copyRecall(s, model));
   const matrix = languageModelConnectivity(model, d.tokens, { targets: d.targets });
   const outputs = Array.from(d.targets, (v, t) => `the output at step ${t} (${t >= d.steps - COPY_LENGTH ? `recalling ${v}` : 'a blank'})`);
-  return { cell, task: 'copy', step: s.step, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
+  return { cell, step: s.step, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
 }
 
 /** Steps of the input the views of a brought model read: random tokens or values from a fixed seed (it brings no data of its own). */
@@ -238,17 +226,17 @@ export function broughtViews(model: LanguageModel | SequenceRegressor): Views {
     const memory = memoryViewOf(model.rnn, languageModelGradients(model, ids), null);
     const matrix = languageModelConnectivity(model, ids);
     const outputs = Array.from({ length: T }, (_, t) => `the logit of the next token (#${ids[t + 1]}) after step ${t}`);
-    return { cell, task: 'text', step: 0, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
+    return { cell, step: 0, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
   }
   const I = model.config.inputSize;
   const x = new Tensor(Float32Array.from({ length: T * I }, () => rng.normal()), [1, T, I]);
   const labels = Array.from({ length: T }, () => '·');
-  const trace = inEval(model, () => model.rnn.forward(x, { trace: true }).trace![0]!);
+  const trace = traceRegressor(model, x)[0]!;
   const stepView = stepViewOf(cell, trace, labels, labels.map((_, t) => `x[${t}] (${I} random values)`));
   const memory = memoryViewOf(model.rnn, regressorGradients(model, x, new Float32Array(model.config.outputSize)), null);
   const matrix = connectivity(model.rnn, x);
   const outputs = Array.from({ length: T }, (_, t) => `the state after step ${t}`);
-  return { cell, task: 'adding', step: 0, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
+  return { cell, step: 0, stepView, memory, connectivity: { labels, matrix, outputs }, activations: null };
 }
 
 export function computeViews(session: Session): Views {

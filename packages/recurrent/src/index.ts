@@ -23,7 +23,7 @@ export { kernels, setBackend, getBackend, getThreads, useKernels, jsKernels, typ
 // Modules
 export { Module, type StateDict } from './nn/module.js';
 export { Parameter } from './nn/parameter.js';
-export { noGrad, isGradEnabled, gradInEval, isGradInEval } from './nn/grad-mode.js';
+export { noGrad, isGradEnabled, gradInEval, isGradInEval, inEvalMode } from './nn/grad-mode.js';
 export {
   Linear, Embedding, Dropout, Sequential,
   type Layer, type LinearOptions, type EmbeddingOptions,
@@ -122,7 +122,7 @@ export {
   type StateGradients, type ConnectivityOptions,
 } from './inspect/gradients.js';
 export { textProperties, cellCorrelations, bestCells, type TextProperty, type BestCell } from './inspect/activations.js';
-export { traceLanguageModel, languageModelActivations } from './inspect/trace.js';
+export { traceLanguageModel, traceRegressor, languageModelActivations } from './inspect/trace.js';
 export { spectralRadius } from './inspect/spectral.js';
 export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';

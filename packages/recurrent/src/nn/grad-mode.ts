@@ -1,3 +1,5 @@
+import type { Module } from './module.js';
+
 /** What modules record for backward: module-wide switches, set for the length of a call. */
 const flags = { enabled: true, inEval: false };
 
@@ -37,4 +39,18 @@ export function isGradInEval(): boolean {
  */
 export function gradInEval<T>(fn: () => T): T {
   return withFlag('inEval', true, fn);
+}
+
+/**
+ * Runs `fn` as the module predicts: in eval mode (no dropout) and without
+ * recording for backward, then puts the module's mode back (also on a throw).
+ */
+export function inEvalMode<T>(module: Module, fn: () => T): T {
+  const wasTraining = module.training;
+  module.eval();
+  try {
+    return noGrad(fn);
+  } finally {
+    module.train(wasTraining);
+  }
 }

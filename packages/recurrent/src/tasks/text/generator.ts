@@ -10,7 +10,7 @@ import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js'
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { LanguageModel, type RecurrentState } from '../../models/language-model.js';
-import { noGrad } from '../../nn/grad-mode.js';
+import { inEvalMode } from '../../nn/grad-mode.js';
 import type { OptimizerState } from '../../optim/optimizer.js';
 import { type OptimizerName, createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
@@ -285,12 +285,10 @@ export class TextGenerator {
     const use = ids.subarray(0, Math.min(ids.length, Math.max(maxTokens, seqLen + 1)));
     const B = Math.max(1, Math.min(batch, Math.floor((use.length - 1) / (seqLen + 1))));
     const streams = new TokenStreams(use, B, seqLen);
-    const wasTraining = this.model.training;
-    this.model.eval();
     let total = 0;
     let count = 0;
     let state: RecurrentState | null = null;
-    noGrad(() => {
+    inEvalMode(this.model, () => {
       for (let k = 0; k < streams.chunksPerEpoch; k++) {
         const c = streams.chunk(k);
         const out = this.model.forward(c.inputs, state);
@@ -299,7 +297,6 @@ export class TextGenerator {
         count += c.targets.length;
       }
     });
-    this.model.train(wasTraining);
     return total / count;
   }
 
@@ -320,40 +317,34 @@ export class TextGenerator {
     const start = primeIds.length ? primeIds : Int32Array.of(rng.int(this.vocab.size));
     const V = this.vocab.size;
     const model = this.model;
-    const wasTraining = model.training;
-    model.eval();
-    try {
-      return noGrad(() => {
-        const first = model.forward({ data: start, shape: [1, start.length] }, null);
-        const lastOff = (start.length - 1) * V;
-        // <unk> stands for many words; writing it out would mean nothing.
-        const unkId = this.vocab.id(UNK);
-        const maskUnk = (l: Float32Array): Float32Array => {
-          if (unkId !== undefined) l[unkId] = -Infinity;
-          return l;
-        };
-        if (beam === 1) {
-          const out: number[] = [];
-          let logits = maskUnk(first.logits.data.slice(lastOff, lastOff + V));
-          let state = first.state;
-          for (let i = 0; i < length; i++) {
-            const id = sampleToken(logits, 0, V, options, rng);
-            out.push(id);
-            options.onToken?.(this.tokenText(id, out.length === 1 && !primeIds.length ? [] : [...primeIds, ...out.slice(0, -1)]));
-            const next = model.forward({ data: Int32Array.of(id), shape: [1, 1] }, state);
-            logits = maskUnk(next.logits.data);
-            state = next.state;
-          }
-          return { text: this.vocab.decode(out), unknown };
+    return inEvalMode(model, () => {
+      const first = model.forward({ data: start, shape: [1, start.length] }, null);
+      const lastOff = (start.length - 1) * V;
+      // <unk> stands for many words; writing it out would mean nothing.
+      const unkId = this.vocab.id(UNK);
+      const maskUnk = (l: Float32Array): Float32Array => {
+        if (unkId !== undefined) l[unkId] = -Infinity;
+        return l;
+      };
+      if (beam === 1) {
+        const out: number[] = [];
+        let logits = maskUnk(first.logits.data.slice(lastOff, lastOff + V));
+        let state = first.state;
+        for (let i = 0; i < length; i++) {
+          const id = sampleToken(logits, 0, V, options, rng);
+          out.push(id);
+          options.onToken?.(this.tokenText(id, out.length === 1 && !primeIds.length ? [] : [...primeIds, ...out.slice(0, -1)]));
+          const next = model.forward({ data: Int32Array.of(id), shape: [1, 1] }, state);
+          logits = maskUnk(next.logits.data);
+          state = next.state;
         }
-        const result = this.beamSearch(maskUnk(first.logits.data.slice(lastOff, lastOff + V)), first.state, length, beam, options.temperature ?? 1, maskUnk);
-        const text = this.vocab.decode(result);
-        options.onToken?.(text);
-        return { text, unknown };
-      });
-    } finally {
-      model.train(wasTraining);
-    }
+        return { text: this.vocab.decode(out), unknown };
+      }
+      const result = this.beamSearch(maskUnk(first.logits.data.slice(lastOff, lastOff + V)), first.state, length, beam, options.temperature ?? 1, maskUnk);
+      const text = this.vocab.decode(result);
+      options.onToken?.(text);
+      return { text, unknown };
+    });
   }
 
   /** The text a token adds after the tokens before it (spacing for words). */
