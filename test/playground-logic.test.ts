@@ -42,6 +42,13 @@ describe('playground logic', () => {
     assert.equal(run.step, 90);
     await run.train({ steps: 10 });
     assert.equal(run.step, 90, 'no steps past config.steps');
+    // Looking at the result between stretches changes nothing of the training.
+    const looked = new MemoryRun(config);
+    for (let i = 0; i < 6; i++) {
+      await looked.train({ steps: 15 });
+      looked.result();
+    }
+    assert.deepEqual(looked.result().curve.map((p) => [p.step, p.value]), whole.curve.map((p) => [p.step, p.value]));
   });
 
   it('a text session in chunks equals one in a single stretch; the views have the shapes the page draws', async () => {
