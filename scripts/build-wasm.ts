@@ -36,10 +36,10 @@ function compile(extra: string[]): string {
  * list, so a parameter added, removed or reordered on one side is a type
  * error on the other, not a silent shift of every argument after it.
  */
-const DESCRIBED = ['directionForward', 'directionBackward', 'directionForwardUnits'];
+const DESCRIBED = ['directionForward', 'directionBackward', 'directionForwardUnits', 'stackStep'];
 function kernelParams(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const f of ['recurrent.ts', 'units.ts']) {
+  for (const f of ['recurrent.ts', 'units.ts', 'step.ts']) {
     const src = readFileSync(join(root, 'packages/recurrent/assembly', f), 'utf8');
     for (const m of src.matchAll(/export function (\w+)\(([^)]*)\): void/g)) {
       if (!DESCRIBED.includes(m[1]!)) continue;

@@ -12,6 +12,7 @@ import { UsageError, action, int, num, parseDuration, plural, seedOption } from 
 import { readTextInputs } from './input.js';
 import { activationsReport, gradientsReport } from './inspect-views.js';
 import { stepProgress } from './progress.js';
+import { tokenStream } from './token-stream.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
 
 
@@ -265,9 +266,11 @@ export function registerTextCommands(program: Command): void {
         for (const temperature of [0.5, 1.0]) {
           console.log(`\n--- sample, temperature ${temperature} ---`);
           const prime = g.vocab.kind === 'char' ? 'The whale ' : 'The whale';
-          process.stdout.write(prime + (g.vocab.kind === 'word' ? ' ' : ''));
-          best.generate({ prime, length: g.vocab.kind === 'char' ? 300 : 60, temperature, seed: f.seed, onToken: (t) => process.stdout.write(t) });
-          process.stdout.write('\n');
+          const out = tokenStream(process.stdout);
+          out.write(prime + (g.vocab.kind === 'word' ? ' ' : ''));
+          best.generate({ prime, length: g.vocab.kind === 'char' ? 300 : 60, temperature, seed: f.seed, onToken: (t) => out.write(t) });
+          out.write('\n');
+          out.end();
         }
         console.log(`\nmore: recurrent generate ${dir} --prime "Call me" --length 500`);
       }
@@ -290,13 +293,15 @@ export function registerTextCommands(program: Command): void {
         process.stderr.write(`recurrent: note: the model never saw ${unknown.map((u) => JSON.stringify(u)).join(' ')}; ` +
           `${g.vocab.kind === 'char' ? 'dropped from' : 'read as <unk> in'} the prime\n`);
       }
-      process.stdout.write(f.prime + (f.prime && g.vocab.kind === 'word' ? ' ' : ''));
+      const out = tokenStream(process.stdout);
+      out.write(f.prime + (f.prime && g.vocab.kind === 'word' ? ' ' : ''));
       g.generate({
         prime: f.prime, length: f.length, temperature: f.temperature, seed: f.seed, beam: f.beam,
         ...(f.topK !== undefined ? { topK: f.topK } : {}), ...(f.topP !== undefined ? { topP: f.topP } : {}),
-        onToken: (t) => process.stdout.write(t),
+        onToken: (t) => out.write(t),
       });
-      process.stdout.write('\n');
+      out.write('\n');
+      out.end();
     }));
 
   program.command('inspect')

@@ -50,7 +50,7 @@ import { sigmoidv, tanhv } from './mathv';
  * partner pay for a notify. Each thread's flags sit on their own 64-byte
  * line (step at +0, sleeping at +4); sync needs 132 bytes, zeroed.
  */
-function barrier(sync: usize, self: i32, parts: i32, gen: i32): void {
+export function barrier(sync: usize, self: i32, parts: i32, gen: i32): void {
   if (parts < 2) return;
   if (ASC_FEATURE_THREADS) {
     const mine = sync + (<usize>self << 6);
@@ -70,6 +70,60 @@ function barrier(sync: usize, self: i32, parts: i32, gen: i32): void {
       const now = atomic.load<i32>(other);
       if (now < gen) memory.atomic.wait32(other, now, 1000000);
       atomic.store<i32>(mine + 4, 0);
+    }
+  }
+}
+
+/**
+ * Units [j0, j1) of one row's new state: gb holds this thread's gate
+ * pre-activations (G blocks of j1-j0, input and recurrent products summed;
+ * for the GRU the recurrent ones are in qb), hi the state entering the step,
+ * ho the state leaving it, cb the LSTM cell (updated in place).
+ */
+export function cellUnits(kind: i32, gb: usize, qb: usize, hi: usize, ho: usize, cb: usize, j0: i32, j1: i32): void {
+  const hw = j1 - j0;
+  const hw4 = j0 + (hw & ~3);
+  if (kind == LSTM) {
+    let j = j0;
+    for (; j < hw4; j += 4) {
+      const k = j - j0;
+      const ig = sigmoidv(v128.load(at(gb, k)));
+      const fg = sigmoidv(v128.load(at(gb, hw + k)));
+      const gg = tanhv(v128.load(at(gb, 2 * hw + k)));
+      const og = sigmoidv(v128.load(at(gb, 3 * hw + k)));
+      const ct = f32x4.add(f32x4.mul(fg, v128.load(at(cb, j))), f32x4.mul(ig, gg));
+      v128.store(at(cb, j), ct);
+      v128.store(at(ho, j), f32x4.mul(og, tanhv(ct)));
+    }
+    for (; j < j1; j++) {
+      const k = j - j0;
+      const ct = sigmoid(f(gb, hw + k)) * f(cb, j) + sigmoid(f(gb, k)) * Mathf.tanh(f(gb, 2 * hw + k));
+      put(cb, j, ct);
+      put(ho, j, sigmoid(f(gb, 3 * hw + k)) * Mathf.tanh(ct));
+    }
+  } else if (kind == GRU) {
+    let j = j0;
+    for (; j < hw4; j += 4) {
+      const k = j - j0;
+      const rg = sigmoidv(f32x4.add(v128.load(at(gb, k)), v128.load(at(qb, k))));
+      const zg = sigmoidv(f32x4.add(v128.load(at(gb, hw + k)), v128.load(at(qb, hw + k))));
+      const ng = tanhv(f32x4.add(v128.load(at(gb, 2 * hw + k)), f32x4.mul(rg, v128.load(at(qb, 2 * hw + k)))));
+      v128.store(at(ho, j), f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), zg), ng), f32x4.mul(zg, v128.load(at(hi, j)))));
+    }
+    for (; j < j1; j++) {
+      const k = j - j0;
+      const rg = sigmoid(f(gb, k) + f(qb, k));
+      const zg = sigmoid(f(gb, hw + k) + f(qb, hw + k));
+      const ng = Mathf.tanh(f(gb, 2 * hw + k) + rg * f(qb, 2 * hw + k));
+      put(ho, j, (1 - zg) * ng + zg * f(hi, j));
+    }
+  } else {
+    let j = j0;
+    if (kind == RNN_RELU) {
+      for (; j < j1; j++) { const v = f(gb, j - j0); put(ho, j, v > 0 ? v : 0); }
+    } else {
+      for (; j < hw4; j += 4) v128.store(at(ho, j), tanhv(v128.load(at(gb, j - j0))));
+      for (; j < j1; j++) put(ho, j, Mathf.tanh(f(gb, j - j0)));
     }
   }
 }
@@ -107,7 +161,6 @@ export function directionForwardUnits(
     if (bHh && kind != GRU) addRowVector(TB, hw, at(bHh, g * H + j0), gcol, GW);
   }
   const BH = B * H;
-  const hw4 = j0 + (hw & ~3);
   for (let s = 0; s < T; s++) {
     const t = reverse ? T - 1 - s : s;
     const hin = at(hbuf, (s & 1) * BH);
@@ -135,52 +188,7 @@ export function directionForwardUnits(
         memory.fill(at(yr, j0), 0, <usize>hw << 2);
         continue;
       }
-      const gb = at(g0, b * GW);
-      const cb = at(c, b * H);
-      if (kind == LSTM) {
-        let j = j0;
-        for (; j < hw4; j += 4) {
-          const k = j - j0;
-          const ig = sigmoidv(v128.load(at(gb, k)));
-          const fg = sigmoidv(v128.load(at(gb, hw + k)));
-          const gg = tanhv(v128.load(at(gb, 2 * hw + k)));
-          const og = sigmoidv(v128.load(at(gb, 3 * hw + k)));
-          const ct = f32x4.add(f32x4.mul(fg, v128.load(at(cb, j))), f32x4.mul(ig, gg));
-          v128.store(at(cb, j), ct);
-          v128.store(at(ho, j), f32x4.mul(og, tanhv(ct)));
-        }
-        for (; j < j1; j++) {
-          const k = j - j0;
-          const ct = sigmoid(f(gb, hw + k)) * f(cb, j) + sigmoid(f(gb, k)) * Mathf.tanh(f(gb, 2 * hw + k));
-          put(cb, j, ct);
-          put(ho, j, sigmoid(f(gb, 3 * hw + k)) * Mathf.tanh(ct));
-        }
-      } else if (kind == GRU) {
-        const qb = at(gh, b * GW);
-        let j = j0;
-        for (; j < hw4; j += 4) {
-          const k = j - j0;
-          const rg = sigmoidv(f32x4.add(v128.load(at(gb, k)), v128.load(at(qb, k))));
-          const zg = sigmoidv(f32x4.add(v128.load(at(gb, hw + k)), v128.load(at(qb, hw + k))));
-          const ng = tanhv(f32x4.add(v128.load(at(gb, 2 * hw + k)), f32x4.mul(rg, v128.load(at(qb, 2 * hw + k)))));
-          v128.store(at(ho, j), f32x4.add(f32x4.mul(f32x4.sub(f32x4.splat(1), zg), ng), f32x4.mul(zg, v128.load(at(hi, j)))));
-        }
-        for (; j < j1; j++) {
-          const k = j - j0;
-          const rg = sigmoid(f(gb, k) + f(qb, k));
-          const zg = sigmoid(f(gb, hw + k) + f(qb, hw + k));
-          const ng = Mathf.tanh(f(gb, 2 * hw + k) + rg * f(qb, 2 * hw + k));
-          put(ho, j, (1 - zg) * ng + zg * f(hi, j));
-        }
-      } else {
-        let j = j0;
-        if (kind == RNN_RELU) {
-          for (; j < j1; j++) { const v = f(gb, j - j0); put(ho, j, v > 0 ? v : 0); }
-        } else {
-          for (; j < hw4; j += 4) v128.store(at(ho, j), tanhv(v128.load(at(gb, j - j0))));
-          for (; j < j1; j++) put(ho, j, Mathf.tanh(f(gb, j - j0)));
-        }
-      }
+      cellUnits(kind, at(g0, b * GW), kind == GRU ? at(gh, b * GW) : 0, hi, ho, at(c, b * H), j0, j1);
       memory.copy(at(yr, j0), at(ho, j0), <usize>hw << 2);
     }
     barrier(sync, self, parts, s + 1);

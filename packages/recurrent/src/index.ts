@@ -19,6 +19,7 @@ export {
 export { Tensor, sizeOf, type NestedNumbers, type IndexTensor } from './tensor/tensor.js';
 export { Random, defaultRandom, manualSeed } from './tensor/random.js';
 export { kernels, setBackend, getBackend, getThreads, useKernels, jsKernels, type Kernels, type BackendName, type BackendOptions } from './kernels/index.js';
+export type { KernelStepper, StepperSpec, StepLayerSpec } from './kernels/types.js';
 
 // Modules
 export { Module, type StateDict } from './nn/module.js';
@@ -83,7 +84,8 @@ export {
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
 export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';
-export { sampleToken, logSoftmax, checkSampling, type SamplingOptions } from './decoding/sampling.js';
+export { Sampler, sampleToken, logSoftmax, logSoftmaxInto, checkSampling, type SamplingOptions } from './decoding/sampling.js';
+export { TokenDecoder } from './decoding/token-decoder.js';
 export { beamSearch, beamSearchAll, type BeamOptions, type BeamStep, type Hypothesis } from './decoding/beam.js';
 export { stackStates, stateRow } from './decoding/state-rows.js';
 

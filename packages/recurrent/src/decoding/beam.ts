@@ -49,27 +49,43 @@ export function beamSearch<S, X = never>(start: S, step: (live: Array<Hypothesis
 export function beamSearchAll<S, X = never>(start: S, step: (live: Array<Hypothesis<S, X>>) => Array<BeamStep<S, X>>, o: BeamOptions): Array<Hypothesis<S, X>> {
   if (!(Number.isInteger(o.width) && o.width >= 1)) throw new ConfigError(`beam width must be a positive integer, got ${o.width}`);
   if (!(Number.isInteger(o.maxLength) && o.maxLength >= 0)) throw new ConfigError(`beam search length must be a non-negative integer, got ${o.maxLength}`);
-  const score = (h: Hypothesis<S, X>): number => (o.lengthNormalise ? h.logp / (h.tokens.length + 1) : h.logp);
+  const score = (h: { logp: number; tokens: number }): number => (o.lengthNormalise ? h.logp / (h.tokens + 1) : h.logp);
   let hyps: Array<Hypothesis<S, X>> = [{ tokens: [], logp: 0, state: start, extras: [], done: false }];
+  // Candidates of one step, before the best are kept: (hypothesis, step result, token) with the new log-probability.
+  type Candidate = { from: number; r: number; v: number; logp: number; tokens: number; end: boolean };
+  const top: Candidate[] = [];
   for (let t = 0; t < o.maxLength && hyps.some((h) => !h.done); t++) {
     const live = hyps.filter((h) => !h.done);
     const results = step(live);
-    const next = hyps.filter((h) => h.done);
+    const cands: Candidate[] = [];
+    hyps.forEach((h, i) => { if (h.done) cands.push({ from: i, r: -1, v: -1, logp: h.logp, tokens: h.tokens.length, end: true }); });
     live.forEach((h, i) => {
-      const r = results[i]!;
-      const ranked = Array.from(r.logProbs, (lp, v) => [lp, v] as const)
-        .filter(([, v]) => !o.allowed || o.allowed(v))
-        .sort((a, b) => b[0] - a[0])
-        .slice(0, o.width);
-      for (const [lp, v] of ranked) {
+      // The `width` most likely next tokens (ties: lower id first), without sorting the vocabulary.
+      const lp = results[i]!.logProbs;
+      top.length = 0;
+      for (let v = 0; v < lp.length; v++) {
+        const x = lp[v]!;
+        if (top.length === o.width && !(x > top[top.length - 1]!.logp)) continue;
+        if (o.allowed && !o.allowed(v)) continue;
+        let k = top.length === o.width ? top.length - 1 : top.length;
+        while (k > 0 && x > top[k - 1]!.logp) k--;
         const end = v === o.end;
-        next.push({
-          tokens: end ? h.tokens : [...h.tokens, v], logp: h.logp + lp, state: r.state,
-          extras: end || r.extra === undefined ? h.extras : [...h.extras, r.extra], done: end,
-        });
+        if (top.length === o.width) top.pop();
+        top.splice(k, 0, { from: hyps.indexOf(h), r: i, v, logp: x, tokens: end ? h.tokens.length : h.tokens.length + 1, end });
       }
+      for (const c of top) cands.push({ ...c, logp: h.logp + c.logp });
     });
-    hyps = next.sort((a, b) => score(b) - score(a)).slice(0, o.width);
+    // Stable: among equal scores, earlier hypotheses and lower tokens first, as before.
+    cands.sort((a, b) => score(b) - score(a));
+    hyps = cands.slice(0, o.width).map((c) => {
+      const h = hyps[c.from]!;
+      if (c.r < 0) return h;
+      const r = results[c.r]!;
+      return {
+        tokens: c.end ? h.tokens : [...h.tokens, c.v], logp: c.logp, state: r.state,
+        extras: c.end || r.extra === undefined ? h.extras : [...h.extras, r.extra], done: c.end,
+      };
+    });
   }
   return hyps;
 }

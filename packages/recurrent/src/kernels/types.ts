@@ -108,6 +108,58 @@ export interface SgdStep {
   lr: number;
 }
 
+/** One layer of a stack run a step at a time (see Kernels.stepper): one direction, no projection. */
+export interface StepLayerSpec {
+  kind: CellKind;
+  /** input features */
+  I: number;
+  H: number;
+  weights: DirectionWeights;
+  /** GRU: see DirectionDims.linearBeforeReset (default true) */
+  linearBeforeReset?: boolean;
+}
+
+/** A stack of unidirectional layers and a linear head, run B rows at a time. */
+export interface StepperSpec {
+  layers: StepLayerSpec[];
+  /** the head: weight (V, H of the last layer), bias (V) or null */
+  head: { weight: Float32Array; bias: Float32Array | null; V: number };
+  /** rows stepped together (1 for sampling, the width for beam search) */
+  batch: number;
+  /**
+   * The first layer's input is a token id, row `id` of this (count, I)
+   * table (an embedding): fill `tokens()` instead of `input()`. A backend
+   * may then look up each token's input product instead of computing it.
+   */
+  embedding?: { weight: Float32Array; count: number };
+}
+
+/**
+ * A stack run one step at a time with its weights kept packed and its state
+ * kept inside the backend: fill `input()`, call `step()`, read `logits()`.
+ * The arrays returned are views valid until the next call on the backend
+ * (ask again rather than keep them). The weights are read when the stepper
+ * is made: later changes to them are not seen.
+ */
+export interface KernelStepper {
+  readonly batch: number;
+  /** threads one step runs on */
+  readonly threads: number;
+  /** (B, I of the first layer): the next input (without an embedding) */
+  input(): Float32Array;
+  /** (B): the next token ids (with an embedding) */
+  tokens(): Int32Array;
+  /** (B, V): the head's output after the last step */
+  logits(): Float32Array;
+  /** layer l's state h (B,H), read or written between steps */
+  h(l: number): Float32Array;
+  /** layer l's LSTM cell (B,H), or null */
+  c(l: number): Float32Array | null;
+  step(): void;
+  /** gives the backend memory back (the stepper is unusable after) */
+  dispose(): void;
+}
+
 export interface Kernels {
   readonly name: string;
   /** threads the kernels use (1 or 2) */
@@ -186,4 +238,11 @@ export interface Kernels {
     dy: Strided, dh: Float32Array, dc: Float32Array | null, dx: Float32Array, lengths: Int32Array | null, reverse: boolean,
     stateGrads?: Strided | null,
   ): void;
+
+  /**
+   * A stack made for decoding a token at a time (see KernelStepper), where
+   * the backend has one for these layers; absent or null: the caller steps
+   * the modules' forward instead.
+   */
+  stepper?(spec: StepperSpec): KernelStepper | null;
 }

@@ -19,7 +19,7 @@ import { BackwardError } from '../../errors.js';
 import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';
 import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
 import { adam as jsAdam, scale as jsScale, sgd as jsSgd, sumSquares as jsSumSquares } from '../js/optim.js';
-import type { AdamStep, SgdStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, Kernels, Strided } from '../types.js';
+import type { AdamStep, SgdStep, DirectionCache, DirectionDims, DirectionGrads, DirectionWeights, KernelStepper, Kernels, StepperSpec, Strided } from '../types.js';
 import { CELL_KINDS, type CellKind } from '../cell-kinds.js';
 import { KERNEL_PARAMS } from './binary.js';
 import { gateCount, isVariantCell } from '../types.js';
@@ -27,6 +27,7 @@ import { directionBackwardAnyLayout, directionForwardAnyLayout } from '../js/lay
 import { Arena, scratchOf } from './arena.js';
 import { PackCache } from './pack-cache.js';
 import { SpareArrays } from './spare-arrays.js';
+import { createStepper } from './stepper.js';
 import { type Range, Transfer } from './transfer.js';
 import type { WorkerFunction, WorkerThread } from './threads.js';
 
@@ -48,6 +49,9 @@ export interface WasmExports {
   directionBackward(...args: number[]): void;
   directionForwardUnits(...args: number[]): void;
   softmaxCrossEntropy(N: number, C: number, logits: number, targets: number, rowWeight: number, gradScale: number, grad: number): number;
+  packBT(w: number, ldw: number, K: number, N: number, dst: number): void;
+  gemmPacked(M: number, N: number, K: number, a: number, lda: number, pb: number, c: number, ldc: number, accumulate: number): void;
+  stackStep(...args: number[]): void;
 }
 
 /** A loaded module: its exports, its memory and, with threads, the second thread. */
@@ -506,7 +510,20 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
     for (const a of [cache.gates, cache.gh, cache.hPrev, cache.cPrev, cache.tanhC, cache.m]) if (a) spare.give(a);
   }
 
+  /** The fused step kernel has the cells directionForward has, without projection. */
+  function stepper(spec: StepperSpec): KernelStepper | null {
+    const fused = spec.layers.every((l) => l.weights.wHr === null && (l.weights.wPeep ?? null) === null && !(l.kind === 'GRU' && l.linearBeforeReset === false));
+    if (!fused) return null;
+    return createStepper({
+      arena, memory, canSplit, splitMin: unitSplitMin, kindCode: (k) => KIND[k],
+      packBT: (w, ldw, K, N, dst) => exports.packBT(w, ldw, K, N, dst),
+      gemmPacked: (M, N, K, a, lda, pb, c, ldc) => exports.gemmPacked(M, N, K, a, lda, pb, c, ldc, 0),
+      run: (calls) => runParts('stackStep', calls),
+    }, spec);
+  }
+
   return {
     name: rt.name, threads, allocate, adam, sgd, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward,
+    stepper,
   };
 }

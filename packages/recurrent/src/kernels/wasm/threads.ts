@@ -55,7 +55,7 @@ const DONE = 2;
 const EXIT = 3;
 
 /** The exports a worker can run. */
-export const WORKER_FUNCTIONS = ['gemm', 'directionForward', 'directionBackward', 'directionForwardUnits', 'adam', 'sgd'] as const;
+export const WORKER_FUNCTIONS = ['gemm', 'directionForward', 'directionBackward', 'directionForwardUnits', 'stackStep', 'adam', 'sgd'] as const;
 export type WorkerFunction = (typeof WORKER_FUNCTIONS)[number];
 
 /** A Node built-in module loaded synchronously (process.getBuiltinModule, Node 20.16+), or null. */

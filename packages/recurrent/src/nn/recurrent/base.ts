@@ -13,7 +13,7 @@ import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { type SegmentStarts, backwardSegments, forwardSegments } from './checkpoint.js';
 import {
-  type CellKind, type DirectionCache, type DirectionDims, type DirectionGrads, type DirectionWeights, gateCount,
+  type CellKind, type DirectionCache, type DirectionDims, type DirectionGrads, type DirectionWeights, type StepLayerSpec, gateCount,
 } from '../../kernels/types.js';
 
 /** How weights start: PyTorch's U(±1/sqrt(H)), or orthogonal W_hh with Xavier W_ih and zero biases. */
@@ -505,6 +505,18 @@ export abstract class RecurrentBase extends Module {
   /** Whether the kernels read the input and write the output batch-first (one layer only). */
   private get batchFirstKernels(): boolean {
     return this.batchFirst && this.numLayers === 1;
+  }
+
+  /**
+   * The layers as the kernels' stepper takes them (Kernels.stepper), reading
+   * the current weights; null for a bidirectional stack, which cannot run a
+   * step at a time.
+   */
+  stepLayers(): StepLayerSpec[] | null {
+    if (this.bidirectional) return null;
+    return this.layers.map((_, l) => ({
+      kind: this.kind, I: l === 0 ? this.inputSize : this.stateSize, H: this.hiddenSize, weights: this.weights(l, 0), linearBeforeReset: this.linearBeforeReset,
+    }));
   }
 
   private dims(T: number, B: number, I: number, batchFirst: boolean): DirectionDims {

@@ -21,7 +21,8 @@ import { TruncatedBPTT } from '../../train/tbptt.js';
 import { TokenStreams } from '../../data/streams.js';
 import { type TokenizerKind, UNK, Vocabulary } from '../../data/vocabulary.js';
 import { beamSearch } from '../../decoding/beam.js';
-import { type SamplingOptions, checkSampling, logSoftmax, sampleToken } from '../../decoding/sampling.js';
+import { Sampler, type SamplingOptions, checkSampling, logSoftmaxInto } from '../../decoding/sampling.js';
+import { TokenDecoder } from '../../decoding/token-decoder.js';
 import { stackStates, stateRow } from '../../decoding/state-rows.js';
 import { type ResumeState, type TrainSettings, checkResumeState } from './resume-state.js';
 
@@ -322,21 +323,30 @@ export class TextGenerator {
       const lastOff = (start.length - 1) * V;
       // <unk> stands for many words; writing it out would mean nothing.
       const unkId = this.vocab.id(UNK);
-      const maskUnk = (l: Float32Array): Float32Array => {
-        if (unkId !== undefined) l[unkId] = -Infinity;
+      const maskUnk = (l: Float32Array, rows = 1): Float32Array => {
+        if (unkId !== undefined) for (let b = 0; b < rows; b++) l[b * V + unkId] = -Infinity;
         return l;
       };
       if (beam === 1) {
         const out: number[] = [];
-        let logits = maskUnk(first.logits.data.slice(lastOff, lastOff + V));
-        let state = first.state;
-        for (let i = 0; i < length; i++) {
-          const id = sampleToken(logits, 0, V, options, rng);
-          out.push(id);
-          options.onToken?.(this.tokenText(id, out.length === 1 && !primeIds.length ? [] : [...primeIds, ...out.slice(0, -1)]));
-          const next = model.forward({ data: Int32Array.of(id), shape: [1, 1] }, state);
-          logits = maskUnk(next.logits.data);
-          state = next.state;
+        const sampler = new Sampler(V);
+        const decoder = new TokenDecoder(model, 1);
+        const next = new Int32Array(1);
+        try {
+          decoder.setState(first.state);
+          let logits = maskUnk(first.logits.data.subarray(lastOff, lastOff + V));
+          let prev = primeIds.length ? primeIds[primeIds.length - 1]! : null;
+          for (let i = 0; i < length; i++) {
+            const id = sampler.sample(logits, 0, options, rng);
+            out.push(id);
+            options.onToken?.(this.tokenText(id, prev));
+            prev = id;
+            if (i === length - 1) break;
+            next[0] = id;
+            logits = maskUnk(decoder.step(next));
+          }
+        } finally {
+          decoder.dispose();
         }
         return { text: this.vocab.decode(out), unknown };
       }
@@ -347,24 +357,37 @@ export class TextGenerator {
     });
   }
 
-  /** The text a token adds after the tokens before it (spacing for words). */
-  private tokenText(id: number, before: number[]): string {
+  /** The text a token adds after the token before it (spacing for words), or at the start. */
+  private tokenText(id: number, prev: number | null): string {
     if (this.vocab.kind === 'char') return this.vocab.tokens[id]!;
-    const prev = this.vocab.decode(before.slice(-1));
-    const both = this.vocab.decode([...before.slice(-1), id]);
-    return both.slice(prev.length);
+    if (prev === null) return this.vocab.decode([id]);
+    return this.vocab.decode([prev, id]).slice(this.vocab.decode([prev]).length);
   }
 
-  /** Beam search over the model: all live hypotheses take one batched forward per token. */
-  private beamSearch(logits0: Float32Array, state0: RecurrentState, length: number, width: number, temperature: number, mask: (l: Float32Array) => Float32Array): number[] {
+  /** Beam search over the model: the hypotheses are the rows of one decoder, stepped together, one token each per step. */
+  private beamSearch(logits0: Float32Array, state0: RecurrentState, length: number, width: number, temperature: number, mask: (l: Float32Array, rows: number) => Float32Array): number[] {
     const V = this.vocab.size;
-    const best = beamSearch<RecurrentState>(state0, (live) => {
-      // The start has its next-token logits already (from the prime).
-      if (live.length === 1 && live[0]!.tokens.length === 0) return [{ logProbs: logSoftmax(logits0, 0, V, temperature), state: state0 }];
-      const out = this.model.forward({ data: Int32Array.from(live.map((h) => h.tokens.at(-1)!)), shape: [live.length, 1] }, stackStates(live.map((h) => h.state)));
-      return live.map((_, b) => ({ logProbs: logSoftmax(mask(out.logits.data.slice(b * V, (b + 1) * V)), 0, V, temperature), state: stateRow(out.state, b) }));
-    }, { width, maxLength: length });
-    return best.tokens;
+    const decoder = new TokenDecoder(this.model, width);
+    const rows = Array.from({ length: width }, () => new Float64Array(V));
+    const from = new Int32Array(width);
+    const tokens = new Int32Array(width);
+    try {
+      decoder.setState(stackStates(Array.from({ length: width }, () => state0)));
+      // A hypothesis' state is the decoder row holding the state before its last token.
+      const best = beamSearch<number>(0, (live) => {
+        // The start has its next-token logits already (from the prime).
+        if (live.length === 1 && live[0]!.tokens.length === 0) return [{ logProbs: logSoftmaxInto(logits0, 0, V, temperature, rows[0]!), state: 0 }];
+        from.fill(0);
+        tokens.fill(0);
+        live.forEach((h, b) => { from[b] = h.state; tokens[b] = h.tokens[h.tokens.length - 1]!; });
+        decoder.reorder(from);
+        const logits = mask(decoder.step(tokens), width);
+        return live.map((_, b) => ({ logProbs: logSoftmaxInto(logits, b * V, V, temperature, rows[b]!), state: b }));
+      }, { width, maxLength: length });
+      return best.tokens;
+    } finally {
+      decoder.dispose();
+    }
   }
 
   /** The model folder's contents (see io.ts): best weights, vocabulary, and the resume checkpoint. */

@@ -12,6 +12,8 @@ import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
 import { beamSearchAll } from '../../decoding/beam.js';
+import { stackStates, stateRow } from '../../decoding/state-rows.js';
+import type { RecurrentState } from '../../models/language-model.js';
 import { fit } from '../../train/fit.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
@@ -201,10 +203,28 @@ export class Translator {
       this.model.eval();
       const enc = this.model.encode({ data: Int32Array.from(ids), shape: [1, ids.length] }, [ids.length]);
       const srcLen = Int32Array.of(ids.length);
-      const all = beamSearchAll<{ h: Tensor; c: Tensor | null }, number[]>(enc.state, (live) => live.map((h) => {
-        const r = this.model.step(Int32Array.of(h.tokens.at(-1) ?? BOS), h.state, enc.outputs, srcLen);
-        return { logProbs: r.logProbs, state: r.state, extra: Array.from(this.model.lastAttention!.data) };
-      }), { width: beam, maxLength, end: EOS, allowed: (v) => v > 1 && v !== BOS, lengthNormalise: true });
+      const S = ids.length;
+      // Every live hypothesis takes one batched decoder step: their states stacked as rows, the source repeated.
+      const sources = new Map<number, { outputs: Tensor; lengths: Int32Array }>();
+      const sourceRows = (B: number): { outputs: Tensor; lengths: Int32Array } => {
+        let s = sources.get(B);
+        if (!s) {
+          const data = new Float32Array(B * enc.outputs.size);
+          for (let b = 0; b < B; b++) data.set(enc.outputs.data, b * enc.outputs.size);
+          sources.set(B, (s = { outputs: new Tensor(data, [B, ...enc.outputs.shape.slice(1)]), lengths: new Int32Array(B).fill(S) }));
+        }
+        return s;
+      };
+      const all = beamSearchAll<RecurrentState, number[]>(enc.state, (live) => {
+        const B = live.length;
+        const src = B === 1 ? { outputs: enc.outputs, lengths: srcLen } : sourceRows(B);
+        const r = this.model.step(Int32Array.from(live, (h) => h.tokens.at(-1) ?? BOS), B === 1 ? live[0]!.state : stackStates(live.map((h) => h.state)), src.outputs, src.lengths);
+        const V = r.logProbs.length / B;
+        const attn = this.model.lastAttention!.data;
+        return live.map((_, b) => ({
+          logProbs: r.logProbs.subarray(b * V, (b + 1) * V), state: B === 1 ? r.state : stateRow(r.state, b), extra: Array.from(attn.subarray(b * S, (b + 1) * S)),
+        }));
+      }, { width: beam, maxLength, end: EOS, allowed: (v) => v > 1 && v !== BOS, lengthNormalise: true });
       const best = all[0]!;
       const bestHyp = { tokens: best.tokens, attention: best.extras };
       const words = (tokens: number[]): string => joinTokens(tokens.map((v) => this.target.tokens[v]!), this.options.targetTokenizer);
