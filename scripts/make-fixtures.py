@@ -182,6 +182,28 @@ def scheduler_cases(out):
     (out / "schedulers.json").write_text(json.dumps({"initial_lr": 0.5, "metrics": metrics, "cases": cases}, indent=1) + "\n")
 
 
+def adaptive_case(out, name, in_features, n_classes, cutoffs, N, div_value=4.0, head_bias=False, seed=0):
+    """kind = adaptive_softmax: torch.nn.AdaptiveLogSoftmaxWithLoss, forward (output, loss, log_prob, predict) and the loss's gradients."""
+    torch.manual_seed(seed)
+    m = torch.nn.AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs, div_value=div_value, head_bias=head_bias)
+    x = torch.randn(N, in_features)
+    # Targets from every cluster, the shortlist most often (as word frequencies fall).
+    target = torch.cat([torch.randint(0, cutoffs[0], (N - N // 2,)), torch.randint(cutoffs[0], n_classes, (N // 2,))])[torch.randperm(N)]
+    params32 = {n: p.detach().clone() for n, p in m.named_parameters()}
+    m = m.double()
+    xd = x.double().requires_grad_()
+    res = m(xd, target)
+    res.loss.backward()
+    tensors = dict(params32)
+    tensors.update({"input": x, "target": target, "output": res.output, "loss": res.loss.reshape(1),
+                    "log_prob": m.log_prob(xd).detach(), "predict": m.predict(xd.detach()), "grad.input": xd.grad})
+    for n, p in m.named_parameters():
+        tensors["grad." + n] = p.grad
+    meta = {"kind": "adaptive_softmax", "in_features": in_features, "n_classes": n_classes, "cutoffs": cutoffs,
+            "div_value": div_value, "head_bias": head_bias}
+    write_safetensors(out / f"{name}.safetensors", tensors, meta)
+
+
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "test/fixtures/torch-extra")
     out.mkdir(parents=True, exist_ok=True)
@@ -204,6 +226,9 @@ def main():
                {"name": "adam", "lr": 0.01, "amsgrad": True, "weight_decay": 0.01}, {"max_norm": 2.0}, proj=4, seed=11)
     train_case(out, "train_gru_sgd_dampening", "GRU", 6, 4, 5, 1, 2, 5, 3,
                {"name": "sgd", "lr": 0.2, "momentum": 0.8, "dampening": 0.3}, None, seed=12)
+    adaptive_case(out, "adaptive_softmax_two_clusters", 16, 50, [10, 30], 40, seed=13)
+    adaptive_case(out, "adaptive_softmax_head_bias_div2", 12, 33, [5, 9, 20], 25, div_value=2.0, head_bias=True, seed=14)
+    adaptive_case(out, "adaptive_softmax_one_cluster", 8, 21, [20], 7, div_value=3.0, seed=15)
 
 
 if __name__ == "__main__":

@@ -172,10 +172,16 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
         const rowWeight = Float32Array.from({ length: N }, (_, n) => (n % 5 === 0 ? 0 : 0.5 + (n % 3)));
         const want = new Float32Array(N * C);
         const got = new Float32Array(N * C).fill(9);
-        const lw = jsKernels.softmaxCrossEntropy(N, C, logits, targets, rowWeight, 0.25, want);
-        const lg = wasm.softmaxCrossEntropy(N, C, logits, targets, rowWeight, 0.25, got);
+        const rowWant = new Float32Array(N);
+        const rowGot = new Float32Array(N).fill(9);
+        const lw = jsKernels.softmaxCrossEntropy(N, C, logits, targets, rowWeight, 0.25, want, rowWant);
+        const lg = wasm.softmaxCrossEntropy(N, C, logits, targets, rowWeight, 0.25, got, rowGot);
         assert.ok(Math.abs(lg - lw) <= 1e-5 * Math.abs(lw), `loss ${N}x${C}: ${lg} vs ${lw}`);
         close(got, want, `cross-entropy gradient ${N}x${C}`, 1e-5);
+        close(rowGot, rowWant, `per-row losses ${N}x${C}`, 1e-5);
+        // The rows' own losses, weighted, make the total; skipped rows are 0.
+        assert.ok(Math.abs(rowWant.reduce((s, v, n) => s + v * rowWeight[n]!, 0) - lw) <= 1e-4 * Math.abs(lw));
+        assert.ok(rowWant.every((v, n) => (rowWeight[n] === 0 ? v === 0 : v > 0)));
         logits[C + 1] = NaN;
         assert.ok(Number.isNaN(wasm.softmaxCrossEntropy(N, C, logits, targets, rowWeight.fill(1), 1, got)), 'a NaN logit gives a NaN loss');
       }

@@ -134,7 +134,7 @@ for (const [name, load] of BACKEND_MODES) {
         const rng = new Random(11);
         const ids = g.vocab.encode(prime).ids;
         let out = g.model.forward({ data: ids, shape: [1, ids.length] }, null);
-        let logits = out.logits.data.slice((ids.length - 1) * V);
+        let logits: Float32Array = out.logits.data.slice((ids.length - 1) * V);
         const want: number[] = [];
         for (let i = 0; i < 200; i++) {
           const id = referenceSample(logits, o, rng);

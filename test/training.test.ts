@@ -65,7 +65,7 @@ describe('training', () => {
     const inputs = { data: Int32Array.from([1, 2, 3, 4]), shape: [1, 4] };
     const t = new TruncatedBPTT(lm, trainer);
     t.step(inputs, [2, 3, 4, 0]);
-    lm.head.bias!.data[0] = NaN;
+    lm.linearHead("test").bias!.data[0] = NaN;
     const before = lm.stateDict();
     assert.throws(() => t.step(inputs, [2, 3, 4, 0]), (e: Error) => e instanceof NonFiniteLossError && e.step === 2 &&
       e.message === 'training stopped: the loss is NaN at step 2 (expected a finite number); lower the learning rate or enable gradient clipping');
@@ -94,7 +94,7 @@ describe('training', () => {
     assert.equal(t.state, null);
     assert.throws(() => { t.state = a.state; t.step({ data: seq.slice(0, 4), shape: [2, 2] }, seq.slice(0, 4)); }, /carried state is for batch 1, this chunk has batch 2/);
     // Nothing recorded is left behind: every forward was matched by its backward.
-    assert.throws(() => lm.head.backward(new Tensor(new Float32Array(6), [1, 6])), /no recorded forward pass/);
+    assert.throws(() => lm.linearHead("test").backward(new Tensor(new Float32Array(6), [1, 6])), /no recorded forward pass/);
   });
 
   it('noGrad and eval record nothing for backward', () => {

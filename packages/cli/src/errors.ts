@@ -44,6 +44,16 @@ export function int(name: string, min = 1): (v: string) => number {
   };
 }
 
+/** Parses a comma-separated list of whole numbers (e.g. 2000,10000), with its name in the message. */
+export function intList(name: string, min = 1): (v: string) => number[] {
+  return (v: string) => {
+    const parts = v.split(',').map((p) => p.trim());
+    const ns = parts.map(Number);
+    if (parts.some((p) => p === '') || ns.some((n) => !Number.isInteger(n) || n < min)) throw new UsageError(`${name} expects integers >= ${min} separated by commas, got '${v}'`);
+    return ns;
+  };
+}
+
 /** A seed for the random generator: a whole number from 0 to 2^32 - 1 (it seeds 32 bits; larger ones would collide). */
 export function seedOption(v: string): number {
   const n = Number(v);

@@ -2,13 +2,13 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCorpus } from './corpora.js';
-import { type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TEXT_DEFAULTS, TextGenerator, type TrainSettings } from 'recurrent';
+import { ADAPTIVE_MIN_VOCAB, type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TEXT_DEFAULTS, TextGenerator, type TrainSettings } from 'recurrent';
 
 const TM = TEXT_DEFAULTS.model;
 const TT = TEXT_DEFAULTS.train;
 import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent/node';
 import { writeChart } from './plot/chart.js';
-import { UsageError, action, int, num, parseDuration, plural, seedOption } from './errors.js';
+import { UsageError, action, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
 import { readTextInputs } from './input.js';
 import { activationsReport, gradientsReport } from './inspect-views.js';
 import { stepProgress } from './progress.js';
@@ -41,6 +41,8 @@ interface TrainFlags {
   clip: number;
   seed: number;
   tokenizer: TokenizerKind;
+  softmax: 'full' | 'adaptive' | 'auto';
+  cutoffs?: number[];
   valFraction: number;
   evalEvery: number;
   out?: string;
@@ -67,6 +69,7 @@ function fixedOnResume(g: TextGenerator, saved: TrainSettings): Array<[flag: str
   return [
     ['--cell', 'cell', cellName], ['--hidden', 'hidden', g.options.hiddenSize], ['--layers', 'layers', g.options.numLayers],
     ['--embedding', 'embedding', g.options.embeddingSize], ['--dropout', 'dropout', g.options.dropout], ['--tokenizer', 'tokenizer', g.options.tokenizer],
+    ['--softmax', 'softmax', g.options.softmax], ['--cutoffs', 'cutoffs', undefined],
     ['--batch', 'batch', saved.batch], ['--seq-len', 'seqLen', saved.seqLen], ['--optimizer', 'optimizer', saved.optimizer],
     ['--val-fraction', 'valFraction', g.data?.valFraction],
     // The random state comes from the checkpoint, and the folder is the one resumed.
@@ -183,6 +186,8 @@ export function registerTextCommands(program: Command): void {
     .option('--clip <norm>', 'clip the global gradient norm (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), TT.clip)
     .option('--seed <n>', 'random seed (weights, dropout, sampling)', seedOption, 0)
     .option('--tokenizer <kind>', 'char or word', choice('--tokenizer', ['char', 'word'] as const), TM.tokenizer)
+    .option('--softmax <kind>', `output layer: full, adaptive (trains large vocabularies several times faster) or auto (adaptive for ${ADAPTIVE_MIN_VOCAB}+ words)`, choice('--softmax', ['full', 'adaptive', 'auto'] as const), TM.softmax)
+    .option('--cutoffs <ids>', 'adaptive softmax: where the frequency-sorted vocabulary is cut, e.g. 1000,4000,10000 (default: at 5%, 20% and 50%)', intList('--cutoffs'))
     .option('--val-fraction <f>', 'share of the text held out for validation (its end)', num('--val-fraction', (n) => n > 0 && n < 0.5, 'a number in (0, 0.5)'), TEXT_DEFAULTS.valFraction)
     .option('--eval-every <n>', 'validate and checkpoint every n steps', int('--eval-every'), TT.evalEvery)
     .option('--out <dir>', 'model folder (default runs/<data>-<cell>)')
@@ -216,7 +221,7 @@ export function registerTextCommands(program: Command): void {
         await refuseFolder(dir);
         g = TextGenerator.create(source.text, {
           cell: CELLS[f.cell]!, hiddenSize: f.hidden, numLayers: f.layers, embeddingSize: f.embedding,
-          dropout: f.dropout, tokenizer: f.tokenizer,
+          dropout: f.dropout, tokenizer: f.tokenizer, softmax: f.softmax, ...(f.cutoffs ? { cutoffs: f.cutoffs } : {}),
         }, f.seed);
         settings = {
           valFraction: f.valFraction, batch: f.batch, seqLen: f.seqLen, lr: f.lr,

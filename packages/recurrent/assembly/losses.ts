@@ -1,11 +1,12 @@
 // Softmax cross-entropy over the rows of logits (N x C), fused: max, exp,
 // sum, loss and gradient in two passes over each row. The same algorithm as
-// src/kernels/js/losses.ts (the reference); grad may be logits itself.
+// src/kernels/js/losses.ts (the reference); grad may be logits itself. With
+// rowLoss (else 0), each row's unweighted loss is written there too.
 
 import { expv } from './mathv';
 
 export function softmaxCrossEntropy(
-  N: i32, C: i32, logits: usize, targets: usize, rowWeight: usize, gradScale: f32, grad: usize,
+  N: i32, C: i32, logits: usize, targets: usize, rowWeight: usize, gradScale: f32, grad: usize, rowLoss: usize,
 ): f64 {
   let total: f64 = 0;
   const C4 = C & ~3;
@@ -15,6 +16,7 @@ export function softmaxCrossEntropy(
     const w = load<f32>(rowWeight + (<usize>n << 2));
     if (w == 0) {
       memory.fill(g, 0, <usize>C << 2);
+      if (rowLoss) store<f32>(rowLoss + (<usize>n << 2), 0);
       continue;
     }
     const t = load<i32>(targets + (<usize>n << 2));
@@ -39,7 +41,9 @@ export function softmaxCrossEntropy(
       store<f32>(g + (<usize>j << 2), e);
       sum += <f64>e;
     }
-    total += <f64>w * (Math.log(sum) + <f64>m - <f64>xt);
+    const rl = Math.log(sum) + <f64>m - <f64>xt;
+    if (rowLoss) store<f32>(rowLoss + (<usize>n << 2), <f32>rl);
+    total += <f64>w * rl;
     const s = <f32>(<f64>(gradScale * w) / sum);
     const sc = f32x4.splat(s);
     j = 0;

@@ -26,9 +26,10 @@ export { Module, type StateDict } from './nn/module.js';
 export { Parameter } from './nn/parameter.js';
 export { noGrad, isGradEnabled, gradInEval, isGradInEval, inEvalMode } from './nn/grad-mode.js';
 export {
-  Linear, Embedding, Dropout, Sequential,
+  Linear, Embedding, Dropout, Sequential, ModuleList,
   type Layer, type LinearOptions, type EmbeddingOptions,
 } from './nn/layers.js';
+export { AdaptiveLogSoftmaxWithLoss, type AdaptiveSoftmaxOptions, type AdaptiveSoftmaxOutput } from './nn/adaptive-softmax.js';
 export {
   RecurrentBase,
   type RecurrentOptions, type RecurrentInit, type RecurrentForwardOptions, type RecurrentOutput, type LayerTrace,
@@ -58,7 +59,7 @@ export {
 export { Trainer, type TrainerOptions, type StepResult } from './train/trainer.js';
 
 // Models
-export { LanguageModel, type LanguageModelConfig, type RecurrentState } from './models/language-model.js';
+export { LanguageModel, type LanguageModelConfig, type AdaptiveHeadConfig, type RecurrentState } from './models/language-model.js';
 export type { RecurrentStackConfig } from './models/recurrent-stack.js';
 
 // I/O
@@ -80,7 +81,7 @@ export { TruncatedBPTT } from './train/tbptt.js';
 export { Vocabulary, tokenize, detokenize, UNK, type TokenizerKind } from './data/vocabulary.js';
 export { TokenStreams, type Chunk } from './data/streams.js';
 export {
-  TextGenerator, TEXT_DEFAULTS, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
+  TextGenerator, TEXT_DEFAULTS, ADAPTIVE_MIN_VOCAB, defaultCutoffs, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
 export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';

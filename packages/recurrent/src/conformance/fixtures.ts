@@ -1,13 +1,17 @@
 /**
  * Runs PyTorch reference fixtures (format: shared/fixtures/README.md) through
  * the library. Kind `rnn`: one recurrent module, forward and backward. Kind
- * `train`: a few optimiser steps of Embedding -> recurrent -> Linear.
+ * `train`: a few optimiser steps of Embedding -> recurrent -> Linear. Kind
+ * `adaptive_softmax` (test/fixtures/torch-extra, made by
+ * scripts/make-fixtures.py): torch.nn.AdaptiveLogSoftmaxWithLoss, forward,
+ * log_prob, predict and the loss's gradients.
  */
 import { FormatError } from '../errors.js';
 import { noGrad } from '../nn/grad-mode.js';
 import { parseSafetensors, type SafetensorsFile } from '../io/safetensors.js';
 import { crossEntropy } from '../losses/losses.js';
 import { LanguageModel } from '../models/language-model.js';
+import { AdaptiveLogSoftmaxWithLoss } from '../nn/adaptive-softmax.js';
 import type { StateDict } from '../nn/module.js';
 import type { CellKind } from '../kernels/types.js';
 import type { RecurrentOutput } from '../nn/recurrent/base.js';
@@ -29,7 +33,7 @@ export interface FixtureResult {
 const MODES: readonly CellKind[] = ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'];
 
 /** The fixture kinds this runner knows (a folder of other kinds is not this runner's to judge). */
-export const FIXTURE_KINDS = ['rnn', 'train'] as const;
+export const FIXTURE_KINDS = ['rnn', 'train', 'adaptive_softmax'] as const;
 
 /** A fixture's kind from its metadata, or null when the file or its metadata cannot be read. */
 export function fixtureKind(bytes: Uint8Array): string | null {
@@ -50,7 +54,8 @@ export function runFixture(name: string, bytes: Uint8Array): FixtureResult {
     let comparisons: Comparison[];
     if (kind === 'rnn') comparisons = runRnnFixture(file, meta);
     else if (kind === 'train') comparisons = runTrainFixture(file, meta);
-    else throw new FormatError(`unknown fixture kind ${JSON.stringify(meta.kind)}, expected ${FIXTURE_KINDS.map((k) => `'${k}'`).join(' or ')}`);
+    else if (kind === 'adaptive_softmax') comparisons = runAdaptiveFixture(file, meta);
+    else throw new FormatError(`unknown fixture kind ${JSON.stringify(meta.kind)}, expected ${FIXTURE_KINDS.map((k) => `'${k}'`).join(', ')}`);
     return { name, kind, pass: comparisons.every((c) => c.pass), comparisons };
   } catch (e) {
     return { name, kind, pass: false, comparisons: [], error: (e as Error).message };
@@ -106,6 +111,38 @@ function compare(name: string, got: Tensor | null, file: SafetensorsFile, key: s
 function requireTensors(file: SafetensorsFile, kind: string, names: string[]): void {
   const missing = names.filter((n) => !file.has(n));
   if (missing.length) throw new FormatError(`kind '${kind}' needs tensor${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}, which the fixture does not have`);
+}
+
+function numbers(meta: Meta, key: string): number[] {
+  const v = meta[key];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new FormatError(`metadata '${key}' must be a list of numbers, got ${JSON.stringify(v)}`);
+  return v as number[];
+}
+
+function runAdaptiveFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
+  const divValue = meta.div_value ?? 4;
+  if (typeof divValue !== 'number') throw new FormatError(`metadata 'div_value' must be a number, got ${JSON.stringify(meta.div_value)}`);
+  const m = new AdaptiveLogSoftmaxWithLoss({
+    inFeatures: int(meta, 'in_features'), nClasses: int(meta, 'n_classes'), cutoffs: numbers(meta, 'cutoffs'), divValue, headBias: bool(meta, 'head_bias', false),
+  });
+  const names = m.namedParameters().map(([n]) => n);
+  requireTensors(file, 'adaptive_softmax', ['input', 'target', 'output', 'loss', 'log_prob', 'predict', 'grad.input', ...names, ...names.map((n) => `grad.${n}`)]);
+  const params: StateDict = {};
+  for (const n of names) params[n] = file.float32(n);
+  m.loadStateDict(params);
+  const x = file.float32('input');
+  const { output, loss } = m.forward(x, file.integers('target'));
+  const dx = m.backward();
+  const predict = m.predict(x);
+  const results = [
+    compare('output', new Tensor(output, [output.length]), file, 'output'),
+    compareArrays('loss', Float32Array.of(loss), file.float32('loss').data),
+    compare('log_prob', m.logProb(x), file, 'log_prob'),
+    compareArrays('predict', Float32Array.from(predict), Float32Array.from(file.integers('predict'))),
+    compare('grad.input', dx, file, 'grad.input'),
+  ];
+  for (const [n, p] of m.namedParameters()) results.push(compareArrays(`grad.${n}`, p.grad, file.float32(`grad.${n}`).data));
+  return results;
 }
 
 function runRnnFixture(file: SafetensorsFile, meta: Meta): Comparison[] {

@@ -5,8 +5,9 @@
  * kernel call per token (Kernels.stepper: weights packed once, the state kept
  * in wasm memory, nothing allocated per token, the units split between two
  * threads when the step is large enough); elsewhere, and for cells the fused
- * kernel lacks (projection, peepholes, the reset-first GRU), it steps the
- * model's forward instead, with the same results.
+ * kernel lacks (projection, peepholes, the reset-first GRU) and for an
+ * adaptive softmax head, it steps the model's forward instead, with the same
+ * results.
  *
  * It runs the model as evaluation does (no dropout) and reads the weights
  * when it is made: make a new one after training further.
@@ -16,6 +17,7 @@ import { kernels } from '../kernels/index.js';
 import type { KernelStepper } from '../kernels/types.js';
 import type { LanguageModel, RecurrentState } from '../models/language-model.js';
 import { inEvalMode } from '../nn/grad-mode.js';
+import { Linear } from '../nn/layers.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export class TokenDecoder {
@@ -43,9 +45,10 @@ export class TokenDecoder {
     this.H = model.rnn.hiddenSize;
     this.lstm = model.rnn.kind === 'LSTM';
     this.tokens = new Int32Array(batch);
-    const layers = model.rnn.stepLayers();
+    // An adaptive softmax head has no one matrix over the vocabulary: the modules' path gives its log-probabilities.
+    const layers = model.head instanceof Linear ? model.rnn.stepLayers() : null;
     const k = kernels();
-    this.stepper = layers && k.stepper
+    this.stepper = layers && k.stepper && model.head instanceof Linear
       ? k.stepper({
         layers, head: { weight: model.head.weight.data, bias: model.head.bias?.data ?? null, V: this.vocabSize }, batch,
         embedding: { weight: model.embedding.weight.data, count: model.embedding.numEmbeddings },

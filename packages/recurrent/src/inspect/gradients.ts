@@ -210,7 +210,7 @@ export function languageModelConnectivity(model: LanguageModel, tokens: ArrayLik
   const T = input.length;
   const emb = noGrad(() => model.embedding.forward({ data: input, shape: [1, T] }));
   const O = model.rnn.outputSize;
-  const W = model.head.weight.data;
+  const W = model.linearHead('languageModelConnectivity').weight.data;
   const probes = new Float32Array(T * O);
   for (let t = 0; t < T; t++) if (wanted[t]! >= 0) probes.set(W.subarray(wanted[t]! * O, (wanted[t]! + 1) * O), t * O);
   const { targets: _, ...rest } = options;

@@ -179,7 +179,21 @@ export function torchModuleSource(model: SavableModel, weightsFile: string): str
   ].join(', ');
   const rnnOut = r.outputSize;
   let body: string;
-  if (model instanceof LanguageModel) {
+  if (model instanceof LanguageModel && model.config.adaptive) {
+    const a = model.config.adaptive;
+    body = `class Model(torch.nn.Module):
+    """Embedding -> ${cls} -> adaptive softmax, per step (token ids (B,T) -> log-probabilities (B,T,V))."""
+    def __init__(self):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(${model.config.vocabSize}, ${model.config.embeddingSize})
+        self.rnn = torch.nn.${cls}(${args})
+        self.head = torch.nn.AdaptiveLogSoftmaxWithLoss(${rnnOut}, ${model.config.vocabSize}, cutoffs=[${a.cutoffs.join(', ')}], div_value=${a.divValue ?? 4})
+
+    def forward(self, tokens, state=None):
+        out, state = self.rnn(self.embedding(tokens), state)
+        B, T, P = out.shape
+        return self.head.log_prob(out.reshape(B * T, P)).reshape(B, T, -1), state`;
+  } else if (model instanceof LanguageModel) {
     body = `class Model(torch.nn.Module):
     """Embedding -> ${cls} -> Linear, per step (token ids (B,T) -> logits (B,T,V))."""
     def __init__(self):

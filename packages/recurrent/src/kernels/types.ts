@@ -209,10 +209,12 @@ export interface Kernels {
    * rowWeight[n] (0 skips it): writes grad[n,:] = gradScale * rowWeight[n] *
    * (softmax(logits[n,:]) - onehot(targets[n])) and returns the weighted sum
    * of -log softmax(logits[n,:])[targets[n]]. Targets must be valid classes;
-   * grad may be logits itself.
+   * grad may be logits itself. With `rowLoss` (N), each row's unweighted
+   * loss is written there too.
    */
   softmaxCrossEntropy(
     N: number, C: number, logits: Float32Array, targets: Int32Array, rowWeight: Float32Array, gradScale: number, grad: Float32Array,
+    rowLoss?: Float32Array | null,
   ): number;
 
   /**

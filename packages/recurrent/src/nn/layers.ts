@@ -203,3 +203,14 @@ export class Sequential extends Module implements Layer {
     return g;
   }
 }
+
+/** Holds modules under the names `0`, `1`, ... (torch.nn.ModuleList): parameters `0.weight`, `1.0.weight`, ... */
+export class ModuleList<M extends Module> extends Module {
+  readonly items: readonly M[];
+
+  constructor(items: readonly M[]) {
+    super();
+    this.items = items;
+    items.forEach((m, i) => this.registerModule(String(i), m));
+  }
+}

@@ -5,7 +5,6 @@
  * value. `reset()` starts the next chunk from zeros (e.g. at a new document).
  */
 import { ShapeError } from '../errors.js';
-import { crossEntropy } from '../losses/losses.js';
 import type { LanguageModel, RecurrentState } from '../models/language-model.js';
 import type { IndexTensor } from '../tensor/tensor.js';
 import type { StepResult, Trainer } from './trainer.js';
@@ -27,10 +26,9 @@ export class TruncatedBPTT {
     }
     let next: RecurrentState | null = null;
     const result = this.trainer.step(() => {
-      const { logits, state } = this.model.forward(inputs, this.state);
+      const { loss, state } = this.model.loss(inputs, targets, this.state);
       next = state;
-      const { loss, grad } = crossEntropy(logits, targets);
-      this.model.backward(grad);
+      this.model.backwardLoss();
       return loss;
     });
     this.state = next;

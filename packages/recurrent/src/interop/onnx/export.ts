@@ -99,9 +99,10 @@ export function exportOnnx(model: SavableModel, options: { producer?: string } =
     g.nodes.push(node('Transpose', [y], ['rnn_out'], 'to_batch_major', [attribute('perm', [1, 0, 2], 'ints')]));
     const P = model.rnn.outputSize;
     const wT = new Float32Array(P * V);
-    const w = model.head.weight.data;
+    const head = model.linearHead('ONNX export');
+    const w = head.weight.data;
     for (let v = 0; v < V; v++) for (let p = 0; p < P; p++) wT[p * V + v] = w[v * P + p]!;
-    g.initializers.push(floatTensor('head.weight_T', [P, V], wT), floatTensor('head.bias', [V], model.head.bias!.data));
+    g.initializers.push(floatTensor('head.weight_T', [P, V], wT), floatTensor('head.bias', [V], head.bias!.data));
     g.nodes.push(node('MatMul', ['rnn_out', 'head.weight_T'], ['head_mm'], 'head_matmul'));
     g.nodes.push(node('Add', ['head_mm', 'head.bias'], ['logits'], 'head_bias'));
     inputs = [valueInfo('tokens', INT64, ['batch', 'time'])];

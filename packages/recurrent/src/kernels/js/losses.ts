@@ -5,6 +5,7 @@
  */
 export function softmaxCrossEntropy(
   N: number, C: number, logits: Float32Array, targets: Int32Array, rowWeight: Float32Array, gradScale: number, grad: Float32Array,
+  rowLoss: Float32Array | null = null,
 ): number {
   let total = 0;
   for (let n = 0; n < N; n++) {
@@ -12,6 +13,7 @@ export function softmaxCrossEntropy(
     const w = rowWeight[n]!;
     if (w === 0) {
       grad.fill(0, row, row + C);
+      if (rowLoss) rowLoss[n] = 0;
       continue;
     }
     const t = targets[n]!;
@@ -24,7 +26,9 @@ export function softmaxCrossEntropy(
       grad[row + c] = e;
       sum += e;
     }
-    total += w * (Math.log(sum) + max - xt);
+    const rl = Math.log(sum) + max - xt;
+    if (rowLoss) rowLoss[n] = rl;
+    total += w * rl;
     const scale = (gradScale * w) / sum;
     for (let c = 0; c < C; c++) grad[row + c] *= scale;
     grad[row + t] -= gradScale * w;

@@ -48,7 +48,7 @@ export interface WasmExports {
   directionForward(...args: number[]): void;
   directionBackward(...args: number[]): void;
   directionForwardUnits(...args: number[]): void;
-  softmaxCrossEntropy(N: number, C: number, logits: number, targets: number, rowWeight: number, gradScale: number, grad: number): number;
+  softmaxCrossEntropy(N: number, C: number, logits: number, targets: number, rowWeight: number, gradScale: number, grad: number, rowLoss: number): number;
   packBT(w: number, ldw: number, K: number, N: number, dst: number): void;
   gemmPacked(M: number, N: number, K: number, a: number, lda: number, pb: number, c: number, ldc: number, accumulate: number): void;
   stackStep(...args: number[]): void;
@@ -275,18 +275,21 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
 
   function softmaxCrossEntropy(
     N: number, C: number, logits: Float32Array, targets: Int32Array, rowWeight: Float32Array, gradScale: number, grad: Float32Array,
+    rowLoss: Float32Array | null = null,
   ): number {
-    if (N * C < SMALL_ROWS) return jsSoftmaxCrossEntropy(N, C, logits, targets, rowWeight, gradScale, grad);
+    if (N * C < SMALL_ROWS) return jsSoftmaxCrossEntropy(N, C, logits, targets, rowWeight, gradScale, grad, rowLoss);
     arena.reset();
     const x = arena.alloc(N * C);
     const t = arena.alloc(N);
     const w = arena.alloc(N);
+    const r = rowLoss ? arena.alloc(N) : 0;
     arena.f32(x, N * C).set(logits.subarray(0, N * C));
     arena.i32(t, N).set(targets.subarray(0, N));
     arena.f32(w, N).set(rowWeight.subarray(0, N));
     // The gradient overwrites the logits' copy.
-    const total = exports.softmaxCrossEntropy(N, C, x, t, w, gradScale, x);
+    const total = exports.softmaxCrossEntropy(N, C, x, t, w, gradScale, x, r);
     grad.set(arena.f32(x, N * C));
+    if (rowLoss) rowLoss.set(arena.f32(r, N));
     return total;
   }
 
