@@ -6,9 +6,11 @@
  * Moby-Dick by this library and by TensorFlow.js (wasm backend, stateful
  * LSTM layers, one-hot input, the same clipping written out in
  * bench/tfjs-train.ts), then evaluated the same way on the held-out last 5%
- * of the text: mean cross-entropy in nats per character. Then a sample of
- * ours, and the word-level model (up to 20,000 words, the same 2x256 LSTM) trained
- * for --word-minutes (0: skipped): words per second, validation loss, sample.
+ * of the text: mean cross-entropy in nats per character (--minutes 0:
+ * skipped). Then a sample of ours, and the word-level model (up to 20,000
+ * words, the same 2x256 LSTM) trained for --word-minutes (0: skipped) twice,
+ * with the full softmax and with the adaptive one (the default for a word
+ * model this size): words per second, validation loss and perplexity, sample.
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -36,15 +38,15 @@ async function ours(): Promise<{ valLoss: number; chars: number; sample: string;
   return { valLoss: last.valLoss!, chars: g.step * B * T, sample, steps: g.step };
 }
 
-/** The word-level model as `recurrent train --tokenizer word` builds it (the CLI's defaults otherwise). */
-async function words(minutes: number): Promise<{ wordsPerSec: number; valLoss: number; steps: number; vocab: number; sample: string }> {
+/** The word-level model as `recurrent train --tokenizer word [--softmax full]` builds it (the CLI's defaults otherwise). */
+async function words(minutes: number, softmax: 'full' | 'adaptive'): Promise<{ wordsPerSec: number; valLoss: number; steps: number; vocab: number; sample: string; cutoffs: number[] | null }> {
   await setBackend('wasm');
-  const g = TextGenerator.create(text, { tokenizer: 'word', cell: 'LSTM', hiddenSize: H, numLayers: 2 }, 0);
+  const g = TextGenerator.create(text, { tokenizer: 'word', cell: 'LSTM', hiddenSize: H, numLayers: 2, softmax }, 0);
   const t0 = performance.now();
   await g.train(text, { timeLimit: minutes * 60, name: 'moby-dick' });
   const s = (performance.now() - t0) / 1000;
   return {
-    wordsPerSec: (g.step * TEXT_DEFAULTS.train.batch * TEXT_DEFAULTS.train.seqLen) / s, valLoss: g.history.at(-1)!.valLoss!, steps: g.step, vocab: g.vocab.size,
+    wordsPerSec: (g.step * TEXT_DEFAULTS.train.batch * TEXT_DEFAULTS.train.seqLen) / s, valLoss: g.history.at(-1)!.valLoss!, steps: g.step, vocab: g.vocab.size, cutoffs: g.options.cutoffs,
     sample: g.generate({ prime: 'the whale', length: 30, temperature: 0.7, seed: 1 }).text,
   };
 }
@@ -92,18 +94,24 @@ async function tfjs(): Promise<{ valLoss: number; chars: number }> {
   return { valLoss: total / count, chars: step * B * T };
 }
 
-const out = rawOutput('text-quality', `npm run bench:quality -- --minutes ${values.minutes} --library ${values.library}`);
-out.line(`Moby-Dick, 2-layer LSTM 256, ${values.minutes} minutes of training each; validation = last 5% of the text`);
-for (const lib of values.library === 'both' ? ['recurrent', 'tfjs'] : [values.library!]) {
+const out = rawOutput('text-quality', `npm run bench:quality -- --minutes ${values.minutes} --library ${values.library} --word-minutes ${values['word-minutes']}`);
+if (seconds > 0) out.line(`Moby-Dick, 2-layer LSTM 256, ${values.minutes} minutes of training each; validation = last 5% of the text`);
+for (const lib of seconds <= 0 ? [] : values.library === 'both' ? ['recurrent', 'tfjs'] : [values.library!]) {
   const r: { valLoss: number; chars: number; sample?: string; steps?: number } = lib === 'tfjs' ? await tfjs() : await ours();
   out.line(`${lib.padEnd(10)} validation loss ${r.valLoss.toFixed(3)} nats/char (${(r.valLoss / Math.LN2).toFixed(2)} bits/char) after ${r.chars.toLocaleString('en-US')} training characters`);
   if (r.sample !== undefined) out.line(`  ${r.steps} steps; a sample at temperature 0.7, primed with "Call me": ${JSON.stringify(r.sample)}`);
 }
 const wordMinutes = Number(values['word-minutes']);
 if (wordMinutes > 0) {
-  const w = await words(wordMinutes);
-  out.line(`word level (${w.vocab.toLocaleString('en-US')} words, 2x${H} LSTM, the command line's defaults), ${wordMinutes} minutes: ${Math.round(w.wordsPerSec).toLocaleString('en-US')} words/s, ${w.steps} steps, validation loss ${w.valLoss.toFixed(2)} nats/word`);
-  out.line(`  a sample at temperature 0.7, primed with "the whale": ${JSON.stringify(w.sample)}`);
+  const runs: Array<Awaited<ReturnType<typeof words>>> = [];
+  for (const softmax of ['full', 'adaptive'] as const) {
+    const w = await words(wordMinutes, softmax);
+    runs.push(w);
+    out.line(`word level, ${softmax} softmax${w.cutoffs ? ` (cutoffs ${w.cutoffs.join(', ')})` : ''} (${w.vocab.toLocaleString('en-US')} words, 2x${H} LSTM, the command line's defaults otherwise), ${wordMinutes} minutes: ${Math.round(w.wordsPerSec).toLocaleString('en-US')} words/s, ${w.steps} steps, validation loss ${w.valLoss.toFixed(3)} nats/word (perplexity ${Math.exp(w.valLoss).toFixed(0)})`);
+    out.line(`  a sample at temperature 0.7, primed with "the whale": ${JSON.stringify(w.sample)}`);
+  }
+  const [full, adaptive] = runs as [typeof runs[number], typeof runs[number]];
+  out.line(`adaptive / full: ${(adaptive.wordsPerSec / full.wordsPerSec).toFixed(2)}x the words/s; validation perplexity ${Math.exp(adaptive.valLoss).toFixed(0)} vs ${Math.exp(full.valLoss).toFixed(0)} after the same time (target: >= 5x, at equal or better perplexity)`);
 }
 await out.save();
 process.exit(0);
