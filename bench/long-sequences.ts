@@ -50,7 +50,9 @@ export function longSequenceTable(line: (s: string) => void): void {
       const r = JSON.parse(text.split('\n').find((l) => l.startsWith('RESULT '))!.slice(7)) as { seconds: number; peakMiB: number };
       line(`${head} ${r.peakMiB.toFixed(0).padStart(8)}   ${r.seconds.toFixed(2).padStart(12)}   ${Math.round((T * B) / r.seconds).toLocaleString('en-US').padStart(17)}`);
     } catch (e) {
-      const msg = ((e as { stderr?: string }).stderr ?? String(e)).split('\n').find((l) => /Error|memory/i.test(l)) ?? 'failed';
+      // The error's own line (its name and message), not the source line Node prints above it.
+      const lines = ((e as { stderr?: string }).stderr ?? String(e)).split('\n');
+      const msg = lines.find((l) => /^\w*Error: /.test(l)) ?? lines.find((l) => /Error|memory/i.test(l)) ?? 'failed';
       line(`${head} failed: ${msg.trim().slice(0, 160)}`);
     }
   }

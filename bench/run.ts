@@ -18,16 +18,18 @@
  * minutes per step: it runs only with --full.
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { getThreads, setBackend } from '../packages/recurrent/src/index.js';
+import { TextGenerator, getThreads, setBackend } from '../packages/recurrent/src/index.js';
+import { saveTextModel } from '../packages/recurrent/src/node.js';
 import { BROWSER_WORKLOADS, browserRows } from './browser-speed.js';
 import { gemmFigures } from './gemm.js';
 import { longSequenceTable } from './long-sequences.js';
 import { rawOutput } from './raw-output.js';
-import { type BenchResult, WORKLOADS } from './workloads.js';
+import { type BenchResult, WORKLOADS, benchAlphabet } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: {
@@ -36,7 +38,8 @@ const { values } = parseArgs({ options: {
 const only = values.only ? new Set(values.only.split(',')) : null;
 const log = (s: string): void => { if (!values.json) process.stderr.write(`${s}\n`); };
 // Started before the runs, so the commit it records is the one measured.
-const out = rawOutput('speed', `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
+// A partial run (--only) gets its own file, so it never replaces a whole run's.
+const out = rawOutput(only ? `speed-${[...only].join('-')}` : 'speed', `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
 
 /** Debian's PyTorch, for the system python3 (not another python earlier on PATH), when it is installed. */
 const PYTHON = '/usr/bin/python3';
@@ -157,6 +160,28 @@ if (values.json) {
   if (w2 && w2tf.length) {
     const m = Math.min(...w2tf);
     out.line(`  ${w2.peakRssMB <= m ? 'met ' : 'MISS'} W2 peak memory ${w2.peakRssMB} MB vs TensorFlow.js ${m} MB (target: no higher)`);
+  }
+  if (!only || only.has('G1') || only.has('G')) {
+    out.line('\nGeneration against the length of the text (the G1 model, one run each, in this process, default threads):');
+    const g = TextGenerator.create(benchAlphabet(65), { hiddenSize: 256, numLayers: 2, embeddingSize: 64 }, 1);
+    g.generate({ prime: '!', length: 5000, seed: 9 });
+    for (const n of [5000, 40000]) {
+      const t0 = performance.now();
+      g.generate({ prime: '!', length: n, seed: 1 });
+      out.line(`  ${n.toLocaleString('en-US')} tokens: ${Math.round(n / ((performance.now() - t0) / 1000)).toLocaleString('en-US')} tokens/s`);
+    }
+    const cli = join(here, '../packages/cli/dist/main.js');
+    if (existsSync(cli)) {
+      // The command line end to end, as a user runs it: process start, loading the folder, 40,000 tokens to a pipe.
+      const dir = mkdtempSync(join(tmpdir(), 'recurrent-bench-generate-'));
+      await saveTextModel(dir, g);
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [join(here, '../packages/cli/bin/recurrent.js'), 'generate', dir, '--length', '40000', '--prime', '!'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      const s = (performance.now() - t0) / 1000;
+      out.line(r.status === 0 ? `  recurrent generate --length 40000 (the whole command, to a pipe): ${s.toFixed(2)} s, ${Math.round(40000 / s).toLocaleString('en-US')} tokens/s` : `  recurrent generate failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    } else {
+      out.line('  (the command line is not built: npm run build, then its end-to-end figure is measured too)');
+    }
   }
   if (!values['no-long']) {
     out.line('\nTraining against sequence length (bench/long-sequences.ts; `npm run bench:long` runs only this):');

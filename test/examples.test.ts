@@ -46,4 +46,15 @@ describe('examples', () => {
     const g = /input gate ([\d.]+) at the marked steps, ([\d.]+) elsewhere/.exec(lstm)!.slice(1).map(Number);
     assert.ok(g[0]! > g[1]!, `input gate ${g}`);
   });
+
+  it('decode-and-adaptive.ts: token by token is generate()\'s text; the adaptive softmax trains and sums to one', () => {
+    const r = run('decode-and-adaptive.ts');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /the same text: true/);
+    const loss = Number(/adaptive softmax: loss ([\d.]+) nats/.exec(r.stdout)![1]);
+    assert.ok(loss > 0 && Number.isFinite(loss));
+    assert.match(r.stdout, /row 0's probabilities sum to 1\.0000\d\d|row 0's probabilities sum to 0\.9999\d\d/);
+    assert.match(r.stdout, /head\.head\.weight has a gradient: true/);
+    assert.match(r.stdout, /head\.tail\.1\.1\.weight \[1500x4\]/);
+  });
 });

@@ -22,7 +22,7 @@
 
 import { addRowVector, gemmPacked } from './gemm';
 import { GRU, LSTM } from './kinds';
-import { barrier, cellUnits } from './units';
+import { barrier, cellUnits, recurrentUnits } from './units';
 
 const DESC_INTS = 16;
 
@@ -69,18 +69,7 @@ export function stackStep(
       if (bIh) addRowVector(B, hw, at(bIh, g * H + j0), gcol, GW);
       if (bHh && kind != GRU) addRowVector(B, hw, at(bHh, g * H + j0), gcol, GW);
     }
-    if (kind == GRU) {
-      for (let b = 0; b < B; b++) {
-        for (let g = 0; g < G; g++) {
-          const dst = at(gh, b * GW + g * hw);
-          if (bHh) memory.copy(dst, at(bHh, g * H + j0), <usize>hw << 2);
-          else memory.fill(dst, 0, <usize>hw << 2);
-        }
-      }
-      gemmPacked(B, GW, H, hin, H, pHh, gh, GW, 1);
-    } else {
-      gemmPacked(B, GW, H, hin, H, pHh, gates, GW, 1);
-    }
+    recurrentUnits(kind, B, H, j0, hw, hin, pHh, bHh, gates, gh);
     for (let b = 0; b < B; b++) {
       cellUnits(kind, at(gates, b * GW), kind == GRU ? at(gh, b * GW) : 0, at(hin, b * H), at(hout, b * H), at(c, b * H), j0, j1);
     }

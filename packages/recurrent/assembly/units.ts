@@ -75,6 +75,28 @@ export function barrier(sync: usize, self: i32, parts: i32, gen: i32): void {
 }
 
 /**
+ * This thread's share of one step's recurrent product for units [j0, j0+hw)
+ * of every gate: added into the gates (B, G*hw), or for the GRU written to
+ * gh (B, G*hw) with b_hh first (its n gate needs the product apart).
+ */
+export function recurrentUnits(kind: i32, B: i32, H: i32, j0: i32, hw: i32, hin: usize, pHh: usize, bHh: usize, gates: usize, gh: usize): void {
+  const G = kind == LSTM ? 4 : kind == GRU ? 3 : 1;
+  const GW = G * hw;
+  if (kind == GRU) {
+    for (let b = 0; b < B; b++) {
+      for (let g = 0; g < G; g++) {
+        const dst = at(gh, b * GW + g * hw);
+        if (bHh) memory.copy(dst, at(bHh, g * H + j0), <usize>hw << 2);
+        else memory.fill(dst, 0, <usize>hw << 2);
+      }
+    }
+    gemmPacked(B, GW, H, hin, H, pHh, gh, GW, 1);
+  } else {
+    gemmPacked(B, GW, H, hin, H, pHh, gates, GW, 1);
+  }
+}
+
+/**
  * Units [j0, j1) of one row's new state: gb holds this thread's gate
  * pre-activations (G blocks of j1-j0, input and recurrent products summed;
  * for the GRU the recurrent ones are in qb), hi the state entering the step,
@@ -166,18 +188,7 @@ export function directionForwardUnits(
     const hin = at(hbuf, (s & 1) * BH);
     const hout = at(hbuf, ((s + 1) & 1) * BH);
     const g0 = at(gates, t * B * GW);
-    if (kind == GRU) {
-      for (let b = 0; b < B; b++) {
-        for (let g = 0; g < G; g++) {
-          const dst = at(gh, b * GW + g * hw);
-          if (bHh) memory.copy(dst, at(bHh, g * H + j0), <usize>hw << 2);
-          else memory.fill(dst, 0, <usize>hw << 2);
-        }
-      }
-      gemmPacked(B, GW, H, hin, H, pHh, gh, GW, 1);
-    } else {
-      gemmPacked(B, GW, H, hin, H, pHh, g0, GW, 1);
-    }
+    recurrentUnits(kind, B, H, j0, hw, hin, pHh, bHh, g0, gh);
     for (let b = 0; b < B; b++) {
       const hi = at(hin, b * H);
       const ho = at(hout, b * H);

@@ -52,6 +52,9 @@ export class LanguageModel extends Module {
     super();
     this.config = { ...STACK_DEFAULTS, bidirectional: false, adaptive: null, ...config };
     const c = this.config;
+    if (c.adaptive !== null && (typeof c.adaptive !== 'object' || Array.isArray(c.adaptive))) {
+      throw new ConfigError(`LanguageModel: adaptive must be { cutoffs, divValue } or null, got ${JSON.stringify(c.adaptive)}`);
+    }
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, ...(rng ? { rng } : {}) }));
     this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
       inputSize: c.embeddingSize, ...stackOptions(c), bidirectional: c.bidirectional, ...(rng ? { rng } : {}),

@@ -19,6 +19,7 @@ import { Module } from '../nn/module.js';
 import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
 import type { Random } from '../tensor/random.js';
+import { logSoftmaxRows } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { RecurrentState } from './language-model.js';
 
@@ -193,16 +194,6 @@ export class Seq2Seq extends Module {
     this.lastAttention = new Tensor(attn, [B, 1, S]);
     const th = this.combine.forward(new Tensor(mixed, [B, 2 * H]));
     const logits = this.head.forward(new Tensor(th.data.map(Math.tanh), th.shape)).data;
-    const V = this.config.targetVocab;
-    const out = new Float32Array(B * V);
-    for (let b = 0; b < B; b++) {
-      let max = -Infinity;
-      for (let v = 0; v < V; v++) max = Math.max(max, logits[b * V + v]!);
-      let z = 0;
-      for (let v = 0; v < V; v++) z += Math.exp(logits[b * V + v]! - max);
-      const lz = Math.log(z) + max;
-      for (let v = 0; v < V; v++) out[b * V + v] = logits[b * V + v]! - lz;
-    }
-    return { logProbs: out, state: { h: r.hN, c: r.cN } };
+    return { logProbs: logSoftmaxRows(logits, B, this.config.targetVocab), state: { h: r.hN, c: r.cN } };
   }
 }

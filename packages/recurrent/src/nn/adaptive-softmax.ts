@@ -16,6 +16,7 @@
 import { ConfigError, ShapeError, expectPositiveInt } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { defaultRandom, type Random } from '../tensor/random.js';
+import { logSoftmaxRows } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Linear, ModuleList, Sequential } from './layers.js';
 import { inEvalMode } from './grad-mode.js';
@@ -65,6 +66,8 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
     super();
     expectPositiveInt('AdaptiveLogSoftmaxWithLoss inFeatures', options.inFeatures);
     expectPositiveInt('AdaptiveLogSoftmaxWithLoss nClasses', options.nClasses);
+    // Configs come from files too: every field is checked, not assumed.
+    if (!Array.isArray(options.cutoffs)) throw new ConfigError(`AdaptiveLogSoftmaxWithLoss: cutoffs must be a list of class ids, got ${JSON.stringify(options.cutoffs)}`);
     const c = [...options.cutoffs];
     const n = options.nClasses;
     const ok = c.length > 0 && c.every((v, i) => Number.isInteger(v) && v >= 1 && v <= n - 1 && (i === 0 || v > c[i - 1]!));
@@ -72,7 +75,8 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
       throw new ConfigError(`AdaptiveLogSoftmaxWithLoss: cutoffs must be unique increasing integers in [1, ${n - 1}] (nClasses ${n}), got [${c.join(', ')}]`);
     }
     const divValue = options.divValue ?? 4;
-    if (!(divValue > 0)) throw new ConfigError(`AdaptiveLogSoftmaxWithLoss: divValue must be positive, got ${divValue}`);
+    if (typeof divValue !== 'number' || !(divValue > 0)) throw new ConfigError(`AdaptiveLogSoftmaxWithLoss: divValue must be a positive number, got ${JSON.stringify(divValue)}`);
+    if (options.headBias !== undefined && typeof options.headBias !== 'boolean') throw new ConfigError(`AdaptiveLogSoftmaxWithLoss: headBias must be true or false, got ${JSON.stringify(options.headBias)}`);
     this.inFeatures = options.inFeatures;
     this.nClasses = n;
     this.cutoffs = [...c, n];
@@ -205,18 +209,4 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
     }
     return out;
   }
-}
-
-/** Row-wise log-softmax of a (N, C) array, float64 sums. */
-function logSoftmaxRows(a: Float32Array, N: number, C: number): Float32Array {
-  const out = new Float32Array(N * C);
-  for (let n = 0; n < N; n++) {
-    let max = -Infinity;
-    for (let c = 0; c < C; c++) max = Math.max(max, a[n * C + c]!);
-    let sum = 0;
-    for (let c = 0; c < C; c++) sum += Math.exp(a[n * C + c]! - max);
-    const lse = max + Math.log(sum);
-    for (let c = 0; c < C; c++) out[n * C + c] = a[n * C + c]! - lse;
-  }
-  return out;
 }

@@ -17,3 +17,17 @@ export function allFinite(values: Float32Array): boolean {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
   return true;
 }
+
+/** Row-wise log-softmax of an (N, C) array (float64 sums): a classifier's log-probabilities from its logits. */
+export function logSoftmaxRows(a: ArrayLike<number>, N: number, C: number): Float32Array {
+  const out = new Float32Array(N * C);
+  for (let n = 0; n < N; n++) {
+    let max = -Infinity;
+    for (let c = 0; c < C; c++) max = Math.max(max, a[n * C + c]!);
+    let sum = 0;
+    for (let c = 0; c < C; c++) sum += Math.exp(a[n * C + c]! - max);
+    const lse = max + Math.log(sum);
+    for (let c = 0; c < C; c++) out[n * C + c] = a[n * C + c]! - lse;
+  }
+  return out;
+}

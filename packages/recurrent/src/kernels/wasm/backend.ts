@@ -25,7 +25,7 @@ import { KERNEL_PARAMS } from './binary.js';
 import { gateCount, isVariantCell } from '../types.js';
 import { directionBackwardAnyLayout, directionForwardAnyLayout } from '../js/layout.js';
 import { Arena, scratchOf } from './arena.js';
-import { PackCache } from './pack-cache.js';
+import { PackCache, packedSize } from './pack-cache.js';
 import { SpareArrays } from './spare-arrays.js';
 import { createStepper } from './stepper.js';
 import { type Range, Transfer } from './transfer.js';
@@ -77,11 +77,6 @@ function kernelArgs<F extends keyof typeof KERNEL_PARAMS>(f: F, named: KernelArg
 }
 
 const KIND = Object.fromEntries(Object.entries(CELL_KINDS).map(([k, v]) => [k, v.wasmCode])) as Record<CellKind, number>;
-
-/** Floats that assembly/gemm.ts packB / packBT need for a (K x N) matrix: strips of 8 columns. */
-function packedSize(K: number, N: number): number {
-  return Math.ceil(N / 8) * 8 * K;
-}
 
 /** Below this many multiply-adds a GEMM stays in TypeScript. */
 const SMALL_GEMM = 4096;

@@ -11,6 +11,11 @@
  */
 import type { Arena } from './arena.js';
 
+/** Floats that assembly/gemm.ts packB / packBT need for a (K x N) matrix: strips of 8 columns. */
+export function packedSize(K: number, N: number): number {
+  return Math.ceil(N / 8) * 8 * K;
+}
+
 export interface PackEntry {
   /** the weights last packed, concatenated */
   raw: number;

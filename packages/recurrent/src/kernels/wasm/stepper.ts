@@ -12,6 +12,7 @@ import { ConfigError } from '../../errors.js';
 import { gateCount } from '../cell-kinds.js';
 import type { KernelStepper, StepperSpec } from '../types.js';
 import type { Arena } from './arena.js';
+import { packedSize } from './pack-cache.js';
 import { KERNEL_PARAMS } from './binary.js';
 
 /** What the stepper needs of the backend that makes it. */
@@ -44,10 +45,6 @@ const TABLE_MAX_RATIO = 4;
 
 // A stepper dropped without dispose() gives its memory back when collected.
 const unreleased = new FinalizationRegistry<() => void>((free) => free());
-
-function packedSize(K: number, N: number): number {
-  return Math.ceil(N / 8) * 8 * K;
-}
 
 /** Rounded up to whole 16-byte groups, so every block is aligned for SIMD. */
 function aligned(n: number): number {
