@@ -18,8 +18,8 @@ import type { BenchResult } from './workloads.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 
-/** The workloads measured in the browser (W2's tfjs runs take minutes there too). */
-export const BROWSER_WORKLOADS = ['W1', 'W3b1', 'W3b64', 'G1', 'G5'];
+/** The workloads measured in the browser: all of them. */
+export const BROWSER_WORKLOADS = ['W1', 'W2', 'W3b1', 'W3b64', 'W4', 'W5', 'G1', 'G5'];
 
 export async function browserRows(workloads: readonly string[], log: (s: string) => void): Promise<BenchResult[]> {
   if (!existsSync(CHROMIUM)) {
