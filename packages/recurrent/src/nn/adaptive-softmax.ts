@@ -161,7 +161,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
     const { N, gradHead, clusters } = this.popCache<Cache>();
     const I = this.inFeatures;
     const scaled = (g: Float32Array): Float32Array => (gradLoss === 1 ? g : g.map((v) => v * gradLoss));
-    // Clusters first: their caches were recorded after the head's.
+    // The head and each tail are modules of their own, each with its own recorded forward.
     const dx = new Float32Array(N * I);
     for (let c = clusters.length - 1; c >= 0; c--) {
       const { i, rows, grad } = clusters[c]!;
