@@ -1,7 +1,7 @@
 /**
  * Decoding a token at a time, and a word model with an adaptive softmax.
  *
- *   node --import tsx examples/decode-and-adaptive.ts
+ *   npx tsx examples/decode-and-adaptive.ts
  *
  * 1. A character model written token by token with TokenDecoder (the whole
  *    stack, one kernel call per token) and a Sampler (no sorting of the
