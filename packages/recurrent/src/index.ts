@@ -94,6 +94,7 @@ export { stackStates, stateRow } from './decoding/state-rows.js';
 export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';
 export { toSeries, groupTable, fillMissing, timeAt, describeFrequency, type Series, type SeriesOptions, type Frequency } from './data/timeseries.js';
 export { SequenceRegressor, type SequenceRegressorConfig } from './models/sequence-regressor.js';
+export { HoltWinters, type HoltWintersOptions, type Seasonality, type SmoothingCoefficients, type SmoothingPass } from './models/holt-winters.js';
 export {
   Forecaster, FORECAST_DEFAULTS, type ForecastOptions, type ForecastTrainOptions, type ForecastProgress, type ForecastHistoryEntry, type ForecastStrategy,
   type Forecast, type TargetForecast, type Evaluation, type TargetEvaluation, type SeriesInfo, type Spans,
