@@ -36,7 +36,7 @@ async function forecastCase(name: string, series: Series, target: string, horizo
   const s = (performance.now() - t0) / 1000;
   out.line(`${name}: ${series.times.length} steps, horizon ${horizon}, test origins ${e.span.origins}, trained ${f.history.length} epochs in ${s.toFixed(0)} s`);
   out.line('  forecast          MAE      sMAPE%   MASE');
-  for (const [n, a] of [['network', r.model], ['naive', r.naive], ['seasonal naive', r.seasonalNaive]] as const) {
+  for (const [n, a] of [['network', r.model], ['naive', r.naive], ['seasonal naive', r.seasonalNaive], [`ETS (${r.etsForm})`, r.ets]] as const) {
     out.line(`  ${n.padEnd(15)} ${a.mae.toFixed(3).padStart(8)} ${a.smape.toFixed(2).padStart(8)} ${a.mase.toFixed(3).padStart(7)}`);
   }
   out.line(`  ${Math.round(e.interval * 100)}% interval coverage: ${(r.coverage * 100).toFixed(1)}% (${(before * 100).toFixed(1)}% before calibration); MASE ratio network / seasonal naive: ${(r.model.mase / r.seasonalNaive.mase).toFixed(3)}`);

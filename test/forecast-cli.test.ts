@@ -24,7 +24,7 @@ describe('recurrent forecast / detect CLI', () => {
     const r = cli('forecast', 'train', good, '--target', 'sales', '--horizon', '7', '--lookback', '14', '--epochs', '15', '--hidden', '16', '--out', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /240 steps \(daily\), values filled by interpolation \(sales: 1\)/);
-    assert.match(r.stdout, /network .*\n\s+naive .*\n\s+seasonal naive/);
+    assert.match(r.stdout, /network .*\n\s+naive .*\n\s+seasonal naive .*\n\s+ETS .*\n\s+ETS: Holt-Winters \(.*seasonality/);
     for (const f of ['config.json', 'model.safetensors', 'evaluation.json', 'loss.svg', 'loss.png', 'test.svg', 'test.png']) assert.ok(existsSync(join(out, f)), f);
     const evaluation = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8')) as { targets: Array<{ model: { mase: number }; naive: { mase: number } }> };
     const e = evaluation.targets[0]!;

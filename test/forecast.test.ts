@@ -109,6 +109,9 @@ describe('forecasting real series (quality)', () => {
     const e = f.evaluate(series).targets[0]!;
     assert.ok(e.model.mase < e.seasonalNaive.mase, `network MASE ${e.model.mase} vs seasonal naive ${e.seasonalNaive.mase}`);
     assert.ok(e.model.mase < e.naive.mase);
+    // The exponential-smoothing baseline, fitted before the test span: well below seasonal naive on this trending, seasonal series.
+    assert.ok(e.ets.mase < 0.5 * e.seasonalNaive.mase, `ETS MASE ${e.ets.mase} vs seasonal naive ${e.seasonalNaive.mase}`);
+    assert.match(e.etsForm, /seasonality/);
     assert.ok(e.coverage > 0.3 && e.coverage <= 1, `coverage ${e.coverage}`);
     assert.equal(f.calibration?.[0]?.length, 24, 'intervals calibrated per horizon step');
     // Saved and loaded, it forecasts the same numbers.
@@ -143,6 +146,7 @@ describe('forecasting real series (quality)', () => {
     const e = f.evaluate(series).targets[0]!;
     assert.equal(f.options.season, 7);
     assert.ok(e.model.mase < e.seasonalNaive.mase, `network MASE ${e.model.mase} vs seasonal naive ${e.seasonalNaive.mase}`);
+    assert.ok(Number.isFinite(e.ets.mase) && e.ets.count === e.model.count, 'ETS forecast from the same origins');
   });
 
   it('recursive forecasts: one step fed back, every target an input', async () => {

@@ -49,14 +49,15 @@ function parseSplit(v: string): [number, number, number] {
 
 const fmt = (x: number): string => (Math.abs(x) >= 1000 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(2) : x.toFixed(3));
 
-/** The evaluation as a text table: the model beside the two baselines. */
+/** The evaluation as a text table: the model beside the three baselines. */
 export function evaluationTable(e: Evaluation): string {
   const lines = [`test span: steps ${e.span.start}-${e.span.end - 1}, ${e.span.origins} forecast origins; MASE scaled by the seasonal-naive (season ${e.season}) error in training`];
   for (const t of e.targets) {
     lines.push(`${t.column}:`, '  forecast         MAE        RMSE       sMAPE%     MASE');
-    for (const [name, a] of [['network', t.model], ['naive', t.naive], ['seasonal naive', t.seasonalNaive]] as const) {
+    for (const [name, a] of [['network', t.model], ['naive', t.naive], ['seasonal naive', t.seasonalNaive], ['ETS', t.ets]] as const) {
       lines.push(`  ${name.padEnd(15)} ${fmt(a.mae).padStart(10)} ${fmt(a.rmse).padStart(10)} ${a.smape.toFixed(2).padStart(10)} ${a.mase.toFixed(3).padStart(8)}`);
     }
+    lines.push(`  ETS: Holt-Winters (${t.etsForm}) fitted on the history before the test span, run forward with its coefficients fixed`);
     lines.push(`  ${(e.interval * 100).toFixed(0)}% interval coverage on the test span: ${(t.coverage * 100).toFixed(1)}%`);
   }
   return lines.join('\n');

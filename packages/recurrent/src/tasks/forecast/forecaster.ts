@@ -31,6 +31,7 @@ import { Trainer } from '../../train/trainer.js';
 import { type Frequency, type Series, timeAt } from '../../data/timeseries.js';
 import { type Scaler, type WindowSpec, fitScaler, inputSize, writeTargets, writeWindow } from './features.js';
 import { type Accuracy, AccuracyMeter, defaultSeason, naiveForecast, naiveScale, seasonalNaiveForecast } from './metrics.js';
+import { fitEtsBaseline } from './ets.js';
 
 export type ForecastStrategy = 'direct' | 'recursive';
 
@@ -107,6 +108,10 @@ export interface TargetEvaluation {
   model: Accuracy;
   naive: Accuracy;
   seasonalNaive: Accuracy;
+  /** Holt-Winters fitted on the history before the test span (fitEtsBaseline) */
+  ets: Accuracy;
+  /** its form, e.g. "multiplicative seasonality, damped trend" */
+  etsForm: string;
   /** share of actual values inside the prediction interval */
   coverage: number;
 }
@@ -407,7 +412,9 @@ export class Forecaster {
 
   /**
    * Accuracy on the test span from every origin whose whole horizon lies in
-   * it, with the naive and seasonal-naive baselines on the same origins.
+   * it, with the naive, seasonal-naive and exponential-smoothing baselines
+   * on the same origins (Holt-Winters fitted on the history before the test
+   * span, its form chosen on the validation span: fitEtsBaseline).
    */
   evaluate(series: Series): Evaluation {
     this.checkSeries(series);
@@ -420,15 +427,18 @@ export class Forecaster {
     const meters = this.options.targets.map((c) => {
       const v = series.values[this.series.columns.indexOf(c)]!;
       const scale = naiveScale(v, spans.train[1], m);
-      return { c, v, model: new AccuracyMeter(scale), naive: new AccuracyMeter(scale), seasonal: new AccuracyMeter(scale), inside: 0, count: 0 };
+      const ets = fitEtsBaseline(v, spans.test[0], spans.val[0], m);
+      return { c, v, ets, model: new AccuracyMeter(scale), naive: new AccuracyMeter(scale), seasonal: new AccuracyMeter(scale), etsMeter: new AccuracyMeter(scale), inside: 0, count: 0 };
     });
     for (const t of origins) {
       const f = this.forecast(series, t);
       f.targets.forEach((tf, j) => {
         const mt = meters[j]!;
+        const ets = mt.ets.model.forecast(mt.v.subarray(0, t + 1), H);
         for (let h = 1; h <= H; h++) {
           const y = mt.v[t + h]!;
           mt.model.add(y, tf.median[h - 1]!);
+          mt.etsMeter.add(y, ets[h - 1]!);
           mt.naive.add(y, naiveForecast(mt.v, t, h));
           mt.seasonal.add(y, seasonalNaiveForecast(mt.v, t, h, m));
           if (y >= tf.lower[h - 1]! && y <= tf.upper[h - 1]!) mt.inside++;
@@ -441,7 +451,8 @@ export class Forecaster {
       season: m,
       interval: this.options.interval,
       targets: meters.map((mt) => ({
-        column: mt.c, model: mt.model.result(), naive: mt.naive.result(), seasonalNaive: mt.seasonal.result(), coverage: mt.inside / mt.count,
+        column: mt.c, model: mt.model.result(), naive: mt.naive.result(), seasonalNaive: mt.seasonal.result(), ets: mt.etsMeter.result(), etsForm: mt.ets.form,
+        coverage: mt.inside / mt.count,
       })),
     };
   }
