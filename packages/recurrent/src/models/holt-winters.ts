@@ -54,6 +54,12 @@ export interface SmoothingCoefficients {
 export interface SmoothingPass {
   /** yhat_t for every t, in the series' units */
   fitted: Float64Array;
+  /** a_t for every t (after y_t), in the series' units */
+  levels: Float64Array;
+  /** b_t for every t (after y_t), in the series' units */
+  trends: Float64Array;
+  /** the seasonal index each step used, s_{t-m} (in the series' units when additive; 1 or 0 with no seasonality) */
+  indices: Float64Array;
   level: number;
   trend: number;
   /** s_{T-m..T-1} */
@@ -171,6 +177,9 @@ export class HoltWinters extends Module {
       for (let k = 0; k < m; k++) ds[k * P + 6 + k] = 1;
     }
     const fitted = new Float64Array(T);
+    const levels = new Float64Array(T);
+    const trends = new Float64Array(T);
+    const indices = new Float64Array(T);
     let loss = 0;
     let count = 0;
     for (let t = 0; t < T; t++) {
@@ -180,6 +189,7 @@ export class HoltWinters extends Module {
       const base = a + phi * b;
       const yhat = mult ? base * sOld : base + sOld;
       fitted[t] = yhat * this.scale;
+      indices[t] = mult || seasonal === 'none' ? sOld : sOld * this.scale;
       // The new level, trend and seasonal index, and (forward mode) their derivatives.
       const aNew = mult ? alpha * (yt / sOld) + (1 - alpha) * base : alpha * (yt - sOld) + (1 - alpha) * base;
       const bNew = beta * (aNew - a) + (1 - beta) * phi * b;
@@ -217,6 +227,8 @@ export class HoltWinters extends Module {
       }
       a = aNew;
       b = bNew;
+      levels[t] = a * this.scale;
+      trends[t] = b * this.scale;
       if (seasonal !== 'none') s[k] = sNew;
     }
     if (grad && count > 0) {
@@ -230,7 +242,7 @@ export class HoltWinters extends Module {
       const v = s[(T + j) % m]!;
       season[j] = mult || seasonal === 'none' ? v : v * this.scale;
     }
-    return { fitted, level: a * this.scale, trend: b * this.scale, season, loss: count > 0 ? loss / count : NaN };
+    return { fitted, levels, trends, indices, level: a * this.scale, trend: b * this.scale, season, loss: count > 0 ? loss / count : NaN };
   }
 
   /** The one-step-ahead forecasts over y and the final states. */
