@@ -39,5 +39,8 @@ describe('HybridForecaster (experimental)', () => {
       assert.ok(e.coverage >= 0.7 && e.coverage <= 1, `${e.name}: coverage ${e.coverage}`);
     }
     assert.throws(() => h.forecast(0, 3), /needs 24 steps of history, got origin 3/);
+    // The validation span, where the networks stopped early: measured the same way.
+    const v = h.evaluate(0, 'validation');
+    assert.ok(v.origins > 0 && v.hybrid.mase < v.seasonalNaive.mase, `validation: hybrid ${v.hybrid.mase} vs seasonal naive ${v.seasonalNaive.mase}`);
   });
 });

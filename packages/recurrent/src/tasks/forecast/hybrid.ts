@@ -235,8 +235,8 @@ export class HybridForecaster {
     return res;
   }
 
-  /** Accuracy of series i on its test span, with its ETS and seasonal naive on the same origins. */
-  evaluate(i: number): HybridEvaluation {
+  /** Accuracy of series i on its test span (or its validation span), with its ETS and seasonal naive on the same origins. */
+  evaluate(i: number, span: 'test' | 'validation' = 'test'): HybridEvaluation {
     const s = this.smoothed[i]!;
     const H = this.options.horizon;
     const m = this.options.season;
@@ -247,7 +247,8 @@ export class HybridForecaster {
     let inside = 0;
     let count = 0;
     let origins = 0;
-    for (let t = Math.max(s.spans.valEnd - 1, this.lookback - 1); t + H < s.values.length; t++) {
+    const [start, end] = span === 'test' ? [s.spans.valEnd, s.values.length] : [s.spans.trainEnd, s.spans.valEnd];
+    for (let t = Math.max(start - 1, this.lookback - 1); t + H < end; t++) {
       origins++;
       const f = this.forecast(i, t);
       const e = s.model.forecast(s.values.subarray(0, t + 1), H);
