@@ -88,6 +88,17 @@ describe('HoltWinters', () => {
     }
   });
 
+  it('forecasts from any origin of one pass equal forecasts after running over that prefix', () => {
+    const y = reference.AirPassengers!.series;
+    for (const [seasonal, damped] of [['multiplicative', true], ['additive', false], ['none', true]] as Array<[Seasonality, boolean]>) {
+      const hw = new HoltWinters({ season: 12, seasonal, damped });
+      hw.fit(y.slice(0, 100), { iterations: 50 });
+      const pass = hw.filter(y);
+      for (const t of [30, 99, 130, y.length - 1]) assert.deepEqual(hw.forecastAt(pass, t, 30), hw.forecast(y.slice(0, t + 1), 30), `${seasonal} from ${t}`);
+      assert.throws(() => hw.forecastAt(pass, y.length, 3), ConfigError);
+    }
+  });
+
   it('refuses what it cannot fit, in one line', () => {
     assert.throws(() => new HoltWinters({ season: 1 }), (e: Error) => e instanceof ConfigError && /season must be an integer >= 2/.test(e.message));
     assert.throws(() => new HoltWinters({ season: 12, seasonal: 'both' as never }), ConfigError);

@@ -261,19 +261,42 @@ export class HoltWinters extends Module {
 
   /** Forecasts h steps after the end of y (having run over all of y). */
   forecast(y: ArrayLike<number>, h: number): Float64Array {
+    return this.forecastAt(this.filter(y), y.length - 1, h);
+  }
+
+  /**
+   * The forecasts h steps after origin t from one pass over a series: what
+   * forecast(y.subarray(0, t + 1), h) gives (the recursion only looks back),
+   * without running over the prefix again for every origin.
+   */
+  forecastAt(pass: SmoothingPass, t: number, h: number): Float64Array {
     if (!(Number.isInteger(h) && h >= 1)) throw new ConfigError(`HoltWinters.forecast: h must be a positive integer, got ${h}`);
-    const pass = this.filter(y);
+    if (!(Number.isInteger(t) && t >= 0 && t < pass.levels.length)) throw new ConfigError(`HoltWinters.forecastAt: the origin must be a step of the pass, in [0, ${pass.levels.length}), got ${t}`);
     const { phi } = this.coefficients();
-    const m = this.season;
     const out = new Float64Array(h);
     let damp = 0;
     for (let i = 1; i <= h; i++) {
       damp += phi ** i;
-      const base = pass.level + damp * pass.trend;
-      const s = pass.season[(i - 1) % m]!;
+      const base = pass.levels[t]! + damp * pass.trends[t]!;
+      const s = this.seasonIndexAt(pass, t + i, t);
       out[i - 1] = this.seasonal === 'multiplicative' ? base * s : this.seasonal === 'additive' ? base + s : base;
     }
     return out;
+  }
+
+  /**
+   * The seasonal index for step k as known at origin t, from a pass over a
+   * series: up to t, the index step k used; past t, the freshest index of
+   * k's phase at t (updated at the last step of that phase up to t, and used
+   * by the step a season after it, or, past the series' end, the final
+   * states).
+   */
+  seasonIndexAt(pass: SmoothingPass, k: number, t: number): number {
+    if (k <= t) return pass.indices[k]!;
+    const m = this.season;
+    const at = k - m * Math.ceil((k - t) / m) + m;
+    const n = pass.indices.length;
+    return at < n ? pass.indices[at]! : pass.season[at - n]!;
   }
 
   /**

@@ -428,13 +428,15 @@ export class Forecaster {
       const v = series.values[this.series.columns.indexOf(c)]!;
       const scale = naiveScale(v, spans.train[1], m);
       const ets = fitEtsBaseline(v, spans.test[0], spans.val[0], m);
-      return { c, v, ets, model: new AccuracyMeter(scale), naive: new AccuracyMeter(scale), seasonal: new AccuracyMeter(scale), etsMeter: new AccuracyMeter(scale), inside: 0, count: 0 };
+      // One pass over the series serves every origin (the recursion only looks back).
+      const pass = ets.model.filter(v);
+      return { c, v, ets, pass, model: new AccuracyMeter(scale), naive: new AccuracyMeter(scale), seasonal: new AccuracyMeter(scale), etsMeter: new AccuracyMeter(scale), inside: 0, count: 0 };
     });
     for (const t of origins) {
       const f = this.forecast(series, t);
       f.targets.forEach((tf, j) => {
         const mt = meters[j]!;
-        const ets = mt.ets.model.forecast(mt.v.subarray(0, t + 1), H);
+        const ets = mt.ets.model.forecastAt(mt.pass, t, H);
         for (let h = 1; h <= H; h++) {
           const y = mt.v[t + h]!;
           mt.model.add(y, tf.median[h - 1]!);

@@ -23,7 +23,7 @@
  */
 import { ConfigError, DataError } from '../../errors.js';
 import { quantileLoss } from '../../losses/losses.js';
-import type { HoltWinters } from '../../models/holt-winters.js';
+import type { HoltWinters, SmoothingPass } from '../../models/holt-winters.js';
 import { SequenceRegressor } from '../../models/sequence-regressor.js';
 import { noGrad } from '../../nn/grad-mode.js';
 import { createOptimizer } from '../../optim/optimizers.js';
@@ -54,6 +54,8 @@ export interface HybridOptions {
 interface Smoothed {
   values: Float64Array;
   model: HoltWinters;
+  /** its pass over the whole series, coefficients fixed */
+  pass: SmoothingPass;
   mult: boolean;
   /** level a_t after y_t */
   level: Float64Array;
@@ -86,28 +88,21 @@ function smooth(values: Float64Array, season: number, horizon: number): Smoothed
   const { model } = fitEtsBaseline(values, valEnd, trainEnd, season);
   const mult = model.seasonal === 'multiplicative';
   // Level and seasonal index at every step, from one pass with the coefficients fixed.
-  const { levels: level, trends, indices: idx, season: last } = model.filter(values);
+  const pass = model.filter(values);
+  const { levels: level, trends } = pass;
   const { phi } = model.coefficients();
   const etsPath = (t: number, h: number): number => {
     let damp = 0;
     for (let i = 1; i <= h; i++) damp += phi ** i;
     return (damp * trends[t]!) / level[t]!;
   };
-  const m = model.season;
-  // Up to the origin, the index each step used. Past it, the freshest index of the same phase known
-  // at the origin: s_j for the last j <= origin of that phase, which step j + m uses (or, past the
-  // end of the series, the final states).
-  const seasonAt = (k: number, origin: number): number => {
-    if (k <= origin) return idx[k]!;
-    const at = k - m * Math.ceil((k - origin) / m) + m;
-    return at < n ? idx[at]! : last[at - n]!;
-  };
+  const seasonAt = (k: number, origin: number): number => model.seasonIndexAt(pass, k, origin);
   // Series move by very different relative amounts (CO2 by 0.4% a year, passengers by 10%): the
   // network sees each one in units of its own typical change.
   let meanLevel = 0;
   for (let t = 0; t < trainEnd; t++) meanLevel += Math.abs(level[t]!) / trainEnd;
   const spread = naiveScale(values, trainEnd, season) / meanLevel || 1;
-  return { values, model, mult, level, etsPath, seasonAt, spread, spans: { trainEnd, valEnd } };
+  return { values, model, pass, mult, level, etsPath, seasonAt, spread, spans: { trainEnd, valEnd } };
 }
 
 export class HybridForecaster {
@@ -251,7 +246,7 @@ export class HybridForecaster {
     for (let t = Math.max(start - 1, this.lookback - 1); t + H < end; t++) {
       origins++;
       const f = this.forecast(i, t);
-      const e = s.model.forecast(s.values.subarray(0, t + 1), H);
+      const e = s.model.forecastAt(s.pass, t, H);
       for (let h = 1; h <= H; h++) {
         const y = s.values[t + h]!;
         hybrid.add(y, f[h - 1]![1]);
