@@ -139,10 +139,10 @@ if (values.json) {
   for (const w of WORKLOADS) {
     for (const lib of ['PyTorch', 'onnxruntime'] as const) {
       const r = ratio(w.id, lib);
-      const eq = ratio(w.id, lib, (x) => ours1(x));
-      const one = results.find((x) => x.workload === w.id && x.library === lib && x.threads === 1);
-      const eq1 = ours1(w.id);
-      if (r !== null) out.line(`  ${w.id} vs ${lib}: ${r.toFixed(2)}x${eq !== null && one && eq1 ? ` [one thread each: ${(eq1.charsPerSec / one.charsPerSec).toFixed(2)}x]` : ''}`);
+      // At one thread each: our one-thread row against theirs.
+      const theirs1 = results.find((x) => x.workload === w.id && x.library === lib && x.threads === 1);
+      const mine1 = ours1(w.id);
+      if (r !== null) out.line(`  ${w.id} vs ${lib}: ${r.toFixed(2)}x${theirs1 && mine1 ? ` [one thread each: ${(mine1.charsPerSec / theirs1.charsPerSec).toFixed(2)}x]` : ''}`);
     }
   }
   // Absolute targets of issue #17, in tokens written per second on this machine.

@@ -62,6 +62,7 @@ export function beamSearchAll<S, X = never>(start: S, step: (live: Array<Hypothe
     live.forEach((h, i) => {
       // The `width` most likely next tokens (ties: lower id first), without sorting the vocabulary.
       const lp = results[i]!.logProbs;
+      const from = hyps.indexOf(h);
       top.length = 0;
       for (let v = 0; v < lp.length; v++) {
         const x = lp[v]!;
@@ -71,7 +72,7 @@ export function beamSearchAll<S, X = never>(start: S, step: (live: Array<Hypothe
         while (k > 0 && x > top[k - 1]!.logp) k--;
         const end = v === o.end;
         if (top.length === o.width) top.pop();
-        top.splice(k, 0, { from: hyps.indexOf(h), r: i, v, logp: x, tokens: end ? h.tokens.length : h.tokens.length + 1, end });
+        top.splice(k, 0, { from, r: i, v, logp: x, tokens: end ? h.tokens.length : h.tokens.length + 1, end });
       }
       for (const c of top) cands.push({ ...c, logp: h.logp + c.logp });
     });

@@ -46,11 +46,12 @@ export class TokenDecoder {
     this.lstm = model.rnn.kind === 'LSTM';
     this.tokens = new Int32Array(batch);
     // An adaptive softmax head has no one matrix over the vocabulary: the modules' path gives its log-probabilities.
-    const layers = model.head instanceof Linear ? model.rnn.stepLayers() : null;
+    const head = model.head instanceof Linear ? model.head : null;
+    const layers = head ? model.rnn.stepLayers() : null;
     const k = kernels();
-    this.stepper = layers && k.stepper && model.head instanceof Linear
+    this.stepper = head && layers && k.stepper
       ? k.stepper({
-        layers, head: { weight: model.head.weight.data, bias: model.head.bias?.data ?? null, V: this.vocabSize }, batch,
+        layers, head: { weight: head.weight.data, bias: head.bias?.data ?? null, V: this.vocabSize }, batch,
         embedding: { weight: model.embedding.weight.data, count: model.embedding.numEmbeddings },
       })
       : null;
