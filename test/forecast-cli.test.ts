@@ -1,6 +1,6 @@
 /** `recurrent forecast` and `recurrent detect` as a user meets them: real processes, real files. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -21,7 +21,7 @@ describe('recurrent forecast / detect CLI', () => {
 
   it('train: data summary, evaluation beside the baselines, a complete model folder; predict: CSV and plot', () => {
     const out = join(work, 'model');
-    const r = cli('forecast', 'train', good, '--target', 'sales', '--horizon', '7', '--lookback', '14', '--epochs', '15', '--hidden', '16', '--out', out);
+    const r = cli('forecast', 'train', good, '--model', 'network', '--target', 'sales', '--horizon', '7', '--lookback', '14', '--epochs', '15', '--hidden', '16', '--out', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /240 steps \(daily\), values filled by interpolation \(sales: 1\)/);
     assert.match(r.stdout, /network .*\n\s+naive .*\n\s+seasonal naive .*\n\s+ETS .*\n\s+ETS: Holt-Winters \(.*seasonality/);
@@ -62,7 +62,9 @@ describe('recurrent forecast / detect CLI', () => {
     ['a non-numeric value', 'date,v\n2020-01-01,1\n2020-01-02,x\n', ['--target', 'v'], /line 3, column "v": "x" is not a number/],
     ['an unknown column', 'date,v\n2020-01-01,1\n', ['--target', 'w'], /no column "w" \(the columns are: "date", "v"\)/],
     ['too few rows', `date,v\n${Array.from({ length: 30 }, (_, i) => `${day(i)},${i % 3}`).join('\n')}\n`, ['--target', 'v', '--lookback', '20', '--horizon', '5'], /too few rows: 30 time steps; lookback 20 and horizon 5/],
-    ['a constant column', `date,v\n${Array.from({ length: 100 }, (_, i) => `${day(i)},4`).join('\n')}\n`, ['--target', 'v'], /column "v" is constant/],
+    ['a constant column', `date,v\n${Array.from({ length: 100 }, (_, i) => `${day(i)},4`).join('\n')}\n`, ['--target', 'v', '--model', 'network'], /column "v" is constant/],
+    ['a constant series (hybrid)', `date,v\n${Array.from({ length: 100 }, (_, i) => `${day(i)},4`).join('\n')}\n`, ['--target', 'v'], /v: the training span repeats itself exactly/],
+    ['too few rows (hybrid)', `date,v\n${Array.from({ length: 30 }, (_, i) => `${day(i)},${i % 3}`).join('\n')}\n`, ['--target', 'v', '--lookback', '20', '--horizon', '5', '--model', 'hybrid'], /v: too few rows: 30 time steps; lookback 20 and horizon 5/],
     ['an empty file', '', ['--target', 'v'], /empty file/],
   ];
   for (const [what, text, args, pattern] of bad) {
@@ -74,6 +76,57 @@ describe('recurrent forecast / detect CLI', () => {
       assert.ok(!existsSync(out));
     });
   }
+
+  it('hybrid: one model over series split by --series-column; predict writes each series; a folder of CSVs; ets alone', () => {
+    const month = (i: number): string => new Date(Date.UTC(2000, i, 1)).toISOString().slice(0, 10);
+    const rows: string[] = [];
+    const files: Record<string, string[]> = { north: [], south: [] };
+    for (const [k, id] of ['north', 'south'].entries()) {
+      for (let i = 0; i < 120; i++) {
+        const v = (50 + 20 * k + 0.2 * i) * (1 + 0.2 * Math.sin((2 * Math.PI * i) / 12)) + Math.cos(7 * i + k);
+        rows.push(`${id},${month(i)},${v.toFixed(3)}`);
+        files[id]!.push(`${month(i)},${v.toFixed(3)}`);
+      }
+    }
+    const csv = join(work, 'regions.csv');
+    writeFileSync(csv, `region,month,sales\n${rows.join('\n')}\n`);
+    const out = join(work, 'hybrid');
+    const r = cli('forecast', 'train', csv, '--target', 'sales', '--series-column', 'region', '--horizon', '6', '--epochs', '8', '--seeds', '1', '--hidden', '8', '--out', out);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /2 series, 120 steps \(monthly\), season 12/);
+    assert.match(r.stdout, /series\s+hybrid\s+naive\s+s\.naive\s+ETS\s+coverage\n\s+north .*\n\s+south .*\n\s+median /);
+    for (const f of ['config.json', 'model.safetensors', 'evaluation.json', 'test.svg', 'test.png']) assert.ok(existsSync(join(out, f)), f);
+    const e = JSON.parse(readFileSync(join(out, 'evaluation.json'), 'utf8')) as { series: Array<{ name: string; model: { mase: number }; naive: { mase: number } }> };
+    assert.deepEqual(e.series.map((s) => s.name), ['north', 'south']);
+    for (const s of e.series) assert.ok(s.model.mase < s.naive.mase, `${s.name}: hybrid ${s.model.mase} vs naive ${s.naive.mase}`);
+    const p = cli('forecast', 'predict', out, csv, '--evaluate');
+    assert.equal(p.status, 0, p.stderr);
+    const lines = readFileSync(join(out, 'forecast.csv'), 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'series,time,column,forecast,lower,upper');
+    assert.deepEqual(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(' ')), [...[0, 1, 2, 3, 4, 5].map((h) => `north ${month(120 + h)}`), ...[0, 1, 2, 3, 4, 5].map((h) => `south ${month(120 + h)}`)]);
+    for (const l of lines.slice(1)) {
+      const [, , , f, lo, hi] = l.split(',');
+      assert.ok(Number(lo) <= Number(f) && Number(f) <= Number(hi), l);
+    }
+    assert.match(p.stdout, new RegExp(`north\\s+${e.series[0]!.model.mase.toFixed(3)}`), 'predict --evaluate gives the saved evaluation');
+    // A series the model was not fitted on: one line naming the ones it knows.
+    const other = join(work, 'other.csv');
+    writeFileSync(other, `region,month,sales\n${rows.map((l) => l.replace(/^north/, 'east')).join('\n')}\n`);
+    oneLineError(cli('forecast', 'predict', out, other, '--out', join(work, 'other-forecast.csv')), /no series 'east' in this model \(it was fitted on 2 series: north, south\)/);
+    // The same series as a folder of CSV files, and the smoothing alone.
+    const folder = join(work, 'regions');
+    mkdirSync(folder);
+    for (const [id, l] of Object.entries(files)) writeFileSync(join(folder, `${id}.csv`), `month,sales\n${l.join('\n')}\n`);
+    const ets = cli('forecast', 'train', folder, '--target', 'sales', '--model', 'ets', '--horizon', '6', '--out', join(work, 'ets'));
+    assert.equal(ets.status, 0, ets.stderr);
+    const ee = JSON.parse(readFileSync(join(work, 'ets', 'evaluation.json'), 'utf8')) as { series: Array<{ name: string; model: { mase: number }; ets: { mase: number } }> };
+    assert.deepEqual(ee.series.map((s) => s.name), ['north', 'south']);
+    for (const s of ee.series) assert.ok(Math.abs(s.model.mase - s.ets.mase) < 1e-9 * s.ets.mase, `${s.name}: the ets model is the ETS baseline`);
+    oneLineError(cli('forecast', 'train', csv, '--target', 'sales', '--series-column', 'region', '--model', 'network', '--out', join(work, 'x1')), /--series-column needs --model hybrid or ets/);
+    oneLineError(cli('forecast', 'train', folder, '--target', 'sales', '--model', 'network', '--out', join(work, 'x2')), /is a folder: a folder of series needs --model hybrid or ets/);
+    oneLineError(cli('forecast', 'train', good, '--target', 'sales', '--inputs', 'sales,other', '--out', join(work, 'x3')), /--inputs: the hybrid model reads only the series it forecasts/);
+    oneLineError(cli('forecast', 'train', csv, '--target', 'sales', '--series-column', 'area', '--out', join(work, 'x4')), /--series-column area: no such column \(the columns are region, month, sales\)/);
+  });
 
   it('a missing file, an existing output folder, a folder that is not a model', () => {
     oneLineError(cli('forecast', 'train', join(work, 'nope.csv'), '--target', 'v'), /nope\.csv: no such file/);

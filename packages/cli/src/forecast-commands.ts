@@ -1,18 +1,29 @@
 /** `recurrent forecast train`, `recurrent forecast predict`: time-series forecasting from CSV files. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Series, describeFrequency, type JsonValue, type OptimizerName, type Evaluation, type Forecast, Forecaster, FORECAST_DEFAULTS, type ForecastStrategy } from 'recurrent';
+import {
+  type Series, describeFrequency, type JsonValue, type OptimizerName, type Evaluation, type Forecast, Forecaster, FORECAST_DEFAULTS, type ForecastStrategy,
+  HybridForecaster, HYBRID_DEFAULTS, defaultSeason, timeAt,
+} from 'recurrent';
 
 const M = FORECAST_DEFAULTS.model;
 const T = FORECAST_DEFAULTS.train;
-import { writeFileAtomic, loadForecaster, saveForecaster } from 'recurrent/node';
+import { writeFileAtomic, loadForecastModel, saveForecaster } from 'recurrent/node';
 import { bandLayer, writeChart } from './plot/chart.js';
 import { UsageError, action, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';
 import { type DataSpec, chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
+import { type SeriesSetSpec, type SetMember, hybridEvaluationTable, isFolder, namedSeries, readSeriesSet, seriesForecastCsv } from './forecast-hybrid.js';
+
+/** `--model`: the network alone, the hybrid of smoothing and networks, or the smoothing alone. */
+const MODELS = ['hybrid', 'network', 'ets'] as const;
+type ModelKind = (typeof MODELS)[number];
 
 interface ForecastTrainFlags {
+  model: ModelKind;
+  seriesColumn?: string;
+  seeds: number;
   timeColumn?: string;
   target: string;
   inputs?: string;
@@ -23,7 +34,7 @@ interface ForecastTrainFlags {
   season?: number;
   split: string;
   cell: string;
-  hidden: number;
+  hidden?: number;
   layers: number;
   dropout: number;
   epochs: number;
@@ -94,19 +105,22 @@ export function registerForecastCommands(program: Command): void {
 
   forecast
     .command('train')
-    .description('train a forecasting network on a CSV file and evaluate it against the naive and seasonal-naive forecasts')
-    .argument('<data>', 'CSV file with a header row')
+    .description('train a forecasting model on CSV data and evaluate it against the naive, seasonal-naive and exponential-smoothing forecasts')
+    .argument('<data>', 'CSV file with a header row; or (hybrid, ets) a folder of CSV files, one series each')
     .requiredOption('--target <cols>', 'column(s) to forecast, comma-separated')
+    .addOption(new Option('--model <m>', 'hybrid: Holt-Winters per series with a global network forecasting its departures (ES-RNN); network: the network alone (reads --inputs); ets: Holt-Winters alone').choices([...MODELS]).default('hybrid'))
+    .option('--series-column <col>', '(hybrid, ets) rows with the same value in this column are one series; one global model over all')
+    .option('--seeds <n>', '(hybrid) networks in the ensemble', int('--seeds'), HYBRID_DEFAULTS.model.seeds)
     .option('--inputs <cols>', 'columns the network reads (default: the targets)')
     .option('--time-column <col>', "the time column; or year,month,day columns; 'none': rows are steps (default: the first column if it holds dates)")
-    .option('--lookback <n>', 'steps of history per forecast (default: 2 seasons, at least 24)', int('--lookback'))
+    .option('--lookback <n>', 'steps of history per forecast (default: 2 seasons, at least 24; hybrid at least 12)', int('--lookback'))
     .option('--horizon <n>', 'steps to forecast', int('--horizon'), M.horizon)
     .addOption(new Option('--strategy <s>', 'direct: one output per step; recursive: one step, fed back').choices(['direct', 'recursive']).default(M.strategy))
     .option('--interval <p>', 'central prediction interval (quantile regression)', num('--interval', (n) => n > 0 && n < 1, 'a number in (0, 1)'), M.interval)
     .option('--season <n>', 'season length for the seasonal-naive baseline and MASE (default: 12 monthly, 7 daily, 24 hourly)', int('--season'))
     .option('--split <fractions>', 'train,validation,test fractions, in time order', M.split.join(','))
     .addOption(new Option('--cell <cell>', 'recurrent cell').choices(Object.keys(CELLS)).default('lstm'))
-    .option('--hidden <n>', 'hidden units', int('--hidden'), M.hiddenSize)
+    .option('--hidden <n>', `hidden units (default ${M.hiddenSize}; the hybrid's networks ${HYBRID_DEFAULTS.model.hiddenSize})`, int('--hidden'))
     .option('--layers <n>', 'recurrent layers', int('--layers'), M.numLayers)
     .option('--dropout <p>', 'dropout between recurrent layers', num('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), M.dropout)
     .option('--epochs <n>', 'most passes over the training windows', int('--epochs'), T.epochs)
@@ -126,6 +140,15 @@ export function registerForecastCommands(program: Command): void {
       const split = parseSplit(flags.split);
       const timeLimit = flags.time ? parseDuration(flags.time) : undefined;
       const out = flags.out ?? join('runs', `${basename(data, extname(data))}-forecast`);
+      if (flags.model !== 'network') {
+        if (inputs.join('\u0000') !== targets.join('\u0000')) throw new UsageError(`--inputs: the ${flags.model} model reads only the series it forecasts; --model network reads other columns`);
+        if (flags.strategy !== 'direct') throw new UsageError(`--strategy ${flags.strategy}: the ${flags.model} model forecasts every step at once (direct); --model network has the recursive strategy`);
+        refuseExisting(out, flags.force);
+        await trainHybrid(data, flags, targets, split, out, timeLimit);
+        return;
+      }
+      if (flags.seriesColumn !== undefined) throw new UsageError('--series-column needs --model hybrid or ets (the network model forecasts one series, with the other columns as inputs)');
+      if (await isFolder(data)) throw new UsageError(`${data} is a folder: a folder of series needs --model hybrid or ets (the network model reads one CSV file)`);
       refuseExisting(out, flags.force);
       const table = await readTable(data);
       const columns = [...new Set([...inputs, ...targets])];
@@ -138,7 +161,7 @@ export function registerForecastCommands(program: Command): void {
       const model = Forecaster.create(series, {
         inputs, targets, ...(flags.lookback ? { lookback: flags.lookback } : {}), horizon: flags.horizon, strategy: flags.strategy,
         interval: flags.interval, ...(flags.season ? { season: flags.season } : {}), split,
-        cell: CELLS[flags.cell]!, hiddenSize: flags.hidden, numLayers: flags.layers, dropout: flags.dropout,
+        cell: CELLS[flags.cell]!, hiddenSize: flags.hidden ?? M.hiddenSize, numLayers: flags.layers, dropout: flags.dropout,
       }, flags.seed);
       if (flags.json) console.log(JSON.stringify({ event: 'data', steps: series.times.length, frequency: series.frequency, insertedSteps: series.insertedSteps, filled: series.filled }));
       else process.stderr.write(`${info}\n`);
@@ -191,16 +214,85 @@ export function registerForecastCommands(program: Command): void {
     .option('--force', 'overwrite an existing forecast file')
     .action(action(async (dir: string, data: string, flags: { out?: string; evaluate?: boolean; force?: boolean }) => {
       refuseExisting(flags.out ?? join(dir, 'forecast.csv'), flags.force);
-      const { forecaster: model, extra } = await loadForecaster(dir);
-      const series = seriesFromTable(await readTable(data), extra.data as unknown as DataSpec);
-      const f = model.forecast(series);
+      const { forecaster: model, extra } = await loadForecastModel(dir);
       const out = flags.out ?? join(dir, 'forecast.csv');
-      await writeFileAtomic(out, forecastCsv(series, f));
-      const n = series.times.length;
       const H = model.options.horizon;
-      await forecastPlot(out.replace(/\.csv$/i, ''), series, f, `${basename(data)}: ${H}-step forecast`, Math.max(0, n - Math.max(4 * H, 48)), n);
-      process.stdout.write(forecastCsv(series, f));
-      if (flags.evaluate) console.log(evaluationTable(model.evaluate(series)));
+      if (model instanceof HybridForecaster) {
+        const spec = extra.data as unknown as SeriesSetSpec;
+        const { members } = await readSeriesSet(data, spec.columns, { spec: { ...spec, folder: await isFolder(data) } });
+        const items = members.map((member) => ({ member, forecast: model.forecast(namedSeries(member)) }));
+        const csv = seriesForecastCsv(items);
+        await writeFileAtomic(out, csv);
+        await hybridPlot(out.replace(/\.csv$/i, ''), items[0]!.member, items[0]!.forecast, `${items[0]!.member.name}: ${H}-step forecast`);
+        process.stdout.write(csv);
+        if (flags.evaluate) console.log(hybridEvaluationTable(model.evaluate(members.map(namedSeries)), modelName(model)));
+      } else {
+        const series = seriesFromTable(await readTable(data), extra.data as unknown as DataSpec);
+        const f = model.forecast(series);
+        await writeFileAtomic(out, forecastCsv(series, f));
+        const n = series.times.length;
+        await forecastPlot(out.replace(/\.csv$/i, ''), series, f, `${basename(data)}: ${H}-step forecast`, Math.max(0, n - Math.max(4 * H, 48)), n);
+        process.stdout.write(forecastCsv(series, f));
+        if (flags.evaluate) console.log(evaluationTable(model.evaluate(series)));
+      }
       process.stderr.write(`wrote ${out} and ${out.replace(/\.csv$/i, '')}.svg/.png\n`);
     }));
+}
+
+const modelName = (h: HybridForecaster): string => (h.model.networks.items.length > 0 ? 'hybrid' : 'ETS alone');
+
+/** A series' recent history and a forecast from origin `f.origin`, with its interval. */
+async function hybridPlot(path: string, member: SetMember, f: { origin: number; median: number[]; lower: number[]; upper: number[] }, title: string): Promise<void> {
+  const s = member.series;
+  const H = f.median.length;
+  const times = f.median.map((_, h) => timeAt(s, f.origin + 1 + h));
+  const forecast: Forecast = { times, targets: [{ column: member.column, median: f.median, lower: f.lower, upper: f.upper }] };
+  await forecastPlot(path, s, forecast, title, Math.max(0, f.origin + 1 - Math.max(4 * H, 48)), Math.min(s.times.length, f.origin + 1 + H));
+}
+
+/** `forecast train --model hybrid|ets`: one model over every series of the data. */
+async function trainHybrid(data: string, flags: ForecastTrainFlags, targets: string[], split: [number, number, number], out: string, timeLimit: number | undefined): Promise<void> {
+  const { members, spec } = await readSeriesSet(data, targets, { ...(flags.timeColumn ? { timeColumn: flags.timeColumn } : {}), ...(flags.seriesColumn ? { seriesColumn: flags.seriesColumn } : {}) });
+  const first = members[0]!.series;
+  const other = members.find((m) => describeFrequency(m.series.frequency) !== describeFrequency(first.frequency));
+  if (other) throw new UsageError(`${other.name} is ${describeFrequency(other.series.frequency)}, ${members[0]!.name} is ${describeFrequency(first.frequency)}: one model needs series of one frequency`);
+  const season = flags.season ?? defaultSeason(first.frequency, first.isDate);
+  const lengths = members.map((m) => m.series.times.length);
+  const info = `${data}: ${members.length === 1 ? members[0]!.name : `${members.length} series`}, ${Math.min(...lengths)}${Math.max(...lengths) > Math.min(...lengths) ? `-${Math.max(...lengths)}` : ''} steps (${describeFrequency(first.frequency)}), season ${season}`;
+  const named = members.map(namedSeries);
+  const model = HybridForecaster.create(named, {
+    horizon: flags.horizon, season, ...(flags.lookback ? { lookback: flags.lookback } : {}), interval: flags.interval, split,
+    cell: CELLS[flags.cell]!, hiddenSize: flags.hidden ?? HYBRID_DEFAULTS.model.hiddenSize, numLayers: flags.layers, dropout: flags.dropout,
+    seeds: flags.model === 'ets' ? 0 : flags.seeds,
+  }, flags.seed);
+  if (flags.json) console.log(JSON.stringify({ event: 'data', series: members.length, steps: lengths, frequency: first.frequency, season }));
+  else process.stderr.write(`${info}\n`);
+  const progress = epochProgress(!!flags.json);
+  let stop = false;
+  const deadline = timeLimit !== undefined ? performance.now() + timeLimit * 1000 : Infinity;
+  const onSigint = (): void => {
+    if (stop) process.exit(130);
+    stop = true;
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    await model.train(named, {
+      epochs: flags.epochs, patience: flags.patience, batch: flags.batch, lr: flags.lr, optimizer: flags.optimizer as OptimizerName, clip: flags.clip,
+    }, { onProgress: (p) => progress.update(p), seed: flags.seed, shouldStop: () => stop || performance.now() > deadline });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSigint);
+  }
+  const evaluation = model.evaluate(named);
+  await saveForecaster(out, model, { data: { path: basename(data), ...spec } as unknown as JsonValue });
+  await writeFileAtomic(join(out, 'evaluation.json'), `${JSON.stringify(evaluation, null, 1)}\n`);
+  const m = members[0]!;
+  const origin = Math.floor(m.series.times.length * (split[0] + split[1])) - 1;
+  await hybridPlot(join(out, 'test'), m, model.forecast(named[0]!, origin), `${m.name}: forecast from the start of the test span`);
+  if (flags.json) {
+    console.log(JSON.stringify({ event: 'done', out, history: model.history, evaluation }));
+  } else {
+    console.log(hybridEvaluationTable(evaluation, modelName(model)));
+    console.log(`saved to ${out}/ (config.json, model.safetensors, evaluation.json, test.svg/png${members.length > 1 ? ` for ${m.name}` : ''})`);
+  }
 }

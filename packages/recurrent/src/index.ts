@@ -95,6 +95,12 @@ export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, is
 export { toSeries, groupTable, fillMissing, timeAt, describeFrequency, type Series, type SeriesOptions, type Frequency } from './data/timeseries.js';
 export { SequenceRegressor, type SequenceRegressorConfig } from './models/sequence-regressor.js';
 export { HoltWinters, type HoltWintersOptions, type Seasonality, type SmoothingCoefficients, type SmoothingPass } from './models/holt-winters.js';
+export { EsRnn, type EsRnnConfig, type SmoothingConfig } from './models/es-rnn.js';
+export {
+  HybridForecaster, HYBRID_DEFAULTS, hybridSpans, type HybridOptions, type HybridTrainOptions, type NamedSeries, type SeriesForecast,
+  type HybridEvaluation, type HybridSeriesEvaluation, type HybridSeriesInfo, type HybridHistoryEntry,
+} from './tasks/forecast/hybrid.js';
+export { fitEtsBaseline, type EtsChoice } from './tasks/forecast/ets.js';
 export {
   Forecaster, FORECAST_DEFAULTS, type ForecastOptions, type ForecastTrainOptions, type ForecastProgress, type ForecastHistoryEntry, type ForecastStrategy,
   type Forecast, type TargetForecast, type Evaluation, type TargetEvaluation, type SeriesInfo, type Spans,

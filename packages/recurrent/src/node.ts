@@ -8,7 +8,7 @@ export {
   saveModel, saveModelFiles, loadModel, readModelFiles, writeFileAtomic, replaceFolder, recoverFolder, makeFolder, setFileOpHook, type FileOp, type FileOpHook,
 } from './io/fs.js';
 export { saveTextModel, loadTextModel } from './tasks/text/io.js';
-export { saveForecaster, loadForecaster } from './tasks/forecast/io.js';
+export { saveForecaster, loadForecaster, loadForecastModel } from './tasks/forecast/io.js';
 export { loadTfjsModel, readBytes } from './interop/files.js';
 export { readDigits, SKLEARN_DIGITS_PATH } from './data/digits-file.js';
 export { trainInFolder, textFolderState, type TextFolderState } from './tasks/text/io.js';

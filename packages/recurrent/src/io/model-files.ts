@@ -4,6 +4,7 @@
  * names. `io/fs.ts` writes and reads these atomically on Node.
  */
 import { ConfigError, FormatError, NonFiniteError, ShapeError } from '../errors.js';
+import { EsRnn, type EsRnnConfig } from '../models/es-rnn.js';
 import { LanguageModel } from '../models/language-model.js';
 import { Seq2Seq } from '../models/seq2seq.js';
 import { SequenceClassifier } from '../models/sequence-classifier.js';
@@ -25,7 +26,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface ModelConfigFile {
   format: typeof MODEL_FORMAT;
   version: number;
-  /** which registered type to rebuild (modelTypes(): 'LanguageModel', 'SequenceRegressor', 'SequenceClassifier', 'Seq2Seq', 'LSTM', 'GRU', 'RNN') */
+  /** which registered type to rebuild (modelTypes(): 'LanguageModel', 'SequenceRegressor', 'SequenceClassifier', 'Seq2Seq', 'EsRnn', 'LSTM', 'GRU', 'RNN') */
   type: string;
   config: { [key: string]: JsonValue };
   /** anything the application keeps with the model (vocabulary, history, ...) */
@@ -105,6 +106,10 @@ for (const t of [
   recurrentType('RNN'), recurrentType('GRU'), recurrentType('LSTM'),
   configured('Seq2Seq', Seq2Seq), configured('SequenceClassifier', SequenceClassifier),
   configured('SequenceRegressor', SequenceRegressor), configured('LanguageModel', LanguageModel),
+  {
+    type: 'EsRnn', owns: (m): m is EsRnn => m instanceof EsRnn,
+    getConfig: (m: EsRnn) => plain(m.config), fromConfig: (c: Json) => EsRnn.fromConfig(c as unknown as EsRnnConfig),
+  },
 ] as ModelType[]) registerModelType(t);
 
 function typeOf(model: Module): ModelType {
@@ -195,7 +200,7 @@ export function buildForWeights<T>(weights: Uint8Array, source: string, build: (
 }
 
 /** A network any model folder may hold. */
-export type LoadedModel = SavableModel | SequenceClassifier | Seq2Seq;
+export type LoadedModel = SavableModel | SequenceClassifier | Seq2Seq | EsRnn;
 
 /**
  * Rebuilds the network of any model folder (every registered type: the text,
