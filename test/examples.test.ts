@@ -57,4 +57,14 @@ describe('examples', () => {
     assert.match(r.stdout, /head\.head\.weight has a gradient: true/);
     assert.match(r.stdout, /head\.tail\.1\.1\.weight \[1500x4\]/);
   });
+
+  it('hybrid-forecast.ts: one model over four series beats seasonal naive on each; a forecast with its interval survives its files', () => {
+    const r = run('hybrid-forecast.ts');
+    assert.equal(r.status, 0, r.stderr);
+    const rows = [...r.stdout.matchAll(/^(\w+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+\(/gm)].map((m) => ({ name: m[1], hybrid: Number(m[2]), snaive: Number(m[4]) }));
+    assert.deepEqual(rows.map((x) => x.name), ['austres', 'JohnsonJohnson', 'UKgas', 'woolyrnq']);
+    for (const x of rows) assert.ok(x.hybrid < x.snaive, JSON.stringify(x));
+    for (const [, m, lo, hi] of r.stdout.matchAll(/(\d+) \[(\d+), (\d+)\]/g)) assert.ok(Number(lo) <= Number(m) && Number(m) <= Number(hi));
+    assert.match(r.stdout, /reloaded, the same forecast: true/);
+  });
 });

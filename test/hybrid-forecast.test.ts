@@ -63,7 +63,7 @@ describe('HybridForecaster', () => {
     const data = [{ name: 'a', values: seasonal(240, 3, false) }, { name: 'b', values: seasonal(240, 4, true) }, { name: 'c', values: seasonal(300, 5, true) }];
     const h = HybridForecaster.create(data, { season: 12, horizon: 6, seeds: 1 });
     await h.train(data, { epochs: 30 });
-    assert.ok(h.calibration !== null && h.calibration.length === 6 && h.calibration.every((c) => c > 0));
+    assert.ok(h.calibration !== null && h.calibration.length === 6 && h.calibration.every((c) => c.length > 0 && c.every((v, k) => v >= 0 && (k === 0 || v >= c[k - 1]!))));
     const e = h.evaluate(data);
     for (const s of e.series) assert.ok(s.model.mase < s.seasonalNaive.mase, `${s.name}: hybrid ${s.model.mase} vs seasonal naive ${s.seasonalNaive.mase}`);
     assert.ok(e.coverage >= 0.8 && e.coverage <= 0.98, `pooled coverage ${e.coverage}`);

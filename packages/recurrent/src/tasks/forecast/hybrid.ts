@@ -30,9 +30,11 @@
  * - `refit`: then trained again from the same initial weights on the
  *   training and validation spans for as many epochs as early stopping took,
  *   since the smoothing has seen the validation span too.
- * The intervals: per horizon step, the factor that makes the interval cover
- * `interval` of the validation forecasts of all the series together (split
- * conformal calibration, with the early-stopped networks, before the refit).
+ * The intervals: each horizon step's interval is scaled around the median by
+ * a weighted conformal quantile of past misses: the validation forecasts of
+ * all the series together (with the early-stopped networks, before the
+ * refit) and the series' own forecasts since its fitting span whose outcome
+ * is known, the recent ones weighing most (see `calibrated`).
  *
  * Spans are those of `recurrent forecast train` (default 80/10/10% of each
  * series in time order). Browser-safe; `io.ts` saves folders.
@@ -161,6 +163,33 @@ export interface HybridEvaluation {
 }
 
 const TASK = 'forecast-hybrid';
+/** The validation forecasts of all the series weigh as much as this many of a series' own realised forecasts. */
+const PRIOR_WEIGHT = 10;
+/** A realised forecast's weight is multiplied by this for each step since its outcome came in. */
+const DECAY = 0.95;
+/** Validation scores kept per horizon step. */
+const KEPT_SCORES = 200;
+
+/** How far outside its interval's half-width (on its side) y fell from the median: <= 1 inside. */
+function conformalScore(y: number, lo: number, m: number, hi: number): number {
+  return Math.abs(y - m) / Math.max(y >= m ? hi - m : m - lo, 1e-12);
+}
+
+/**
+ * The smallest score whose weighted share reaches `level`, the forecast
+ * being calibrated counting with weight 1 at infinity (weighted split
+ * conformal); the largest score when the weights never reach it.
+ */
+function weightedQuantile(items: Array<{ score: number; w: number }>, level: number): number {
+  items.sort((a, b) => a.score - b.score);
+  const total = items.reduce((a, x) => a + x.w, 0) + 1;
+  let c = 0;
+  for (const x of items) {
+    c += x.w;
+    if (c >= level * total) return x.score;
+  }
+  return items.at(-1)!.score;
+}
 
 /** One series' smoothing run over its values, and what the windows need of it. */
 interface Smoothed {
@@ -206,8 +235,13 @@ export class HybridForecaster {
   readonly model: EsRnn;
   readonly series: HybridSeriesInfo[];
   readonly quantiles: [number, number, number];
-  /** per horizon step, the factor that scales the interval's half-widths (split conformal calibration); null before training or with too few validation forecasts */
-  calibration: number[] | null = null;
+  /**
+   * per horizon step, the validation forecasts' scores |y - median| / half-width
+   * of the interval, pooled over the series and sorted (split conformal
+   * calibration; see `calibrated`); null before training or with too few
+   * validation forecasts
+   */
+  calibration: number[][] | null = null;
   history: HybridHistoryEntry[] = [];
 
   private constructor(options: ResolvedHybridOptions, model: EsRnn, series: HybridSeriesInfo[]) {
@@ -446,63 +480,99 @@ export class HybridForecaster {
     return total / windows.length;
   }
 
-  /** The ensemble's quantiles from origin t before calibration, in the series' units (H x [lower, median, upper]). */
-  private raw(s: Smoothed, t: number): Array<[number, number, number]> {
+  /** The ensemble's quantiles from each origin before calibration, in the series' units (per origin, H x [lower, median, upper]). */
+  private raw(s: Smoothed, origins: number[]): Array<Array<[number, number, number]>> {
     const H = this.options.horizon;
     const nets = this.model.networks.items;
-    const sum = new Float64Array(H * 3);
+    const sum = new Float64Array(origins.length * H * 3);
     if (nets.length > 0) {
-      const { x } = this.batch([s], [[0, t]], false);
-      for (const net of nets) {
-        const out = noGrad(() => net.forward(x)).data;
-        for (let j = 0; j < H * 3; j++) sum[j] += out[j]! / nets.length;
-      }
+      noGrad(() => {
+        for (let from = 0; from < origins.length; from += 256) {
+          const part = origins.slice(from, from + 256);
+          const { x } = this.batch([s], part.map((t) => [0, t]), false);
+          for (const net of nets) {
+            const out = net.forward(x).data;
+            for (let j = 0; j < part.length * H * 3; j++) sum[from * H * 3 + j] += out[j]! / nets.length;
+          }
+        }
+      });
     } else {
       // The smoothing alone: an interval of one typical change each side, which calibration scales.
-      for (let h = 0; h < H; h++) {
-        sum[h * 3] = -1;
-        sum[h * 3 + 2] = 1;
+      for (let j = 0; j < origins.length * H; j++) {
+        sum[j * 3] = -1;
+        sum[j * 3 + 2] = 1;
       }
     }
-    const a = s.pass.levels[t]!;
-    const out: Array<[number, number, number]> = [];
-    for (let h = 1; h <= H; h++) {
-      const si = s.hw.seasonIndexAt(s.pass, t + h, t);
-      const put = (z: number): number => {
-        const d = a * (1 + z * s.spread + HybridForecaster.etsPath(s, t, h));
-        return s.mult ? d * si : d + si;
-      };
-      out.push([0, 1, 2].map((k) => put(sum[(h - 1) * 3 + k]!)).sort((p, q) => p - q) as [number, number, number]);
-    }
-    return out;
-  }
-
-  private forecastAt(s: Smoothed, t: number): Array<[number, number, number]> {
-    const q = this.raw(s, t);
-    if (!this.calibration) return q;
-    return q.map(([lo, m, hi], h) => {
-      const c = this.calibration![h]!;
-      return [m - c * (m - lo), m, m + c * (hi - m)];
+    return origins.map((t, b) => {
+      const a = s.pass.levels[t]!;
+      const out: Array<[number, number, number]> = [];
+      for (let h = 1; h <= H; h++) {
+        const si = s.hw.seasonIndexAt(s.pass, t + h, t);
+        const put = (z: number): number => {
+          const d = a * (1 + z * s.spread + HybridForecaster.etsPath(s, t, h));
+          return s.mult ? d * si : d + si;
+        };
+        out.push([0, 1, 2].map((k) => put(sum[(b * H + h - 1) * 3 + k]!)).sort((p, q) => p - q) as [number, number, number]);
+      }
+      return out;
     });
   }
 
-  /** Split conformal calibration on the validation spans, pooled over the series. */
+  /**
+   * Calibrated forecasts from each of `origins` (ascending) of series i: the
+   * interval at horizon step h scaled by a weighted conformal quantile
+   * (Barber et al. 2023, conformal prediction beyond exchangeability) of
+   * (a) the validation forecasts of all the series together, which weigh as
+   * much as PRIOR_WEIGHT forecasts, and (b) the series' own forecasts from
+   * past its fitting span (its test span and any rows added since) whose
+   * outcome is known at the origin, each weighing DECAY^(steps since its
+   * outcome): a series that drifts away from what validation saw widens its
+   * intervals as the misses come in.
+   */
+  private calibrated(s: Smoothed, i: number, origins: number[]): Array<Array<[number, number, number]>> {
+    const H = this.options.horizon;
+    if (origins.length === 0) return [];
+    const first = Math.max(this.options.lookback - 1, hybridSpans(this.series[i]!.length, this.options, this.series[i]!.name).valEnd - 1);
+    const last = origins.at(-1)!;
+    const past = Array.from({ length: Math.max(0, last - first) }, (_, k) => first + k);
+    const known = new Set(past);
+    const all = [...past, ...origins.filter((t) => !known.has(t))];
+    const raw = this.raw(s, all);
+    const at = new Map(all.map((t, k) => [t, raw[k]!]));
+    // Each horizon step's realised scores, by origin.
+    const own = Array.from({ length: H }, () => [] as Array<{ origin: number; score: number }>);
+    for (const t of past) {
+      at.get(t)!.forEach(([lo, m, hi], h) => {
+        if (t + 1 + h <= last) own[h]!.push({ origin: t, score: conformalScore(s.values[t + 1 + h]!, lo, m, hi) });
+      });
+    }
+    const level = this.options.interval;
+    return origins.map((t) => at.get(t)!.map(([lo, m, hi], h): [number, number, number] => {
+      const prior = this.calibration?.[h] ?? [];
+      const weighted = prior.map((score) => ({ score, w: PRIOR_WEIGHT / prior.length }));
+      for (const r of own[h]!) if (r.origin + 1 + h <= t) weighted.push({ score: r.score, w: DECAY ** (t - r.origin - 1 - h) });
+      if (weighted.length === 0) return [lo, m, hi];
+      const c = weightedQuantile(weighted, level);
+      return [m - c * (m - lo), m, m + c * (hi - m)];
+    }));
+  }
+
+  /** The validation spans' scores, pooled over the series, kept per horizon step (the prior of `calibrated`). */
   private calibrate(sm: Smoothed[]): void {
     const H = this.options.horizon;
     const scores = Array.from({ length: H }, () => [] as number[]);
     for (const s of sm) {
-      for (let t = Math.max(s.trainEnd - 1, this.options.lookback - 1); t + H < s.valEnd; t++) {
-        this.raw(s, t).forEach(([lo, m, hi], h) => {
-          const y = s.values[t + 1 + h]!;
-          scores[h]!.push(Math.abs(y - m) / Math.max(y >= m ? hi - m : m - lo, 1e-12));
-        });
-      }
+      const origins: number[] = [];
+      for (let t = Math.max(s.trainEnd - 1, this.options.lookback - 1); t + H < s.valEnd; t++) origins.push(t);
+      this.raw(s, origins).forEach((q, k) => q.forEach(([lo, m, hi], h) => scores[h]!.push(conformalScore(s.values[origins[k]! + 1 + h]!, lo, m, hi))));
     }
     this.calibration = null;
     if (scores[0]!.length < 10) return;
+    // At most KEPT_SCORES order statistics each (evenly spaced): the quantiles, not a copy of every forecast, go into config.json.
     this.calibration = scores.map((v) => {
       const sorted = v.sort((a, b) => a - b);
-      return sorted[Math.min(sorted.length - 1, Math.ceil((sorted.length + 1) * this.options.interval) - 1)]!;
+      if (sorted.length <= KEPT_SCORES) return sorted;
+      return Array.from({ length: KEPT_SCORES }, (_, k) => sorted[Math.round((k * (sorted.length - 1)) / (KEPT_SCORES - 1))]!);
     });
   }
 
@@ -515,7 +585,7 @@ export class HybridForecaster {
     const sm = this.smoothed(s);
     const L = this.options.lookback;
     if (!(Number.isInteger(t) && t >= L - 1 && t < s.values.length)) throw new DataError(`${s.name}: a forecast origin needs ${L} steps of history inside the series of ${s.values.length}, got origin ${t}`);
-    const q = this.forecastAt(sm, t);
+    const q = this.calibrated(sm, this.indexOf(s.name), [t])[0]!;
     return { name: s.name, origin: t, lower: q.map((v) => v[0]), median: q.map((v) => v[1]), upper: q.map((v) => v[2]) };
   }
 
@@ -535,11 +605,13 @@ export class HybridForecaster {
       const scale = naiveScale(s.values, s.trainEnd, m);
       const meters = { model: new AccuracyMeter(scale), naive: new AccuracyMeter(scale), seasonalNaive: new AccuracyMeter(scale), ets: new AccuracyMeter(scale) };
       const [start, end] = span === 'test' ? [s.valEnd, s.values.length] : [s.trainEnd, s.valEnd];
-      let origins = 0;
+      const ts: number[] = [];
+      for (let t = Math.max(start - 1, this.options.lookback - 1); t + H < end; t++) ts.push(t);
+      const forecasts = this.calibrated(s, this.indexOf(d.name), ts);
+      const origins = ts.length;
       let hits = 0;
-      for (let t = Math.max(start - 1, this.options.lookback - 1); t + H < end; t++) {
-        origins++;
-        const f = this.forecastAt(s, t);
+      for (const [k, t] of ts.entries()) {
+        const f = forecasts[k]!;
         const e = s.hw.forecastAt(s.pass, t, H);
         for (let h = 1; h <= H; h++) {
           const y = s.values[t + h]!;
@@ -587,7 +659,7 @@ export class HybridForecaster {
     loadWeights(model, files.weights, `${source}/model.safetensors`);
     model.eval();
     const f = new HybridForecaster(extra.options as ResolvedHybridOptions, model, extra.series as HybridSeriesInfo[]);
-    f.calibration = (extra.calibration as number[] | null | undefined) ?? null;
+    f.calibration = (extra.calibration as number[][] | null | undefined) ?? null;
     f.history = (extra.history as HybridHistoryEntry[] | undefined) ?? [];
     return f;
   }
