@@ -70,7 +70,41 @@ async function addingDemo(page: import('playwright-core').Page, url: string, unt
   return { seconds, ratios: Object.fromEntries(Object.entries(runs).map(([c, r]) => [c, r.history[r.history.length - 1]!.valLoss * 6])) };
 }
 
-async function inPage(all: SpeedCase[]): Promise<{ charsPerSec: number[]; demo: { seconds: number; ratios: Record<string, number> } }> {
+interface Responsiveness { steps: number; longest: number; over50: number }
+
+/**
+ * The page's main thread while the three character models train (the page's defaults, `steps` each):
+ * its tasks from the moment every model has reported a chunk (every panel drawn once) to the end.
+ * Long tasks (PerformanceObserver `longtask`, over 50 ms) counted, and the longest.
+ */
+async function mainThreadWhileTraining(browser: import('playwright-core').Browser, url: string, steps: number): Promise<Responsiveness> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1700 } });
+  await page.addInitScript(() => {
+    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  type Runs = Record<string, { step: number; history: unknown[] }>;
+  await page.goto(`${url}?autostart=1&until=${steps}`);
+  await page.waitForFunction(() => {
+    const r = Object.values((window as unknown as { __playground: { runs: Runs } }).__playground.runs);
+    return r.length === 3 && r.every((x) => x.history.length > 0);
+  }, undefined, { timeout: 600_000, polling: 50 });
+  const from = await page.evaluate(() => performance.now());
+  await page.waitForFunction((n) => {
+    const p = (window as unknown as { __playground: { training: boolean; runs: Runs } }).__playground;
+    return !p.training && Object.values(p.runs).every((x) => x.step === n);
+  }, steps, { timeout: 600_000, polling: 100 });
+  const until = await page.evaluate(() => performance.now());
+  const long = (await page.evaluate(() => (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks))
+    .filter((t) => t.start + t.duration >= from && t.start <= until);
+  await page.close();
+  return { steps, longest: Math.max(0, ...long.map((t) => t.duration)), over50: long.length };
+}
+
+async function inPage(all: SpeedCase[]): Promise<{ charsPerSec: number[]; demo: { seconds: number; ratios: Record<string, number> }; responsiveness: Responsiveness }> {
   const dir = await buildPlayground(join(mkdtempSync(join(tmpdir(), 'recurrent-bench-playground-')), 'web'));
   await build({ entryPoints: [join(here, 'playground-page.ts')], bundle: true, format: 'esm', platform: 'browser', outfile: join(dir, 'bench.js'), logLevel: 'warning', conditions: ['recurrent-source'] });
   writeFileSync(join(dir, 'bench.html'), '<!doctype html><meta charset="utf-8"><title>bench</title><script type="module" src="./bench.js"></script>');
@@ -84,7 +118,7 @@ async function inPage(all: SpeedCase[]): Promise<{ charsPerSec: number[]; demo: 
     const r = await page.evaluate(() => (window as unknown as { __result: { charsPerSec?: number[]; isolated?: boolean; error?: string } }).__result);
     if (r.error) throw new Error(r.error);
     if (!r.isolated) throw new Error('the bench page is not cross-origin isolated');
-    return { charsPerSec: r.charsPerSec!, demo: await addingDemo(page, server.url, DEMO_STEPS) };
+    return { charsPerSec: r.charsPerSec!, demo: await addingDemo(page, server.url, DEMO_STEPS), responsiveness: await mainThreadWhileTraining(browser, server.url, RESPONSIVENESS_STEPS) };
   } finally {
     await browser.close();
     await server.close();
@@ -92,10 +126,11 @@ async function inPage(all: SpeedCase[]): Promise<{ charsPerSec: number[]; demo: 
 }
 
 const DEMO_STEPS = 500;
+const RESPONSIVENESS_STEPS = 400;
 const all = cases();
 const out = rawOutput('playground', 'npm run bench:playground');
 const text = bundledText();
-const { charsPerSec: page, demo } = await inPage(all);
+const { charsPerSec: page, demo, responsiveness } = await inPage(all);
 const node: number[] = [];
 for (const c of all) node.push(await inNode(c, text));
 out.line(`training a character model on the bundled text (${Array.from(text).length.toLocaleString('en-US')} characters), chars/s; each: ${all[0]!.warmup} warm-up steps, then ${all[0]!.repeats} chunks of ${all[0]!.steps} steps with the views after each`);
@@ -107,4 +142,5 @@ for (let i = 0; i + 1 < all.length; i += 2) {
   out.line(`${all[i]!.name}: 2 threads / 1 thread: Node ${(node[i + 1]! / node[i]!).toFixed(2)}, page ${(page[i + 1]! / page[i]!).toFixed(2)}`);
 }
 out.line(`the adding demo in the page (T = 50, 3,000 parameters per cell, ${DEMO_STEPS} steps each, chunks handed out one at a time on this ${cpus().length}-core machine): ${demo.seconds.toFixed(1)} s from load to the end; held-out MSE / guessing: ${Object.entries(demo.ratios).map(([c, v]) => `${c} ${v.toFixed(3)}`).join(', ')}`);
+out.line(`the page's main thread while its three character models train (${responsiveness.steps} steps each, after every panel's first drawing): ${responsiveness.over50} tasks over 50 ms${responsiveness.over50 > 0 ? `, the longest ${responsiveness.longest.toFixed(0)} ms` : ''}`);
 await out.save();

@@ -10,27 +10,49 @@ import { signedColor } from '../cells.js';
 
 const esc = (ch: string): string => (ch === '<' ? '&lt;' : ch === '>' ? '&gt;' : ch === '&' ? '&amp;' : ch);
 
-/** The text as one HTML string, one span per character: a thousand spans at once, cheaper than as many virtual nodes. */
+/**
+ * The text as one HTML string, one span per character (`data-i`: its index in
+ * `chars`): a thousand spans at once, cheaper than as many virtual nodes.
+ */
 export function shadedHtml(chars: readonly string[], value: (i: number) => number): string {
   let html = '';
   chars.forEach((ch, i) => {
-    if (ch === '\n') html += '<br>';
-    else {
-      const a = value(i);
-      html += `<span style="background:${signedColor(a)}" title="${a.toFixed(3)}">${esc(ch)}</span>`;
-    }
+    html += ch === '\n' ? '<br>' : `<span style="background:${signedColor(value(i))}" data-i="${i}">${esc(ch)}</span>`;
   });
   return html;
 }
 
 function Shaded(props: { view: ActivationView; cell: number }) {
   const host = useRef<HTMLDivElement>(null);
+  const shownChars = useRef<readonly string[] | null>(null);
+  const value = (i: number): number => props.view.values[i * props.view.hiddenSize + props.cell]!;
+  const valueNow = useRef(value);
+  valueNow.current = value;
   useEffect(() => {
-    const { chars, values, hiddenSize: H } = props.view;
-    host.current!.innerHTML = shadedHtml(chars, (i) => values[i * H + props.cell]!);
+    const { chars } = props.view;
+    const el = host.current!;
+    // After each chunk the text is the same and only the colours change: recolouring the spans in
+    // place costs no parsing and no layout (the page must keep every task under 50 ms while training).
+    if (shownChars.current !== null && sameText(shownChars.current, chars)) {
+      const spans = el.getElementsByTagName('span');
+      let k = 0;
+      chars.forEach((ch, i) => {
+        if (ch !== '\n') spans[k++]!.style.background = signedColor(value(i));
+      });
+      return;
+    }
+    el.innerHTML = shadedHtml(chars, value);
+    shownChars.current = chars;
   }, [props.view, props.cell]);
-  return <div class="text-heat" data-testid="activation-text" ref={host} />;
+  // The value under the pointer, read when it gets there (not written into a thousand titles per chunk).
+  const onOver = (e: MouseEvent): void => {
+    const span = e.target as HTMLElement;
+    if (span.dataset.i !== undefined) span.title = valueNow.current(Number(span.dataset.i)).toFixed(3);
+  };
+  return <div class="text-heat" data-testid="activation-text" ref={host} onMouseOver={onOver} />;
 }
+
+const sameText = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((ch, i) => ch === b[i]);
 
 export const ActivationsPanel = memo(function ActivationsPanel(props: { view: ActivationView | null; cell: number | null; onCell: (c: number) => void }) {
   // A text session's first views come with its activations; until then (or on another task) there are none.
