@@ -204,6 +204,37 @@ def adaptive_case(out, name, in_features, n_classes, cutoffs, N, div_value=4.0, 
     write_safetensors(out / f"{name}.safetensors", tensors, meta)
 
 
+def ctc_case(out, name, T, N, C, target_lengths, input_lengths, blank=0, reduction="mean", zero_infinity=False,
+             concatenated=False, repeats=False, impossible=(), seed=0):
+    """kind = ctc: torch.nn.functional.ctc_loss on log_softmax(logits), the loss and d(loss)/d(logits).
+    `impossible`: sequences whose target gets more labels than its input has steps (with zero_infinity)."""
+    torch.manual_seed(seed)
+    logits = torch.randn(T, N, C) * 2
+    S = max(max(target_lengths), 1)
+    classes = [k for k in range(C) if k != blank]
+    targets = torch.tensor(classes)[torch.randint(0, len(classes), (N, S))]
+    if repeats:  # runs of the same label, which need a blank between them
+        targets[:, 1::3] = targets[:, 0::3][:, :targets[:, 1::3].shape[1]]
+    lengths = list(target_lengths)
+    for n in impossible:
+        lengths[n] = S
+    tl = torch.tensor(lengths)
+    il = torch.tensor(input_lengths)
+    x = logits.double().requires_grad_()
+    tgt = torch.cat([targets[n, :lengths[n]] for n in range(N)]) if concatenated else targets
+    loss = torch.nn.functional.ctc_loss(torch.log_softmax(x, 2), tgt, il, tl, blank=blank, reduction=reduction, zero_infinity=zero_infinity)
+    tensors = {"logits": logits, "targets": tgt, "input_lengths": il, "target_lengths": tl}
+    if reduction == "none":
+        grad_loss = torch.rand(N) + 0.5
+        (loss * grad_loss).sum().backward()
+        tensors["grad_loss"] = grad_loss
+    else:
+        loss.backward()
+    tensors.update({"loss": loss.detach().reshape(-1), "grad.logits": x.grad})
+    meta = {"kind": "ctc", "blank": blank, "reduction": reduction, "zero_infinity": zero_infinity}
+    write_safetensors(out / f"{name}.safetensors", tensors, meta)
+
+
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "test/fixtures/torch-extra")
     out.mkdir(parents=True, exist_ok=True)
@@ -229,6 +260,10 @@ def main():
     adaptive_case(out, "adaptive_softmax_two_clusters", 16, 50, [10, 30], 40, seed=13)
     adaptive_case(out, "adaptive_softmax_head_bias_div2", 12, 33, [5, 9, 20], 25, div_value=2.0, head_bias=True, seed=14)
     adaptive_case(out, "adaptive_softmax_one_cluster", 8, 21, [20], 7, div_value=3.0, seed=15)
+    ctc_case(out, "ctc_zero_infinity_impossible", 6, 3, 5, [2, 3, 1], [6, 6, 2], reduction="mean", zero_infinity=True, impossible=(2,), seed=16)
+    ctc_case(out, "ctc_empty_target_short_inputs", 9, 4, 6, [0, 3, 2, 0], [9, 5, 7, 1], reduction="sum", seed=17)
+    ctc_case(out, "ctc_concatenated_none_blank_middle", 10, 3, 7, [4, 2, 5], [10, 8, 9], blank=3, reduction="none", concatenated=True, seed=18)
+    ctc_case(out, "ctc_long_repeats", 60, 4, 29, [12, 20, 7, 15], [60, 55, 30, 48], reduction="mean", repeats=True, seed=19)
 
 
 if __name__ == "__main__":

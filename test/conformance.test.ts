@@ -33,7 +33,8 @@ describe('PyTorch fixtures found', () => {
     assert.ok(ours.filter((f) => f.dir === sharedFixtures).length >= 13, 'the shared torch fixtures');
     assert.ok(ours.filter((f) => f.dir === extraFixtures).length >= 10, 'our extra fixtures');
     const other = fixtures.filter((f) => f.kind === null || !known.has(f.kind));
-    // Kinds for later issues (ctc, conv2d) are not this runner's; a file whose kind cannot be read is a failure.
+    assert.ok(ours.filter((f) => f.kind === 'ctc').length >= 3, 'the shared CTC fixtures');
+    // Kinds for later issues (conv2d) are not this runner's; a file whose kind cannot be read is a failure.
     assert.deepEqual(other.filter((f) => f.kind === null).map((f) => f.name), []);
     if (other.length) console.log(`# fixtures of kinds this runner does not know (yet): ${[...new Set(other.map((f) => f.kind))].join(', ')} (${other.length} files)`);
   });
@@ -48,7 +49,7 @@ for (const [label, load] of BACKEND_MODES) {
         assert.equal(r.error, undefined, r.error);
         const bad = r.comparisons.filter((c) => !c.pass).map((c) => `${c.name}: max error ${c.maxError}${c.problem ? ` (${c.problem})` : ''}`);
         assert.deepEqual(bad, []);
-        assert.ok(r.comparisons.length >= 3, 'compares outputs and gradients');
+        assert.ok(r.comparisons.length >= 2, 'compares outputs and gradients');
       });
     }
   });

@@ -45,6 +45,7 @@ export * as init from './nn/init.js';
 
 // Losses
 export { crossEntropy, mseLoss, bceWithLogits, quantileLoss, type LossResult, type Reduction, type CrossEntropyOptions } from './losses/losses.js';
+export { ctcLoss, type CtcOptions, type CtcReduction, type CtcResult } from './losses/ctc.js';
 
 // Optimisers, clipping, schedules, training step
 export { Optimizer, type OptimizerState } from './optim/optimizer.js';
@@ -89,6 +90,7 @@ export { Sampler, sampleToken, logSoftmax, logSoftmaxInto, checkSampling, type S
 export { TokenDecoder } from './decoding/token-decoder.js';
 export { beamSearch, beamSearchAll, type BeamOptions, type BeamStep, type Hypothesis } from './decoding/beam.js';
 export { stackStates, stateRow } from './decoding/state-rows.js';
+export { ctcGreedyDecode } from './decoding/ctc-greedy.js';
 
 // Time series: CSV, forecasting, anomaly detection
 export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';

@@ -4,11 +4,14 @@
  * `train`: a few optimiser steps of Embedding -> recurrent -> Linear. Kind
  * `adaptive_softmax` (test/fixtures/torch-extra, made by
  * scripts/make-fixtures.py): torch.nn.AdaptiveLogSoftmaxWithLoss, forward,
- * log_prob, predict and the loss's gradients.
+ * log_prob, predict and the loss's gradients. Kind `ctc` (../shared/fixtures/
+ * torch-ctc): torch.nn.functional.ctc_loss on log_softmax(logits), the loss
+ * and its gradient with respect to the logits.
  */
 import { FormatError } from '../errors.js';
 import { noGrad } from '../nn/grad-mode.js';
 import { parseSafetensors, type SafetensorsFile } from '../io/safetensors.js';
+import { type CtcReduction, ctcLoss } from '../losses/ctc.js';
 import { crossEntropy } from '../losses/losses.js';
 import { LanguageModel } from '../models/language-model.js';
 import { AdaptiveLogSoftmaxWithLoss } from '../nn/adaptive-softmax.js';
@@ -33,7 +36,7 @@ export interface FixtureResult {
 const MODES: readonly CellKind[] = ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'];
 
 /** The fixture kinds this runner knows (a folder of other kinds is not this runner's to judge). */
-export const FIXTURE_KINDS = ['rnn', 'train', 'adaptive_softmax'] as const;
+export const FIXTURE_KINDS = ['rnn', 'train', 'adaptive_softmax', 'ctc'] as const;
 
 /** A fixture's kind from its metadata, or null when the file or its metadata cannot be read. */
 export function fixtureKind(bytes: Uint8Array): string | null {
@@ -55,6 +58,7 @@ export function runFixture(name: string, bytes: Uint8Array): FixtureResult {
     if (kind === 'rnn') comparisons = runRnnFixture(file, meta);
     else if (kind === 'train') comparisons = runTrainFixture(file, meta);
     else if (kind === 'adaptive_softmax') comparisons = runAdaptiveFixture(file, meta);
+    else if (kind === 'ctc') comparisons = runCtcFixture(file, meta);
     else throw new FormatError(`unknown fixture kind ${JSON.stringify(meta.kind)}, expected ${FIXTURE_KINDS.map((k) => `'${k}'`).join(', ')}`);
     return { name, kind, pass: comparisons.every((c) => c.pass), comparisons };
   } catch (e) {
@@ -117,6 +121,38 @@ function numbers(meta: Meta, key: string): number[] {
   const v = meta[key];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new FormatError(`metadata '${key}' must be a list of numbers, got ${JSON.stringify(v)}`);
   return v as number[];
+}
+
+const CTC_REDUCTIONS: readonly CtcReduction[] = ['mean', 'sum', 'none'];
+
+function runCtcFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
+  const reduction = meta.reduction ?? 'mean';
+  if (!CTC_REDUCTIONS.includes(reduction as CtcReduction)) throw new FormatError(`metadata 'reduction' must be one of ${CTC_REDUCTIONS.join(', ')}, got ${JSON.stringify(meta.reduction)}`);
+  const none = reduction === 'none';
+  requireTensors(file, 'ctc', ['logits', 'targets', 'input_lengths', 'target_lengths', 'loss', 'grad.logits', ...(none ? ['grad_loss'] : [])]);
+  const logits = file.float32('logits');
+  const targetLengths = file.integers('target_lengths');
+  const N = logits.shape[1] ?? 0;
+  // Targets (N,S) padded, as the format says; PyTorch's other layout, all targets concatenated (sum of lengths), is read too.
+  let targets = file.integers('targets');
+  if (file.shape('targets').length === 1) {
+    const S = Math.max(0, ...targetLengths);
+    const padded = new Int32Array(N * S);
+    let at = 0;
+    for (let n = 0; n < N; n++) {
+      padded.set(targets.subarray(at, at + targetLengths[n]!), n * S);
+      at += targetLengths[n]!;
+    }
+    targets = padded;
+  }
+  const r = ctcLoss(logits, targets, file.integers('input_lengths'), targetLengths, {
+    blank: int(meta, 'blank', 0), reduction: reduction as CtcReduction, zeroInfinity: bool(meta, 'zero_infinity', false),
+    gradLoss: none ? file.float32('grad_loss').data : null,
+  });
+  return [
+    compareArrays('loss', none ? Float32Array.from(r.losses) : Float32Array.of(r.loss), file.float32('loss').data),
+    compare('grad.logits', r.grad, file, 'grad.logits'),
+  ];
 }
 
 function runAdaptiveFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
