@@ -96,6 +96,7 @@ export { ctcGreedyDecode } from './decoding/ctc-greedy.js';
 export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';
 export { toSeries, groupTable, fillMissing, timeAt, describeFrequency, type Series, type SeriesOptions, type Frequency } from './data/timeseries.js';
 export { SequenceRegressor, type SequenceRegressorConfig } from './models/sequence-regressor.js';
+export { SequenceTagger, type SequenceTaggerConfig } from './models/sequence-tagger.js';
 export { HoltWinters, type HoltWintersOptions, type Seasonality, type SmoothingCoefficients, type SmoothingPass } from './models/holt-winters.js';
 export { EsRnn, type EsRnnConfig, type SmoothingConfig } from './models/es-rnn.js';
 export {
@@ -136,14 +137,17 @@ export {
 export { textProperties, cellCorrelations, bestCells, type TextProperty, type BestCell } from './inspect/activations.js';
 export { traceLanguageModel, traceRegressor, languageModelActivations } from './inspect/trace.js';
 export { spectralRadius } from './inspect/spectral.js';
-export { classificationReport, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
+export { classificationReport, editDistance, errorRates, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
 
 // Audio and spoken words
 export { parseWav, type Audio } from './audio/wav.js';
-export { mfcc, trimSilence, normaliseFrames, type FeatureOptions } from './audio/features.js';
+export { mfcc, trimSilence, normaliseFrames, normaliseFeatures, withDeltas, type FeatureOptions } from './audio/features.js';
 export { SpokenWordRecognizer, SPEECH_DEFAULTS, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
+export {
+  Transcriber, TRANSCRIBE_DEFAULTS, normaliseTranscript, type TranscriberOptions, type TranscribedAudio, type TranscriberTrainOptions, type TranscriberProgress,
+} from './tasks/speech/transcriber.js';
 export { KeepBest } from './train/keep-best.js';
 export {
   fit, ranksAbove, type FitTask, type FitOptions, type FitHooks, type FitStep, type FitEval, type FitResult, type Validation,

@@ -112,10 +112,14 @@ export function trimSilence(x: { data: Float32Array; frames: number; features: n
   return { data: data.slice(a * F, (b + 1) * F), frames: b - a + 1, features: F };
 }
 
-/** Per-feature mean/variance normalisation, then `T` frames by linear interpolation in time. */
-export function normaliseFrames(x: { data: Float32Array; frames: number; features: number }, T: number): Float32Array {
+/**
+ * Per-feature mean/variance normalisation over the utterance (cepstral mean
+ * and variance normalisation: a constant channel, a microphone's or a
+ * synthesizer's colouring, is a constant offset of the cepstrum, and goes).
+ */
+export function normaliseFeatures(x: { data: Float32Array; frames: number; features: number }): { data: Float32Array; frames: number; features: number } {
   const { data, frames, features: F } = x;
-  const out = new Float32Array(T * F);
+  const out = new Float32Array(frames * F);
   for (let c = 0; c < F; c++) {
     let mean = 0;
     for (let f = 0; f < frames; f++) mean += data[f * F + c]!;
@@ -123,14 +127,39 @@ export function normaliseFrames(x: { data: Float32Array; frames: number; feature
     let v = 0;
     for (let f = 0; f < frames; f++) v += (data[f * F + c]! - mean) ** 2;
     const sd = Math.sqrt(v / frames) || 1;
+    for (let f = 0; f < frames; f++) out[f * F + c] = (data[f * F + c]! - mean) / sd;
+  }
+  return { data: out, frames, features: F };
+}
+
+/** Per-feature mean/variance normalisation (normaliseFeatures), then `T` frames by linear interpolation in time. */
+export function normaliseFrames(x: { data: Float32Array; frames: number; features: number }, T: number): Float32Array {
+  const { data, frames, features: F } = normaliseFeatures(x);
+  const out = new Float32Array(T * F);
+  for (let c = 0; c < F; c++) {
     for (let t = 0; t < T; t++) {
-      const pos = frames === 1 ? 0 : (t * (frames - 1)) / (T - 1);
+      const pos = frames === 1 || T === 1 ? 0 : (t * (frames - 1)) / (T - 1);
       const i = Math.floor(pos);
       const w = pos - i;
       const a = data[i * F + c]!;
       const b = data[Math.min(i + 1, frames - 1) * F + c]!;
-      out[t * F + c] = (a + w * (b - a) - mean) / sd;
+      out[t * F + c] = a + w * (b - a);
     }
   }
   return out;
+}
+
+/** Each frame followed by its change over time, (x[t+1] - x[t-1]) / 2 at the edges clamped: (frames x 2F). */
+export function withDeltas(x: { data: Float32Array; frames: number; features: number }): { data: Float32Array; frames: number; features: number } {
+  const { data, frames: T, features: C } = x;
+  const out = new Float32Array(T * 2 * C);
+  for (let t = 0; t < T; t++) {
+    const prev = Math.max(t - 1, 0);
+    const next = Math.min(t + 1, T - 1);
+    for (let c = 0; c < C; c++) {
+      out[t * 2 * C + c] = data[t * C + c]!;
+      out[t * 2 * C + C + c] = (data[next * C + c]! - data[prev * C + c]!) / 2;
+    }
+  }
+  return { data: out, frames: T, features: 2 * C };
 }

@@ -33,3 +33,35 @@ export function classificationReport(truth: number[], predicted: number[], label
   const correct = labels.reduce((a, _, k) => a + confusion[k]![k]!, 0);
   return { accuracy: truth.length ? correct / truth.length : 0, count: truth.length, perClass, confusion, labels: [...labels] };
 }
+
+/** The Levenshtein distance between two sequences: the fewest insertions, deletions and substitutions from one to the other. */
+export function editDistance<T>(a: readonly T[], b: readonly T[]): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Character and word error rates of transcripts against references: the edit
+ * distances summed over all pairs, divided by the references' total length
+ * (characters; words split on spaces).
+ */
+export function errorRates(references: readonly string[], hypotheses: readonly string[]): { cer: number; wer: number } {
+  let chars = 0;
+  let charErrors = 0;
+  let words = 0;
+  let wordErrors = 0;
+  references.forEach((ref, i) => {
+    const hyp = hypotheses[i] ?? '';
+    charErrors += editDistance(Array.from(ref), Array.from(hyp));
+    chars += Array.from(ref).length;
+    const w = (s: string): string[] => s.split(' ').filter((x) => x.length > 0);
+    wordErrors += editDistance(w(ref), w(hyp));
+    words += w(ref).length;
+  });
+  return { cer: chars ? charErrors / chars : 0, wer: words ? wordErrors / words : 0 };
+}

@@ -9,6 +9,7 @@ import { LanguageModel } from '../models/language-model.js';
 import { Seq2Seq } from '../models/seq2seq.js';
 import { SequenceClassifier } from '../models/sequence-classifier.js';
 import { SequenceRegressor } from '../models/sequence-regressor.js';
+import { SequenceTagger } from '../models/sequence-tagger.js';
 import type { Module } from '../nn/module.js';
 import { withParameterBudget } from '../nn/parameter.js';
 import { RecurrentBase } from '../nn/recurrent/base.js';
@@ -26,7 +27,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface ModelConfigFile {
   format: typeof MODEL_FORMAT;
   version: number;
-  /** which registered type to rebuild (modelTypes(): 'LanguageModel', 'SequenceRegressor', 'SequenceClassifier', 'Seq2Seq', 'EsRnn', 'LSTM', 'GRU', 'RNN') */
+  /** which registered type to rebuild (modelTypes(): 'LanguageModel', 'SequenceRegressor', 'SequenceClassifier', 'SequenceTagger', 'Seq2Seq', 'EsRnn', 'LSTM', 'GRU', 'RNN') */
   type: string;
   config: { [key: string]: JsonValue };
   /** anything the application keeps with the model (vocabulary, history, ...) */
@@ -105,7 +106,7 @@ function recurrentType(type: 'LSTM' | 'GRU' | 'RNN'): ModelType<RecurrentBase> {
 for (const t of [
   recurrentType('RNN'), recurrentType('GRU'), recurrentType('LSTM'),
   configured('Seq2Seq', Seq2Seq), configured('SequenceClassifier', SequenceClassifier),
-  configured('SequenceRegressor', SequenceRegressor), configured('LanguageModel', LanguageModel),
+  configured('SequenceRegressor', SequenceRegressor), configured('LanguageModel', LanguageModel), configured('SequenceTagger', SequenceTagger),
   {
     type: 'EsRnn', owns: (m): m is EsRnn => m instanceof EsRnn,
     getConfig: (m: EsRnn) => plain(m.config), fromConfig: (c: Json) => EsRnn.fromConfig(c as unknown as EsRnnConfig),

@@ -5,7 +5,7 @@
  */
 import { DataError } from '../../errors.js';
 import { type Audio } from '../../audio/wav.js';
-import { mfcc, normaliseFrames, trimSilence } from '../../audio/features.js';
+import { mfcc, normaliseFrames, trimSilence, withDeltas } from '../../audio/features.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -65,17 +65,7 @@ export class SpokenWordRecognizer {
     const C = this.options.coefficients;
     const T = this.options.frames;
     const x = normaliseFrames(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: C, source: audio.source ?? 'the audio' })), T);
-    if (!this.options.deltas) return x;
-    const out = new Float32Array(T * 2 * C);
-    for (let t = 0; t < T; t++) {
-      const prev = Math.max(t - 1, 0);
-      const next = Math.min(t + 1, T - 1);
-      for (let c = 0; c < C; c++) {
-        out[t * 2 * C + c] = x[t * C + c]!;
-        out[t * 2 * C + C + c] = (x[next * C + c]! - x[prev * C + c]!) / 2;
-      }
-    }
-    return out;
+    return this.options.deltas ? withDeltas({ data: x, frames: T, features: C }).data : x;
   }
 
   /** Every utterance is time-normalised to the same number of frames. */

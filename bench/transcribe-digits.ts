@@ -1,0 +1,89 @@
+/**
+ * Digit strings spoken by Debian's espeak-ng ("four one five two"), 3 to 10
+ * digits, in many voices at several speeds and pitches, transcribed by the
+ * CTC transcriber (tasks/speech/transcriber.ts). The voices are split as in
+ * bench/spoken-digits.ts: two accents held out whole, and 20% of the other
+ * voices held out for test, 10% for validation. `npm run bench:transcribe`
+ * prints character and word error rates on both held-out sets and writes
+ * bench/RESULTS-transcribe-<date>.txt.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseWav } from '../packages/recurrent/src/audio/wav.js';
+import { setBackend } from '../packages/recurrent/src/kernels/index.js';
+import { Random } from '../packages/recurrent/src/tensor/random.js';
+import { type TranscribedAudio, Transcriber, type TranscriberOptions, type TranscriberTrainOptions } from '../packages/recurrent/src/tasks/speech/transcriber.js';
+import { DIGITS, SETTINGS, VARIANTS, voiceSplit } from './spoken-digits.js';
+
+/** `count` digit strings of `min`..`max` digits, as words. */
+export function digitStrings(count: number, min: number, max: number, rng: Random): string[] {
+  return Array.from({ length: count }, () => Array.from({ length: min + rng.int(max - min + 1) }, () => DIGITS[rng.int(10)]!).join(' '));
+}
+
+/** Each voice says `perVoice` strings (new ones per voice), at a speed and pitch drawn from SETTINGS. */
+export function speakStrings(voices: string[], perVoice: number, digits: [number, number], seed: number): TranscribedAudio[] {
+  const dir = mkdtempSync(join(tmpdir(), 'recurrent-digit-strings-'));
+  const rng = new Random(seed);
+  const out: TranscribedAudio[] = [];
+  for (const voice of voices) {
+    for (const text of digitStrings(perVoice, digits[0], digits[1], rng)) {
+      const [speed, pitch] = SETTINGS[rng.int(SETTINGS.length)]!;
+      const file = join(dir, `${out.length}.wav`);
+      execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', file, text]);
+      out.push({ audio: parseWav(new Uint8Array(readFileSync(file)), file), text });
+    }
+  }
+  return out;
+}
+
+export interface TranscribeExperiment {
+  train: number;
+  test: number;
+  accentTest: number;
+  voices: { cer: number; wer: number };
+  accents: { cer: number; wer: number };
+  epochs: number;
+  transcriber: Transcriber;
+  examples: Array<{ said: string; heard: string }>;
+  /** the held-out voices' recordings */
+  testSet: TranscribedAudio[];
+}
+
+/** Trains on the training voices' strings; error rates on held-out voices and held-out accents. */
+export async function transcribeExperiment(perVoice: number, options: TranscriberOptions = {}, train: TranscriberTrainOptions = {}, digits: [number, number] = [3, 10]): Promise<TranscribeExperiment> {
+  const { heldOutAccents, voices } = voiceSplit(0);
+  const nTest = Math.round(voices.length * 0.2);
+  const nVal = Math.round(voices.length * 0.1);
+  const test = speakStrings(voices.slice(0, nTest), Math.max(2, Math.round(perVoice / 3)), digits, 1);
+  const val = speakStrings(voices.slice(nTest, nTest + nVal), Math.max(2, Math.round(perVoice / 3)), digits, 2);
+  const trainSet = speakStrings(voices.slice(nTest + nVal), perVoice, digits, 3);
+  const accentTest = speakStrings(heldOutAccents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`)), Math.max(1, Math.round(perVoice / 6)), digits, 4);
+  const t = Transcriber.create(trainSet.map((e) => e.text), options, 0);
+  await t.train(trainSet, val, train, { seed: 0, onProgress: (p) => console.error(`epoch ${p.epoch}: loss ${p.loss.toFixed(3)}, validation CER ${(100 * p.valCer).toFixed(1)}% (${p.seconds.toFixed(0)} s)`) });
+  const v = t.evaluate(test);
+  const a = t.evaluate(accentTest);
+  return {
+    train: trainSet.length, test: test.length, accentTest: accentTest.length, voices: { cer: v.cer, wer: v.wer }, accents: { cer: a.cer, wer: a.wer },
+    epochs: t.history.length, transcriber: t, examples: test.slice(0, 5).map((e, i) => ({ said: e.text, heard: v.transcripts[i]! })), testSet: test,
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { rawOutput } = await import('./raw-output.js');
+  const out = rawOutput('transcribe', 'npm run bench:transcribe');
+  await setBackend('wasm', { threads: 'auto' });
+  const t0 = performance.now();
+  const perVoice = Number(process.argv[2] ?? 24);
+  const r = await transcribeExperiment(perVoice, JSON.parse(process.argv[3] ?? '{}'), JSON.parse(process.argv[4] ?? '{}'));
+  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+  [
+    `digit strings of 3-10 digits spoken by espeak-ng; ${r.train} training recordings, ${r.test} from held-out voices of the trained accents, ${r.accentTest} from the accents held out whole`,
+    `${r.epochs} epochs, ${((performance.now() - t0) / 1000).toFixed(0)} s in all (synthesis included)`,
+    `held-out voices: CER ${pct(r.voices.cer)}, WER ${pct(r.voices.wer)} (greedy)`,
+    `held-out accents: CER ${pct(r.accents.cer)}, WER ${pct(r.accents.wer)} (greedy)`,
+    ...r.examples.map((e) => `  said "${e.said}", heard "${e.heard}"`),
+  ].forEach(out.line);
+  await out.save();
+}

@@ -1,0 +1,52 @@
+/**
+ * Recurrent stack (uni- or bidirectional, variable lengths) -> Linear on
+ * every step: a score per class at each frame, the model behind CTC speech
+ * recognition (frames of features in, characters and a blank out). Parameter
+ * names match a PyTorch module with attributes `rnn` and `head`.
+ */
+import { ShapeError } from '../errors.js';
+import { Linear } from '../nn/layers.js';
+import { Module } from '../nn/module.js';
+import type { RecurrentBase } from '../nn/recurrent/base.js';
+import { createRecurrent } from '../nn/recurrent/modules.js';
+import { type RecurrentStackConfig, STACK_DEFAULTS, stackOptions } from './recurrent-stack.js';
+import type { Random } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+
+export interface SequenceTaggerConfig extends RecurrentStackConfig {
+  inputSize: number;
+  numClasses: number;
+  /** read each sequence both ways (default true): every frame sees the whole utterance */
+  bidirectional?: boolean;
+}
+
+export class SequenceTagger extends Module {
+  readonly config: Required<SequenceTaggerConfig>;
+  readonly rnn: RecurrentBase;
+  readonly head: Linear;
+
+  constructor(config: SequenceTaggerConfig, rng?: Random) {
+    super();
+    this.config = { ...STACK_DEFAULTS, bidirectional: true, ...config };
+    const c = this.config;
+    this.rnn = this.registerModule('rnn', createRecurrent(c.mode, {
+      inputSize: c.inputSize, ...stackOptions(c), bidirectional: c.bidirectional, ...(rng ? { rng } : {}),
+    }));
+    this.head = this.registerModule('head', new Linear({ inFeatures: this.rnn.outputSize, outFeatures: c.numClasses, ...(rng ? { rng } : {}) }));
+  }
+
+  /**
+   * x is (B,T,I) -> scores (B,T,numClasses). `lengths` (default all T):
+   * sequence b's steps from lengths[b] on are padding, read by neither
+   * direction (its scores there are the head's bias alone).
+   */
+  forward(x: Tensor, lengths: ArrayLike<number> | null = null): Tensor {
+    if (x.rank !== 3) throw new ShapeError(`SequenceTagger.forward: input must be (batch, time, features), got [${x.shape.join(', ')}]`);
+    return this.head.forward(this.rnn.forward(x, { lengths }).output);
+  }
+
+  /** gradScores is (B,T,numClasses): back into every parameter's grad; returns dL/dx (B,T,I). */
+  backward(gradScores: Tensor): Tensor {
+    return this.rnn.backward({ gradOutput: this.head.backward(gradScores) }).gradInput;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Speech to text with connectionist temporal classification: a WAV -> MFCCs
+ * and their deltas, normalised over the utterance (audio/features.ts), every
+ * `stack` frames joined into one (a shorter sequence for the recurrent
+ * layers; 20 ms a step by default) -> a bidirectional LSTM/GRU stack -> a
+ * score per character and the blank at every step (SequenceTagger), trained
+ * with the CTC loss (losses/ctc.ts), read by greedy decoding. Browser-safe
+ * (bring the WAV bytes).
+ */
+import { DataError } from '../../errors.js';
+import type { Audio } from '../../audio/wav.js';
+import { mfcc, normaliseFeatures, trimSilence, withDeltas } from '../../audio/features.js';
+import { errorRates } from '../../data/metrics.js';
+import { ctcGreedyDecode } from '../../decoding/ctc-greedy.js';
+import { type JsonValue, buildForWeights, checkTaskConfig, loadWeights, modelEnvelope, weightsToBytes } from '../../io/model-files.js';
+import type { CellKind } from '../../kernels/types.js';
+import { ctcLoss } from '../../losses/ctc.js';
+import { SequenceTagger } from '../../models/sequence-tagger.js';
+import { noGrad } from '../../nn/grad-mode.js';
+import { createOptimizer } from '../../optim/optimizers.js';
+import { Random } from '../../tensor/random.js';
+import { swapAxes01 } from '../../tensor/ops.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { fit } from '../../train/fit.js';
+import { Trainer } from '../../train/trainer.js';
+
+export interface TranscriberOptions {
+  cell?: CellKind;
+  hiddenSize?: number;
+  numLayers?: number;
+  /** read the utterance both ways (default true); false transcribes as the audio comes in */
+  bidirectional?: boolean;
+  /** MFCCs per frame (default 13) */
+  coefficients?: number;
+  /** add each coefficient's change over time (default true) */
+  deltas?: boolean;
+  /** frames joined into one step (default 2: 20 ms a step) */
+  stack?: number;
+  /** dropout between recurrent layers (default 0) */
+  dropout?: number;
+}
+
+/** A recording and what is said in it. */
+export interface TranscribedAudio {
+  audio: Audio;
+  text: string;
+}
+
+export interface TranscriberTrainOptions {
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  /** validations without a lower character error rate before stopping */
+  patience?: number;
+  /** stop after this many seconds */
+  timeLimit?: number;
+}
+
+export interface TranscriberProgress {
+  epoch: number;
+  epochs: number;
+  loss: number;
+  /** character error rate on the validation recordings */
+  valCer: number;
+  seconds: number;
+}
+
+const TASK = 'transcribe';
+/**
+ * Silence trimmed at both ends: frames more than this below the loudest in
+ * the first coefficient (about 20 dB of mean log-mel energy; the word
+ * recogniser's 8 would cut the quieter words of a sentence).
+ */
+const TRIM_DROP = 40;
+/** The blank's index: class 0, the characters after it. */
+const BLANK = 0;
+
+/** The defaults of transcription, in one place. */
+export const TRANSCRIBE_DEFAULTS = {
+  model: { cell: 'LSTM', hiddenSize: 96, numLayers: 2, bidirectional: true, coefficients: 13, deltas: true, stack: 2, dropout: 0 } as Readonly<Required<TranscriberOptions>>,
+  train: { epochs: 60, batch: 16, lr: 3e-3, patience: 10 },
+} as const;
+
+/** What a transcript becomes before training: lower case, runs of white space one space, trimmed. */
+export function normaliseTranscript(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+export class Transcriber {
+  readonly model: SequenceTagger;
+  history: Array<{ epoch: number; loss: number; valCer: number; seconds: number }> = [];
+
+  private constructor(
+    /** the characters, class k + 1 for alphabet[k] (class 0 is the blank) */
+    readonly alphabet: string[],
+    readonly options: Required<TranscriberOptions>,
+    seed: number,
+  ) {
+    const o = options;
+    this.model = new SequenceTagger({
+      inputSize: o.coefficients * (o.deltas ? 2 : 1) * o.stack, numClasses: alphabet.length + 1, hiddenSize: o.hiddenSize,
+      numLayers: o.numLayers, mode: o.cell, bidirectional: o.bidirectional, dropout: o.dropout,
+    }, new Random(seed));
+  }
+
+  /** A transcriber over the characters of these transcripts (normalised: see normaliseTranscript). */
+  static create(transcripts: string[], options: TranscriberOptions = {}, seed = 0): Transcriber {
+    const chars = [...new Set(transcripts.flatMap((t) => Array.from(normaliseTranscript(t))))].sort();
+    if (chars.length === 0) throw new DataError('a transcriber needs transcripts with at least one character, got none');
+    const o = { ...TRANSCRIBE_DEFAULTS.model, ...options };
+    if (!Number.isInteger(o.stack) || o.stack < 1) throw new DataError(`stack must be a positive integer, got ${o.stack}`);
+    return new Transcriber(chars, o, seed);
+  }
+
+  /** (steps x features) of one recording: normalised MFCCs (+ deltas), `stack` frames to a step. */
+  features(audio: Audio): { data: Float32Array; steps: number } {
+    const o = this.options;
+    let x = normaliseFeatures(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: o.coefficients, source: audio.source ?? 'the audio' }), TRIM_DROP));
+    if (o.deltas) x = withDeltas(x);
+    const steps = Math.floor(x.frames / o.stack);
+    return { data: x.data.slice(0, steps * o.stack * x.features), steps };
+  }
+
+  /** The class ids of a transcript; a character outside the alphabet is an error naming it. */
+  encode(text: string, where = 'a transcript'): Int32Array {
+    const chars = Array.from(normaliseTranscript(text));
+    return Int32Array.from(chars, (ch) => {
+      const k = this.alphabet.indexOf(ch);
+      if (k < 0) throw new DataError(`${where}: ${JSON.stringify(ch)} is not in the alphabet the model was made with (${JSON.stringify(this.alphabet.join(''))})`);
+      return k + 1;
+    });
+  }
+
+  decode(ids: readonly number[]): string {
+    return ids.map((k) => this.alphabet[k - 1]!).join('');
+  }
+
+  /** Steps of padded features (B,T,F) and each one's length. */
+  private batch(feats: Array<{ data: Float32Array; steps: number }>): { x: Tensor; lengths: number[] } {
+    const F = this.model.config.inputSize;
+    const T = Math.max(1, ...feats.map((f) => f.steps));
+    const x = new Float32Array(feats.length * T * F);
+    feats.forEach((f, b) => x.set(f.data, b * T * F));
+    return { x: new Tensor(x, [feats.length, T, F]), lengths: feats.map((f) => f.steps) };
+  }
+
+  /** The fewest steps a transcript needs: a step per character, and a blank between repeated ones. */
+  static stepsNeeded(ids: ArrayLike<number>): number {
+    let n = ids.length;
+    for (let i = 1; i < ids.length; i++) if (ids[i] === ids[i - 1]) n++;
+    return n;
+  }
+
+  /** Trains on `train`, keeping the weights with the lowest character error rate on `val`. */
+  async train(
+    train: TranscribedAudio[], val: TranscribedAudio[], options: TranscriberTrainOptions = {},
+    hooks: { seed?: number; onProgress?: (p: TranscriberProgress) => void; shouldStop?: () => boolean } = {},
+  ): Promise<void> {
+    if (train.length === 0) throw new DataError('no training recordings');
+    const prepared = (set: TranscribedAudio[]) => set.map((e) => {
+      const f = this.features(e.audio);
+      const ids = this.encode(e.text, e.audio.source ?? 'a transcript');
+      const need = Transcriber.stepsNeeded(ids);
+      if (f.steps < need) {
+        throw new DataError(`${e.audio.source ?? 'a recording'}: ${f.steps} steps of audio (${(f.steps * this.options.stack * 10 / 1000).toFixed(2)} s after trimming silence) cannot be aligned to its ${need}-step transcript ${JSON.stringify(normaliseTranscript(e.text))}`);
+      }
+      return { f, ids };
+    });
+    const items = prepared(train);
+    const valItems = prepared(val);
+    const D = TRANSCRIBE_DEFAULTS.train;
+    const epochs = options.epochs ?? D.epochs;
+    const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? D.lr }), { clipNorm: 5 });
+    await fit(this.model, {
+      size: items.length,
+      batch: options.batch ?? D.batch,
+      step: (part) => {
+        const chosen = part.map((k) => items[k]!);
+        const { x, lengths } = this.batch(chosen.map((c) => c.f));
+        const S = Math.max(1, ...chosen.map((c) => c.ids.length));
+        const targets = new Int32Array(chosen.length * S);
+        chosen.forEach((c, b) => targets.set(c.ids, b * S));
+        return trainer.step(() => {
+          const scores = this.model.forward(x, lengths); // (B,T,C)
+          const l = ctcLoss(timeFirst(scores), targets, lengths, chosen.map((c) => c.ids.length), { blank: BLANK, zeroInfinity: true });
+          this.model.backward(batchFirst(l.grad));
+          return l.loss;
+        }).loss;
+      },
+      validate: () => {
+        const valCer = valItems.length ? errorRates(val.map((e) => normaliseTranscript(e.text)), this.readAll(valItems.map((v) => v.f))).cer : 0;
+        return { metrics: valCer, rank: [-valCer] };
+      },
+    }, { epochs, patience: options.patience ?? D.patience, ...(options.timeLimit !== undefined ? { timeLimit: options.timeLimit } : {}) }, {
+      rng: new Random(hooks.seed ?? 0),
+      ...(hooks.shouldStop ? { shouldStop: hooks.shouldStop } : {}),
+      onEval: (e) => {
+        this.history.push({ epoch: e.epoch, loss: e.loss, valCer: e.metrics, seconds: e.elapsed });
+        hooks.onProgress?.({ epoch: e.epoch, epochs, loss: e.loss, valCer: e.metrics, seconds: e.elapsed });
+      },
+    });
+    this.model.eval();
+  }
+
+  /** Greedy transcripts of prepared features, a batch at a time. */
+  private readAll(feats: Array<{ data: Float32Array; steps: number }>, batch = 32): string[] {
+    return noGrad(() => {
+      this.model.eval();
+      const out: string[] = [];
+      for (let i = 0; i < feats.length; i += batch) {
+        const { x, lengths } = this.batch(feats.slice(i, i + batch));
+        const paths = ctcGreedyDecode(timeFirst(this.model.forward(x, lengths)), { blank: BLANK, inputLengths: lengths });
+        out.push(...paths.map((p) => this.decode(p)));
+      }
+      return out;
+    });
+  }
+
+  /** What is said in each recording (greedy decoding). */
+  transcribe(audio: Audio[]): string[] {
+    return this.readAll(audio.map((a) => this.features(a)));
+  }
+
+  /** Character and word error rates against the recordings' transcripts. */
+  evaluate(examples: TranscribedAudio[]): { cer: number; wer: number; transcripts: string[] } {
+    const transcripts = this.transcribe(examples.map((e) => e.audio));
+    return { ...errorRates(examples.map((e) => normaliseTranscript(e.text)), transcripts), transcripts };
+  }
+
+  toFiles(): { config: JsonValue; weights: Uint8Array } {
+    return {
+      config: modelEnvelope(this.model, { task: TASK, alphabet: this.alphabet, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue }) as unknown as JsonValue,
+      weights: weightsToBytes(this.model.stateDict()),
+    };
+  }
+
+  static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Transcriber {
+    const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'SequenceTagger', TASK, 'a transcription model');
+    const t = buildForWeights(files.weights, `${where}/config.json`, () => new Transcriber(e.alphabet as string[], e.options as Required<TranscriberOptions>, 0));
+    loadWeights(t.model, files.weights, `${where}/model.safetensors`);
+    t.model.eval();
+    t.history = (e.history as Transcriber['history'] | undefined) ?? [];
+    return t;
+  }
+}
+
+/** (B,T,C) -> (T,B,C): the layout of the CTC loss (PyTorch's). */
+function timeFirst(x: Tensor): Tensor {
+  const [B, T, C] = x.shape as [number, number, number];
+  return new Tensor(swapAxes01(x.data, B, T, C), [T, B, C]);
+}
+
+/** (T,B,C) -> (B,T,C). */
+function batchFirst(x: Tensor): Tensor {
+  const [T, B, C] = x.shape as [number, number, number];
+  return new Tensor(swapAxes01(x.data, T, B, C), [B, T, C]);
+}
