@@ -7,10 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DataError, Random, SequenceTagger, Tensor, Transcriber, editDistance, errorRates, normaliseTranscript } from '../packages/recurrent/src/node.js';
 import { transcribeExperiment } from '../bench/transcribe-digits.js';
-import { dot, gradCheck, randomTensor } from './helpers.js';
+import { cliIn, oneLineError } from './cli-helpers.js';
+import { dot, gradCheck, randomTensor, wav } from './helpers.js';
 
 const hasEspeak = ((): boolean => {
   try {
@@ -73,12 +77,57 @@ describe('transcribing digit strings (espeak-ng)', () => {
 
   it('bad input: a character outside the alphabet, audio too short for its transcript, no transcripts', async () => {
     const t = Transcriber.create(['one two'], { hiddenSize: 8, numLayers: 1 });
-    assert.throws(() => t.encode('one 2', 'a.wav'), (e: Error) => e instanceof DataError && /a\.wav: "2" is not in the alphabet the model was made with \(" enotw"\)/.test(e.message));
+    assert.throws(() => t.encode('one 2', 'a.wav'), (e: Error) => e instanceof DataError && /a\.wav: "2" is not in the model's alphabet " enotw"/.test(e.message));
     assert.throws(() => Transcriber.create(['', '  ']), /a transcriber needs transcripts with at least one character, got none/);
     // A tenth of a second of tone cannot hold "one two" (7 steps at 20 ms need 0.14 s).
     const rate = 16000;
     const tone = Float32Array.from({ length: rate / 10 }, (_, i) => Math.sin((2 * Math.PI * 300 * i) / rate));
     await assert.rejects(t.train([{ audio: { samples: tone, sampleRate: rate, source: 'short.wav' }, text: 'one two' }], []),
       /short\.wav: \d+ steps of audio \(0\.\d+ s after trimming silence\) cannot be aligned to its 7-step transcript "one two"/);
+  });
+});
+
+describe('recurrent transcribe', () => {
+  it('train on a folder with transcripts.tsv, then transcribe WAV files; bad folders are one line with nothing written', { timeout: 300_000 }, () => {
+    assert.ok(hasEspeak, 'espeak-ng is missing');
+    const work = mkdtempSync(join(tmpdir(), 'recurrent-transcribe-'));
+    const cli = cliIn(work);
+    const dir = join(work, 'said');
+    mkdirSync(dir);
+    const texts = ['one two', 'two one', 'one one two', 'two two', 'one', 'two', 'two one one', 'one two two'];
+    const lines = texts.flatMap((text, i) => ['en-us', 'en-gb'].map((voice) => {
+      const name = `${i}-${voice}.wav`;
+      execFileSync('espeak-ng', ['-v', voice, '-w', join(dir, name), text]);
+      return `${name}\t${text}`;
+    }));
+    writeFileSync(join(dir, 'transcripts.tsv'), `${lines.join('\n')}\n`);
+    const r = cli('transcribe', 'train', 'said', '--hidden', '16', '--layers', '1', '--epochs', '3', '--val-fraction', '0.2');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /validation: character error rate \d+\.\d%, word error rate \d+\.\d% on 3 held-out recordings \(13 trained on\); saved to runs\/said-transcribe\//);
+    assert.match(r.stderr, /epoch 3\/3: loss /);
+    const p = cli('transcribe', 'runs/said-transcribe', join('said', '0-en-us.wav'), join('said', '1-en-gb.wav'));
+    assert.equal(p.status, 0, p.stderr);
+    const out = p.stdout.trim().split('\n');
+    assert.equal(out.length, 2);
+    assert.match(out[0]!, /^[a-z' ]*\tsaid\/0-en-us\.wav$/);
+
+    // Bad input: one line each, no model folder written.
+    const bad = (name: string, tsv: string | null, pattern: RegExp, files: Record<string, Uint8Array> = {}): void => {
+      const d = join(work, name);
+      mkdirSync(d);
+      if (tsv !== null) writeFileSync(join(d, 'transcripts.tsv'), tsv);
+      for (const [f, bytes] of Object.entries(files)) writeFileSync(join(d, f), bytes);
+      oneLineError(cli('transcribe', 'train', name), pattern);
+      assert.equal(existsSync(join(work, 'runs', `${name}-transcribe`)), false);
+    };
+    const tone = new Int16Array(1600).map((_, i) => Math.round(8000 * Math.sin(i / 3)));
+    const short = wav(1, 1, 16, new Uint8Array(tone.buffer), 16000);
+    bad('none', null, /none: no transcripts\.tsv \(expected lines of "file\.wav<TAB>transcript"\)/);
+    bad('empty', '\n\n', /empty\/transcripts\.tsv has only whitespace/);
+    bad('notab', 'a.wav one two\n', /notab\/transcripts\.tsv: line 1 has no tab/);
+    bad('missing', 'a.wav\tone\n', /missing\/transcripts\.tsv: line 1: a\.wav is not a file in missing/);
+    bad('digits', 'a.wav\tcall 911\nb.wav\tone\n', /digits\/a\.wav's transcript: "9" is not in the model's alphabet/, { 'a.wav': short, 'b.wav': short });
+    bad('short', 'a.wav\tone two three four five six\nb.wav\tone\n', /short\/a\.wav: \d+ steps of audio \(.* s after trimming silence\) cannot be aligned to its \d+-step transcript/, { 'a.wav': short, 'b.wav': short });
+    oneLineError(cli('transcribe', 'runs/said-transcribe'), /give a model folder and WAV files/);
   });
 });

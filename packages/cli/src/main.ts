@@ -10,6 +10,7 @@ import { registerInteropCommands } from './interop-commands.js';
 import { registerMemoryCommand } from './memory-command.js';
 import { registerPlaygroundCommand } from './playground-command.js';
 import { registerTextCommands } from './text-commands.js';
+import { registerTranscribeCommand } from './transcribe-command.js';
 import { registerTranslateCommand } from './translate-command.js';
 
 /**
@@ -47,6 +48,7 @@ registerForecastCommands(program);
 registerDetectCommand(program);
 registerInteropCommands(program);
 registerTranslateCommand(program);
+registerTranscribeCommand(program);
 registerClassifyAndSpeechCommands(program);
 registerMemoryCommand(program);
 registerPlaygroundCommand(program);

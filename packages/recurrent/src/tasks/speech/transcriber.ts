@@ -38,6 +38,8 @@ export interface TranscriberOptions {
   stack?: number;
   /** dropout between recurrent layers (default 0) */
   dropout?: number;
+  /** the characters it writes (after normaliseTranscript); null (default): those of the training transcripts */
+  alphabet?: string | null;
 }
 
 /** A recording and what is said in it. */
@@ -77,7 +79,7 @@ const BLANK = 0;
 
 /** The defaults of transcription, in one place. */
 export const TRANSCRIBE_DEFAULTS = {
-  model: { cell: 'LSTM', hiddenSize: 96, numLayers: 2, bidirectional: true, coefficients: 13, deltas: true, stack: 2, dropout: 0 } as Readonly<Required<TranscriberOptions>>,
+  model: { cell: 'LSTM', hiddenSize: 96, numLayers: 2, bidirectional: true, coefficients: 13, deltas: true, stack: 2, dropout: 0, alphabet: null } as Readonly<Required<TranscriberOptions>>,
   train: { epochs: 60, batch: 16, lr: 3e-3, patience: 10 },
 } as const;
 
@@ -103,11 +105,15 @@ export class Transcriber {
     }, new Random(seed));
   }
 
-  /** A transcriber over the characters of these transcripts (normalised: see normaliseTranscript). */
+  /**
+   * A transcriber over the characters of these transcripts (normalised: see
+   * normaliseTranscript), or of `options.alphabet`, which every transcript
+   * must then keep to.
+   */
   static create(transcripts: string[], options: TranscriberOptions = {}, seed = 0): Transcriber {
-    const chars = [...new Set(transcripts.flatMap((t) => Array.from(normaliseTranscript(t))))].sort();
-    if (chars.length === 0) throw new DataError('a transcriber needs transcripts with at least one character, got none');
     const o = { ...TRANSCRIBE_DEFAULTS.model, ...options };
+    const chars = [...new Set(o.alphabet !== null ? Array.from(o.alphabet) : transcripts.flatMap((t) => Array.from(normaliseTranscript(t))))].sort();
+    if (chars.length === 0) throw new DataError('a transcriber needs transcripts with at least one character, got none');
     if (!Number.isInteger(o.stack) || o.stack < 1) throw new DataError(`stack must be a positive integer, got ${o.stack}`);
     return new Transcriber(chars, o, seed);
   }
@@ -126,7 +132,7 @@ export class Transcriber {
     const chars = Array.from(normaliseTranscript(text));
     return Int32Array.from(chars, (ch) => {
       const k = this.alphabet.indexOf(ch);
-      if (k < 0) throw new DataError(`${where}: ${JSON.stringify(ch)} is not in the alphabet the model was made with (${JSON.stringify(this.alphabet.join(''))})`);
+      if (k < 0) throw new DataError(`${where}: ${JSON.stringify(ch)} is not in the model's alphabet ${JSON.stringify(this.alphabet.join(''))}`);
       return k + 1;
     });
   }

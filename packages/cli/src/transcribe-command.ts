@@ -1,0 +1,113 @@
+/**
+ * `recurrent transcribe train DIR` (WAV files listed in DIR/transcripts.tsv)
+ * and `recurrent transcribe MODEL file.wav...`: speech to text with CTC.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { readModelFiles, saveModelFiles } from 'recurrent/node';
+import { type JsonValue, Random, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent';
+import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
+import { readInputFile, readTextFile } from './input.js';
+
+const TM = TRANSCRIBE_DEFAULTS.model;
+const TT = TRANSCRIBE_DEFAULTS.train;
+const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+interface TrainFlags {
+  cell: 'lstm' | 'gru';
+  hidden: number;
+  layers: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  valFraction: number;
+  seed: number;
+  out?: string;
+  force?: boolean;
+  json?: boolean;
+  alphabet: string;
+}
+
+/** What a transcript may hold by default: lower-case letters, the space and the apostrophe (numbers spelt out). */
+export const DEFAULT_ALPHABET = "abcdefghijklmnopqrstuvwxyz '";
+
+/** DIR/transcripts.tsv: `file.wav<TAB>what is said` per line (file names relative to DIR). */
+export async function readTranscribedFolder(dir: string): Promise<TranscribedAudio[]> {
+  if ((await stat(dir).catch(() => null))?.isDirectory() !== true) throw new UsageError(`${dir}: no such folder`);
+  const list = join(dir, 'transcripts.tsv');
+  if ((await stat(list).catch(() => null))?.isFile() !== true) throw new UsageError(`${dir}: no transcripts.tsv (expected lines of "file.wav<TAB>transcript")`);
+  const lines = (await readTextFile(list, 'a UTF-8 TSV file of transcripts')).split(/\r?\n/);
+  const out: TranscribedAudio[] = [];
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    const tab = line.indexOf('\t');
+    if (tab < 0) throw new UsageError(`${list}: line ${i + 1} has no tab: expected "file.wav<TAB>transcript", got ${JSON.stringify(line.slice(0, 60))}`);
+    const [name, text] = [line.slice(0, tab).trim(), line.slice(tab + 1)];
+    if (text.trim() === '') throw new UsageError(`${list}: line ${i + 1}: the transcript of ${name} is empty`);
+    const file = resolve(dir, name);
+    if ((await stat(file).catch(() => null))?.isFile() !== true) throw new UsageError(`${list}: line ${i + 1}: ${name} is not a file in ${dir}`);
+    out.push({ audio: parseWav(new Uint8Array(await readFile(file)), join(dir, name)), text });
+  }
+  if (out.length === 0) throw new UsageError(`${list} lists no recordings (expected lines of "file.wav<TAB>transcript")`);
+  return out;
+}
+
+export function registerTranscribeCommand(program: Command): void {
+  const transcribe = program
+    .command('transcribe')
+    .description('speech to text (CTC): `transcribe train DIR`, then `transcribe MODEL file.wav...`')
+    .argument('[model]', 'model folder from `recurrent transcribe train`')
+    .argument('[wav...]', 'WAV files')
+    .action(action(async (dir: string | undefined, wavs: string[]) => {
+      if (!dir || wavs.length === 0) throw new UsageError('give a model folder and WAV files (or `transcribe train DIR` to make a model)');
+      const files = await readModelFiles(dir);
+      const t = Transcriber.fromFiles({ config: files.config as unknown as JsonValue, weights: files.weights }, dir);
+      const audio = [];
+      for (const w of wavs) {
+        if ((await stat(w).catch(() => null))?.isFile() !== true) throw new UsageError(`${w}: no such file`);
+        audio.push(parseWav(new Uint8Array(await readInputFile(w)), w));
+      }
+      t.transcribe(audio).forEach((text, i) => console.log(`${text}\t${wavs[i]}`));
+    }));
+
+  transcribe
+    .command('train')
+    .description('train on a folder of WAV files listed with what is said in DIR/transcripts.tsv; report character and word error rates on held-out recordings')
+    .argument('<dir>', 'folder with transcripts.tsv and the WAV files it names')
+    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru']).default('lstm'))
+    .option('--hidden <n>', 'hidden units per direction', int('--hidden'), TM.hiddenSize)
+    .option('--layers <n>', 'recurrent layers', int('--layers'), TM.numLayers)
+    .option('--epochs <n>', 'most epochs (early stopping on the validation character error rate)', int('--epochs'), TT.epochs)
+    .option('--batch <n>', 'recordings per step', int('--batch'), TT.batch)
+    .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), TT.lr)
+    .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
+    .option('--seed <n>', 'random seed', seedOption, 0)
+    .option('--out <dir>', 'model folder (default runs/<dir>-transcribe)')
+    .option('--force', 'overwrite an existing folder')
+    .option('--alphabet <chars>', 'the characters transcripts may hold (after lower-casing)', DEFAULT_ALPHABET)
+    .option('--json', 'one JSON line per epoch')
+    .action(action(async (dir: string, flags: TrainFlags) => {
+      const out = flags.out ?? join('runs', `${basename(resolve(dir))}-transcribe`);
+      refuseExisting(out, flags.force);
+      const examples = await readTranscribedFolder(dir);
+      const rng = new Random(flags.seed);
+      rng.shuffle(examples);
+      const nVal = Math.max(1, Math.round(examples.length * flags.valFraction));
+      if (examples.length - nVal < 1) throw new UsageError(`${dir}: ${examples.length} recording(s) is too few to hold ${nVal} out for validation`);
+      const [val, train] = [examples.slice(0, nVal), examples.slice(nVal)];
+      const t = Transcriber.create([], { cell: flags.cell === 'gru' ? 'GRU' : 'LSTM', hiddenSize: flags.hidden, numLayers: flags.layers, alphabet: flags.alphabet }, flags.seed);
+      // Every transcript keeps to the alphabet, checked before any training: one line naming the file.
+      for (const e of examples) t.encode(e.text, `${e.audio.source}'s transcript`);
+      await t.train(train, val, { epochs: flags.epochs, batch: flags.batch, lr: flags.lr }, {
+        seed: flags.seed,
+        onProgress: (p) => (flags.json
+          ? console.log(JSON.stringify({ event: 'epoch', ...p }))
+          : process.stderr.write(`epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, validation character error rate ${pct(p.valCer)} (${p.seconds.toFixed(0)} s)\n`)),
+      });
+      await saveModelFiles(out, t.toFiles());
+      const r = t.evaluate(val);
+      if (flags.json) console.log(JSON.stringify({ event: 'done', out, valCer: r.cer, valWer: r.wer, train: train.length, val: val.length }));
+      else console.log(`validation: character error rate ${pct(r.cer)}, word error rate ${pct(r.wer)} on ${val.length} held-out recordings (${train.length} trained on); saved to ${out}/`);
+    }));
+}
