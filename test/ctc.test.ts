@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Random, Tensor, ctcGreedyDecode, ctcLoss, type CtcReduction } from '../packages/recurrent/src/node.js';
+import { type CtcLanguageModel, Random, Tensor, ctcBeamSearch, ctcGreedyDecode, ctcLoss, type CtcReduction } from '../packages/recurrent/src/node.js';
 import { gradCheck, randomTensor } from './helpers.js';
 
 const rng = new Random(7);
@@ -126,5 +126,67 @@ describe('greedy CTC decoding', () => {
     // With the blank last, class 0 is a label.
     assert.deepEqual(ctcGreedyDecode(x, { blank: 2 }), [[1, 0, 1, 0], [0, 1]]);
     assert.throws(() => ctcGreedyDecode(x, { inputLengths: [8, 1] }), /input length 8 of sequence 0 is not in \[0, 7\]/);
+  });
+});
+
+describe('CTC prefix beam search', () => {
+  /** (T,C) log-probabilities of one sequence, and the same logits as (T,1,C) for ctcLoss. */
+  const frames = (T: number, C: number, seed: number) => {
+    const x = randomTensor([T, 1, C], new Random(seed));
+    const lp = new Float64Array(T * C);
+    for (let t = 0; t < T; t++) logProbs(x, t, 0).forEach((v, k) => { lp[t * C + k] = v; });
+    return { x, lp };
+  };
+
+  it('a wide beam gives every prefix its exact probability over all alignments, best first', () => {
+    for (const seed of [1, 2, 3]) {
+      const T = 5;
+      const C = 3;
+      const { x, lp } = frames(T, C, seed);
+      const beam = ctcBeamSearch(lp, T, C, { width: 10_000 });
+      for (const h of beam.slice(0, 12)) {
+        const want = h.labels.length === 0 ? -ctcLoss(x, [], [T], [0], { reduction: 'sum' }).loss : -ctcLoss(x, h.labels, [T], [h.labels.length], { reduction: 'sum' }).loss;
+        assert.ok(Math.abs(h.logp - want) < 1e-9, `${h.labels}: ${h.logp} vs ${want}`);
+        assert.equal(h.score, h.logp);
+      }
+      for (let i = 1; i < beam.length; i++) assert.ok(beam[i - 1]!.score >= beam[i]!.score);
+      // Every label sequence of at most T labels that can be aligned is there, and their probabilities sum to 1.
+      const mass = beam.reduce((a, h) => a + Math.exp(h.logp), 0);
+      assert.ok(Math.abs(mass - 1) < 1e-9, `total probability ${mass}`);
+    }
+  });
+
+  it('finds the most probable labelling where the best path does not', () => {
+    // Two frames: the best path is "blank, blank" (0.6 x 0.6 = 0.36 for the empty labelling), but the
+    // label 1 has 0.4 x 0.4 + 0.4 x 0.6 + 0.6 x 0.4 = 0.64.
+    const lp = Float64Array.from([0.6, 0.4, 0.6, 0.4], Math.log);
+    const x = new Tensor(Float32Array.from([0.6, 0.4, 0.6, 0.4], Math.log), [2, 1, 2]);
+    assert.deepEqual(ctcGreedyDecode(x), [[]]);
+    const best = ctcBeamSearch(lp, 2, 2, { width: 4 })[0]!;
+    assert.deepEqual(best.labels, [1]);
+    assert.ok(Math.abs(Math.exp(best.logp) - 0.64) < 1e-12);
+  });
+
+  it('shallow fusion: the language model\'s log-probability of each label, weighted, and a bonus per label', () => {
+    const T = 6;
+    const C = 4;
+    const { lp } = frames(T, C, 9);
+    // A bigram model over the classes, stepped in batches; the state is the last label.
+    const table = (prev: number): number[] => Array.from({ length: C }, (_, k) => Math.log(k === 0 ? 1e-9 : (k === ((prev + 1) % C || 1) ? 0.8 : 0.1)));
+    let calls = 0;
+    const lm: CtcLanguageModel<number> = {
+      start: () => ({ state: 0, logProbs: table(0) }),
+      step: (states, labels) => { calls++; return labels.map((k) => ({ state: k, logProbs: table(k) })); },
+    };
+    const beam = ctcBeamSearch(lp, T, C, { width: 6, lm, lmWeight: 0.7, lengthBonus: 0.3 });
+    assert.ok(calls > 0 && calls <= T, 'one batched lm call per frame at most');
+    for (const h of beam) {
+      let lmLogp = 0;
+      let prev = 0;
+      for (const k of h.labels) { lmLogp += table(prev)[k]!; prev = k; }
+      assert.ok(Math.abs(h.score - (h.logp + 0.7 * lmLogp + 0.3 * h.labels.length)) < 1e-9);
+    }
+    assert.throws(() => ctcBeamSearch(lp, T, C, { width: 0 }), /width must be a positive integer, got 0/);
+    assert.throws(() => ctcBeamSearch(lp, T + 1, C), /expected 7 x 4 log-probabilities, got 24/);
   });
 });

@@ -5,7 +5,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readModelFiles, saveModelFiles } from 'recurrent/node';
+import { loadTextModel, readModelFiles, saveModelFiles } from 'recurrent/node';
 import { type JsonValue, Random, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent';
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
 import { readInputFile, readTextFile } from './input.js';
@@ -59,16 +59,23 @@ export function registerTranscribeCommand(program: Command): void {
     .description('speech to text (CTC): `transcribe train DIR`, then `transcribe MODEL file.wav...`')
     .argument('[model]', 'model folder from `recurrent transcribe train`')
     .argument('[wav...]', 'WAV files')
-    .action(action(async (dir: string | undefined, wavs: string[]) => {
+    .option('--beam <n>', 'prefixes kept by the beam search (1: greedy)', int('--beam'), 1)
+    .option('--lm <model>', 'a character language model from `recurrent train`, fused into the beam search (default beam 8)')
+    .option('--lm-weight <w>', 'the language model\'s weight', num('--lm-weight', (n) => n >= 0, 'a number >= 0'), 0.5)
+    .option('--length-bonus <b>', 'added per character (with --lm)', num('--length-bonus', Number.isFinite, 'a number'), 0)
+    .action(action(async (dir: string | undefined, wavs: string[], flags: { beam: number; lm?: string; lmWeight: number; lengthBonus: number }) => {
       if (!dir || wavs.length === 0) throw new UsageError('give a model folder and WAV files (or `transcribe train DIR` to make a model)');
       const files = await readModelFiles(dir);
       const t = Transcriber.fromFiles({ config: files.config as unknown as JsonValue, weights: files.weights }, dir);
+      const lm = flags.lm ? await loadTextModel(flags.lm) : null;
+      const beam = lm && flags.beam === 1 ? 8 : flags.beam;
       const audio = [];
       for (const w of wavs) {
         if ((await stat(w).catch(() => null))?.isFile() !== true) throw new UsageError(`${w}: no such file`);
         audio.push(parseWav(new Uint8Array(await readInputFile(w)), w));
       }
-      t.transcribe(audio).forEach((text, i) => console.log(`${text}\t${wavs[i]}`));
+      const decoding = { beam, lm: lm ? { model: lm.model, vocab: lm.vocab } : null, lmWeight: flags.lmWeight, lengthBonus: flags.lengthBonus };
+      t.transcribe(audio, decoding).forEach((text, i) => console.log(`${text}\t${wavs[i]}`));
     }));
 
   transcribe

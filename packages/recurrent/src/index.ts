@@ -91,6 +91,7 @@ export { TokenDecoder } from './decoding/token-decoder.js';
 export { beamSearch, beamSearchAll, type BeamOptions, type BeamStep, type Hypothesis } from './decoding/beam.js';
 export { stackStates, stateRow } from './decoding/state-rows.js';
 export { ctcGreedyDecode } from './decoding/ctc-greedy.js';
+export { ctcBeamSearch, type CtcBeamOptions, type CtcHypothesis, type CtcLanguageModel } from './decoding/ctc-beam.js';
 
 // Time series: CSV, forecasting, anomaly detection
 export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';
@@ -146,8 +147,9 @@ export { parseWav, type Audio } from './audio/wav.js';
 export { mfcc, trimSilence, normaliseFrames, normaliseFeatures, withDeltas, type FeatureOptions } from './audio/features.js';
 export { SpokenWordRecognizer, SPEECH_DEFAULTS, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
 export {
-  Transcriber, TRANSCRIBE_DEFAULTS, normaliseTranscript, type TranscriberOptions, type TranscribedAudio, type TranscriberTrainOptions, type TranscriberProgress,
+  Transcriber, TRANSCRIBE_DEFAULTS, normaliseTranscript, type TranscribeOptions, type TranscriberOptions, type TranscribedAudio, type TranscriberTrainOptions, type TranscriberProgress,
 } from './tasks/speech/transcriber.js';
+export { characterLanguageModel } from './tasks/speech/lm-fusion.js';
 export { KeepBest } from './train/keep-best.js';
 export {
   fit, ranksAbove, type FitTask, type FitOptions, type FitHooks, type FitStep, type FitEval, type FitResult, type Validation,

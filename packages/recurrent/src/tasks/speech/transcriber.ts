@@ -11,7 +11,12 @@ import { DataError } from '../../errors.js';
 import type { Audio } from '../../audio/wav.js';
 import { mfcc, normaliseFeatures, trimSilence, withDeltas } from '../../audio/features.js';
 import { errorRates } from '../../data/metrics.js';
+import type { Vocabulary } from '../../data/vocabulary.js';
+import { ctcBeamSearch } from '../../decoding/ctc-beam.js';
 import { ctcGreedyDecode } from '../../decoding/ctc-greedy.js';
+import { logSoftmaxInto } from '../../decoding/sampling.js';
+import type { LanguageModel } from '../../models/language-model.js';
+import { characterLanguageModel } from './lm-fusion.js';
 import { type JsonValue, buildForWeights, checkTaskConfig, loadWeights, modelEnvelope, weightsToBytes } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { ctcLoss } from '../../losses/ctc.js';
@@ -65,6 +70,18 @@ export interface TranscriberProgress {
   /** character error rate on the validation recordings */
   valCer: number;
   seconds: number;
+}
+
+/** How transcripts are read from the model's scores. */
+export interface TranscribeOptions {
+  /** prefixes kept by the beam search (default 1: greedy, the best path) */
+  beam?: number;
+  /** a character language model (`recurrent train`'s: its model and vocabulary) fused into the beam search */
+  lm?: { model: LanguageModel; vocab: Vocabulary } | null;
+  /** the language model's weight (default 0.5) */
+  lmWeight?: number;
+  /** added per character (default 0) */
+  lengthBonus?: number;
 }
 
 const TASK = 'transcribe';
@@ -208,28 +225,43 @@ export class Transcriber {
     this.model.eval();
   }
 
-  /** Greedy transcripts of prepared features, a batch at a time. */
-  private readAll(feats: Array<{ data: Float32Array; steps: number }>, batch = 32): string[] {
+  /** Transcripts of prepared features, a batch at a time: greedy, or by prefix beam search (with a language model). */
+  private readAll(feats: Array<{ data: Float32Array; steps: number }>, decoding: TranscribeOptions = {}, batch = 32): string[] {
+    const width = decoding.beam ?? 1;
+    const lm = decoding.lm ? characterLanguageModel(decoding.lm.model, decoding.lm.vocab, [null, ...this.alphabet]) : null;
     return noGrad(() => {
       this.model.eval();
       const out: string[] = [];
       for (let i = 0; i < feats.length; i += batch) {
         const { x, lengths } = this.batch(feats.slice(i, i + batch));
-        const paths = ctcGreedyDecode(timeFirst(this.model.forward(x, lengths)), { blank: BLANK, inputLengths: lengths });
-        out.push(...paths.map((p) => this.decode(p)));
+        const scores = this.model.forward(x, lengths); // (B,T,C)
+        if (width === 1 && !lm) {
+          out.push(...ctcGreedyDecode(timeFirst(scores), { blank: BLANK, inputLengths: lengths }).map((p) => this.decode(p)));
+          continue;
+        }
+        const [, T, C] = scores.shape as [number, number, number];
+        lengths.forEach((Tn, b) => {
+          const lp = new Float64Array(Tn * C);
+          for (let t = 0; t < Tn; t++) logSoftmaxInto(scores.data, (b * T + t) * C, C, 1, lp.subarray(t * C, (t + 1) * C));
+          const best = ctcBeamSearch(lp, Tn, C, {
+            width, blank: BLANK, lm, ...(decoding.lmWeight !== undefined ? { lmWeight: decoding.lmWeight } : {}),
+            ...(decoding.lengthBonus !== undefined ? { lengthBonus: decoding.lengthBonus } : {}),
+          })[0]!;
+          out.push(this.decode(best.labels));
+        });
       }
       return out;
     });
   }
 
-  /** What is said in each recording (greedy decoding). */
-  transcribe(audio: Audio[]): string[] {
-    return this.readAll(audio.map((a) => this.features(a)));
+  /** What is said in each recording: greedy decoding, or with `beam` > 1 or a language model, prefix beam search. */
+  transcribe(audio: Audio[], decoding: TranscribeOptions = {}): string[] {
+    return this.readAll(audio.map((a) => this.features(a)), decoding);
   }
 
   /** Character and word error rates against the recordings' transcripts. */
-  evaluate(examples: TranscribedAudio[]): { cer: number; wer: number; transcripts: string[] } {
-    const transcripts = this.transcribe(examples.map((e) => e.audio));
+  evaluate(examples: TranscribedAudio[], decoding: TranscribeOptions = {}): { cer: number; wer: number; transcripts: string[] } {
+    const transcripts = this.transcribe(examples.map((e) => e.audio), decoding);
     return { ...errorRates(examples.map((e) => normaliseTranscript(e.text)), transcripts), transcripts };
   }
 
