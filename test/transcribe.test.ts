@@ -11,8 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DataError, Random, SequenceTagger, Tensor, TextGenerator, Transcriber, editDistance, errorRates, normaliseTranscript, saveModelFiles, saveTextModel } from '../packages/recurrent/src/node.js';
-import { digitStrings, transcribeExperiment } from '../bench/transcribe-digits.js';
+import { DataError, Random, SequenceTagger, Tensor, Transcriber, editDistance, errorRates, normaliseTranscript, saveModelFiles, saveTextModel } from '../packages/recurrent/src/node.js';
+import { digitLanguageModel, transcribeExperiment } from '../bench/transcribe-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 import { dot, gradCheck, randomTensor, wav } from './helpers.js';
 
@@ -62,15 +62,6 @@ describe('SequenceTagger', () => {
   });
 });
 
-/** A small character model of digit strings, as `recurrent train` makes (seconds). */
-async function digitLanguageModel(): Promise<TextGenerator> {
-  const text = `${digitStrings(3000, 3, 6, new Random(42)).join('\n')}\n`;
-  const g = TextGenerator.create(text, { hiddenSize: 64, numLayers: 1, embeddingSize: 16 }, 0);
-  await g.train(text, { steps: 300, batch: 16, seqLen: 64 });
-  return g;
-}
-let lm: TextGenerator;
-
 describe('transcribing digit strings (espeak-ng)', () => {
   it('a small CTC transcriber: WER under 15% on voices never trained on; its files give the same transcripts', { timeout: 600_000 }, async () => {
     assert.ok(hasEspeak, 'espeak-ng is missing: apt-get install espeak-ng (.ci/run does)');
@@ -84,7 +75,7 @@ describe('transcribing digit strings (espeak-ng)', () => {
     assert.deepEqual(back.transcribe(audio), t.transcribe(audio));
 
     // Shallow fusion of a character language model of digit strings (never the test's): fewer word errors.
-    lm = await digitLanguageModel();
+    const lm = await digitLanguageModel(3000, [3, 6]);
     const fused = t.evaluate(r.testSet, { beam: 8, lm: { model: lm.model, vocab: lm.vocab } });
     console.log(`# with a character language model (beam 8, weight 0.5): CER ${(100 * fused.cer).toFixed(1)}%, WER ${(100 * fused.wer).toFixed(1)}%`);
     assert.ok(fused.wer <= r.voices.wer && fused.wer < 0.05, `WER with the language model ${fused.wer}, greedy ${r.voices.wer}`);
