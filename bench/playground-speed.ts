@@ -19,6 +19,7 @@ import { serveStatic } from '../packages/cli/src/static-server.js';
 import { buildPlayground, bundledText } from '../packages/playground/build.js';
 import { type SessionConfig, computeViews, createSession } from '../packages/playground/src/index.js';
 import { setBackend } from '../packages/recurrent/src/node.js';
+import { longTasksBetween, pageNow, recordLongTasks } from './long-tasks.js';
 import { rawOutput } from './raw-output.js';
 
 export interface SpeedCase {
@@ -79,27 +80,19 @@ interface Responsiveness { steps: number; longest: number; over50: number }
  */
 async function mainThreadWhileTraining(browser: import('playwright-core').Browser, url: string, steps: number): Promise<Responsiveness> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 1700 } });
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await recordLongTasks(page);
   type Runs = Record<string, { step: number; history: unknown[] }>;
   await page.goto(`${url}?autostart=1&until=${steps}`);
   await page.waitForFunction(() => {
     const r = Object.values((window as unknown as { __playground: { runs: Runs } }).__playground.runs);
     return r.length === 3 && r.every((x) => x.history.length > 0);
   }, undefined, { timeout: 600_000, polling: 50 });
-  const from = await page.evaluate(() => performance.now());
+  const from = await pageNow(page);
   await page.waitForFunction((n) => {
     const p = (window as unknown as { __playground: { training: boolean; runs: Runs } }).__playground;
     return !p.training && Object.values(p.runs).every((x) => x.step === n);
   }, steps, { timeout: 600_000, polling: 100 });
-  const until = await page.evaluate(() => performance.now());
-  const long = (await page.evaluate(() => (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks))
-    .filter((t) => t.start + t.duration >= from && t.start <= until);
+  const long = await longTasksBetween(page, from, await pageNow(page));
   await page.close();
   return { steps, longest: Math.max(0, ...long.map((t) => t.duration)), over50: long.length };
 }

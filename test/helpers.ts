@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { Random, Tensor } from '../packages/recurrent/src/node.js';
 
 export function randomTensor(shape: number[], rng: Random, scale = 1): Tensor {
@@ -80,3 +81,13 @@ export function pcm16(samples: ArrayLike<number>, rate = 8000): Uint8Array {
   const s16 = Int16Array.from(samples, (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767));
   return wav(1, 1, 16, new Uint8Array(s16.buffer), rate);
 }
+
+/** Whether Debian's espeak-ng (installed by .ci/run) is on the PATH. */
+export const hasEspeak = ((): boolean => {
+  try {
+    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

@@ -22,6 +22,7 @@ import { buildPlayground, bundledText } from '../packages/playground/build.js';
 import {
   type MemorySession, FORECAST_JOB_DEFAULTS, ForecastJob, TRANSLATE_JOB_DEFAULTS, type TextSession, TranslateJob, createSession,
 } from '../packages/playground/src/index.js';
+import { longTasksBetween, pageNow, recordLongTasks } from '../bench/long-tasks.js';
 import { CHROMIUM } from './chromium.js';
 import { CLI_ARGS, cliIn, oneLineError, root } from './cli-helpers.js';
 
@@ -60,13 +61,7 @@ before(async () => {
     if (m.type() === 'error' || m.type() === 'warning') errors.push(`console ${m.type()}: ${m.text()}`);
   });
   // Long tasks of the main thread, recorded from the first moment.
-  await page.addInitScript(() => {
-    const w = window as unknown as { __longTasks: Array<{ start: number; duration: number }> };
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
+  await recordLongTasks(page);
 });
 
 after(async () => {
@@ -121,9 +116,9 @@ describe('the playground', () => {
       const r = Object.values((window as unknown as { __playground: { runs: Record<string, { history: unknown[] }> } }).__playground.runs);
       return r.length === 3 && r.every((x) => x.history.length > 0);
     }, undefined, { timeout: 60_000 });
-    const trainingFrom = await page.evaluate(() => performance.now());
+    const trainingFrom = await pageNow(page);
     await trainedTo(STEPS, 90_000);
-    const trainedUntil = await page.evaluate(() => performance.now());
+    const trainedUntil = await pageNow(page);
     const got = await runs();
 
     await setBackend('wasm', { threads: 1 });
@@ -145,8 +140,7 @@ describe('the playground', () => {
     const { config } = createSession({ cell: 'LSTM', hiddenSize: HIDDEN, seed: 1 }, text) as TextSession;
     const charsPerChunk = 20 * (config.batch ?? 16) * config.seqLen;
     const chunkMs = Math.min(...CELLS.flatMap((cell) => got[cell]!.history.map((e) => (1000 * charsPerChunk) / e.perSecond)));
-    const long = (await page.evaluate(() => (window as unknown as { __longTasks: Array<{ start: number; duration: number }> }).__longTasks))
-      .filter((t) => t.start + t.duration >= trainingFrom && t.start <= trainedUntil);
+    const long = await longTasksBetween(page, trainingFrom, trainedUntil);
     const longest = Math.max(0, ...long.map((t) => t.duration));
     console.log(`# the shortest chunk took ${chunkMs.toFixed(0)} ms in its worker; main-thread tasks over 50 ms while training: ${long.length}, the longest ${longest.toFixed(0)} ms`);
     assert.ok(longest < chunkMs / 2, `the page's longest task while training (${longest.toFixed(0)} ms) is under half a chunk's training (${chunkMs.toFixed(0)} ms)`);

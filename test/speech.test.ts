@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { wav } from './helpers.js';
+import { wav, hasEspeak } from './helpers.js';
 import { FormatError, SpokenWordRecognizer, mfcc, parseWav, readModelFiles } from '../packages/recurrent/src/node.js';
 import { DIGITS, SETTINGS, spokenDigitsExperiment } from '../bench/spoken-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
@@ -43,15 +43,6 @@ describe('WAV files', () => {
     assert.ok(m.data.every(Number.isFinite));
   });
 });
-
-const hasEspeak = ((): boolean => {
-  try {
-    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('spoken digits (espeak-ng)', () => {
   it('>= 95% accuracy on voices held out from training, >= 75% on accents held out whole', { timeout: 600_000 }, async () => {

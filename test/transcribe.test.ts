@@ -14,16 +14,7 @@ import { describe, it } from 'node:test';
 import { DataError, Random, SequenceTagger, Tensor, Transcriber, editDistance, errorRates, normaliseTranscript, saveModelFiles, saveTextModel } from '../packages/recurrent/src/node.js';
 import { digitLanguageModel, transcribeExperiment } from '../bench/transcribe-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
-import { dot, gradCheck, randomTensor, wav } from './helpers.js';
-
-const hasEspeak = ((): boolean => {
-  try {
-    execFileSync('espeak-ng', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { dot, gradCheck, randomTensor, wav, hasEspeak } from './helpers.js';
 
 describe('error rates', () => {
   it('edit distance, CER and WER', () => {

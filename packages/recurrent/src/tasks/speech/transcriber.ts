@@ -141,6 +141,7 @@ export class Transcriber {
     let x = normaliseFeatures(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: o.coefficients, source: audio.source ?? 'the audio' }), TRIM_DROP));
     if (o.deltas) x = withDeltas(x);
     const steps = Math.floor(x.frames / o.stack);
+    if (steps === 0) throw new DataError(`${audio.source ?? 'the audio'}: ${x.frames * 10} ms after trimming silence, shorter than one ${o.stack * 10} ms step`);
     return { data: x.data.slice(0, steps * o.stack * x.features), steps };
   }
 
