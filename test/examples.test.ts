@@ -67,4 +67,12 @@ describe('examples', () => {
     for (const [, m, lo, hi] of r.stdout.matchAll(/(\d+) \[(\d+), (\d+)\]/g)) assert.ok(Number(lo) <= Number(m) && Number(m) <= Number(hi));
     assert.match(r.stdout, /reloaded, the same forecast: true/);
   });
+
+  it('ctc-tones.ts: the transcriber learns to write down tones as letters, with no alignment given', () => {
+    const r = run('ctc-tones.ts');
+    assert.equal(r.status, 0, r.stderr);
+    const cer = Number(/character error rate on 20 new recordings: ([\d.]+)%/.exec(r.stdout)?.[1]);
+    assert.ok(cer < 10, `character error rate ${cer}%`);
+    assert.match(r.stdout, /greedy "[a-e]*", beam search "[a-e]*"/);
+  });
 });

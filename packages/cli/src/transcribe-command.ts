@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadTextModel, readModelFiles, saveModelFiles } from 'recurrent/node';
 import { type JsonValue, Random, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent';
-import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
+import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { readInputFile, readTextFile } from './input.js';
 
 const TM = TRANSCRIBE_DEFAULTS.model;
@@ -21,6 +21,7 @@ interface TrainFlags {
   epochs: number;
   batch: number;
   lr: number;
+  time?: string;
   valFraction: number;
   seed: number;
   out?: string;
@@ -88,6 +89,7 @@ export function registerTranscribeCommand(program: Command): void {
     .option('--epochs <n>', 'most epochs (early stopping on the validation character error rate)', int('--epochs'), TT.epochs)
     .option('--batch <n>', 'recordings per step', int('--batch'), TT.batch)
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), TT.lr)
+    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h')
     .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<dir>-transcribe)')
@@ -106,7 +108,7 @@ export function registerTranscribeCommand(program: Command): void {
       const t = Transcriber.create([], { cell: flags.cell === 'gru' ? 'GRU' : 'LSTM', hiddenSize: flags.hidden, numLayers: flags.layers, alphabet: flags.alphabet }, flags.seed);
       // Every transcript keeps to the alphabet, checked before any training: one line naming the file.
       for (const e of examples) t.encode(e.text, `${e.audio.source}'s transcript`);
-      await t.train(train, val, { epochs: flags.epochs, batch: flags.batch, lr: flags.lr }, {
+      await t.train(train, val, { epochs: flags.epochs, batch: flags.batch, lr: flags.lr, ...(flags.time !== undefined ? { timeLimit: parseDuration(flags.time) } : {}) }, {
         seed: flags.seed,
         onProgress: (p) => (flags.json
           ? console.log(JSON.stringify({ event: 'epoch', ...p }))
