@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { cliIn, oneLineError } from './cli-helpers.js';
+import { fmtTime } from '../packages/cli/src/progress.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-cli-'));
 const cli = cliIn(work);
@@ -23,6 +24,16 @@ function snapshot(dir: string): Record<string, string> {
   walk(dir);
   return out;
 }
+
+describe('progress times', () => {
+  it('round to the second before splitting minutes: 119.6 s is 2m00s, not 1m60s', () => {
+    assert.equal(fmtTime(119.6), '2m00s');
+    assert.equal(fmtTime(59.6), '1m00s');
+    assert.equal(fmtTime(42.4), '42s');
+    assert.equal(fmtTime(125), '2m05s');
+    assert.equal(fmtTime(null), '--');
+  });
+});
 
 describe('recurrent CLI', () => {
   before(() => {

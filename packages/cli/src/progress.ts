@@ -15,10 +15,12 @@ export interface ProgressView {
 /** Seconds between plain progress lines. */
 export const LINE_INTERVAL = 5;
 
-function fmtTime(s: number | null): string {
+/** Seconds as "2m05s" or "42s", rounded to the second first (119.6 s is 2m00s, not 1m60s); "--" when unknown. */
+export function fmtTime(s: number | null): string {
   if (s === null || !Number.isFinite(s)) return '--';
-  const m = Math.floor(s / 60);
-  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`;
+  const r = Math.round(s);
+  const m = Math.floor(r / 60);
+  return m > 0 ? `${m}m${String(r % 60).padStart(2, '0')}s` : `${r}s`;
 }
 
 const isTerminal = (): boolean => process.stderr.isTTY === true;
