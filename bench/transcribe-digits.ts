@@ -23,13 +23,16 @@ export function digitStrings(count: number, min: number, max: number, rng: Rando
   return Array.from({ length: count }, () => Array.from({ length: min + rng.int(max - min + 1) }, () => DIGITS[rng.int(10)]!).join(' '));
 }
 
-/** Each voice says `perVoice` strings (new ones per voice), at a speed and pitch drawn from SETTINGS. */
-export function speakStrings(voices: string[], perVoice: number, digits: [number, number], seed: number): TranscribedAudio[] {
-  const dir = mkdtempSync(join(tmpdir(), 'recurrent-digit-strings-'));
+/**
+ * Each voice says the texts `textsFor` draws for it (new ones per voice, from the one seeded random
+ * stream), each at a speed and pitch drawn from SETTINGS.
+ */
+export function speakTexts(voices: string[], textsFor: (rng: Random) => string[], seed: number): TranscribedAudio[] {
+  const dir = mkdtempSync(join(tmpdir(), 'recurrent-spoken-texts-'));
   const rng = new Random(seed);
   const out: TranscribedAudio[] = [];
   for (const voice of voices) {
-    for (const text of digitStrings(perVoice, digits[0], digits[1], rng)) {
+    for (const text of textsFor(rng)) {
       const [speed, pitch] = SETTINGS[rng.int(SETTINGS.length)]!;
       const file = join(dir, `${out.length}.wav`);
       execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', file, text]);
@@ -37,6 +40,11 @@ export function speakStrings(voices: string[], perVoice: number, digits: [number
     }
   }
   return out;
+}
+
+/** Each voice says `perVoice` digit strings of digits[0]..digits[1] digits. */
+export function speakStrings(voices: string[], perVoice: number, digits: [number, number], seed: number): TranscribedAudio[] {
+  return speakTexts(voices, (rng) => digitStrings(perVoice, digits[0], digits[1], rng), seed);
 }
 
 /** A character language model of digit strings (never the test's strings), as `recurrent train` makes, in seconds. */
