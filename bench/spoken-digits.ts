@@ -17,7 +17,7 @@ import { type LabelledAudio, SpokenWordRecognizer } from '../packages/recurrent/
 
 export const DIGITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
 const ACCENTS = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-029', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd'];
-export const VARIANTS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5'];
+const VARIANTS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'f1', 'f2', 'f3', 'f4', 'f5'];
 
 /** Accents held out whole: none of their voices is trained on. */
 export const HELD_OUT_ACCENTS = 2;
@@ -31,6 +31,17 @@ export function voiceSplit(seed: number): { heldOutAccents: string[]; voices: st
   const voices = accents.slice(HELD_OUT_ACCENTS).flatMap((a) => VARIANTS.map((v) => `${a}+${v}`));
   rng.shuffle(voices);
   return { heldOutAccents, voices };
+}
+
+/** The voices of each set: 20% of the trained accents' voices for test, 10% for validation, the rest for training, and every voice of the accents held out whole. */
+export function voiceSets(seed: number): { test: string[]; val: string[]; train: string[]; accents: string[]; heldOutAccents: string[] } {
+  const { heldOutAccents, voices: v } = voiceSplit(seed);
+  const nTest = Math.round(v.length * 0.2);
+  const nVal = Math.round(v.length * 0.1);
+  return {
+    test: v.slice(0, nTest), val: v.slice(nTest, nTest + nVal), train: v.slice(nTest + nVal),
+    accents: heldOutAccents.flatMap((a) => VARIANTS.map((x) => `${a}+${x}`)), heldOutAccents,
+  };
 }
 
 /** Every digit in every voice at each (words-per-minute, pitch) setting, as WAVs read back. */
@@ -65,18 +76,17 @@ export interface SpokenDigitsResult {
 
 /** The README's experiment: two accents held out whole; of the others' voices, 20% held out for test, 10% for validation. */
 export async function spokenDigitsExperiment(settings: Array<[number, number]>, options: Parameters<typeof SpokenWordRecognizer.create>[1] = {}): Promise<SpokenDigitsResult> {
-  const { heldOutAccents, voices: v } = voiceSplit(0);
-  const nTest = Math.round(v.length * 0.2);
-  const nVal = Math.round(v.length * 0.1);
-  const test = speak(v.slice(0, nTest), settings);
-  const val = speak(v.slice(nTest, nTest + nVal), settings);
-  const train = speak(v.slice(nTest + nVal), settings);
-  const accentTest = speak(heldOutAccents.flatMap((a) => VARIANTS.map((x) => `${a}+${x}`)), settings);
+  const sets = voiceSets(0);
+  const { heldOutAccents } = sets;
+  const test = speak(sets.test, settings);
+  const val = speak(sets.val, settings);
+  const train = speak(sets.train, settings);
+  const accentTest = speak(sets.accents, settings);
   const r = SpokenWordRecognizer.create(DIGITS, options, 0);
   await r.train(train, val, { epochs: 40 }, { seed: 0 });
   return {
     accuracy: r.accuracy(test), accentAccuracy: r.accuracy(accentTest), heldOutAccents, train: train.length, test: test.length,
-    accentTest: accentTest.length, heldOutVoices: nTest, epochs: r.history.length, recognizer: r,
+    accentTest: accentTest.length, heldOutVoices: sets.test.length, epochs: r.history.length, recognizer: r,
   };
 }
 

@@ -16,7 +16,7 @@ import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { Random } from '../packages/recurrent/src/tensor/random.js';
 import { TextGenerator } from '../packages/recurrent/src/tasks/text/generator.js';
 import { type TranscribedAudio, Transcriber, type TranscriberOptions, type TranscriberTrainOptions } from '../packages/recurrent/src/tasks/speech/transcriber.js';
-import { DIGITS, SETTINGS, VARIANTS, voiceSplit } from './spoken-digits.js';
+import { DIGITS, SETTINGS, voiceSets } from './spoken-digits.js';
 
 /** `count` digit strings of `min`..`max` digits, as words. */
 export function digitStrings(count: number, min: number, max: number, rng: Random): string[] {
@@ -71,13 +71,11 @@ export interface TranscribeExperiment {
 
 /** Trains on the training voices' strings; error rates on held-out voices and held-out accents. */
 export async function transcribeExperiment(perVoice: number, options: TranscriberOptions = {}, train: TranscriberTrainOptions = {}, digits: [number, number] = [3, 10]): Promise<TranscribeExperiment> {
-  const { heldOutAccents, voices } = voiceSplit(0);
-  const nTest = Math.round(voices.length * 0.2);
-  const nVal = Math.round(voices.length * 0.1);
-  const test = speakStrings(voices.slice(0, nTest), Math.max(2, Math.round(perVoice / 3)), digits, 1);
-  const val = speakStrings(voices.slice(nTest, nTest + nVal), Math.max(2, Math.round(perVoice / 3)), digits, 2);
-  const trainSet = speakStrings(voices.slice(nTest + nVal), perVoice, digits, 3);
-  const accentTest = speakStrings(heldOutAccents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`)), Math.max(1, Math.round(perVoice / 6)), digits, 4);
+  const voices = voiceSets(0);
+  const test = speakStrings(voices.test, Math.max(2, Math.round(perVoice / 3)), digits, 1);
+  const val = speakStrings(voices.val, Math.max(2, Math.round(perVoice / 3)), digits, 2);
+  const trainSet = speakStrings(voices.train, perVoice, digits, 3);
+  const accentTest = speakStrings(voices.accents, Math.max(1, Math.round(perVoice / 6)), digits, 4);
   const t = Transcriber.create(trainSet.map((e) => e.text), options, 0);
   await t.train(trainSet, val, train, { seed: 0, onProgress: (p) => console.error(`epoch ${p.epoch}: loss ${p.loss.toFixed(3)}, validation CER ${(100 * p.valCer).toFixed(1)}% (${p.seconds.toFixed(0)} s)`) });
   const v = t.evaluate(test);

@@ -12,7 +12,7 @@ import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { Random } from '../packages/recurrent/src/tensor/random.js';
 import { TextGenerator } from '../packages/recurrent/src/tasks/text/generator.js';
 import { Transcriber } from '../packages/recurrent/src/tasks/speech/transcriber.js';
-import { VARIANTS, voiceSplit } from './spoken-digits.js';
+import { voiceSets } from './spoken-digits.js';
 import { speakTexts } from './transcribe-digits.js';
 
 const HOURS = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
@@ -49,14 +49,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const t0 = performance.now();
   const perVoice = Number(process.argv[2] ?? 12);
   const epochs = Number(process.argv[3] ?? 40);
-  const { heldOutAccents, voices } = voiceSplit(0);
-  const nTest = Math.round(voices.length * 0.2);
-  const nVal = Math.round(voices.length * 0.1);
+  const voices = voiceSets(0);
   const make = (vs: string[], n: number, seed: number) => speakTexts(vs, (rng) => Array.from({ length: n }, () => sentence(rng)), seed);
-  const test = make(voices.slice(0, nTest), 4, 1);
-  const val = make(voices.slice(nTest, nTest + nVal), 4, 2);
-  const train = make(voices.slice(nTest + nVal), perVoice, 3);
-  const accents = make(heldOutAccents.flatMap((a) => VARIANTS.map((v) => `${a}+${v}`)), 2, 4);
+  const test = make(voices.test, 4, 1);
+  const val = make(voices.val, 4, 2);
+  const train = make(voices.train, perVoice, 3);
+  const accents = make(voices.accents, 2, 4);
   const t = Transcriber.create(train.map((e) => e.text), {}, 0);
   await t.train(train, val, { epochs }, { seed: 0, onProgress: (p) => console.error(`epoch ${p.epoch}: loss ${p.loss.toFixed(3)}, validation CER ${(100 * p.valCer).toFixed(1)}% (${p.seconds.toFixed(0)} s)`) });
   // The language model reads other sentences of the grammar, never the test's.

@@ -106,8 +106,6 @@ export function registerTranscribeCommand(program: Command): void {
       if (examples.length - nVal < 1) throw new UsageError(`${dir}: ${examples.length} recording(s) is too few to hold ${nVal} out for validation`);
       const [val, train] = [examples.slice(0, nVal), examples.slice(nVal)];
       const t = Transcriber.create([], { cell: flags.cell === 'gru' ? 'GRU' : 'LSTM', hiddenSize: flags.hidden, numLayers: flags.layers, alphabet: flags.alphabet }, flags.seed);
-      // Every transcript keeps to the alphabet, checked before any training: one line naming the file.
-      for (const e of examples) t.encode(e.text, `${e.audio.source}'s transcript`);
       await t.train(train, val, { epochs: flags.epochs, batch: flags.batch, lr: flags.lr, ...(flags.time !== undefined ? { timeLimit: parseDuration(flags.time) } : {}) }, {
         seed: flags.seed,
         onProgress: (p) => (flags.json

@@ -26,13 +26,11 @@ function Shaded(props: { view: ActivationView; cell: number }) {
   const host = useRef<HTMLDivElement>(null);
   const shownChars = useRef<readonly string[] | null>(null);
   const value = (i: number): number => props.view.values[i * props.view.hiddenSize + props.cell]!;
-  const valueNow = useRef(value);
-  valueNow.current = value;
   useEffect(() => {
     const { chars } = props.view;
     const el = host.current!;
     // After each chunk the text is the same and only the colours change: recolouring the spans in
-    // place costs no parsing and no layout (the page must keep every task under 50 ms while training).
+    // place costs no parsing and no layout (the page's tasks stay short while training).
     if (shownChars.current !== null && sameText(shownChars.current, chars)) {
       const spans = el.getElementsByTagName('span');
       let k = 0;
@@ -47,7 +45,7 @@ function Shaded(props: { view: ActivationView; cell: number }) {
   // The value under the pointer, read when it gets there (not written into a thousand titles per chunk).
   const onOver = (e: MouseEvent): void => {
     const span = e.target as HTMLElement;
-    if (span.dataset.i !== undefined) span.title = valueNow.current(Number(span.dataset.i)).toFixed(3);
+    if (span.dataset.i !== undefined) span.title = value(Number(span.dataset.i)).toFixed(3);
   };
   return <div class="text-heat" data-testid="activation-text" ref={host} onMouseOver={onOver} />;
 }

@@ -11,7 +11,7 @@
 import { FormatError } from '../errors.js';
 import { noGrad } from '../nn/grad-mode.js';
 import { parseSafetensors, type SafetensorsFile } from '../io/safetensors.js';
-import { type CtcReduction, ctcLoss } from '../losses/ctc.js';
+import { CTC_REDUCTIONS, type CtcReduction, ctcLoss } from '../losses/ctc.js';
 import { crossEntropy } from '../losses/losses.js';
 import { LanguageModel } from '../models/language-model.js';
 import { AdaptiveLogSoftmaxWithLoss } from '../nn/adaptive-softmax.js';
@@ -122,8 +122,6 @@ function numbers(meta: Meta, key: string): number[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new FormatError(`metadata '${key}' must be a list of numbers, got ${JSON.stringify(v)}`);
   return v as number[];
 }
-
-const CTC_REDUCTIONS: readonly CtcReduction[] = ['mean', 'sum', 'none'];
 
 function runCtcFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
   const reduction = meta.reduction ?? 'mean';

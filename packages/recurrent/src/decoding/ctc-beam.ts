@@ -7,6 +7,7 @@
  * gains adds lmWeight * log P_lm(label | prefix) + lengthBonus to its score.
  */
 import { ConfigError, ShapeError } from '../errors.js';
+import { logAdd } from '../tensor/log-space.js';
 
 /** A language model over the same classes, a label at a time (class `blank` is never asked for). */
 export interface CtcLanguageModel<S> {
@@ -39,11 +40,6 @@ export interface CtcHypothesis {
 }
 
 const NEG = -Infinity;
-const logAdd = (a: number, b: number): number => {
-  if (a === NEG) return b;
-  if (b === NEG) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
-};
 
 interface Beam<S> {
   labels: number[];

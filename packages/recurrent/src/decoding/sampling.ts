@@ -3,7 +3,11 @@
  * filtering, and sampling with a seeded generator.
  */
 import { ConfigError } from '../errors.js';
+import { logSoftmax, logSoftmaxInto } from '../tensor/log-space.js';
 import type { Random } from '../tensor/random.js';
+
+// Where generation has always found them.
+export { logSoftmax, logSoftmaxInto };
 
 export interface SamplingOptions {
   /** divides the logits; below 1 is more conservative, above 1 more adventurous (default 1) */
@@ -18,25 +22,6 @@ export function checkSampling(o: SamplingOptions): void {
   if (o.temperature !== undefined && !(o.temperature > 0)) throw new ConfigError(`temperature must be positive, got ${o.temperature}`);
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new ConfigError(`topK must be a positive integer, got ${o.topK}`);
   if (o.topP !== undefined && !(o.topP > 0 && o.topP <= 1)) throw new ConfigError(`topP must be in (0, 1], got ${o.topP}`);
-}
-
-/** Log-softmax of logits[off .. off+n) in float64. */
-export function logSoftmax(logits: ArrayLike<number>, off: number, n: number, temperature = 1): Float64Array {
-  return logSoftmaxInto(logits, off, n, temperature, new Float64Array(n));
-}
-
-/** logSoftmax written into `out` (n values), which it returns: no allocation per call. */
-export function logSoftmaxInto(logits: ArrayLike<number>, off: number, n: number, temperature: number, out: Float64Array): Float64Array {
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    out[i] = logits[off + i]! / temperature;
-    if (out[i]! > max) max = out[i]!;
-  }
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += Math.exp(out[i]! - max);
-  const lse = max + Math.log(sum);
-  for (let i = 0; i < n; i++) out[i] -= lse;
-  return out;
 }
 
 /** Ranges this short are sorted outright rather than partitioned. */

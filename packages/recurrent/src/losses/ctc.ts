@@ -11,9 +11,11 @@
  * padded: row n uses its first targetLengths[n] labels (0 is allowed).
  */
 import { ConfigError, ShapeError } from '../errors.js';
+import { logAdd, logSoftmaxInto } from '../tensor/log-space.js';
 import { Tensor } from '../tensor/tensor.js';
 
 export type CtcReduction = 'mean' | 'sum' | 'none';
+export const CTC_REDUCTIONS: readonly CtcReduction[] = ['mean', 'sum', 'none'];
 
 export interface CtcOptions {
   /** the blank's class index (default 0) */
@@ -40,13 +42,6 @@ export interface CtcResult {
 
 const NEG_INF = -Infinity;
 
-/** log(exp(a) + exp(b)) without overflow, -Infinity-safe. */
-function logAdd(a: number, b: number): number {
-  if (a === NEG_INF) return b;
-  if (b === NEG_INF) return a;
-  return a > b ? a + Math.log1p(Math.exp(b - a)) : b + Math.log1p(Math.exp(a - b));
-}
-
 /**
  * The CTC loss of logits (T,N,C) against padded targets (N,S), and its
  * gradient with respect to the logits.
@@ -62,7 +57,7 @@ export function ctcLoss(
   const [T, N, C] = logits.shape as [number, number, number];
   const blank = options.blank ?? 0;
   const reduction = options.reduction ?? 'mean';
-  if (!['mean', 'sum', 'none'].includes(reduction)) throw new ConfigError(`ctcLoss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  if (!CTC_REDUCTIONS.includes(reduction)) throw new ConfigError(`ctcLoss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
   if (!Number.isInteger(blank) || blank < 0 || blank >= C) throw new ConfigError(`ctcLoss: blank must be a class in [0, ${C}), got ${blank}`);
   if (inputLengths.length !== N || targetLengths.length !== N) {
     throw new ShapeError(`ctcLoss: ${N} sequences in the logits, but ${inputLengths.length} input lengths and ${targetLengths.length} target lengths`);
@@ -119,15 +114,7 @@ function sequenceLoss(x: Float32Array, grad: Float32Array, T: number, N: number,
 
   // log_softmax of each step's logits, (Tn, C).
   const lp = new Float64Array(Tn * C);
-  for (let t = 0; t < Tn; t++) {
-    const row = (t * N + n) * C;
-    let max = NEG_INF;
-    for (let k = 0; k < C; k++) max = Math.max(max, x[row + k]!);
-    let sum = 0;
-    for (let k = 0; k < C; k++) sum += Math.exp(x[row + k]! - max);
-    const lse = max + Math.log(sum);
-    for (let k = 0; k < C; k++) lp[t * C + k] = x[row + k]! - lse;
-  }
+  for (let t = 0; t < Tn; t++) logSoftmaxInto(x, (t * N + n) * C, C, 1, lp.subarray(t * C, (t + 1) * C));
 
   // alpha[t][s]: log P(the first t+1 steps emit the extended prefix ending in state s).
   const alpha = new Float64Array(Tn * L).fill(NEG_INF);

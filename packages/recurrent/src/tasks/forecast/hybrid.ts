@@ -557,13 +557,19 @@ export class HybridForecaster {
     }));
   }
 
+  /** The forecast origins whose whole horizon lies in rows [start, end), with a lookback of history. */
+  private originsIn(start: number, end: number): number[] {
+    const out: number[] = [];
+    for (let t = Math.max(start - 1, this.options.lookback - 1); t + this.options.horizon < end; t++) out.push(t);
+    return out;
+  }
+
   /** The validation spans' scores, pooled over the series, kept per horizon step (the prior of `calibrated`). */
   private calibrate(sm: Smoothed[]): void {
     const H = this.options.horizon;
     const scores = Array.from({ length: H }, () => [] as number[]);
     for (const s of sm) {
-      const origins: number[] = [];
-      for (let t = Math.max(s.trainEnd - 1, this.options.lookback - 1); t + H < s.valEnd; t++) origins.push(t);
+      const origins = this.originsIn(s.trainEnd, s.valEnd);
       this.raw(s, origins).forEach((q, k) => q.forEach(([lo, m, hi], h) => scores[h]!.push(conformalScore(s.values[origins[k]! + 1 + h]!, lo, m, hi))));
     }
     this.calibration = null;
@@ -605,8 +611,7 @@ export class HybridForecaster {
       const scale = naiveScale(s.values, s.trainEnd, m);
       const meters = { model: new AccuracyMeter(scale), naive: new AccuracyMeter(scale), seasonalNaive: new AccuracyMeter(scale), ets: new AccuracyMeter(scale) };
       const [start, end] = span === 'test' ? [s.valEnd, s.values.length] : [s.trainEnd, s.valEnd];
-      const ts: number[] = [];
-      for (let t = Math.max(start - 1, this.options.lookback - 1); t + H < end; t++) ts.push(t);
+      const ts = this.originsIn(start, end);
       const forecasts = this.calibrated(s, this.indexOf(d.name), ts);
       const origins = ts.length;
       let hits = 0;

@@ -9,7 +9,7 @@
 import { ConfigError } from '../../errors.js';
 import type { Vocabulary } from '../../data/vocabulary.js';
 import type { CtcLanguageModel } from '../../decoding/ctc-beam.js';
-import { logSoftmaxInto } from '../../decoding/sampling.js';
+import { logSoftmaxInto } from '../../tensor/log-space.js';
 import { stackStates, stateRow } from '../../decoding/state-rows.js';
 import type { LanguageModel, RecurrentState } from '../../models/language-model.js';
 import { noGrad } from '../../nn/grad-mode.js';
@@ -30,13 +30,10 @@ export function characterLanguageModel(model: LanguageModel, vocab: Vocabulary, 
   const startId = vocab.id('\n') ?? vocab.id(' ');
   if (startId === undefined) throw new ConfigError('the language model knows neither a line break nor a space to start from');
 
-  // One batched step: tokens (B,1) from states (null: zeros) -> log P over the classes, and the states after.
-  const run = (states: Array<RecurrentState | null>, ids: number[]): Array<{ state: RecurrentState; logProbs: Float64Array }> => noGrad(() => {
+  // One batched step: tokens (B,1) from a state (null: zeros) -> log P over the classes, and each row's state after.
+  const run = (from: RecurrentState | null, ids: number[]): Array<{ state: RecurrentState; logProbs: Float64Array }> => noGrad(() => {
     model.eval();
-    const B = ids.length;
-    const start = states.every((s) => s !== null) ? stackStates(states as RecurrentState[]) : null;
-    if (!start && states.some((s) => s !== null)) throw new ConfigError('characterLanguageModel: a batch mixes started and unstarted states');
-    const { logits, state } = model.forward({ data: Int32Array.from(ids), shape: [B, 1] }, start);
+    const { logits, state } = model.forward({ data: Int32Array.from(ids), shape: [ids.length, 1] }, from);
     const V = model.config.vocabSize;
     const row = new Float64Array(V);
     return ids.map((_, b) => {
@@ -51,7 +48,7 @@ export function characterLanguageModel(model: LanguageModel, vocab: Vocabulary, 
   });
 
   return {
-    start: () => run([null], [startId])[0]!,
-    step: (states, labels) => run(states, labels.map((k) => forms[k]!.feed)),
+    start: () => run(null, [startId])[0]!,
+    step: (states, labels) => run(stackStates(states), labels.map((k) => forms[k]!.feed)),
   };
 }

@@ -14,7 +14,7 @@ import { errorRates } from '../../data/metrics.js';
 import type { Vocabulary } from '../../data/vocabulary.js';
 import { ctcBeamSearch } from '../../decoding/ctc-beam.js';
 import { ctcGreedyDecode } from '../../decoding/ctc-greedy.js';
-import { logSoftmaxInto } from '../../decoding/sampling.js';
+import { logSoftmaxInto } from '../../tensor/log-space.js';
 import type { LanguageModel } from '../../models/language-model.js';
 import { characterLanguageModel } from './lm-fusion.js';
 import { type JsonValue, buildForWeights, checkTaskConfig, loadWeights, modelEnvelope, weightsToBytes } from '../../io/model-files.js';
@@ -175,7 +175,11 @@ export class Transcriber {
     return n;
   }
 
-  /** Trains on `train`, keeping the weights with the lowest character error rate on `val`. */
+  /**
+   * Trains on `train`, keeping the weights with the lowest character error
+   * rate on `val`. Every recording is checked before the first step: its
+   * transcript keeps to the alphabet, its audio is long enough to align.
+   */
   async train(
     train: TranscribedAudio[], val: TranscribedAudio[], options: TranscriberTrainOptions = {},
     hooks: { seed?: number; onProgress?: (p: TranscriberProgress) => void; shouldStop?: () => boolean } = {},
@@ -183,7 +187,7 @@ export class Transcriber {
     if (train.length === 0) throw new DataError('no training recordings');
     const prepared = (set: TranscribedAudio[]) => set.map((e) => {
       const f = this.features(e.audio);
-      const ids = this.encode(e.text, e.audio.source ?? 'a transcript');
+      const ids = this.encode(e.text, `${e.audio.source ?? 'a recording'}'s transcript`);
       const need = Transcriber.stepsNeeded(ids);
       if (f.steps < need) {
         throw new DataError(`${e.audio.source ?? 'a recording'}: ${f.steps} steps of audio (${(f.steps * this.options.stack * 10 / 1000).toFixed(2)} s after trimming silence) cannot be aligned to its ${need}-step transcript ${JSON.stringify(normaliseTranscript(e.text))}`);
@@ -206,8 +210,8 @@ export class Transcriber {
         chosen.forEach((c, b) => targets.set(c.ids, b * S));
         return trainer.step(() => {
           const scores = this.model.forward(x, lengths); // (B,T,C)
-          const l = ctcLoss(timeFirst(scores), targets, lengths, chosen.map((c) => c.ids.length), { blank: BLANK, zeroInfinity: true });
-          this.model.backward(batchFirst(l.grad));
+          const l = ctcLoss(swapBatchTime(scores), targets, lengths, chosen.map((c) => c.ids.length), { blank: BLANK, zeroInfinity: true });
+          this.model.backward(swapBatchTime(l.grad));
           return l.loss;
         }).loss;
       },
@@ -237,7 +241,7 @@ export class Transcriber {
         const { x, lengths } = this.batch(feats.slice(i, i + batch));
         const scores = this.model.forward(x, lengths); // (B,T,C)
         if (width === 1 && !lm) {
-          out.push(...ctcGreedyDecode(timeFirst(scores), { blank: BLANK, inputLengths: lengths }).map((p) => this.decode(p)));
+          out.push(...ctcGreedyDecode(swapBatchTime(scores), { blank: BLANK, inputLengths: lengths }).map((p) => this.decode(p)));
           continue;
         }
         const [, T, C] = scores.shape as [number, number, number];
@@ -283,14 +287,8 @@ export class Transcriber {
   }
 }
 
-/** (B,T,C) -> (T,B,C): the layout of the CTC loss (PyTorch's). */
-function timeFirst(x: Tensor): Tensor {
-  const [B, T, C] = x.shape as [number, number, number];
-  return new Tensor(swapAxes01(x.data, B, T, C), [T, B, C]);
-}
-
-/** (T,B,C) -> (B,T,C). */
-function batchFirst(x: Tensor): Tensor {
-  const [T, B, C] = x.shape as [number, number, number];
-  return new Tensor(swapAxes01(x.data, T, B, C), [B, T, C]);
+/** (B,T,C) <-> (T,B,C): the model's layout to the CTC loss's (PyTorch's), and its gradient back. */
+function swapBatchTime(x: Tensor): Tensor {
+  const [A, B, C] = x.shape as [number, number, number];
+  return new Tensor(swapAxes01(x.data, A, B, C), [B, A, C]);
 }
