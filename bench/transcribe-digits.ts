@@ -15,7 +15,8 @@ import { parseWav } from '../packages/recurrent/src/audio/wav.js';
 import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { Random } from '../packages/recurrent/src/tensor/random.js';
 import { TextGenerator } from '../packages/recurrent/src/tasks/text/generator.js';
-import { type TranscribedAudio, Transcriber, type TranscriberOptions, type TranscriberTrainOptions } from '../packages/recurrent/src/tasks/speech/transcriber.js';
+import { errorRates } from '../packages/recurrent/src/data/metrics.js';
+import { type TranscribedAudio, Transcriber, normaliseTranscript, type TranscriberOptions, type TranscriberTrainOptions } from '../packages/recurrent/src/tasks/speech/transcriber.js';
 import { DIGITS, SETTINGS, voiceSets } from './spoken-digits.js';
 
 /** `count` digit strings of `min`..`max` digits, as words. */
@@ -109,5 +110,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `with a character language model of digit strings (1 x 64 LSTM, 300 steps; beam 8, weight 0.5): held-out voices CER ${pct(fusedVoices.cer)}, WER ${pct(fusedVoices.wer)}; held-out accents CER ${pct(fusedAccents.cer)}, WER ${pct(fusedAccents.wer)}`,
     ...r.examples.map((e) => `  said "${e.said}", heard "${e.heard}"`),
   ].forEach(out.line);
+  if (!r.transcriber.options.bidirectional) {
+    // Streaming: every held-out recording fed in 100 ms chunks; the time each chunk takes, and the transcripts at the end.
+    const ms: number[] = [];
+    const heard = r.testSet.map((e) => {
+      const s = r.transcriber.stream(e.audio.sampleRate);
+      const chunk = Math.round(e.audio.sampleRate / 10);
+      for (let at = 0; at < e.audio.samples.length; at += chunk) {
+        const t1 = performance.now();
+        s.push(e.audio.samples.subarray(at, at + chunk));
+        ms.push(performance.now() - t1);
+      }
+      return s.end();
+    });
+    ms.sort((a, b) => a - b);
+    const streamed = errorRates(r.testSet.map((e) => normaliseTranscript(e.text)), heard);
+    out.line(`streaming in 100 ms chunks (${ms.length} chunks): held-out voices CER ${pct(streamed.cer)}, WER ${pct(streamed.wer)}; per chunk ${(ms.reduce((a, b) => a + b, 0) / ms.length).toFixed(1)} ms on average, ${ms[Math.floor(0.95 * ms.length)]!.toFixed(1)} ms at the 95th percentile, ${ms[ms.length - 1]!.toFixed(1)} ms at most (single thread, one stream)`);
+  }
   await out.save();
 }

@@ -56,7 +56,8 @@ describe('SequenceTagger', () => {
 describe('transcribing digit strings (espeak-ng)', () => {
   it('a small CTC transcriber: WER under 15% on voices never trained on; its files give the same transcripts', { timeout: 600_000 }, async () => {
     assert.ok(hasEspeak, 'espeak-ng is missing: apt-get install espeak-ng (.ci/run does)');
-    const r = await transcribeExperiment(5, { hiddenSize: 64 }, { epochs: 15, patience: 15 }, [3, 6]);
+    // Augmentation (the default) needs more epochs than these 15 to pay off; this test keeps to its budget.
+    const r = await transcribeExperiment(5, { hiddenSize: 64 }, { epochs: 15, patience: 15, augment: false }, [3, 6]);
     console.log(`# transcribing 3-6 digit strings, ${r.train} training recordings, ${r.epochs} epochs: held-out voices CER ${(100 * r.voices.cer).toFixed(1)}%, WER ${(100 * r.voices.wer).toFixed(1)}%; held-out accents CER ${(100 * r.accents.cer).toFixed(1)}%, WER ${(100 * r.accents.wer).toFixed(1)}%`);
     assert.ok(r.voices.wer < 0.15, `WER on held-out voices ${r.voices.wer}`);
     assert.ok(r.accents.wer < 0.3, `WER on held-out accents ${r.accents.wer}`);

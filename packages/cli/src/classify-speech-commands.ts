@@ -102,7 +102,8 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<folder>-speech)')
     .option('--force', 'overwrite an existing folder')
-    .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; seed: number; out?: string; force?: boolean }) => {
+    .option('--no-augment', 'train on the recordings as they are (default: speed, warp, noise and masks drawn anew each epoch)')
+    .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; seed: number; out?: string; force?: boolean; augment: boolean }) => {
       const out = f.out ?? join('runs', `${basename(folder)}-speech`);
       refuseExisting(out, f.force);
       let words: string[];
@@ -123,7 +124,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       rng.shuffle(examples);
       const nVal = Math.max(1, Math.round(examples.length * f.valFraction));
       const r = SpokenWordRecognizer.create(examples.map((e) => e.label), { hiddenSize: f.hidden }, f.seed);
-      await r.train(examples.slice(nVal), examples.slice(0, nVal), { epochs: f.epochs }, {
+      await r.train(examples.slice(nVal), examples.slice(0, nVal), { epochs: f.epochs, augment: f.augment }, {
         seed: f.seed, onProgress: (p) => process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`),
       });
       await saveModelFiles(out, r.toFiles());

@@ -28,6 +28,8 @@ interface TrainFlags {
   force?: boolean;
   json?: boolean;
   alphabet: string;
+  unidirectional?: boolean;
+  augment: boolean;
 }
 
 /** What a transcript may hold by default: lower-case letters, the space and the apostrophe (numbers spelt out). */
@@ -64,7 +66,8 @@ export function registerTranscribeCommand(program: Command): void {
     .option('--lm <model>', 'a character language model from `recurrent train`, fused into the beam search (default beam 8)')
     .option('--lm-weight <w>', 'the language model\'s weight', num('--lm-weight', (n) => n >= 0, 'a number >= 0'), 0.5)
     .option('--length-bonus <b>', 'added per character (with --lm)', num('--length-bonus', Number.isFinite, 'a number'), 0)
-    .action(action(async (dir: string | undefined, wavs: string[], flags: { beam: number; lm?: string; lmWeight: number; lengthBonus: number }) => {
+    .option('--stream <ms>', 'feed each file in chunks of this many milliseconds, printing the transcript so far after each (a --unidirectional model)', int('--stream'))
+    .action(action(async (dir: string | undefined, wavs: string[], flags: { beam: number; lm?: string; lmWeight: number; lengthBonus: number; stream?: number }) => {
       if (!dir || wavs.length === 0) throw new UsageError('give a model folder and WAV files (or `transcribe train DIR` to make a model)');
       const files = await readModelFiles(dir);
       const t = Transcriber.fromFiles({ config: files.config as unknown as JsonValue, weights: files.weights }, dir);
@@ -74,6 +77,24 @@ export function registerTranscribeCommand(program: Command): void {
       for (const w of wavs) {
         if ((await stat(w).catch(() => null))?.isFile() !== true) throw new UsageError(`${w}: no such file`);
         audio.push(parseWav(new Uint8Array(await readInputFile(w)), w));
+      }
+      if (flags.stream !== undefined) {
+        if (lm || beam !== 1) throw new UsageError('--stream decodes greedily as the audio comes: leave out --beam and --lm');
+        for (const [i, a] of audio.entries()) {
+          const s = t.stream(a.sampleRate);
+          const chunk = Math.max(1, Math.round((a.sampleRate * flags.stream) / 1000));
+          const ms: number[] = [];
+          let shown = '';
+          for (let at = 0; at < a.samples.length; at += chunk) {
+            const t0 = performance.now();
+            const partial = s.push(a.samples.subarray(at, at + chunk));
+            ms.push(performance.now() - t0);
+            if (partial !== shown) process.stderr.write(`${((at + chunk) / a.sampleRate).toFixed(2)} s\t${(shown = partial)}\n`);
+          }
+          console.log(`${s.end()}\t${wavs[i]}`);
+          process.stderr.write(`${ms.length} chunks of ${flags.stream} ms: ${(ms.reduce((x, y) => x + y, 0) / ms.length).toFixed(1)} ms each on average, ${Math.max(...ms).toFixed(1)} ms at most\n`);
+        }
+        return;
       }
       const decoding = { beam, lm: lm ? { model: lm.model, vocab: lm.vocab } : null, lmWeight: flags.lmWeight, lengthBonus: flags.lengthBonus };
       t.transcribe(audio, decoding).forEach((text, i) => console.log(`${text}\t${wavs[i]}`));
@@ -95,6 +116,8 @@ export function registerTranscribeCommand(program: Command): void {
     .option('--out <dir>', 'model folder (default runs/<dir>-transcribe)')
     .option('--force', 'overwrite an existing folder')
     .option('--alphabet <chars>', 'the characters transcripts may hold (after lower-casing)', DEFAULT_ALPHABET)
+    .option('--unidirectional', 'read the audio one way only, so it can be transcribed as it streams in (`transcribe MODEL --stream`)')
+    .option('--no-augment', 'train on the recordings as they are (default: speed, warp, noise and masks drawn anew each batch)')
     .option('--json', 'one JSON line per epoch')
     .action(action(async (dir: string, flags: TrainFlags) => {
       const out = flags.out ?? join('runs', `${basename(resolve(dir))}-transcribe`);
@@ -105,8 +128,10 @@ export function registerTranscribeCommand(program: Command): void {
       const nVal = Math.max(1, Math.round(examples.length * flags.valFraction));
       if (examples.length - nVal < 1) throw new UsageError(`${dir}: ${examples.length} recording(s) is too few to hold ${nVal} out for validation`);
       const [val, train] = [examples.slice(0, nVal), examples.slice(nVal)];
-      const t = Transcriber.create([], { cell: flags.cell === 'gru' ? 'GRU' : 'LSTM', hiddenSize: flags.hidden, numLayers: flags.layers, alphabet: flags.alphabet }, flags.seed);
-      await t.train(train, val, { epochs: flags.epochs, batch: flags.batch, lr: flags.lr, ...(flags.time !== undefined ? { timeLimit: parseDuration(flags.time) } : {}) }, {
+      const t = Transcriber.create([], { cell: flags.cell === 'gru' ? 'GRU' : 'LSTM', hiddenSize: flags.hidden, numLayers: flags.layers, alphabet: flags.alphabet,
+        bidirectional: flags.unidirectional !== true,
+      }, flags.seed);
+      await t.train(train, val, { epochs: flags.epochs, batch: flags.batch, lr: flags.lr, augment: flags.augment, ...(flags.time !== undefined ? { timeLimit: parseDuration(flags.time) } : {}) }, {
         seed: flags.seed,
         onProgress: (p) => (flags.json
           ? console.log(JSON.stringify({ event: 'epoch', ...p }))

@@ -97,7 +97,7 @@ export { ctcBeamSearch, type CtcBeamOptions, type CtcHypothesis, type CtcLanguag
 export { parseTable, columnIndex, numericColumn, isMissingCell, isNumberCell, isValueColumn, MAX_VALUE, type Table } from './data/csv.js';
 export { toSeries, groupTable, fillMissing, timeAt, describeFrequency, type Series, type SeriesOptions, type Frequency } from './data/timeseries.js';
 export { SequenceRegressor, type SequenceRegressorConfig } from './models/sequence-regressor.js';
-export { SequenceTagger, type SequenceTaggerConfig } from './models/sequence-tagger.js';
+export { SequenceTagger, type SequenceTaggerConfig, type TaggerState } from './models/sequence-tagger.js';
 export { HoltWinters, type HoltWintersOptions, type Seasonality, type SmoothingCoefficients, type SmoothingPass } from './models/holt-winters.js';
 export { EsRnn, type EsRnnConfig, type SmoothingConfig } from './models/es-rnn.js';
 export {
@@ -144,8 +144,13 @@ export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairToken
 
 // Audio and spoken words
 export { parseWav, type Audio } from './audio/wav.js';
-export { mfcc, trimSilence, normaliseFrames, normaliseFeatures, withDeltas, type FeatureOptions } from './audio/features.js';
-export { SpokenWordRecognizer, SPEECH_DEFAULTS, type SpeechOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
+export {
+  mfcc, cepstra, trimSilence, normaliseFrames, normaliseFeatures, withDeltas, featureStats, startRunningStats, runningNormalise,
+  type FeatureOptions, type Features, type FeatureStats, type RunningStats,
+} from './audio/features.js';
+export { AUGMENT_DEFAULTS, augmentOptions, augmentedMfcc, resample, addNoise, perturbAudio, maskBands, maskFrames, type AugmentOptions } from './audio/augment.js';
+export { SpokenWordRecognizer, SPEECH_DEFAULTS, type SpeechOptions, type SpeechTrainOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
+export { TranscriptStream } from './tasks/speech/transcript-stream.js';
 export {
   Transcriber, TRANSCRIBE_DEFAULTS, normaliseTranscript, type TranscribeOptions, type TranscriberOptions, type TranscribedAudio, type TranscriberTrainOptions, type TranscriberProgress,
 } from './tasks/speech/transcriber.js';

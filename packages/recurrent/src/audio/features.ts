@@ -7,26 +7,62 @@
  */
 import { DataError, plural } from '../errors.js';
 
-/** In-place radix-2 FFT of (re, im), length a power of two. */
-function fft(re: Float64Array, im: Float64Array): void {
-  const n = re.length;
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      [re[i], re[j]] = [re[j]!, re[i]!];
-      [im[i], im[j]] = [im[j]!, im[i]!];
+/** What one FFT size needs, computed once: the bit-reversal permutation and the twiddles of every stage. */
+interface FftPlan {
+  n: number;
+  swaps: Uint32Array;
+  cos: Float64Array;
+  sin: Float64Array;
+}
+
+const fftPlans = new Map<number, FftPlan>();
+
+function fftPlan(n: number): FftPlan {
+  let plan = fftPlans.get(n);
+  if (!plan) {
+    const swaps: number[] = [];
+    for (let i = 1, j = 0; i < n; i++) {
+      let bit = n >> 1;
+      for (; j & bit; bit >>= 1) j ^= bit;
+      j ^= bit;
+      if (i < j) swaps.push(i, j);
     }
+    // twiddle k of the stage of length len is at (len/2 - 1) + k: n - 1 entries for all stages
+    const cos = new Float64Array(n);
+    const sin = new Float64Array(n);
+    for (let len = 2; len <= n; len <<= 1) {
+      for (let k = 0; k < len / 2; k++) {
+        cos[len / 2 - 1 + k] = Math.cos((-2 * Math.PI * k) / len);
+        sin[len / 2 - 1 + k] = Math.sin((-2 * Math.PI * k) / len);
+      }
+    }
+    plan = { n, swaps: Uint32Array.from(swaps), cos, sin };
+    fftPlans.set(n, plan);
+  }
+  return plan;
+}
+
+/** In-place radix-2 FFT of (re, im), length a power of two. */
+function fft(re: Float64Array, im: Float64Array, plan: FftPlan): void {
+  const { n, swaps, cos, sin } = plan;
+  for (let s = 0; s < swaps.length; s += 2) {
+    const i = swaps[s]!;
+    const j = swaps[s + 1]!;
+    const r = re[i]!;
+    re[i] = re[j]!;
+    re[j] = r;
+    const m = im[i]!;
+    im[i] = im[j]!;
+    im[j] = m;
   }
   for (let len = 2; len <= n; len <<= 1) {
-    const ang = (-2 * Math.PI) / len;
+    const half = len / 2;
     for (let i = 0; i < n; i += len) {
-      for (let k = 0; k < len / 2; k++) {
-        const wr = Math.cos(ang * k);
-        const wi = Math.sin(ang * k);
+      for (let k = 0; k < half; k++) {
+        const wr = cos[half - 1 + k]!;
+        const wi = sin[half - 1 + k]!;
         const a = i + k;
-        const b = a + len / 2;
+        const b = a + half;
         const xr = re[b]! * wr - im[b]! * wi;
         const xi = re[b]! * wi + im[b]! * wr;
         re[b] = re[a]! - xr;
@@ -36,6 +72,13 @@ function fft(re: Float64Array, im: Float64Array): void {
       }
     }
   }
+}
+
+/** A (frames x features) matrix of one utterance, row by row. */
+export interface Features {
+  data: Float32Array;
+  frames: number;
+  features: number;
 }
 
 const hzToMel = (f: number): number => 2595 * Math.log10(1 + f / 700);
@@ -49,59 +92,147 @@ export interface FeatureOptions {
   coefficients?: number;
   /** highest filter frequency (default min(8000, rate / 2)) */
   maxHz?: number;
+  /**
+   * Vocal tract length perturbation (Jaitly & Hinton 2013): the filterbank reads frequency f at
+   * warp * f (1, the default, reads it as it is; 1.1 makes a voice sound as from a shorter vocal
+   * tract), bending linearly above 85% of the band so the band's top stays where it is.
+   */
+  warp?: number;
   /** where the samples came from, for messages */
   source?: string;
 }
 
+/** Triangular mel filters as (first FFT bin, weights) each, the Hann window and the DCT, for one setting. */
+interface FeaturePlan {
+  frameLen: number;
+  hop: number;
+  fft: FftPlan;
+  hann: Float64Array;
+  filters: Array<{ first: number; weights: Float64Array }>;
+  /** (C x M) DCT-II rows, scaled by sqrt(2 / M); empty for log-mel output */
+  dct: Float64Array;
+}
+
+const featurePlans = new Map<string, FeaturePlan>();
+const dctMatrices = new Map<string, Float64Array>();
+
+/** (C x M) DCT-II rows, scaled by sqrt(2 / M). */
+function dctMatrix(M: number, C: number): Float64Array {
+  let dct = dctMatrices.get(`${M} ${C}`);
+  if (!dct) {
+    dct = new Float64Array(C * M);
+    for (let c = 0; c < C; c++) for (let m = 0; m < M; m++) dct[c * M + m] = Math.cos((Math.PI * c * (m + 0.5)) / M) * Math.sqrt(2 / M);
+    dctMatrices.set(`${M} ${C}`, dct);
+  }
+  return dct;
+}
+
+function featurePlan(sampleRate: number, frameLen: number, hop: number, M: number, C: number, maxHz: number, warp: number): FeaturePlan {
+  const key = [sampleRate, frameLen, hop, M, C, maxHz, warp].join(' ');
+  let plan = featurePlans.get(key);
+  if (plan) return plan;
+  let n = 1;
+  while (n < frameLen) n <<= 1;
+  const knee = 0.85 * maxHz * Math.min(1, 1 / warp);
+  const warped = (f: number): number => (f <= knee ? warp * f : warp * knee + ((maxHz - warp * knee) * (f - knee)) / (maxHz - knee));
+  const edges = Array.from({ length: M + 2 }, (_, i) => warped(melToHz((hzToMel(maxHz) * i) / (M + 1))) * (n / sampleRate));
+  const filters = Array.from({ length: M }, (_, m) => {
+    const [lo, mid, hi] = [edges[m]!, edges[m + 1]!, edges[m + 2]!];
+    const first = Math.max(0, Math.ceil(lo));
+    const last = Math.min(Math.floor(hi), n / 2);
+    const weights = new Float64Array(Math.max(0, last - first + 1));
+    for (let k = first; k <= last; k++) weights[k - first] = Math.max(0, k < mid ? (k - lo) / (mid - lo) : (hi - k) / (hi - mid));
+    return { first, weights };
+  });
+  const dct = dctMatrix(M, C);
+  const hann = Float64Array.from({ length: frameLen }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (frameLen - 1)));
+  plan = { frameLen, hop, fft: fftPlan(n), hann, filters, dct };
+  // A few settings are used at a time (one per sample rate and warp); keep the cache from growing without end.
+  if (featurePlans.size > 256) featurePlans.clear();
+  featurePlans.set(key, plan);
+  return plan;
+}
+
 /** (frames x features) MFCCs or log-mel energies of a mono signal. */
-export function mfcc(samples: Float32Array, sampleRate: number, o: FeatureOptions = {}): { data: Float32Array; frames: number; features: number } {
+export function mfcc(samples: Float32Array, sampleRate: number, o: FeatureOptions = {}): Features {
   const frameLen = Math.round((sampleRate * (o.frameMs ?? 25)) / 1000);
   const hop = Math.round((sampleRate * (o.hopMs ?? 10)) / 1000);
   const M = o.mels ?? 40;
   const C = o.coefficients ?? 13;
-  let n = 1;
-  while (n < frameLen) n <<= 1;
   const frames = samples.length >= frameLen ? 1 + Math.floor((samples.length - frameLen) / hop) : 0;
   if (frames === 0) {
     throw new DataError(`${o.source ?? 'the audio'}: ${plural(samples.length, 'sample')} (${((1000 * samples.length) / sampleRate).toFixed(1)} ms), shorter than one ${o.frameMs ?? 25} ms frame`);
   }
-  const maxHz = Math.min(o.maxHz ?? 8000, sampleRate / 2);
-  const edges = Array.from({ length: M + 2 }, (_, i) => melToHz((hzToMel(maxHz) * i) / (M + 1)) * (n / sampleRate));
-  const hann = Float64Array.from({ length: frameLen }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (frameLen - 1)));
+  const warp = o.warp ?? 1;
+  if (!(warp > 0.5 && warp < 2)) throw new DataError(`warp must be between 0.5 and 2, got ${warp}`);
+  const plan = featurePlan(sampleRate, frameLen, hop, M, C, Math.min(o.maxHz ?? 8000, sampleRate / 2), warp);
+  const { hann, filters, dct } = plan;
   const F = C > 0 ? C : M;
   const out = new Float32Array(frames * F);
+  const n = plan.fft.n;
   const re = new Float64Array(n);
   const im = new Float64Array(n);
+  const power = [new Float64Array(n / 2 + 1), new Float64Array(n / 2 + 1)];
   const logMel = new Float64Array(M);
-  for (let f = 0; f < frames; f++) {
+  // Two real frames per complex FFT: frame f in the real part, frame f + 1 in the imaginary part,
+  // told apart after by the symmetry of a real signal's spectrum (X[n-k] = conj X[k]).
+  for (let f = 0; f < frames; f += 2) {
+    const pair = Math.min(2, frames - f);
     re.fill(0);
     im.fill(0);
     for (let i = 0; i < frameLen; i++) re[i] = samples[f * hop + i]! * hann[i]!;
-    fft(re, im);
-    for (let m = 0; m < M; m++) {
-      const [lo, mid, hi] = [edges[m]!, edges[m + 1]!, edges[m + 2]!];
-      let e = 0;
-      for (let k = Math.ceil(lo); k <= Math.floor(hi) && k <= n / 2; k++) {
-        const w = k < mid ? (k - lo) / (mid - lo) : (hi - k) / (hi - mid);
-        if (w > 0) e += w * (re[k]! * re[k]! + im[k]! * im[k]!);
-      }
-      logMel[m] = Math.log(e + 1e-10);
+    if (pair === 2) for (let i = 0; i < frameLen; i++) im[i] = samples[(f + 1) * hop + i]! * hann[i]!;
+    fft(re, im, plan.fft);
+    const [pa, pb] = power as [Float64Array, Float64Array];
+    for (let k = 0; k <= n / 2; k++) {
+      const j = (n - k) % n;
+      const ar = (re[k]! + re[j]!) / 2;
+      const ai = (im[k]! - im[j]!) / 2;
+      const br = (im[k]! + im[j]!) / 2;
+      const bi = (re[j]! - re[k]!) / 2;
+      pa[k] = ar * ar + ai * ai;
+      pb[k] = br * br + bi * bi;
     }
-    if (C === 0) {
-      for (let m = 0; m < M; m++) out[f * F + m] = logMel[m]!;
-    } else {
-      for (let c = 0; c < C; c++) {
-        let s = 0;
-        for (let m = 0; m < M; m++) s += logMel[m]! * Math.cos((Math.PI * c * (m + 0.5)) / M);
-        out[f * F + c] = s * Math.sqrt(2 / M);
+    for (let q = 0; q < pair; q++) {
+      const p = power[q]!;
+      const row = (f + q) * F;
+      for (let m = 0; m < M; m++) {
+        const { first, weights } = filters[m]!;
+        let e = 0;
+        for (let j = 0; j < weights.length; j++) e += weights[j]! * p[first + j]!;
+        logMel[m] = Math.log(e + 1e-10);
+      }
+      if (C === 0) {
+        for (let m = 0; m < M; m++) out[row + m] = logMel[m]!;
+      } else {
+        for (let c = 0; c < C; c++) {
+          let s = 0;
+          for (let m = 0; m < M; m++) s += logMel[m]! * dct[c * M + m]!;
+          out[row + c] = s;
+        }
       }
     }
   }
   return { data: out, frames, features: F };
 }
 
+/** MFCCs from log-mel energies (mfcc with coefficients 0): the first `C` DCT-II coefficients of each frame, as mfcc computes them. */
+export function cepstra(x: Features, C: number): Features {
+  const { data, frames, features: M } = x;
+  const dct = dctMatrix(M, C);
+  const out = new Float32Array(frames * C);
+  for (let f = 0; f < frames; f++) {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let m = 0; m < M; m++) s += data[f * M + m]! * dct[c * M + m]!;
+      out[f * C + c] = s;
+    }
+  }
+  return { data: out, frames, features: C };
+}
+
 /** Frames whose energy (first coefficient) is within `db` of the loudest; the span from the first to the last of them. */
-export function trimSilence(x: { data: Float32Array; frames: number; features: number }, drop = 8): { data: Float32Array; frames: number; features: number } {
+export function trimSilence(x: Features, drop = 8): Features {
   const { data, frames, features: F } = x;
   let max = -Infinity;
   for (let f = 0; f < frames; f++) max = Math.max(max, data[f * F]!);
@@ -117,7 +248,7 @@ export function trimSilence(x: { data: Float32Array; frames: number; features: n
  * and variance normalisation: a constant channel, a microphone's or a
  * synthesizer's colouring, is a constant offset of the cepstrum, and goes).
  */
-export function normaliseFeatures(x: { data: Float32Array; frames: number; features: number }): { data: Float32Array; frames: number; features: number } {
+export function normaliseFeatures(x: Features): Features {
   const { data, frames, features: F } = x;
   const out = new Float32Array(frames * F);
   for (let c = 0; c < F; c++) {
@@ -133,7 +264,7 @@ export function normaliseFeatures(x: { data: Float32Array; frames: number; featu
 }
 
 /** Per-feature mean/variance normalisation (normaliseFeatures), then `T` frames by linear interpolation in time. */
-export function normaliseFrames(x: { data: Float32Array; frames: number; features: number }, T: number): Float32Array {
+export function normaliseFrames(x: Features, T: number): Float32Array {
   const { data, frames, features: F } = normaliseFeatures(x);
   const out = new Float32Array(T * F);
   for (let c = 0; c < F; c++) {
@@ -150,7 +281,7 @@ export function normaliseFrames(x: { data: Float32Array; frames: number; feature
 }
 
 /** Each frame followed by its change over time, (x[t+1] - x[t-1]) / 2 at the edges clamped: (frames x 2F). */
-export function withDeltas(x: { data: Float32Array; frames: number; features: number }): { data: Float32Array; frames: number; features: number } {
+export function withDeltas(x: Features): Features {
   const { data, frames: T, features: C } = x;
   const out = new Float32Array(T * 2 * C);
   for (let t = 0; t < T; t++) {
@@ -162,4 +293,70 @@ export function withDeltas(x: { data: Float32Array; frames: number; features: nu
     }
   }
   return { data: out, frames: T, features: 2 * C };
+}
+
+/** What running normalisation has seen so far: a frame count and each feature's sum and sum of squares, prior included. */
+export interface RunningStats {
+  count: number;
+  sum: Float64Array;
+  sumSq: Float64Array;
+}
+
+/** Each feature's mean and standard deviation over many utterances: the prior of running normalisation. */
+export interface FeatureStats {
+  mean: number[];
+  std: number[];
+}
+
+/** The mean and standard deviation of each feature over every frame of these utterances. */
+export function featureStats(xs: Features[]): FeatureStats {
+  const F = xs[0]?.features ?? 0;
+  const sum = new Float64Array(F);
+  const sumSq = new Float64Array(F);
+  let n = 0;
+  for (const x of xs) {
+    for (let i = 0; i < x.frames * F; i++) {
+      sum[i % F] += x.data[i]!;
+      sumSq[i % F] += x.data[i]! ** 2;
+    }
+    n += x.frames;
+  }
+  const mean = Array.from(sum, (s) => s / Math.max(n, 1));
+  return { mean, std: Array.from(sumSq, (s, c) => Math.sqrt(Math.max(s / Math.max(n, 1) - mean[c]! ** 2, 1e-8))) };
+}
+
+/**
+ * The state running normalisation starts from: the prior counted as `weight`
+ * frames (100: a second of audio), so the first frames are normalised by
+ * what utterances are like and later ones more and more by this one's own.
+ */
+export function startRunningStats(prior: FeatureStats, weight = 100): RunningStats {
+  return {
+    count: weight,
+    sum: Float64Array.from(prior.mean, (m) => m * weight),
+    sumSq: Float64Array.from(prior.mean, (m, c) => (m * m + prior.std[c]! ** 2) * weight),
+  };
+}
+
+/**
+ * Causal mean/variance normalisation: frame t by the mean and variance of the
+ * prior and frames 0..t, never a later one, so a stream can be normalised as
+ * it arrives (`state` carries on from one call to the next) and gives the
+ * same features as the whole utterance at once.
+ */
+export function runningNormalise(x: Features, state: RunningStats): Features {
+  const { data, frames, features: F } = x;
+  const out = new Float32Array(frames * F);
+  for (let f = 0; f < frames; f++) {
+    state.count++;
+    for (let c = 0; c < F; c++) {
+      const v = data[f * F + c]!;
+      state.sum[c] += v;
+      state.sumSq[c] += v * v;
+      const mean = state.sum[c]! / state.count;
+      const sd = Math.sqrt(Math.max(state.sumSq[c]! / state.count - mean * mean, 1e-8));
+      out[f * F + c] = (v - mean) / sd;
+    }
+  }
+  return { data: out, frames, features: F };
 }

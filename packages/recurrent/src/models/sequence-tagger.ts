@@ -20,6 +20,12 @@ export interface SequenceTaggerConfig extends RecurrentStackConfig {
   bidirectional?: boolean;
 }
 
+/** The recurrent state a stream carries from one chunk to the next: h (numLayers, B, P) and, for an LSTM, c. */
+export interface TaggerState {
+  h: Tensor;
+  c: Tensor | null;
+}
+
 export class SequenceTagger extends Module {
   readonly config: Required<SequenceTaggerConfig>;
   readonly rnn: RecurrentBase;
@@ -43,6 +49,18 @@ export class SequenceTagger extends Module {
   forward(x: Tensor, lengths: ArrayLike<number> | null = null): Tensor {
     if (x.rank !== 3) throw new ShapeError(`SequenceTagger.forward: input must be (batch, time, features), got [${x.shape.join(', ')}]`);
     return this.head.forward(this.rnn.forward(x, { lengths }).output);
+  }
+
+  /**
+   * Streaming: x is (B,T,I), the next T steps of sequences whose earlier steps
+   * left `state` (null: the start) -> their scores (B,T,numClasses) and the
+   * state to carry on from. Unidirectional only: a reverse direction would need
+   * the steps still to come.
+   */
+  forwardFrom(x: Tensor, state: TaggerState | null): { scores: Tensor; state: TaggerState } {
+    if (this.config.bidirectional) throw new ShapeError('SequenceTagger.forwardFrom: a bidirectional tagger reads the whole sequence; stream with a unidirectional one');
+    const out = this.rnn.forward(x, { h0: state?.h ?? null, c0: state?.c ?? null });
+    return { scores: this.head.forward(out.output), state: { h: out.hN, c: out.cN } };
   }
 
   /** gradScores is (B,T,numClasses): back into every parameter's grad; returns dL/dx (B,T,I). */

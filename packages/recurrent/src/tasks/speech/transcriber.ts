@@ -9,7 +9,8 @@
  */
 import { DataError } from '../../errors.js';
 import type { Audio } from '../../audio/wav.js';
-import { mfcc, normaliseFeatures, trimSilence, withDeltas } from '../../audio/features.js';
+import { type AugmentOptions, augmentOptions, augmentedMfcc, maskFrames } from '../../audio/augment.js';
+import { type Features, type FeatureStats, featureStats, mfcc, normaliseFeatures, runningNormalise, startRunningStats, trimSilence, withDeltas } from '../../audio/features.js';
 import { errorRates } from '../../data/metrics.js';
 import type { Vocabulary } from '../../data/vocabulary.js';
 import { ctcBeamSearch } from '../../decoding/ctc-beam.js';
@@ -21,6 +22,7 @@ import { type JsonValue, buildForWeights, checkTaskConfig, loadWeights, modelEnv
 import type { CellKind } from '../../kernels/types.js';
 import { ctcLoss } from '../../losses/ctc.js';
 import { SequenceTagger } from '../../models/sequence-tagger.js';
+import { TranscriptStream } from './transcript-stream.js';
 import { noGrad } from '../../nn/grad-mode.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
@@ -45,6 +47,14 @@ export interface TranscriberOptions {
   dropout?: number;
   /** the characters it writes (after normaliseTranscript); null (default): those of the training transcripts */
   alphabet?: string | null;
+  /**
+   * 'utterance': silence trimmed and features normalised over the whole
+   * recording (the default when bidirectional); 'running': nothing trimmed,
+   * each frame normalised by the frames before it (audio/features.ts
+   * runningNormalise; the default when unidirectional), so a stream is
+   * transcribed as it arrives exactly as the whole recording would be.
+   */
+  normalise?: 'utterance' | 'running';
 }
 
 /** A recording and what is said in it. */
@@ -61,6 +71,8 @@ export interface TranscriberTrainOptions {
   patience?: number;
   /** stop after this many seconds */
   timeLimit?: number;
+  /** augmentation of the training recordings, drawn anew for every batch (audio/augment.ts); on by default, false turns it off */
+  augment?: AugmentOptions | boolean;
 }
 
 export interface TranscriberProgress {
@@ -96,7 +108,7 @@ const BLANK = 0;
 
 /** The defaults of transcription, in one place. */
 export const TRANSCRIBE_DEFAULTS = {
-  model: { cell: 'LSTM', hiddenSize: 96, numLayers: 2, bidirectional: true, coefficients: 13, deltas: true, stack: 2, dropout: 0, alphabet: null } as Readonly<Required<TranscriberOptions>>,
+  model: { cell: 'LSTM', hiddenSize: 96, numLayers: 2, bidirectional: true, coefficients: 13, deltas: true, stack: 2, dropout: 0, alphabet: null, normalise: 'utterance' } as Readonly<Required<TranscriberOptions>>,
   train: { epochs: 60, batch: 16, lr: 3e-3, patience: 10 },
 } as const;
 
@@ -108,6 +120,8 @@ export function normaliseTranscript(text: string): string {
 export class Transcriber {
   readonly model: SequenceTagger;
   history: Array<{ epoch: number; loss: number; valCer: number; seconds: number }> = [];
+  /** running normalisation's prior: each MFCC's mean and spread over the training recordings (set by the first training) */
+  featureStats: FeatureStats | null = null;
 
   private constructor(
     /** the characters, class k + 1 for alphabet[k] (class 0 is the blank) */
@@ -129,19 +143,35 @@ export class Transcriber {
    */
   static create(transcripts: string[], options: TranscriberOptions = {}, seed = 0): Transcriber {
     const o = { ...TRANSCRIBE_DEFAULTS.model, ...options };
+    o.normalise = options.normalise ?? (o.bidirectional ? 'utterance' : 'running');
     const chars = [...new Set(o.alphabet !== null ? Array.from(o.alphabet) : transcripts.flatMap((t) => Array.from(normaliseTranscript(t))))].sort();
     if (chars.length === 0) throw new DataError('a transcriber needs transcripts with at least one character, got none');
     if (!Number.isInteger(o.stack) || o.stack < 1) throw new DataError(`stack must be a positive integer, got ${o.stack}`);
     return new Transcriber(chars, o, seed);
   }
 
+  /** MFCCs of a recording as they are, or of one random draw of its augmentation. */
+  private cepstra(audio: Audio, augment?: { options: Required<AugmentOptions>; rng: Random }) {
+    const C = this.options.coefficients;
+    return augment ? augmentedMfcc(audio, C, augment.options, augment.rng) : mfcc(audio.samples, audio.sampleRate, { coefficients: C, source: audio.source ?? 'the audio' });
+  }
+
   /** (steps x features) of one recording: normalised MFCCs (+ deltas), `stack` frames to a step. */
-  features(audio: Audio): { data: Float32Array; steps: number } {
+  features(audio: Audio, augment?: { options: Required<AugmentOptions>; rng: Random }): { data: Float32Array; steps: number } {
     const o = this.options;
-    let x = normaliseFeatures(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: o.coefficients, source: audio.source ?? 'the audio' }), TRIM_DROP));
+    const m = this.cepstra(audio, augment);
+    let x: Features;
+    if (o.normalise === 'running') {
+      if (!this.featureStats) throw new DataError('a transcriber with running normalisation needs the statistics of its training recordings: train it first');
+      x = runningNormalise(m, startRunningStats(this.featureStats));
+    } else {
+      x = normaliseFeatures(trimSilence(m, TRIM_DROP));
+    }
     if (o.deltas) x = withDeltas(x);
+    if (augment) maskFrames(x, augment.options, augment.rng);
     const steps = Math.floor(x.frames / o.stack);
-    if (steps === 0) throw new DataError(`${audio.source ?? 'the audio'}: ${x.frames * 10} ms after trimming silence, shorter than one ${o.stack * 10} ms step`);
+    const trimmed = o.normalise === 'running' ? '' : ' after trimming silence';
+    if (steps === 0) throw new DataError(`${audio.source ?? 'the audio'}: ${x.frames * 10} ms${trimmed}, shorter than one ${o.stack * 10} ms step`);
     return { data: x.data.slice(0, steps * o.stack * x.features), steps };
   }
 
@@ -185,17 +215,21 @@ export class Transcriber {
     hooks: { seed?: number; onProgress?: (p: TranscriberProgress) => void; shouldStop?: () => boolean } = {},
   ): Promise<void> {
     if (train.length === 0) throw new DataError('no training recordings');
+    if (this.options.normalise === 'running' && !this.featureStats) this.featureStats = featureStats(train.map((e) => this.cepstra(e.audio)));
     const prepared = (set: TranscribedAudio[]) => set.map((e) => {
       const f = this.features(e.audio);
       const ids = this.encode(e.text, `${e.audio.source ?? 'a recording'}'s transcript`);
       const need = Transcriber.stepsNeeded(ids);
       if (f.steps < need) {
-        throw new DataError(`${e.audio.source ?? 'a recording'}: ${f.steps} steps of audio (${(f.steps * this.options.stack * 10 / 1000).toFixed(2)} s after trimming silence) cannot be aligned to its ${need}-step transcript ${JSON.stringify(normaliseTranscript(e.text))}`);
+        throw new DataError(`${e.audio.source ?? 'a recording'}: ${f.steps} steps of audio (${(f.steps * this.options.stack * 10 / 1000).toFixed(2)} s${this.options.normalise === 'running' ? '' : ' after trimming silence'}) cannot be aligned to its ${need}-step transcript ${JSON.stringify(normaliseTranscript(e.text))}`);
       }
       return { f, ids };
     });
     const items = prepared(train);
     const valItems = prepared(val);
+    const aug = augmentOptions(options.augment);
+    const augRng = new Random((hooks.seed ?? 0) + 1);
+    const featuresOf = (k: number) => (aug ? this.features(train[k]!.audio, { options: aug, rng: augRng }) : items[k]!.f);
     const D = TRANSCRIBE_DEFAULTS.train;
     const epochs = options.epochs ?? D.epochs;
     const trainer = new Trainer(this.model, createOptimizer('adam', this.model.parameters(), { lr: options.lr ?? D.lr }), { clipNorm: 5 });
@@ -204,7 +238,7 @@ export class Transcriber {
       batch: options.batch ?? D.batch,
       step: (part) => {
         const chosen = part.map((k) => items[k]!);
-        const { x, lengths } = this.batch(chosen.map((c) => c.f));
+        const { x, lengths } = this.batch(part.map(featuresOf));
         const S = Math.max(1, ...chosen.map((c) => c.ids.length));
         const targets = new Int32Array(chosen.length * S);
         chosen.forEach((c, b) => targets.set(c.ids, b * S));
@@ -264,6 +298,11 @@ export class Transcriber {
     return this.readAll(audio.map((a) => this.features(a)), decoding);
   }
 
+  /** Transcribes audio as it arrives: push chunks, read the transcript so far (a unidirectional transcriber only). */
+  stream(sampleRate: number): TranscriptStream {
+    return new TranscriptStream(this, sampleRate);
+  }
+
   /** Character and word error rates against the recordings' transcripts. */
   evaluate(examples: TranscribedAudio[], decoding: TranscribeOptions = {}): { cer: number; wer: number; transcripts: string[] } {
     const transcripts = this.transcribe(examples.map((e) => e.audio), decoding);
@@ -272,17 +311,21 @@ export class Transcriber {
 
   toFiles(): { config: JsonValue; weights: Uint8Array } {
     return {
-      config: modelEnvelope(this.model, { task: TASK, alphabet: this.alphabet, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue }) as unknown as JsonValue,
+      config: modelEnvelope(this.model, {
+        task: TASK, alphabet: this.alphabet, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue,
+        featureStats: this.featureStats as unknown as JsonValue,
+      }) as unknown as JsonValue,
       weights: weightsToBytes(this.model.stateDict()),
     };
   }
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Transcriber {
     const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'SequenceTagger', TASK, 'a transcription model');
-    const t = buildForWeights(files.weights, `${where}/config.json`, () => new Transcriber(e.alphabet as string[], e.options as Required<TranscriberOptions>, 0));
+    const t = buildForWeights(files.weights, `${where}/config.json`, () => new Transcriber(e.alphabet as string[], { normalise: 'utterance', ...(e.options as TranscriberOptions) } as Required<TranscriberOptions>, 0));
     loadWeights(t.model, files.weights, `${where}/model.safetensors`);
     t.model.eval();
     t.history = (e.history as Transcriber['history'] | undefined) ?? [];
+    t.featureStats = (e.featureStats as FeatureStats | null | undefined) ?? null;
     return t;
   }
 }
