@@ -150,6 +150,11 @@ export class Transcriber {
     return new Transcriber(chars, o, seed);
   }
 
+  /** How messages say a length was measured: after trimming silence, unless running normalisation trims nothing. */
+  private get afterTrimming(): string {
+    return this.options.normalise === 'running' ? '' : ' after trimming silence';
+  }
+
   /** MFCCs of a recording as they are, or of one random draw of its augmentation. */
   private cepstra(audio: Audio, augment?: { options: Required<AugmentOptions>; rng: Random }) {
     const C = this.options.coefficients;
@@ -170,8 +175,7 @@ export class Transcriber {
     if (o.deltas) x = withDeltas(x);
     if (augment) maskFrames(x, augment.options, augment.rng);
     const steps = Math.floor(x.frames / o.stack);
-    const trimmed = o.normalise === 'running' ? '' : ' after trimming silence';
-    if (steps === 0) throw new DataError(`${audio.source ?? 'the audio'}: ${x.frames * 10} ms${trimmed}, shorter than one ${o.stack * 10} ms step`);
+    if (steps === 0) throw new DataError(`${audio.source ?? 'the audio'}: ${x.frames * 10} ms${this.afterTrimming}, shorter than one ${o.stack * 10} ms step`);
     return { data: x.data.slice(0, steps * o.stack * x.features), steps };
   }
 
@@ -221,7 +225,7 @@ export class Transcriber {
       const ids = this.encode(e.text, `${e.audio.source ?? 'a recording'}'s transcript`);
       const need = Transcriber.stepsNeeded(ids);
       if (f.steps < need) {
-        throw new DataError(`${e.audio.source ?? 'a recording'}: ${f.steps} steps of audio (${(f.steps * this.options.stack * 10 / 1000).toFixed(2)} s${this.options.normalise === 'running' ? '' : ' after trimming silence'}) cannot be aligned to its ${need}-step transcript ${JSON.stringify(normaliseTranscript(e.text))}`);
+        throw new DataError(`${e.audio.source ?? 'a recording'}: ${f.steps} steps of audio (${(f.steps * this.options.stack * 10 / 1000).toFixed(2)} s${this.afterTrimming}) cannot be aligned to its ${need}-step transcript ${JSON.stringify(normaliseTranscript(e.text))}`);
       }
       return { f, ids };
     });
