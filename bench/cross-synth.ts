@@ -10,11 +10,12 @@ import { type LabelledAudio, type SpeechOptions, SpokenWordRecognizer, type Spee
 import { DIGITS } from './spoken-digits.js';
 import { type Delivery, SYNTHESIZERS, type SynthesizerName, synthesize } from './synthesizers.js';
 
-/** espeak-ng: three speeds and pitches, as bench/spoken-digits.ts. The others: three speeds at the voice's own pitch, and two pitch shifts. */
+/** espeak-ng: three speeds and pitches, as bench/spoken-digits.ts. The others: three speeds at the voice's own pitch, and two pitch shifts at its own speed. */
+const OTHERS: Delivery[] = [{ speed: 0.8, pitch: 0 }, { speed: 1, pitch: 0 }, { speed: 1.25, pitch: 0 }, { speed: 1, pitch: -3 }, { speed: 1, pitch: 3 }];
 const DELIVERIES: Record<SynthesizerName, Delivery[]> = {
   espeak: [{ speed: 0.75, pitch: -2.5 }, { speed: 0.9, pitch: 0 }, { speed: 1.1, pitch: 2.5 }],
-  flite: [{ speed: 0.8, pitch: 0 }, { speed: 1, pitch: 0 }, { speed: 1.25, pitch: 0 }],
-  festival: [{ speed: 0.8, pitch: 0 }, { speed: 1, pitch: 0 }, { speed: 1.25, pitch: 0 }],
+  flite: OTHERS,
+  festival: OTHERS,
 };
 
 /** Every digit from every voice of a synthesizer, labelled: espeak-ng's hundreds of voices at one delivery each, drawn; the others' few at every delivery. */
@@ -31,12 +32,23 @@ function splitVoices<T extends { voice: string }>(set: T[], seed: number): { tra
   return { train: set.filter((e) => !val.has(e.voice)), val: set.filter((e) => val.has(e.voice)) };
 }
 
+/**
+ * The synthesizers' training sets together, each small one repeated until it has at least a quarter
+ * as many recordings as the largest: espeak-ng's thousands would otherwise drown a synthesizer of a
+ * hundred. Augmentation, drawn anew for every example, makes the copies differ.
+ */
+function balanced<T>(sets: T[][], share = 0.25): T[] {
+  const most = Math.max(...sets.map((s) => s.length));
+  return sets.flatMap((s) => Array.from({ length: Math.max(1, Math.ceil((share * most) / s.length)) }, () => s).flat());
+}
+
 export interface CrossResult {
   trainedOn: SynthesizerName[];
   testedOn: SynthesizerName;
   accuracy: number;
   /** accuracy on each test voice */
   perVoice: Record<string, number>;
+  /** training recordings, each counted once (before the small synthesizers are repeated) */
   train: number;
   test: number;
   epochs: number;
@@ -48,7 +60,7 @@ export async function crossExperiment(data: Record<SynthesizerName, Array<Labell
   const t0 = performance.now();
   const parts = trainOn.map((n, i) => splitVoices(data[n], i));
   const r = SpokenWordRecognizer.create(DIGITS, options, 0);
-  await r.train(parts.flatMap((p) => p.train), parts.flatMap((p) => p.val), train, {
+  await r.train(balanced(parts.map((p) => p.train)), parts.flatMap((p) => p.val), train, {
     seed: 0, onProgress: (p) => console.error(`  epoch ${p.epoch}: loss ${p.loss.toFixed(3)}, validation accuracy ${(100 * p.valAccuracy).toFixed(1)}%`),
   });
   const heard = r.predict(data[testOn].map((e) => e.audio));
@@ -77,6 +89,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const [trainOn, testOn] of runs.filter((_, i) => !only || only.includes(i))) {
     const r = await crossExperiment(data, trainOn, testOn, options, trainOptions);
     out.line(`trained on ${r.trainedOn.join(' + ')} (${r.train} recordings, ${r.epochs} epochs, ${r.seconds.toFixed(0)} s): ${(100 * r.accuracy).toFixed(1)}% on ${r.testedOn} (${r.test} recordings; ${Object.entries(r.perVoice).map(([v, a]) => `${v} ${(100 * a).toFixed(0)}%`).join(', ')})`);
+    await out.save();
   }
-  await out.save();
 }

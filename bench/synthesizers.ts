@@ -7,7 +7,7 @@
  * microphone and room.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Audio, parseWav } from '../packages/recurrent/src/audio/wav.js';
@@ -23,8 +23,8 @@ export interface Delivery {
 
 export interface Synthesizer {
   name: SynthesizerName;
-  /** the command that must be installed */
-  command: string;
+  /** the commands that must be installed */
+  commands: string[];
   /** its English voices */
   voices: string[];
   /** writes each text, said by `voice` as `how` says, to its file */
@@ -41,12 +41,25 @@ function espeakVariants(): string[] {
   return variants;
 }
 
+/**
+ * Each file's pitch moved by `semitones` with sox, its tempo kept (flite and festival take a pitch
+ * only in hertz, and their voices' own pitches differ: a female voice forced to a male pitch is no
+ * longer the voice).
+ */
+function shiftPitch(items: Array<{ file: string }>, semitones: number): void {
+  if (semitones === 0) return;
+  for (const { file } of items) {
+    execFileSync('sox', [file, `${file}.pitched.wav`, 'pitch', String(Math.round(100 * semitones))]);
+    renameSync(`${file}.pitched.wav`, file);
+  }
+}
+
 const FLITE_VOICES = ['kal16', 'awb', 'rms', 'slt', 'kal'];
 const FESTIVAL_VOICES = ['kal_diphone', 'ked_diphone', 'cmu_us_slt_arctic_hts'];
 
 export const SYNTHESIZERS: Record<SynthesizerName, Synthesizer> = {
   espeak: {
-    name: 'espeak', command: 'espeak-ng',
+    name: 'espeak', commands: ['espeak-ng'],
     // every English accent with every voice variant espeak-ng has (about a hundred: its Klatt synthesizers, whispers, croaks, ...)
     get voices(): string[] {
       return ESPEAK_ACCENTS.flatMap((a) => espeakVariants().map((v) => `${a}+${v}`));
@@ -57,13 +70,14 @@ export const SYNTHESIZERS: Record<SynthesizerName, Synthesizer> = {
     },
   },
   flite: {
-    name: 'flite', command: 'flite', voices: FLITE_VOICES,
+    name: 'flite', commands: ['flite', 'sox'], voices: FLITE_VOICES,
     say: (voice, how, items) => {
-      for (const { text, file } of items) execFileSync('flite', ['-voice', voice, '--setf', `duration_stretch=${(1 / how.speed).toFixed(3)}`, '--setf', `int_f0_target_mean=${(110 * 2 ** (how.pitch / 12)).toFixed(1)}`, '-t', text, '-o', file]);
+      for (const { text, file } of items) execFileSync('flite', ['-voice', voice, '--setf', `duration_stretch=${(1 / how.speed).toFixed(3)}`, '-t', text, '-o', file]);
+      shiftPitch(items, how.pitch);
     },
   },
   festival: {
-    name: 'festival', command: 'festival', voices: FESTIVAL_VOICES,
+    name: 'festival', commands: ['festival', 'sox'], voices: FESTIVAL_VOICES,
     say: (voice, how, items) => {
       // One festival process for the lot: starting one per utterance takes half a second each.
       const quote = (s: string): string => `"${s.replace(/["\\]/g, '')}"`;
@@ -72,14 +86,15 @@ export const SYNTHESIZERS: Record<SynthesizerName, Synthesizer> = {
       const path = `${items[0]!.file}.scm`;
       writeFileSync(path, script);
       execFileSync('festival', ['-b', path]);
+      shiftPitch(items, how.pitch);
     },
   },
 };
 
-/** Whether a synthesizer's command is installed. */
+/** Whether a synthesizer's commands are installed. */
 export function installed(name: SynthesizerName): boolean {
   try {
-    execFileSync('which', [SYNTHESIZERS[name].command], { stdio: 'ignore' });
+    execFileSync('which', SYNTHESIZERS[name].commands, { stdio: 'ignore' });
     return true;
   } catch {
     return false;
