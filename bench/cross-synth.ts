@@ -46,7 +46,7 @@ export interface CrossResult {
   trainedOn: SynthesizerName[];
   testedOn: SynthesizerName;
   accuracy: number;
-  /** accuracy on each test voice */
+  /** accuracy on each test voice (on espeak-ng, each accent) */
   perVoice: Record<string, number>;
   /** training recordings, each counted once (before the small synthesizers are repeated) */
   train: number;
@@ -64,9 +64,11 @@ export async function crossExperiment(data: Record<SynthesizerName, Array<Labell
     seed: 0, onProgress: (p) => console.error(`  epoch ${p.epoch}: loss ${p.loss.toFixed(3)}, validation accuracy ${(100 * p.valAccuracy).toFixed(1)}%`),
   });
   const heard = r.predict(data[testOn].map((e) => e.audio));
+  // Per voice; espeak-ng's hundreds of voices per accent (the part before the '+').
+  const group = (voice: string): string => (testOn === 'espeak' ? voice.split('+')[0]! : voice);
   const perVoice: Record<string, number> = {};
-  for (const v of new Set(data[testOn].map((e) => e.voice))) {
-    const mine = data[testOn].flatMap((e, i) => (e.voice === v ? [heard[i] === e.label] : []));
+  for (const v of new Set(data[testOn].map((e) => group(e.voice)))) {
+    const mine = data[testOn].flatMap((e, i) => (group(e.voice) === v ? [heard[i] === e.label] : []));
     perVoice[v] = mine.filter(Boolean).length / mine.length;
   }
   return {

@@ -42,6 +42,24 @@ describe('WAV files', () => {
     assert.equal(m.features, 13);
     assert.ok(m.data.every(Number.isFinite));
   });
+
+  it('maxHz 4000 gives the same sound at 8 kHz and 16 kHz the same MFCCs; by default they differ', () => {
+    // Three tones below 4 kHz, the highest one swelling and fading: what both rates can carry.
+    const sound = (rate: number): Float32Array => Float32Array.from({ length: rate / 2 }, (_, i) => {
+      const t = i / rate;
+      return Math.sin(2 * Math.PI * 300 * t) + 0.5 * Math.sin(2 * Math.PI * 1100 * t) + 0.3 * Math.sin(2 * Math.PI * 2500 * t) * (1 + Math.sin(2 * Math.PI * 3 * t));
+    });
+    // Mean absolute difference over coefficients 1-12 (c0, the level, moves with the frame's length in samples).
+    const gap = (a: ReturnType<typeof mfcc>, b: ReturnType<typeof mfcc>): number => {
+      let s = 0;
+      for (let f = 0; f < a.frames; f++) for (let c = 1; c < 13; c++) s += Math.abs(a.data[f * 13 + c]! - b.data[f * 13 + c]!);
+      return s / (a.frames * 12);
+    };
+    const telephone = gap(mfcc(sound(8000), 8000, { maxHz: 4000 }), mfcc(sound(16000), 16000, { maxHz: 4000 }));
+    const wide = gap(mfcc(sound(8000), 8000), mfcc(sound(16000), 16000));
+    assert.ok(telephone < 0.5 && wide > 5, `gap with maxHz 4000 ${telephone.toFixed(3)}, by default ${wide.toFixed(3)}`);
+    assert.throws(() => mfcc(sound(8000), 8000, { maxHz: 0 }), /maxHz must be at least 1000 Hz, got 0/);
+  });
 });
 
 describe('spoken digits (espeak-ng)', () => {

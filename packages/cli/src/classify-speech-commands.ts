@@ -99,11 +99,12 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), SPEECH_DEFAULTS.train.valFraction)
     .option('--hidden <n>', 'hidden units', int('--hidden'), SPEECH_DEFAULTS.model.hiddenSize)
     .option('--epochs <n>', 'most epochs', int('--epochs'), SPEECH_DEFAULTS.train.epochs)
+    .option('--max-hz <hz>', 'highest frequency the features read (4000: 8 kHz and 16 kHz recordings alike)', num('--max-hz', (n) => n >= 1000 && n <= 24000, 'a frequency in hertz from 1000 to 24000'), SPEECH_DEFAULTS.model.maxHz)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<folder>-speech)')
     .option('--force', 'overwrite an existing folder')
     .option('--no-augment', 'train on the recordings as they are (default: speed, warp, noise and masks drawn anew each epoch)')
-    .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; seed: number; out?: string; force?: boolean; augment: boolean }) => {
+    .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; maxHz: number; seed: number; out?: string; force?: boolean; augment: boolean }) => {
       const out = f.out ?? join('runs', `${basename(folder)}-speech`);
       refuseExisting(out, f.force);
       let words: string[];
@@ -123,7 +124,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       const rng = new Random(f.seed);
       rng.shuffle(examples);
       const nVal = Math.max(1, Math.round(examples.length * f.valFraction));
-      const r = SpokenWordRecognizer.create(examples.map((e) => e.label), { hiddenSize: f.hidden }, f.seed);
+      const r = SpokenWordRecognizer.create(examples.map((e) => e.label), { hiddenSize: f.hidden, maxHz: f.maxHz }, f.seed);
       await r.train(examples.slice(nVal), examples.slice(0, nVal), { epochs: f.epochs, augment: f.augment }, {
         seed: f.seed, onProgress: (p) => process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`),
       });

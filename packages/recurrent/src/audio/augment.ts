@@ -113,11 +113,12 @@ export function maskFrames(x: Features, a: Required<AugmentOptions>, rng: Random
 
 /**
  * MFCCs of one augmented draw of a recording: speed and noise perturbed, read through a warped
- * filterbank, bands masked before the DCT (as `mfcc` would give them without augmentation).
+ * filterbank, bands masked before the DCT (as `mfcc` would give them without augmentation; `maxHz`
+ * as `mfcc` takes it).
  */
-export function augmentedMfcc(audio: { samples: Float32Array; sampleRate: number; source?: string }, coefficients: number, a: Required<AugmentOptions>, rng: Random): Features {
+export function augmentedMfcc(audio: { samples: Float32Array; sampleRate: number; source?: string }, coefficients: number, a: Required<AugmentOptions>, rng: Random, maxHz?: number): Features {
   const { samples, warp } = perturbAudio(audio.samples, a, rng);
-  const mel = mfcc(samples, audio.sampleRate, { coefficients: 0, warp, source: audio.source ?? 'the audio' });
+  const mel = mfcc(samples, audio.sampleRate, { coefficients: 0, warp, maxHz, source: audio.source ?? 'the audio' });
   maskBands(mel, a, rng);
   return cepstra(mel, coefficients);
 }

@@ -165,6 +165,7 @@ export function mfcc(samples: Float32Array, sampleRate: number, o: FeatureOption
   }
   const warp = o.warp ?? 1;
   if (!(warp > 0.5 && warp < 2)) throw new DataError(`warp must be between 0.5 and 2, got ${warp}`);
+  if (o.maxHz !== undefined && !(o.maxHz >= 1000)) throw new DataError(`maxHz must be at least 1000 Hz, got ${o.maxHz}`);
   const plan = featurePlan(sampleRate, frameLen, hop, M, C, Math.min(o.maxHz ?? 8000, sampleRate / 2), warp);
   const { hann, filters, dct } = plan;
   const F = C > 0 ? C : M;

@@ -30,6 +30,12 @@ export interface SpeechOptions {
   deltas?: boolean;
   /** silence trimmed at both ends: frames more than this below the loudest in the first coefficient (a unit is about 0.5 dB of mean log-mel energy) */
   trimDrop?: number;
+  /**
+   * highest frequency the mel filterbank reads (default 8000 Hz, or the audio's Nyquist frequency if
+   * lower). Audio at 8 kHz reaches only 4 kHz, where its filters would sit elsewhere than for 16 kHz
+   * audio; 4000 gives recordings at both rates the same features (the telephone band).
+   */
+  maxHz?: number;
 }
 
 export interface SpeechTrainOptions {
@@ -51,7 +57,7 @@ const TASK = 'spoken-words';
 
 /** The defaults of spoken-word recognition, in one place (the command line shows and uses these). */
 export const SPEECH_DEFAULTS = {
-  model: { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, trimDrop: 40 } as Readonly<Required<SpeechOptions>>,
+  model: { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, trimDrop: 40, maxHz: 8000 } as Readonly<Required<SpeechOptions>>,
   train: { epochs: 40, batch: 32, lr: 3e-3, patience: 8, valFraction: 0.1 },
 } as const;
 
@@ -77,7 +83,8 @@ export class SpokenWordRecognizer {
   features(audio: Audio, augment?: { options: Required<AugmentOptions>; rng: Random }): Float32Array {
     const C = this.options.coefficients;
     const T = this.options.frames;
-    const cepstra = augment ? augmentedMfcc(audio, C, augment.options, augment.rng) : mfcc(audio.samples, audio.sampleRate, { coefficients: C, source: audio.source ?? 'the audio' });
+    const maxHz = this.options.maxHz;
+    const cepstra = augment ? augmentedMfcc(audio, C, augment.options, augment.rng, maxHz) : mfcc(audio.samples, audio.sampleRate, { coefficients: C, maxHz, source: audio.source ?? 'the audio' });
     const x = normaliseFrames(trimSilence(cepstra, this.options.trimDrop), T);
     const f = this.options.deltas ? withDeltas({ data: x, frames: T, features: C }) : { data: x, frames: T, features: C };
     if (augment) maskFrames(f, augment.options, augment.rng);
