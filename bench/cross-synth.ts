@@ -2,7 +2,9 @@
  * Spoken digits across synthesizers: trained on one (or two) of Debian's
  * speech synthesizers, tested on another never heard in training
  * (bench/synthesizers.ts). `npm run bench:speech-cross` prints each
- * accuracy and writes bench/RESULTS-speech-cross-<date>.txt.
+ * accuracy and writes bench/RESULTS-speech-cross-<date>.txt. Arguments: the
+ * recogniser's options and the training options as JSON, and the pairings to
+ * run (`runs` below, counted from 0), e.g. `-- '{"maxHz":4000}' '{"epochs":20}' 3`.
  */
 import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { Random } from '../packages/recurrent/src/tensor/random.js';
