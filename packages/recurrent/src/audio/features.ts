@@ -84,13 +84,16 @@ export interface Features {
 const hzToMel = (f: number): number => 2595 * Math.log10(1 + f / 700);
 const melToHz = (m: number): number => 700 * (10 ** (m / 2595) - 1);
 
+/** The highest filter frequency when none is given (lowered to the Nyquist frequency of slower audio). */
+export const DEFAULT_MAX_HZ = 8000;
+
 export interface FeatureOptions {
   frameMs?: number;
   hopMs?: number;
   mels?: number;
   /** MFCCs kept (default 13); 0: the log-mel energies themselves */
   coefficients?: number;
-  /** highest filter frequency (default min(8000, rate / 2)) */
+  /** highest filter frequency (default min(DEFAULT_MAX_HZ, rate / 2)) */
   maxHz?: number;
   /**
    * Vocal tract length perturbation (Jaitly & Hinton 2013): the filterbank reads frequency f at
@@ -166,7 +169,7 @@ export function mfcc(samples: Float32Array, sampleRate: number, o: FeatureOption
   const warp = o.warp ?? 1;
   if (!(warp > 0.5 && warp < 2)) throw new DataError(`warp must be between 0.5 and 2, got ${warp}`);
   if (o.maxHz !== undefined && !(o.maxHz >= 1000)) throw new DataError(`maxHz must be at least 1000 Hz, got ${o.maxHz}`);
-  const plan = featurePlan(sampleRate, frameLen, hop, M, C, Math.min(o.maxHz ?? 8000, sampleRate / 2), warp);
+  const plan = featurePlan(sampleRate, frameLen, hop, M, C, Math.min(o.maxHz ?? DEFAULT_MAX_HZ, sampleRate / 2), warp);
   const { hann, filters, dct } = plan;
   const F = C > 0 ? C : M;
   const out = new Float32Array(frames * F);

@@ -6,7 +6,7 @@
 import { DataError } from '../../errors.js';
 import { type Audio } from '../../audio/wav.js';
 import { type AugmentOptions, augmentOptions, augmentedMfcc, maskFrames } from '../../audio/augment.js';
-import { mfcc, normaliseFrames, trimSilence, withDeltas } from '../../audio/features.js';
+import { DEFAULT_MAX_HZ, mfcc, normaliseFrames, trimSilence, withDeltas } from '../../audio/features.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -31,8 +31,8 @@ export interface SpeechOptions {
   /** silence trimmed at both ends: frames more than this below the loudest in the first coefficient (a unit is about 0.5 dB of mean log-mel energy) */
   trimDrop?: number;
   /**
-   * highest frequency the mel filterbank reads (default 8000 Hz, or the audio's Nyquist frequency if
-   * lower). Audio at 8 kHz reaches only 4 kHz, where its filters would sit elsewhere than for 16 kHz
+   * highest frequency the mel filterbank reads (default 8000 Hz, audio/features.ts DEFAULT_MAX_HZ, or
+   * the audio's Nyquist frequency if lower). Audio at 8 kHz reaches only 4 kHz, where its filters would sit elsewhere than for 16 kHz
    * audio; 4000 gives recordings at both rates the same features (the telephone band).
    */
   maxHz?: number;
@@ -57,7 +57,7 @@ const TASK = 'spoken-words';
 
 /** The defaults of spoken-word recognition, in one place (the command line shows and uses these). */
 export const SPEECH_DEFAULTS = {
-  model: { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, trimDrop: 40, maxHz: 8000 } as Readonly<Required<SpeechOptions>>,
+  model: { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, trimDrop: 40, maxHz: DEFAULT_MAX_HZ } as Readonly<Required<SpeechOptions>>,
   train: { epochs: 40, batch: 32, lr: 3e-3, patience: 8, valFraction: 0.1 },
 } as const;
 
