@@ -235,6 +235,31 @@ def ctc_case(out, name, T, N, C, target_lengths, input_lengths, blank=0, reducti
     write_safetensors(out / f"{name}.safetensors", tensors, meta)
 
 
+def conv_case(out, name, N, Cin, Cout, H, W, kernel, stride, padding, dilation, bias=True, relu=False, pool=None, seed=0):
+    """kind = conv2d: conv2d, then relu and max_pool2d when asked; output and the gradients of sum(output * grad_output).
+    Sizes go into the metadata as given (an int or [h, w]), as PyTorch takes both."""
+    torch.manual_seed(seed)
+    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
+    weight = torch.randn(Cout, Cin, kh, kw) * 0.5
+    b = torch.randn(Cout) * 0.5 if bias else None
+    x = torch.randn(N, Cin, H, W)
+    xd, wd = x.double().requires_grad_(), weight.double().requires_grad_()
+    bd = b.double().requires_grad_() if bias else None
+    y = torch.nn.functional.conv2d(xd, wd, bd, stride=stride, padding=padding, dilation=dilation)
+    if relu:
+        y = torch.relu(y)
+    if pool is not None:
+        y = torch.nn.functional.max_pool2d(y, pool["kernel_size"], stride=pool.get("stride"), padding=pool.get("padding", 0), dilation=pool.get("dilation", 1))
+    g = torch.randn(y.shape)
+    (y * g.double()).sum().backward()
+    tensors = {"weight": weight, "input": x, "output": y.detach(), "grad_output": g, "grad.input": xd.grad, "grad.weight": wd.grad}
+    if bias:
+        tensors.update({"bias": b, "grad.bias": bd.grad})
+    meta = {"kind": "conv2d", "in_channels": Cin, "out_channels": Cout, "kernel_size": kernel, "stride": stride, "padding": padding,
+            "dilation": dilation, "bias": bias, "relu": relu, "pool": pool}
+    write_safetensors(out / f"{name}.safetensors", tensors, meta)
+
+
 def main():
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "test/fixtures/torch-extra")
     out.mkdir(parents=True, exist_ok=True)
@@ -264,6 +289,10 @@ def main():
     ctc_case(out, "ctc_empty_target_short_inputs", 9, 4, 6, [0, 3, 2, 0], [9, 5, 7, 1], reduction="sum", seed=17)
     ctc_case(out, "ctc_concatenated_none_blank_middle", 10, 3, 7, [4, 2, 5], [10, 8, 9], blank=3, reduction="none", concatenated=True, seed=18)
     ctc_case(out, "ctc_long_repeats", 60, 4, 29, [12, 20, 7, 15], [60, 55, 30, 48], reduction="mean", repeats=True, seed=19)
+    conv_case(out, "conv2d_dilated_nobias_rect", 2, 3, 4, 9, 11, [3, 2], [1, 2], [2, 1], [2, 3], bias=False, seed=20)
+    conv_case(out, "conv2d_relu_pool_padded", 3, 2, 3, 10, 8, 3, 1, 1, 1, relu=True, pool={"kernel_size": 3, "stride": 2, "padding": 1}, seed=21)
+    conv_case(out, "conv2d_1x1_pool_dilated", 2, 4, 2, 7, 7, 1, 1, 0, 1, pool={"kernel_size": [2, 3], "stride": [1, 2], "dilation": 2}, seed=22)
+    conv_case(out, "conv2d_stride3_relu", 1, 1, 6, 12, 13, 5, 3, 2, 1, relu=True, seed=23)
 
 
 if __name__ == "__main__":

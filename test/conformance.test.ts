@@ -34,7 +34,9 @@ describe('PyTorch fixtures found', () => {
     assert.ok(ours.filter((f) => f.dir === extraFixtures).length >= 10, 'our extra fixtures');
     const other = fixtures.filter((f) => f.kind === null || !known.has(f.kind));
     assert.ok(ours.filter((f) => f.kind === 'ctc').length >= 3, 'the shared CTC fixtures');
-    // Kinds for later issues (conv2d) are not this runner's; a file whose kind cannot be read is a failure.
+    assert.ok(ours.filter((f) => f.kind === 'conv2d' && f.dir !== extraFixtures).length >= 2, 'the shared conv2d fixtures');
+    assert.ok(ours.filter((f) => f.kind === 'conv2d' && f.dir === extraFixtures).length >= 4, 'our conv2d fixtures (dilation, no bias, padded pooling)');
+    // Kinds of later issues are not this runner's; a file whose kind cannot be read is a failure.
     assert.deepEqual(other.filter((f) => f.kind === null).map((f) => f.name), []);
     if (other.length) console.log(`# fixtures of kinds this runner does not know (yet): ${[...new Set(other.map((f) => f.kind))].join(', ')} (${other.length} files)`);
   });

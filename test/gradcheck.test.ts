@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import {
-  Dropout, Embedding, GRU, GRUCell, LSTM, LSTMCell, LanguageModel, Linear, RNN, RNNCell, Random, Sequential, Tensor,
+  Conv2d, Dropout, Embedding, GlobalAvgPool2d, GRU, GRUCell, LSTM, LSTMCell, LanguageModel, Linear, RNN, RNNCell, Random, Sequential, Tensor,
   bceWithLogits, crossEntropy, getBackend, mseLoss, setBackend,
 } from '../packages/recurrent/src/node.js';
 import type { RecurrentBase } from '../packages/recurrent/src/node.js';
@@ -28,6 +28,21 @@ describe('finite-difference gradients', () => {
       { name: 'weight', values: lin.weight.data, grad: lin.weight.grad },
       { name: 'bias', values: lin.bias!.data, grad: lin.bias!.grad },
     ], () => { const v = loss(); lin.clearCache(); return v; });
+  });
+
+  it('Conv2d then the global average pool (the pool is not in the PyTorch fixtures; ReLU is, and its kink defeats a finite difference)', () => {
+    const net = new Sequential(new Conv2d({ inChannels: 2, outChannels: 3, kernelSize: 3, padding: 1, stride: 2, rng }), new GlobalAvgPool2d());
+    const conv = net.layers[0] as Conv2d;
+    const x = randomTensor([2, 2, 5, 6], rng);
+    const r = randomTensor([2, 3], rng);
+    net.zeroGrad();
+    net.forward(x);
+    const dx = net.backward(r);
+    gradCheck([
+      { name: 'x', values: x.data, grad: dx.data },
+      { name: 'weight', values: conv.weight.data, grad: conv.weight.grad },
+      { name: 'bias', values: conv.bias!.data, grad: conv.bias!.grad },
+    ], () => { const v = dot(net.forward(x).data, r.data); net.clearCache(); return v; });
   });
 
   it('Embedding, with a padding index that gets no gradient', () => {

@@ -29,6 +29,7 @@ export {
   Linear, Embedding, Dropout, Sequential, ModuleList,
   type Layer, type LinearOptions, type EmbeddingOptions,
 } from './nn/layers.js';
+export { Conv2d, MaxPool2d, ReLU, GlobalAvgPool2d, type Conv2dOptions, type MaxPool2dOptions, type Size2d } from './nn/conv.js';
 export { AdaptiveLogSoftmaxWithLoss, type AdaptiveSoftmaxOptions, type AdaptiveSoftmaxOutput } from './nn/adaptive-softmax.js';
 export {
   RecurrentBase,

@@ -6,7 +6,9 @@
  * scripts/make-fixtures.py): torch.nn.AdaptiveLogSoftmaxWithLoss, forward,
  * log_prob, predict and the loss's gradients. Kind `ctc` (../shared/fixtures/
  * torch-ctc): torch.nn.functional.ctc_loss on log_softmax(logits), the loss
- * and its gradient with respect to the logits.
+ * and its gradient with respect to the logits. Kind `conv2d` (../shared/fixtures/
+ * torch-conv): Conv2d, then ReLU and max_pool2d when the metadata asks, forward
+ * and the gradients of the input, weight and bias.
  */
 import { FormatError } from '../errors.js';
 import { noGrad } from '../nn/grad-mode.js';
@@ -15,6 +17,8 @@ import { CTC_REDUCTIONS, type CtcReduction, ctcLoss } from '../losses/ctc.js';
 import { crossEntropy } from '../losses/losses.js';
 import { LanguageModel } from '../models/language-model.js';
 import { AdaptiveLogSoftmaxWithLoss } from '../nn/adaptive-softmax.js';
+import { Conv2d, MaxPool2d, ReLU, type Size2d } from '../nn/conv.js';
+import { Sequential } from '../nn/layers.js';
 import type { StateDict } from '../nn/module.js';
 import type { CellKind } from '../kernels/types.js';
 import type { RecurrentOutput } from '../nn/recurrent/base.js';
@@ -36,7 +40,7 @@ export interface FixtureResult {
 const MODES: readonly CellKind[] = ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'];
 
 /** The fixture kinds this runner knows (a folder of other kinds is not this runner's to judge). */
-export const FIXTURE_KINDS = ['rnn', 'train', 'adaptive_softmax', 'ctc'] as const;
+export const FIXTURE_KINDS = ['rnn', 'train', 'adaptive_softmax', 'ctc', 'conv2d'] as const;
 
 /** A fixture's kind from its metadata, or null when the file or its metadata cannot be read. */
 export function fixtureKind(bytes: Uint8Array): string | null {
@@ -59,6 +63,7 @@ export function runFixture(name: string, bytes: Uint8Array): FixtureResult {
     else if (kind === 'train') comparisons = runTrainFixture(file, meta);
     else if (kind === 'adaptive_softmax') comparisons = runAdaptiveFixture(file, meta);
     else if (kind === 'ctc') comparisons = runCtcFixture(file, meta);
+    else if (kind === 'conv2d') comparisons = runConvFixture(file, meta);
     else throw new FormatError(`unknown fixture kind ${JSON.stringify(meta.kind)}, expected ${FIXTURE_KINDS.map((k) => `'${k}'`).join(', ')}`);
     return { name, kind, pass: comparisons.every((c) => c.pass), comparisons };
   } catch (e) {
@@ -151,6 +156,40 @@ function runCtcFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
     compareArrays('loss', none ? Float32Array.from(r.losses) : Float32Array.of(r.loss), file.float32('loss').data),
     compare('grad.logits', r.grad, file, 'grad.logits'),
   ];
+}
+
+/** A size in the metadata: an integer or [h, w] (PyTorch accepts both). */
+function size2d(meta: Meta, key: string, fallback?: Size2d): Size2d {
+  const v = meta[key] ?? fallback;
+  const ok = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x);
+  if (ok(v)) return v as number;
+  if (Array.isArray(v) && v.length === 2 && v.every(ok)) return [v[0], v[1]] as [number, number];
+  throw new FormatError(`metadata '${key}' must be an integer or [h, w], got ${JSON.stringify(meta[key])}`);
+}
+
+function runConvFixture(file: SafetensorsFile, meta: Meta): Comparison[] {
+  const hasBias = bool(meta, 'bias', true);
+  requireTensors(file, 'conv2d', ['weight', 'input', 'output', 'grad_output', 'grad.input', 'grad.weight', ...(hasBias ? ['bias', 'grad.bias'] : [])]);
+  const conv = new Conv2d({
+    inChannels: int(meta, 'in_channels'), outChannels: int(meta, 'out_channels'), kernelSize: size2d(meta, 'kernel_size'),
+    stride: size2d(meta, 'stride', 1), padding: size2d(meta, 'padding', 0), dilation: size2d(meta, 'dilation', 1), bias: hasBias,
+  });
+  conv.loadStateDict(hasBias ? { weight: file.float32('weight'), bias: file.float32('bias') } : { weight: file.float32('weight') });
+  const layers: Array<Conv2d | ReLU | MaxPool2d> = [conv];
+  if (bool(meta, 'relu', false)) layers.push(new ReLU());
+  const pool = meta.pool;
+  if (pool !== null && pool !== undefined) {
+    if (typeof pool !== 'object') throw new FormatError(`metadata 'pool' must be null or {kernel_size, stride, padding}, got ${JSON.stringify(pool)}`);
+    const p = pool as Meta;
+    const kernelSize = size2d(p, 'kernel_size');
+    layers.push(new MaxPool2d({ kernelSize, stride: size2d(p, 'stride', kernelSize), padding: size2d(p, 'padding', 0), dilation: size2d(p, 'dilation', 1) }));
+  }
+  const net = new Sequential(...layers);
+  const y = net.forward(file.float32('input'));
+  const dx = net.backward(file.float32('grad_output'));
+  const results = [compare('output', y, file, 'output'), compare('grad.input', dx, file, 'grad.input'), compareArrays('grad.weight', conv.weight.grad, file.float32('grad.weight').data)];
+  if (conv.bias) results.push(compareArrays('grad.bias', conv.bias.grad, file.float32('grad.bias').data));
+  return results;
 }
 
 function runAdaptiveFixture(file: SafetensorsFile, meta: Meta): Comparison[] {

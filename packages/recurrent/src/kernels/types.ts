@@ -8,8 +8,10 @@
  * Matrices are row-major; `ld*` is the row stride (leading dimension).
  */
 import type { CellKind } from './cell-kinds.js';
+import type { Window2d } from './js/conv.js';
 
 export { type CellKind, gateCount } from './cell-kinds.js';
+export type { Window2d } from './js/conv.js';
 
 export interface DirectionDims {
   kind: CellKind;
@@ -216,6 +218,21 @@ export interface Kernels {
     N: number, C: number, logits: Float32Array, targets: Int32Array, rowWeight: Float32Array, gradScale: number, grad: Float32Array,
     rowLoss?: Float32Array | null,
   ): number;
+
+  /**
+   * Convolution's data movement (kernels/js/conv.ts): one image (C,H,W) at xOff unrolled into
+   * cols (C*kh*kw, Ho*Wo), so that the convolution is one GEMM with the weights (Cout, C*kh*kw).
+   */
+  im2col(g: Window2d, x: Float32Array, xOff: number, cols: Float32Array): void;
+
+  /** The adjoint of im2col: adds cols (C*kh*kw, Ho*Wo) into the image gradient (C,H,W) at dxOff. */
+  col2im(g: Window2d, cols: Float32Array, dx: Float32Array, dxOff: number): void;
+
+  /** Max pooling of (N,C,H,W) into y (N,C,Ho,Wo), with the flat input index each output took. */
+  maxPool2d(N: number, g: Window2d, x: Float32Array, y: Float32Array, argmax: Int32Array): void;
+
+  /** Adds each pooled output's gradient to the input it took. */
+  maxPool2dBackward(dy: Float32Array, argmax: Int32Array, dx: Float32Array): void;
 
   /**
    * One direction of one recurrent layer over a whole sequence (see

@@ -16,6 +16,7 @@
  * run the reference sequence loop on this backend's GEMMs.
  */
 import { BackwardError } from '../../errors.js';
+import { col2im, im2col, maxPool2d, maxPool2dBackward } from '../js/conv.js';
 import { gemm as jsGemm, addRowVector as jsAddRowVector, sumRows as jsSumRows } from '../js/gemm.js';
 import { softmaxCrossEntropy as jsSoftmaxCrossEntropy } from '../js/losses.js';
 import { adam as jsAdam, scale as jsScale, sgd as jsSgd, sumSquares as jsSumSquares } from '../js/optim.js';
@@ -522,6 +523,8 @@ export function createWasmKernels(rt: WasmRuntime): Kernels {
 
   return {
     name: rt.name, threads, allocate, adam, sgd, sumSquares, scale, gemm, sumRows, addRowVector, softmaxCrossEntropy, directionForward, directionBackward,
+    // Convolution's data movement is the reference's; its GEMMs are this backend's.
+    im2col, col2im, maxPool2d, maxPool2dBackward,
     stepper,
   };
 }
