@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { setBackend } from 'recurrent';
 import { UsageError } from './errors.js';
+import { registerCaptionCommand } from './caption-command.js';
 import { registerClassifyAndSpeechCommands } from './classify-speech-commands.js';
 import { registerDetectCommand } from './detect-command.js';
 import { registerForecastCommands } from './forecast-commands.js';
@@ -32,7 +33,7 @@ process.stderr.on('error', onOutputError);
 const program = new Command();
 program
   .name('recurrent')
-  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection, classification, translation, speech, memory benchmarks, model import and export')
+  .description('Recurrent neural networks (RNN, LSTM, GRU): text generation, forecasting, anomaly detection, classification, translation, speech, image captioning, memory benchmarks, model import and export')
   .version('0.1.0')
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']).default('wasm'))
   .addOption(new Option('--threads <n>', "threads for the wasm backend: 1, 2 or auto").default('auto'))
@@ -49,6 +50,7 @@ registerDetectCommand(program);
 registerInteropCommands(program);
 registerTranslateCommand(program);
 registerTranscribeCommand(program);
+registerCaptionCommand(program);
 registerClassifyAndSpeechCommands(program);
 registerMemoryCommand(program);
 registerPlaygroundCommand(program);

@@ -123,6 +123,8 @@ export { importTfjs, KerasModel, type TfjsModelJson } from './interop/keras.js';
 
 // Classification (text)
 export { Seq2Seq, type Seq2SeqConfig } from './models/seq2seq.js';
+export { CaptionModel, type CaptionerConfig, type EncodedImages } from './models/captioner.js';
+export { DotAttention, type AttentionOutput } from './nn/attention.js';
 export { SequenceClassifier, type SequenceClassifierConfig, type Pooling } from './models/sequence-classifier.js';
 export { parseLabelled, wordTokens, WordVocabulary, PAD, type LabelledTexts } from './data/labelled-text.js';
 export { splitIndices, type DataSplit } from './data/split.js';
@@ -139,6 +141,15 @@ export {
 export { textProperties, cellCorrelations, bestCells, type TextProperty, type BestCell } from './inspect/activations.js';
 export { traceLanguageModel, traceRegressor, languageModelActivations } from './inspect/trace.js';
 export { spectralRadius } from './inspect/spectral.js';
+export { corpusBleu, type BleuResult } from './data/bleu.js';
+export {
+  generateScenes, sceneCaptions, sceneSvg, readScene, sceneAccuracy, HELD_OUT_COMBINATIONS, SCENE_COLOURS, SCENE_SHAPES, SCENE_SIZES,
+  type Scene, type SceneObject, type SceneOptions, type SceneReading, type SceneAccuracy, type SceneColour, type SceneShapeKind, type SceneSize, type SceneRelation,
+} from './data/scenes.js';
+export { imageToPlanes, type RgbaImage } from './image/pixels.js';
+export {
+  Captioner, CAPTION_DEFAULTS, type CaptionExample, type CaptionerOptions, type CaptionTrainOptions, type CaptionProgress, type CaptionOptions, type CaptionResult,
+} from './tasks/caption/captioner.js';
 export { classificationReport, editDistance, errorRates, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';

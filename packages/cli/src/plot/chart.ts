@@ -2,7 +2,7 @@
  * Line charts as SVG (Vega-Lite, rendered without a browser) and PNG (resvg).
  * Node only: used by the command line to write plots next to a model.
  */
-import { createRequire } from 'node:module';
+import { renderSvg } from '../images.js';
 
 export interface Series {
   name: string;
@@ -88,9 +88,7 @@ export async function chartSvg(chart: LineChart): Promise<string> {
 }
 
 export function svgToPng(svg: string): Uint8Array {
-  const require = createRequire(import.meta.url);
-  const { Resvg } = require('@resvg/resvg-js') as { Resvg: new (svg: string, o: object) => { render(): { asPng(): Uint8Array } } };
-  return new Uint8Array(new Resvg(svg, { font: { loadSystemFonts: true }, fitTo: { mode: 'zoom', value: 2 } }).render().asPng());
+  return new Uint8Array(renderSvg(svg, { fonts: true, zoom: 2 }).asPng());
 }
 
 /** Writes NAME.svg and NAME.png (atomically) for a chart. */

@@ -7,6 +7,7 @@ import { ConfigError, FormatError, NonFiniteError, ShapeError } from '../errors.
 import { EsRnn, type EsRnnConfig } from '../models/es-rnn.js';
 import { LanguageModel } from '../models/language-model.js';
 import { Seq2Seq } from '../models/seq2seq.js';
+import { CaptionModel } from '../models/captioner.js';
 import { SequenceClassifier } from '../models/sequence-classifier.js';
 import { SequenceRegressor } from '../models/sequence-regressor.js';
 import { SequenceTagger } from '../models/sequence-tagger.js';
@@ -106,7 +107,7 @@ function recurrentType(type: 'LSTM' | 'GRU' | 'RNN'): ModelType<RecurrentBase> {
 for (const t of [
   recurrentType('RNN'), recurrentType('GRU'), recurrentType('LSTM'),
   configured('Seq2Seq', Seq2Seq), configured('SequenceClassifier', SequenceClassifier),
-  configured('SequenceRegressor', SequenceRegressor), configured('LanguageModel', LanguageModel), configured('SequenceTagger', SequenceTagger),
+  configured('SequenceRegressor', SequenceRegressor), configured('LanguageModel', LanguageModel), configured('SequenceTagger', SequenceTagger), configured('CaptionModel', CaptionModel),
   {
     type: 'EsRnn', owns: (m): m is EsRnn => m instanceof EsRnn,
     getConfig: (m: EsRnn) => plain(m.config), fromConfig: (c: Json) => EsRnn.fromConfig(c as unknown as EsRnnConfig),
@@ -201,7 +202,7 @@ export function buildForWeights<T>(weights: Uint8Array, source: string, build: (
 }
 
 /** A network any model folder may hold. */
-export type LoadedModel = SavableModel | SequenceClassifier | Seq2Seq | EsRnn;
+export type LoadedModel = SavableModel | SequenceClassifier | Seq2Seq | EsRnn | CaptionModel;
 
 /**
  * Rebuilds the network of any model folder (every registered type: the text,
