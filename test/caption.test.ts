@@ -81,7 +81,7 @@ describe('generated scenes', () => {
 describe('CaptionModel', () => {
   it('back-propagates through attention, the memory, the start state and the decoder (finite differences, features in)', () => {
     const rng = new Random(5);
-    const m = new CaptionModel({ vocabSize: 7, embeddingSize: 4, hiddenSize: 5, imageSize: null, featureSize: 3 }, rng);
+    const m = new CaptionModel({ vocabSize: 7, embeddingSize: 4, hiddenSize: 5, imageSize: null, featureSize: 3, gridCells: 4 }, rng);
     const feats = new Tensor(Float32Array.from({ length: 2 * 4 * 3 }, () => rng.normal()), [2, 4, 3]);
     const tin = { data: Int32Array.from([2, 4, 5, 2, 6, 4]), shape: [2, 3] };
     const tout = [4, 5, 3, 6, 4, 3];
@@ -108,7 +108,7 @@ describe('Captioner on generated scenes', () => {
     const val = scenesAsExamples({ count: 100, seed: 2 });
     const test = scenesAsExamples({ count: 200, seed: 3 });
     const c = Captioner.create(train, { hiddenSize: 64 });
-    await c.train(train, val, { epochs: 6 });
+    await c.train(train, val, { epochs: 6, batch: 16, lr: 5e-3 });
     const r = c.evaluate(test);
     const acc = sceneAccuracy(test.map((e) => e.scene), r.captions);
     console.log(`# captioner, 1500 scenes, 6 epochs: BLEU-4 ${r.bleu.toFixed(3)}, exact ${r.exact.toFixed(3)}, ${JSON.stringify(acc)}`);
@@ -128,7 +128,7 @@ describe('Captioner on generated scenes', () => {
 
   it('trains only the decoder on precomputed features (a grid of one vector per shape)', async () => {
     const scenes = generateScenes({ count: 600, seed: 7 });
-    // A stand-in for a pretrained network's grid: each shape's attributes one-hot in a cell of its own, the rest zero.
+    // A stand-in for a pretrained network's grid: each shape's attributes one-hot in a cell of its own (and the relation), the rest zero.
     const colours = ['red', 'green', 'blue', 'yellow'];
     const shapes = ['circle', 'square', 'triangle'];
     const feats = (s: Scene): Float32Array => {
@@ -137,14 +137,14 @@ describe('Captioner on generated scenes', () => {
         f[k * 10 + colours.indexOf(p.colour)] = 1;
         f[k * 10 + 4 + shapes.indexOf(p.shape)] = 1;
         f[k * 10 + 7 + (p.size === 'large' ? 1 : 0)] = 1;
-        f[k * 10 + 9] = 1;
+        f[k * 10 + 9] = s.relation === 'left' ? 1 : s.relation === 'above' ? -1 : 0;
       });
       return f;
     };
     const ex = scenes.map((s) => ({ input: feats(s), captions: sceneCaptions(s) }));
     const c = Captioner.create(ex.slice(0, 500), { features: { grid: 3, size: 10 }, hiddenSize: 48 });
     assert.equal(c.model.cnn, null);
-    await c.train(ex.slice(0, 500), ex.slice(500, 550), { epochs: 12 });
+    await c.train(ex.slice(0, 500), ex.slice(500, 550), { epochs: 20, batch: 16 });
     const r = c.evaluate(ex.slice(550));
     assert.ok(r.exact > 0.5, `exact match ${r.exact} on features that say everything`);
     assert.throws(() => c.toInput(new Float32Array(29)), /expected 3x10 = 30 feature values, got 29/);
