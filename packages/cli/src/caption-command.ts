@@ -9,11 +9,12 @@ import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { readModelFiles, replaceFolder, saveModelFiles } from 'recurrent/node';
 import {
-  CAPTION_DEFAULTS, type CaptionExample, type CaptionResult, Captioner, type JsonValue, Random, generateScenes, parseSafetensors, sceneCaptions, sceneSvg,
+  CAPTION_DEFAULTS, type CaptionExample, type CaptionResult, Captioner, type JsonValue, generateScenes, parseSafetensors, sceneCaptions, sceneSvg,
 } from 'recurrent';
 import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { decodeImage, renderSvg } from './images.js';
 import { readInputFile, readTextFile } from './input.js';
+import { type TrainRunFlags, holdOut } from './options.js';
 
 const CM = CAPTION_DEFAULTS.model;
 const CT = CAPTION_DEFAULTS.train;
@@ -78,22 +79,13 @@ function printCaption(r: CaptionResult, name: string, attention: boolean, attend
   });
 }
 
-interface TrainFlags {
+interface TrainFlags extends TrainRunFlags {
   features?: string;
   imageSize: number;
   attention: boolean;
   cell: 'lstm' | 'gru';
   hidden: number;
   embedding: number;
-  epochs: number;
-  batch: number;
-  lr: number;
-  time?: string;
-  valFraction: number;
-  seed: number;
-  out?: string;
-  force?: boolean;
-  json?: boolean;
 }
 
 export function registerCaptionCommand(program: Command): void {
@@ -187,11 +179,7 @@ export function registerCaptionCommand(program: Command): void {
           examples.push({ input: await readImageFile(join(dir, name)), captions });
         }
       }
-      const rng = new Random(flags.seed);
-      rng.shuffle(examples);
-      const nVal = Math.max(1, Math.round(examples.length * flags.valFraction));
-      if (examples.length - nVal < 1) throw new UsageError(`${dir}: ${examples.length} image(s) is too few to hold ${nVal} out for validation`);
-      const [val, train] = [examples.slice(0, nVal), examples.slice(nVal)];
+      const { train, val } = holdOut(examples, flags.valFraction, flags.seed, dir, 'image');
       const c = Captioner.create(train, {
         imageSize: flags.imageSize, features: features ? { grid: features.grid, size: features.size } : null, attention: flags.attention,
         cell: flags.cell === 'gru' ? 'GRU' : 'LSTM', hiddenSize: flags.hidden, embeddingSize: flags.embedding,

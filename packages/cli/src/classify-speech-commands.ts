@@ -5,14 +5,14 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { parseWav, parseLabelled, type JsonValue, Random, splitIndices, CLASSIFIER_DEFAULTS, ClassifierEnsemble, TextClassifier, type LabelledAudio, SPEECH_DEFAULTS, SpokenWordRecognizer } from 'recurrent';
+import { parseWav, parseLabelled, type JsonValue, splitIndices, CLASSIFIER_DEFAULTS, ClassifierEnsemble, TextClassifier, type LabelledAudio, SPEECH_DEFAULTS, SpokenWordRecognizer } from 'recurrent';
 
 const CM = CLASSIFIER_DEFAULTS.model;
 const CT = CLASSIFIER_DEFAULTS.train;
 import { readModelFiles, saveModelFiles } from 'recurrent/node';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { readInputFile, readTextFile } from './input.js';
-import { CELLS } from './options.js';
+import { CELLS, holdOut } from './options.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
@@ -121,15 +121,13 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
         }
       }
       if (examples.length === 0) throw new UsageError(`${folder}: no WAV files in word subfolders (expected ${folder}/<word>/*.wav)`);
-      const rng = new Random(f.seed);
-      rng.shuffle(examples);
-      const nVal = Math.max(1, Math.round(examples.length * f.valFraction));
+      const { train, val } = holdOut(examples, f.valFraction, f.seed, folder, 'recording');
       const r = SpokenWordRecognizer.create(examples.map((e) => e.label), { hiddenSize: f.hidden, maxHz: f.maxHz }, f.seed);
-      await r.train(examples.slice(nVal), examples.slice(0, nVal), { epochs: f.epochs, augment: f.augment }, {
+      await r.train(train, val, { epochs: f.epochs, augment: f.augment }, {
         seed: f.seed, onProgress: (p) => process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`),
       });
       await saveModelFiles(out, r.toFiles());
-      console.log(`validation accuracy ${pct(r.accuracy(examples.slice(0, nVal)))} on ${nVal} held-out recordings of ${r.labels.length} words; saved to ${out}/`);
+      console.log(`validation accuracy ${pct(r.accuracy(val))} on ${val.length} held-out recordings of ${r.labels.length} words; saved to ${out}/`);
     }));
   speech
     .command('predict')

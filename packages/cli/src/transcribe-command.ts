@@ -6,27 +6,19 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadTextModel, readModelFiles, saveModelFiles } from 'recurrent/node';
-import { type JsonValue, Random, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent';
+import { type JsonValue, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent';
 import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { readInputFile, readTextFile } from './input.js';
+import { type TrainRunFlags, holdOut } from './options.js';
 
 const TM = TRANSCRIBE_DEFAULTS.model;
 const TT = TRANSCRIBE_DEFAULTS.train;
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
-interface TrainFlags {
+interface TrainFlags extends TrainRunFlags {
   cell: 'lstm' | 'gru';
   hidden: number;
   layers: number;
-  epochs: number;
-  batch: number;
-  lr: number;
-  time?: string;
-  valFraction: number;
-  seed: number;
-  out?: string;
-  force?: boolean;
-  json?: boolean;
   alphabet: string;
   unidirectional?: boolean;
   augment: boolean;
@@ -123,11 +115,7 @@ export function registerTranscribeCommand(program: Command): void {
       const out = flags.out ?? join('runs', `${basename(resolve(dir))}-transcribe`);
       refuseExisting(out, flags.force);
       const examples = await readTranscribedFolder(dir);
-      const rng = new Random(flags.seed);
-      rng.shuffle(examples);
-      const nVal = Math.max(1, Math.round(examples.length * flags.valFraction));
-      if (examples.length - nVal < 1) throw new UsageError(`${dir}: ${examples.length} recording(s) is too few to hold ${nVal} out for validation`);
-      const [val, train] = [examples.slice(0, nVal), examples.slice(nVal)];
+      const { train, val } = holdOut(examples, flags.valFraction, flags.seed, dir, 'recording');
       const t = Transcriber.create([], { cell: flags.cell === 'gru' ? 'GRU' : 'LSTM', hiddenSize: flags.hidden, numLayers: flags.layers, alphabet: flags.alphabet,
         bidirectional: flags.unidirectional !== true,
       }, flags.seed);

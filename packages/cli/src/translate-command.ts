@@ -2,11 +2,12 @@
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { readModelFiles, saveModelFiles } from 'recurrent/node';
-import { Random, type Pair, type PairTokenizer, TRANSLATOR_DEFAULTS, Translator, parsePairs } from 'recurrent';
+import { type PairTokenizer, TRANSLATOR_DEFAULTS, Translator, parsePairs } from 'recurrent';
 
 const TR = TRANSLATOR_DEFAULTS;
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
 import { readTextFile } from './input.js';
+import { holdOut } from './options.js';
 
 interface TrainFlags {
   sourceTokenizer: PairTokenizer | 'auto';
@@ -69,13 +70,7 @@ export function registerTranslateCommand(program: Command): void {
       const out = flags.out ?? join('runs', `${basename(file, extname(file))}-translate`);
       refuseExisting(out, flags.force);
       const pairs = parsePairs(await readTextFile(file, 'a UTF-8 TSV file of pairs'), file);
-      const rng = new Random(flags.seed);
-      const order: Pair[] = pairs.slice();
-      rng.shuffle(order);
-      const nVal = Math.max(1, Math.round(order.length * flags.valFraction));
-      if (order.length - nVal < 1) throw new UsageError(`${file}: ${pairs.length} pair(s) is too few to hold ${nVal} out for validation`);
-      const val = order.slice(0, nVal);
-      const train = order.slice(nVal);
+      const { train, val } = holdOut(pairs, flags.valFraction, flags.seed, file, 'pair');
       const t = Translator.create(train, {
         sourceTokenizer: flags.sourceTokenizer, targetTokenizer: flags.targetTokenizer, cell: flags.cell === 'gru' ? 'GRU' : 'LSTM',
         hiddenSize: flags.hidden, embeddingSize: flags.embedding,

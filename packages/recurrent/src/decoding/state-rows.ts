@@ -34,3 +34,20 @@ export function stateRow(state: RecurrentState, b: number): RecurrentState {
   }
   return { h: new Tensor(h, [L, 1, P]), c: c ? new Tensor(c, [L, 1, H]) : null };
 }
+
+/**
+ * The same rows repeated B times, for B hypotheses stepped together against one source (an
+ * encoder's outputs, an image's grid): t (1,...) -> (B,...), each width made once and kept.
+ */
+export function rowRepeater(t: Tensor): (B: number) => Tensor {
+  const made = new Map<number, Tensor>([[1, t]]);
+  return (B) => {
+    let r = made.get(B);
+    if (!r) {
+      const data = new Float32Array(B * t.size);
+      for (let b = 0; b < B; b++) data.set(t.data, b * t.size);
+      made.set(B, (r = new Tensor(data, [B, ...t.shape.slice(1)])));
+    }
+    return r;
+  };
+}

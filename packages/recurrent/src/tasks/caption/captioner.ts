@@ -10,7 +10,7 @@ import { ConfigError, DataError } from '../../errors.js';
 import { corpusBleu } from '../../data/bleu.js';
 import { Vocabulary, tokenize } from '../../data/vocabulary.js';
 import { beamSearchAll } from '../../decoding/beam.js';
-import { stackStates, stateRow } from '../../decoding/state-rows.js';
+import { rowRepeater, stackStates, stateRow } from '../../decoding/state-rows.js';
 import { type RgbaImage, imageToPlanes } from '../../image/pixels.js';
 import { type JsonValue, buildForWeights, checkTaskConfig, loadWeights, modelEnvelope, weightsToBytes } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
@@ -259,22 +259,11 @@ export class Captioner {
       this.model.eval();
       const enc = this.model.encode(this.batchInput([x]));
       const G = enc.grid[0] * enc.grid[1];
-      const memories = new Map<number, Tensor>();
       // Every live hypothesis takes one batched step: states stacked as rows, the memory repeated.
-      const memoryRows = (B: number): Tensor | null => {
-        const m = enc.memory;
-        if (!m || B === 1) return m;
-        let r = memories.get(B);
-        if (!r) {
-          const data = new Float32Array(B * m.size);
-          for (let b = 0; b < B; b++) data.set(m.data, b * m.size);
-          memories.set(B, (r = new Tensor(data, [B, ...m.shape.slice(1)])));
-        }
-        return r;
-      };
+      const repeat = enc.memory ? rowRepeater(enc.memory) : null;
       const all = beamSearchAll<RecurrentState, number[]>(enc.state, (live) => {
         const B = live.length;
-        const r = this.model.step(Int32Array.from(live, (h) => h.tokens.at(-1) ?? BOS), B === 1 ? live[0]!.state : stackStates(live.map((h) => h.state)), memoryRows(B));
+        const r = this.model.step(Int32Array.from(live, (h) => h.tokens.at(-1) ?? BOS), B === 1 ? live[0]!.state : stackStates(live.map((h) => h.state)), repeat ? repeat(B) : null);
         const V = r.logProbs.length / B;
         return live.map((_, b) => ({
           logProbs: r.logProbs.subarray(b * V, (b + 1) * V), state: B === 1 ? r.state : stateRow(r.state, b), extra: r.weights ? Array.from(r.weights.subarray(b * G, (b + 1) * G)) : [],

@@ -12,12 +12,11 @@ import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
 import { beamSearchAll } from '../../decoding/beam.js';
-import { stackStates, stateRow } from '../../decoding/state-rows.js';
+import { rowRepeater, stackStates, stateRow } from '../../decoding/state-rows.js';
 import type { RecurrentState } from '../../models/language-model.js';
 import { fit } from '../../train/fit.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
-import { Tensor } from '../../tensor/tensor.js';
 import { Trainer } from '../../train/trainer.js';
 
 export type PairTokenizer = 'char' | 'word';
@@ -202,23 +201,12 @@ export class Translator {
     return noGrad(() => {
       this.model.eval();
       const enc = this.model.encode({ data: Int32Array.from(ids), shape: [1, ids.length] }, [ids.length]);
-      const srcLen = Int32Array.of(ids.length);
       const S = ids.length;
       // Every live hypothesis takes one batched decoder step: their states stacked as rows, the source repeated.
-      const sources = new Map<number, { outputs: Tensor; lengths: Int32Array }>();
-      const sourceRows = (B: number): { outputs: Tensor; lengths: Int32Array } => {
-        let s = sources.get(B);
-        if (!s) {
-          const data = new Float32Array(B * enc.outputs.size);
-          for (let b = 0; b < B; b++) data.set(enc.outputs.data, b * enc.outputs.size);
-          sources.set(B, (s = { outputs: new Tensor(data, [B, ...enc.outputs.shape.slice(1)]), lengths: new Int32Array(B).fill(S) }));
-        }
-        return s;
-      };
+      const repeat = rowRepeater(enc.outputs);
       const all = beamSearchAll<RecurrentState, number[]>(enc.state, (live) => {
         const B = live.length;
-        const src = B === 1 ? { outputs: enc.outputs, lengths: srcLen } : sourceRows(B);
-        const r = this.model.step(Int32Array.from(live, (h) => h.tokens.at(-1) ?? BOS), B === 1 ? live[0]!.state : stackStates(live.map((h) => h.state)), src.outputs, src.lengths);
+        const r = this.model.step(Int32Array.from(live, (h) => h.tokens.at(-1) ?? BOS), B === 1 ? live[0]!.state : stackStates(live.map((h) => h.state)), repeat(B), new Int32Array(B).fill(S));
         const V = r.logProbs.length / B;
         const attn = this.model.lastAttention!.data;
         return live.map((_, b) => ({
