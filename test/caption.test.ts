@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -174,6 +175,13 @@ describe('recurrent caption', () => {
     assert.equal(p.status, 0, p.stderr);
     assert.match(p.stdout, /^[a-z ,]+\tshapes\/scene-001\.png\n/);
     assert.match(p.stdout, /\n {4}\|[ .:\-=+*#%@]{16}\|\n/, 'an 8x8 map per word');
+    // A JPEG of a scene, as a user's photo would come.
+    const jpeg = createRequire(join(root, 'packages/cli/package.json'))('jpeg-js') as typeof import('jpeg-js');
+    const drawn = svgToImage(sceneSvg(generateScenes({ count: 1, seed: 9 })[0]!));
+    writeFileSync(join(work, 'drawn.jpg'), jpeg.encode({ width: drawn.width, height: drawn.height, data: drawn.data }, 90).data);
+    const pj = cli('caption', 'runs/shapes-caption', 'drawn.jpg');
+    assert.equal(pj.status, 0, pj.stderr);
+    assert.match(pj.stdout, /^[a-z ,]*\tdrawn\.jpg\n$/);
     const j = cli('caption', 'runs/shapes-caption', 'shapes/scene-002.png', '--json', '--beam', '2');
     assert.equal(j.status, 0, j.stderr);
     const parsed = JSON.parse(j.stdout) as { grid: number[]; attention: number[][]; words: string[] };

@@ -198,14 +198,17 @@ export class Captioner {
   }
 
   /** Greedy captions of many images, decoded together in batches. */
-  captionAll(images: Array<RgbaImage | Float32Array>, batch = 64): string[] {
+  captionAll(images: Array<RgbaImage | Float32Array>): string[] {
+    return this.greedyInBatches(images.map((x, i) => this.toInput(x, `image ${i + 1}`)));
+  }
+
+  private greedyInBatches(inputs: Float32Array[], batch = 64): string[] {
     const out: string[] = [];
-    for (let at = 0; at < images.length; at += batch) {
-      out.push(...this.greedy(images.slice(at, at + batch).map((x, i) => this.toInput(x, `image ${at + i + 1}`))));
-    }
+    for (let at = 0; at < inputs.length; at += batch) out.push(...this.greedy(inputs.slice(at, at + batch)));
     return out;
   }
 
+  /** Greedy decoding of a batch of images together: each row stops at its end token. */
   private greedy(inputs: Float32Array[]): string[] {
     return noGrad(() => {
       this.model.eval();
@@ -235,8 +238,7 @@ export class Captioner {
 
   /** Corpus BLEU-4 and exact match (the caption is one of the references, word for word) of greedy captions. */
   private score(inputs: Float32Array[], references: string[][]): { bleu: number; exact: number; captions: string[] } {
-    const captions: string[] = [];
-    for (let at = 0; at < inputs.length; at += 64) captions.push(...this.greedy(inputs.slice(at, at + 64)));
+    const captions = this.greedyInBatches(inputs);
     const words = (s: string): string[] => tokenize(s.toLowerCase(), 'word');
     const refs = references.map((r) => r.map(words));
     const hyps = captions.map(words);
