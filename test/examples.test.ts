@@ -9,6 +9,14 @@ const run = (file: string): { status: number | null; stdout: string; stderr: str
   spawnSync(process.execPath, ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), join(root, 'examples', file)], { encoding: 'utf8', timeout: 120_000 });
 
 describe('examples', () => {
+  it('caption-features.ts: a decoder trained on features you bring captions unseen scenes; each word comes with its attention', () => {
+    const r = run('caption-features.ts');
+    assert.equal(r.status, 0, r.stderr);
+    const bleu = Number(/BLEU-4 ([\d.]+), exact match/.exec(r.stdout)?.[1]);
+    assert.ok(bleu > 0.7, `BLEU-4 ${bleu}`);
+    assert.match(r.stdout, /looked at: from:\d /);
+  });
+
   it('quickstart.mjs: trains, saves, loads and writes', () => {
     const r = run('quickstart.mjs');
     assert.equal(r.status, 0, r.stderr);

@@ -7,8 +7,10 @@
  *          Liu et al. 2018: dot attention alone cannot tell where a cell is, and
  *          "left of" needs it); or the grid (N,G,D) comes precomputed (features
  *          from a pretrained network), G = 1 for one vector per image
- *   start  h0 = tanh(W_init vec(grid) + b): the decoder starts from the whole
- *          grid, where everything is (a mean over the grid would lose it)
+ *   start  h0 = W_h mean_G(grid) + b_h and (LSTM) c0 = W_c mean_G(grid) + b_c: the
+ *          decoder starts from the image, as Show, Attend and Tell's init_h and init_c
+ *          (linear: behind a tanh, the first steps push h0 to the one start every
+ *          caption shares, the tanh saturates, and the image is lost for good)
  *   decode an LSTM/GRU reads the caption shifted right (teacher forcing)
  *   attend with attention, memory = W_m grid (N,G,H), and at every word
  *          h~_t = tanh(W_c [context_t; dec_t] + b_c) (nn/attention.ts), logits = W_o h~_t;
@@ -64,13 +66,13 @@ interface EncodeCache {
   N: number;
   G: number;
   D: number;
-  h0: Float32Array;
 }
 
 export class CaptionModel extends Module {
   readonly config: Required<Omit<CaptionerConfig, 'imageSize'>> & { imageSize: number | null };
   readonly cnn: Sequential | null;
   readonly init: Linear;
+  readonly initCell: Linear | null;
   readonly memory: Linear | null;
   readonly embedding: Embedding;
   readonly decoder: RecurrentBase;
@@ -100,7 +102,8 @@ export class CaptionModel extends Module {
       new Conv2d({ inChannels: 3, outChannels: channels[0], kernelSize: 3, padding: 1, ...r }), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
       new Conv2d({ inChannels: channels[0], outChannels: channels[1], kernelSize: 3, padding: 1, ...r }), new ReLU(), new MaxPool2d({ kernelSize: 2 }),
     ));
-    this.init = this.registerModule('init', new Linear({ inFeatures: this.gridCells() * featureSize, outFeatures: c.hiddenSize, ...r }));
+    this.init = this.registerModule('init', new Linear({ inFeatures: featureSize, outFeatures: c.hiddenSize, ...r }));
+    this.initCell = c.mode === 'LSTM' ? this.registerModule('init_cell', new Linear({ inFeatures: featureSize, outFeatures: c.hiddenSize, ...r })) : null;
     this.memory = c.attention ? this.registerModule('memory', new Linear({ inFeatures: featureSize, outFeatures: c.hiddenSize, ...r })) : null;
     this.embedding = this.registerModule('embedding', new Embedding({ numEmbeddings: c.vocabSize, embeddingDim: c.embeddingSize, paddingIdx: 0, ...r }));
     this.decoder = this.registerModule('decoder', createRecurrent(c.mode, { inputSize: c.embeddingSize, hiddenSize: c.hiddenSize, batchFirst: true, ...r }));
@@ -138,25 +141,30 @@ export class CaptionModel extends Module {
       grid = input.data;
     }
     const N = grid.length / (G * D);
-    const h0 = this.init.forward(new Tensor(grid, [N, G * D])).data.map(Math.tanh);
+    const mean = new Float32Array(N * D);
+    for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) for (let d = 0; d < D; d++) mean[n * D + d] += grid[(n * G + g) * D + d]! / G;
     const H = c.hiddenSize;
+    const pooled = new Tensor(mean, [N, D]);
+    const h0 = this.init.forward(pooled).data;
+    const c0 = this.initCell ? this.initCell.forward(pooled).data : null;
     const memory = this.memory ? this.memory.forward(new Tensor(grid, [N, G, D])) : null;
-    if (this.recording) this.encodeCache.push({ N, G, D, h0 });
-    return { memory, grid: this.grid, state: { h: new Tensor(h0, [1, N, H]), c: c.mode === 'LSTM' ? Tensor.zeros([1, N, H]) : null } };
+    if (this.recording) this.encodeCache.push({ N, G, D });
+    return { memory, grid: this.grid, state: { h: new Tensor(h0, [1, N, H]), c: c0 ? new Tensor(c0, [1, N, H]) : null } };
   }
 
-  /** Back through encode: the start state's gradient (1,N,H) and the memory's (N,G,H). */
-  private encodeBackward(gradH0: Tensor, gradMemory: Tensor | null): void {
+  /** Back through encode: the start state's gradients (1,N,H) and the memory's (N,G,H). */
+  private encodeBackward(gradH0: Tensor, gradC0: Tensor | null, gradMemory: Tensor | null): void {
     const e = this.encodeCache.pop();
     if (!e) throw new ShapeError('CaptionModel.backward: no encode to go back through');
-    const { N, G, D, h0 } = e;
-    const gPre = new Float32Array(h0.length);
-    for (let i = 0; i < gPre.length; i++) gPre[i] = gradH0.data[i]! * (1 - h0[i]! * h0[i]!);
-    const gGrid = this.init.backward(new Tensor(gPre, [N, this.config.hiddenSize])).data; // (N, G*D)
-    if (this.memory && gradMemory) {
-      const gm = this.memory.backward(gradMemory).data;
-      for (let i = 0; i < gGrid.length; i++) gGrid[i] += gm[i]!;
+    const { N, G, D } = e;
+    const H = this.config.hiddenSize;
+    const gMean = this.init.backward(new Tensor(gradH0.data, [N, H])).data; // (N,D)
+    if (this.initCell && gradC0) {
+      const gc = this.initCell.backward(new Tensor(gradC0.data, [N, H])).data;
+      for (let i = 0; i < gMean.length; i++) gMean[i] += gc[i]!;
     }
+    const gGrid = this.memory && gradMemory ? this.memory.backward(gradMemory).data : new Float32Array(N * G * D);
+    for (let n = 0; n < N; n++) for (let g = 0; g < G; g++) for (let d = 0; d < D; d++) gGrid[(n * G + g) * D + d] += gMean[n * D + d]! / G;
     if (this.cnn) {
       const [gh, gw] = this.grid;
       // The coordinates are constants: their columns' gradient goes nowhere.
@@ -201,7 +209,7 @@ export class CaptionModel extends Module {
     }
     const d = this.decoder.backward({ gradOutput: gDec });
     this.embedding.backward(d.gradInput);
-    this.encodeBackward(d.gradH0, gMemory);
+    this.encodeBackward(d.gradH0, d.gradC0, gMemory);
   }
 
   /**
