@@ -115,9 +115,10 @@ describe('Captioner on generated scenes', () => {
     console.log(`# captioner, 1500 scenes, 6 epochs: BLEU-4 ${r.bleu.toFixed(3)}, exact ${r.exact.toFixed(3)}, ${JSON.stringify(acc)}`);
     // Chance is 1/4 for a colour, 1/3 for a shape, 1/2 for a size.
     assert.ok(acc.wellFormed > 0.9, `well-formed ${acc.wellFormed}`);
-    assert.ok(acc.colour > 0.6, `colour ${acc.colour}`);
-    assert.ok(acc.size > 0.65, `size ${acc.size}`);
-    assert.ok(r.bleu > 0.4, `BLEU-4 ${r.bleu}`);
+    assert.ok(acc.colour > 0.7, `colour ${acc.colour}`);
+    assert.ok(acc.shape > 0.5, `shape ${acc.shape}`);
+    assert.ok(acc.size > 0.7, `size ${acc.size}`);
+    assert.ok(r.bleu > 0.55, `BLEU-4 ${r.bleu}`);
     const one = c.caption(test[0]!.input, { beam: 3 });
     assert.equal(one.attention.length, one.words.length);
     assert.deepEqual(one.grid, [8, 8]);
