@@ -16,11 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Download, type Page } from 'playwright-core';
-import { LanguageModel, Random, SequenceRegressor, TextGenerator, exportTorch, loadTextModel, setBackend } from '../packages/recurrent/src/node.js';
+import {
+  Captioner, type JsonValue, LanguageModel, Random, SequenceRegressor, TextGenerator, exportTorch, generateScenes, loadTextModel, saveModelFiles, sceneCaptions, sceneSvg, setBackend,
+} from '../packages/recurrent/src/node.js';
+import { decodeImage, renderSvg, svgToImage } from '../packages/cli/src/images.js';
 import { exportOnnx } from '../packages/recurrent/src/onnx.js';
 import { buildPlayground, bundledText } from '../packages/playground/build.js';
 import {
-  type MemorySession, FORECAST_JOB_DEFAULTS, ForecastJob, TRANSLATE_JOB_DEFAULTS, type TextSession, TranslateJob, createSession,
+  type MemorySession, FORECAST_JOB_DEFAULTS, ForecastJob, TRANSLATE_JOB_DEFAULTS, type TextSession, TranslateJob, captionView, createSession,
 } from '../packages/playground/src/index.js';
 import { longTasksBetween, pageNow, recordLongTasks } from '../bench/long-tasks.js';
 import { CHROMIUM } from './chromium.js';
@@ -267,6 +270,41 @@ describe('the playground', () => {
     }
 
     for (const panel of ['attention', 'forecast', 'models']) await page.locator(`[data-panel="${panel}"]`).screenshot({ path: join(shots, `playground-${panel}.png`) });
+    assert.deepEqual(errors, []);
+  });
+
+  it('captioning: a caption model folder and a PNG give the caption Node gives, with each word\'s attention laid over the image', { timeout: 120_000 }, async () => {
+    await setBackend('wasm', { threads: 1 });
+    const scenes = generateScenes({ count: 200, seed: 5 });
+    const examples = scenes.map((sc) => ({ input: svgToImage(sceneSvg(sc)), captions: sceneCaptions(sc) }));
+    const c = Captioner.create(examples, { hiddenSize: 32 });
+    await c.train(examples.slice(20), examples.slice(0, 20), { epochs: 3 });
+    const dir = mkdtempSync(join(tmpdir(), 'recurrent-playground-caption-'));
+    await saveModelFiles(join(dir, 'model'), c.toFiles());
+    const png = join(dir, 'scene.png');
+    writeFileSync(png, renderSvg(sceneSvg(scenes[0]!)).asPng());
+    const files = { config: JSON.parse(readFileSync(join(dir, 'model', 'config.json'), 'utf8')) as JsonValue, weights: new Uint8Array(readFileSync(join(dir, 'model', 'model.safetensors'))) };
+    const want = captionView(files, decodeImage(new Uint8Array(readFileSync(png)), png));
+    assert.ok(want.words.length > 0, 'the model writes something');
+    await page.locator('[data-testid="caption-files"]').setInputFiles([join(dir, 'model', 'config.json'), join(dir, 'model', 'model.safetensors'), png]);
+    await page.waitForSelector('[data-testid="caption-text"]', { timeout: 60_000 });
+    assert.equal((await page.locator('[data-testid="caption-text"] button').allInnerTexts()).join(' '), want.words.join(' '));
+    const cells = page.locator('[data-testid="caption-attention"] > div');
+    assert.equal(await cells.count(), want.grid[0] * want.grid[1]);
+    const shades = (): Promise<string[]> => cells.evaluateAll((els) => els.map((e) => (e as HTMLElement).style.background));
+    const first = await shades();
+    const last = want.words.length - 1;
+    if (last > 0) {
+      await page.locator(`[data-testid="caption-word-${last}"]`).click();
+      const other = await shades();
+      assert.equal(other.length, first.length);
+      const differs = want.attention[0]!.some((a, i) => Math.abs(a - want.attention[last]![i]!) > 1e-3);
+      assert.equal(other.join() !== first.join(), differs, 'the overlay follows the word picked');
+    }
+    await page.locator('[data-panel="caption"]').screenshot({ path: join(shots, 'playground-caption.png') });
+    await page.locator('[data-testid="caption-files"]').setInputFiles([png]);
+    await page.waitForSelector('[data-testid="caption-error"]', { timeout: 30_000 });
+    assert.match(await page.locator('[data-testid="caption-error"]').innerText(), /expected a caption model folder's config\.json and model\.safetensors, and a PNG or JPEG image; got scene\.png/);
     assert.deepEqual(errors, []);
   });
 

@@ -13,3 +13,4 @@ export {
 export type { ToWorker, FromWorker, ToModelWorker, FromModelWorker } from './protocol.js';
 export { ForecastJob, FORECAST_JOB_DEFAULTS, type ForecastJobOptions, type ForecastView } from './forecast-job.js';
 export { TranslateJob, TRANSLATE_JOB_DEFAULTS, numberPairs, type TranslateJobOptions, type TranslateView } from './translate-job.js';
+export { captionView, type CaptionView } from './caption-view.js';

@@ -2,6 +2,7 @@
 import type { CellKind } from 'recurrent';
 import type { ChunkResult, SessionConfig } from './session.js';
 import type { ForecastView } from './forecast-job.js';
+import type { CaptionView } from './caption-view.js';
 import type { TranslateView } from './translate-job.js';
 import type { Views } from './views.js';
 
@@ -33,7 +34,9 @@ export type ToModelWorker =
   | { type: 'translator'; source: string; beam: number; threads: number }
   | { type: 'translate'; source: string; beam: number }
   /** a model folder's files (config.json, model.safetensors, vocab.json) and a text to read with it */
-  | { type: 'load'; files: Array<{ name: string; bytes: Uint8Array }>; text: string };
+  | { type: 'load'; files: Array<{ name: string; bytes: Uint8Array }>; text: string }
+  /** a caption model folder's files and an image (PNG or JPEG) to caption */
+  | { type: 'caption'; files: Array<{ name: string; bytes: Uint8Array }> };
 
 export type FromModelWorker =
   | { type: 'forecast-progress'; epoch: number; loss: number; valLoss: number }
@@ -42,4 +45,5 @@ export type FromModelWorker =
   | { type: 'translator-ready'; exact: { greedy: number; beam3: number }; seconds: number }
   | { type: 'translate-view'; view: TranslateView }
   | { type: 'loaded'; views: Views; name: string; parameters: number }
-  | { type: 'model-error'; job: 'forecast' | 'translate' | 'load'; message: string };
+  | { type: 'caption-view'; view: CaptionView }
+  | { type: 'model-error'; job: 'forecast' | 'translate' | 'load' | 'caption'; message: string };

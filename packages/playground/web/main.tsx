@@ -18,6 +18,7 @@ import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from './cells.js';
 import { ActivationsPanel } from './panels/activations.js';
 import { useModelJobs } from './model-jobs.js';
 import { AttentionPanel } from './panels/attention.js';
+import { CaptionPanel } from './panels/caption.js';
 import { ForecastPanel } from './panels/forecast.js';
 import { ModelsPanel } from './panels/models.js';
 import { ConnectivityPanel } from './panels/connectivity.js';
@@ -257,6 +258,8 @@ function App() {
       <section class="panel" data-panel="attention"><h2>6. Attention: English to French numbers</h2><AttentionPanel state={jobs.attention} onTrain={jobs.trainTranslator} onTranslate={jobs.translate} /></section>
 
       <section class="panel" data-panel="forecast"><h2>7. Forecast and anomalies: Mauna Loa CO2</h2><ForecastPanel state={jobs.forecast} onTrain={jobs.trainForecast} onInject={jobs.injectSpikes} /></section>
+
+      <section class="panel" data-panel="caption"><h2>9. Captioning: where the model looks</h2><CaptionPanel state={jobs.caption} onFiles={jobs.captionImage} /></section>
 
       <section class="panel" data-panel="models"><h2>8. Bring a model, take one away</h2><ModelsPanel state={jobs.loaded} canDownload={settings.task === 'text' && list.length === PLAYGROUND_CELLS.length} onFiles={jobs.openModel} onDownload={download} /></section>
     </main>

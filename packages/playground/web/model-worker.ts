@@ -2,10 +2,12 @@
  * The model worker: the panels that train or load one model each (the
  * forecast with its anomalies, the translator and its attention, a model
  * someone brings: a character model's folder, or a PyTorch state dict, an
- * ONNX file or another model folder), off the page's thread, one job at a time.
+ * ONNX file or another model folder; a captioner with an image to caption),
+ * off the page's thread, one job at a time.
  */
-import { type JsonValue, LanguageModel, type LoadedModel, type ModelFolderFiles, SequenceRegressor, TextGenerator, checkConfig, importTorch, modelFromFiles, setBackend } from 'recurrent';
+import { type JsonValue, LanguageModel, type LoadedModel, type ModelFolderFiles, type RgbaImage, SequenceRegressor, TextGenerator, checkConfig, importTorch, modelFromFiles, setBackend } from 'recurrent';
 import { importOnnx, toNativeModel } from 'recurrent/onnx';
+import { captionView } from '../src/caption-view.js';
 import { ForecastJob, FORECAST_JOB_DEFAULTS } from '../src/forecast-job.js';
 import type { FromModelWorker, ToModelWorker } from '../src/protocol.js';
 import { TextSession } from '../src/session.js';
@@ -57,6 +59,21 @@ function importedModel(files: Array<{ name: string; bytes: Uint8Array }>): Loade
   throw new Error(`expected a model folder (config.json, model.safetensors and, for text, vocab.json), an .onnx file or a PyTorch .safetensors state dict; got ${files.map((f) => f.name).join(', ') || 'no files'}`);
 }
 
+/** A PNG or JPEG file's pixels, decoded by the browser (an OffscreenCanvas, in this worker). */
+async function decodeImage(file: { name: string; bytes: Uint8Array }): Promise<RgbaImage> {
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([file.bytes as Uint8Array<ArrayBuffer>]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  } catch {
+    throw new Error(`${file.name}: cannot decode this image (expected a PNG or JPEG)`);
+  }
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0);
+  const d = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+  return { width: d.width, height: d.height, data: d.data };
+}
+
 async function handle(m: ToModelWorker): Promise<void> {
   switch (m.type) {
     case 'forecast': {
@@ -84,6 +101,15 @@ async function handle(m: ToModelWorker): Promise<void> {
       if (!translator) throw new Error('train the translator first');
       post({ type: 'translate-view', view: translator.view(m.source, m.beam) });
       return;
+    case 'caption': {
+      await setBackend('wasm', { threads: 1 });
+      const config = m.files.find((f) => f.name.split('/').pop() === 'config.json');
+      const weights = m.files.find((f) => f.name.split('/').pop() === 'model.safetensors');
+      const image = m.files.find((f) => /\.(png|jpe?g)$/i.test(f.name));
+      if (!config || !weights || !image) throw new Error(`expected a caption model folder's config.json and model.safetensors, and a PNG or JPEG image; got ${m.files.map((f) => f.name).join(', ') || 'no files'}`);
+      post({ type: 'caption-view', view: captionView({ config: parseJson('config.json', config.bytes), weights: weights.bytes }, await decodeImage(image)) });
+      return;
+    }
     case 'load': {
       const names = m.files.map((f) => f.name.split('/').pop()!);
       if (names.includes('vocab.json')) {
@@ -104,7 +130,7 @@ async function handle(m: ToModelWorker): Promise<void> {
   }
 }
 
-const JOBS = { forecast: 'forecast', inject: 'forecast', translator: 'translate', translate: 'translate', load: 'load' } as const;
+const JOBS = { forecast: 'forecast', inject: 'forecast', translator: 'translate', translate: 'translate', load: 'load', caption: 'caption' } as const;
 
 scope.onmessage = (e) => {
   const m = e.data;

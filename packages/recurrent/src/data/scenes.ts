@@ -80,7 +80,10 @@ export function generateScenes(o: SceneOptions): Scene[] {
     const n = 1 + rng.int(maxObjects);
     // Crowded draws are drawn again with the same number of shapes, so three shapes are as common as one.
     let drawn: { objects: SceneObject[]; relation: SceneRelation | null } | null = null;
-    while (!drawn) drawn = place(rng, n, size);
+    for (let tries = 0; !drawn; tries++) {
+      if (tries === 10_000) throw new ConfigError(`cannot place ${n} shapes apart on a ${size}x${size} canvas; give a larger size`);
+      drawn = place(rng, n, size);
+    }
     const anyHeld = drawn.objects.some((p) => isHeld(p.colour, p.shape));
     if ((mode === 'exclude' && anyHeld) || (mode === 'only' && !anyHeld)) continue;
     scenes.push({ size, ...drawn });

@@ -14,7 +14,7 @@
  *   decode an LSTM/GRU reads the caption shifted right (teacher forcing)
  *   attend with attention, memory = W_m grid (N,G,H), and at every word
  *          h~_t = tanh(W_c [context_t; dec_t] + b_c) (nn/attention.ts), logits = W_o h~_t;
- *          without, logits = W_o dec_t: the image reaches the words only through h0
+ *          without, logits = W_o dec_t: the image reaches the words only through the start
  * Training runs the decoder over whole captions (attention after the step,
  * as Luong's), decoding one step at a time (`step`). Forward and backward
  * side by side.
