@@ -14,7 +14,7 @@ describe('examples', () => {
     assert.equal(r.status, 0, r.stderr);
     const bleu = Number(/BLEU-4 ([\d.]+), exact match/.exec(r.stdout)?.[1]);
     assert.ok(bleu > 0.7, `BLEU-4 ${bleu}`);
-    assert.match(r.stdout, /looked at: from:\d /);
+    assert.match(r.stdout, /looked at: (\S+:[0-2] )+\S+:[0-2]\n/);
   });
 
   it('quickstart.mjs: trains, saves, loads and writes', () => {
