@@ -7,6 +7,7 @@
 import { memo } from 'preact/compat';
 import { useState } from 'preact/hooks';
 import type { CaptionView } from '../../src/caption-view.js';
+import { DropZone } from './drop-zone.js';
 
 export interface CaptionState {
   view: CaptionView | null;
@@ -21,20 +22,15 @@ export const CaptionPanel = memo(function CaptionPanel(props: { state: CaptionSt
   const { view: v, imageUrl } = props.state;
   const weights = v?.attention[Math.min(word, (v?.attention.length ?? 1) - 1)] ?? [];
   const most = Math.max(1e-9, ...weights);
+  const open = (files: File[]): void => {
+    setWord(0);
+    props.onFiles(files);
+  };
   return (
-    <div
-      class="drop"
-      onDragOver={(e) => e.preventDefault()}
-      onDrop={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        const files = Array.from(e.dataTransfer?.files ?? []);
-        if (files.length) { setWord(0); props.onFiles(files); }
-      }}
-    >
+    <DropZone onFiles={open}>
       <p>
         Choose or drop a caption model's folder (config.json and model.safetensors, from <code>recurrent caption train</code>) with a PNG or JPEG image.{' '}
-        <input type="file" multiple data-testid="caption-files" accept=".json,.safetensors,.png,.jpg,.jpeg" onChange={(e) => { setWord(0); props.onFiles(Array.from((e.target as HTMLInputElement).files ?? [])); }} />
+        <input type="file" multiple data-testid="caption-files" accept=".json,.safetensors,.png,.jpg,.jpeg" onChange={(e) => open(Array.from((e.target as HTMLInputElement).files ?? []))} />
       </p>
       {props.state.busy && <p class="note">captioning…</p>}
       {props.state.error && <p class="error" data-testid="caption-error">{props.state.error}</p>}
@@ -56,6 +52,6 @@ export const CaptionPanel = memo(function CaptionPanel(props: { state: CaptionSt
           <p class="note">{weights.length ? `"${v.words[word] ?? ''}": the bright cells of the ${v.grid[0]}x${v.grid[1]} grid are where the model looked as it chose the word` : 'this model has no attention over the image'}</p>
         </>
       )}
-    </div>
+    </DropZone>
   );
 });

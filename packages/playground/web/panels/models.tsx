@@ -8,6 +8,7 @@
 import { memo } from 'preact/compat';
 import type { CellKind } from 'recurrent';
 import { CELL_LABEL, PLAYGROUND_CELLS } from '../cells.js';
+import { DropZone } from './drop-zone.js';
 
 export interface LoadedState {
   name: string | null;
@@ -20,16 +21,7 @@ export const ModelsPanel = memo(function ModelsPanel(props: {
   state: LoadedState; canDownload: boolean; onFiles: (files: File[]) => void; onDownload: (cell: CellKind) => void;
 }) {
   return (
-    <div
-      class="drop"
-      onDragOver={(e) => e.preventDefault()}
-      onDrop={(e) => {
-        e.preventDefault();
-        e.stopPropagation();
-        const files = Array.from(e.dataTransfer?.files ?? []);
-        if (files.length) props.onFiles(files);
-      }}
-    >
+    <DropZone onFiles={props.onFiles}>
       <p>
         Open a character model's folder (made by <code>recurrent train</code>): choose its three files, or drop them here.{' '}
         <input type="file" multiple data-testid="model-files" accept=".json,.safetensors" onChange={(e) => props.onFiles(Array.from((e.target as HTMLInputElement).files ?? []))} />
@@ -44,6 +36,6 @@ export const ModelsPanel = memo(function ModelsPanel(props: {
         ))}
         {!props.canDownload && <span class="note"> (for the text task)</span>}
       </p>
-    </div>
+    </DropZone>
   );
 });
