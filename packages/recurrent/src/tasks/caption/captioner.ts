@@ -22,6 +22,7 @@ import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { fit } from '../../train/fit.js';
+import { teacherForcing } from '../../train/teacher-forcing.js';
 import { Trainer } from '../../train/trainer.js';
 
 const SPECIALS = ['<pad>', '<unk>', '<bos>', '<eos>'];
@@ -166,17 +167,10 @@ export class Captioner {
       size: train.length,
       batch: options.batch ?? D.batch,
       step: (order) => {
-        const ids = order.map((i) => captions[i]![rng.int(captions[i]!.length)]!);
-        const T = Math.max(...ids.map((x) => x.length)) + 1;
-        const tin = new Int32Array(order.length * T);
-        const tout = new Array<number>(order.length * T).fill(-100);
-        ids.forEach((x, b) => {
-          tin.set([BOS, ...x], b * T);
-          [...x, EOS].forEach((id, k) => { tout[b * T + k] = id; });
-        });
+        const { input: tin, targets: tout } = teacherForcing(order.map((i) => captions[i]![rng.int(captions[i]!.length)]!), BOS, EOS);
         const x = this.batchInput(order.map((i) => inputs[i]!));
         return trainer.step(() => {
-          const logits = this.model.forward(x, { data: tin, shape: [order.length, T] });
+          const logits = this.model.forward(x, tin);
           const l = crossEntropy(logits, tout);
           this.model.backward(l.grad);
           return l.loss;

@@ -14,7 +14,9 @@ import { noGrad } from '../../nn/grad-mode.js';
 import { beamSearchAll } from '../../decoding/beam.js';
 import { rowRepeater, stackStates, stateRow } from '../../decoding/state-rows.js';
 import type { RecurrentState } from '../../models/language-model.js';
+import type { IndexTensor } from '../../tensor/tensor.js';
 import { fit } from '../../train/fit.js';
+import { teacherForcing } from '../../train/teacher-forcing.js';
 import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Trainer } from '../../train/trainer.js';
@@ -133,20 +135,14 @@ export class Translator {
     return new Translator(TokenTable.build(train.map((p) => p.source), sourceTokenizer), TokenTable.build(train.map((p) => p.target), targetTokenizer), o, seed);
   }
 
-  private batch(pairs: Pair[]): { src: { data: Int32Array; shape: number[] }; lens: number[]; tin: { data: Int32Array; shape: number[] }; tout: number[] } {
+  private batch(pairs: Pair[]): { src: IndexTensor; lens: number[]; tin: IndexTensor; tout: number[] } {
     const s = pairs.map((p) => this.source.encode(p.source, this.options.sourceTokenizer));
     const t = pairs.map((p) => this.target.encode(p.target, this.options.targetTokenizer));
     const S = Math.max(...s.map((x) => x.length), 1);
-    const T = Math.max(...t.map((x) => x.length)) + 1;
     const src = new Int32Array(pairs.length * S);
-    const tin = new Int32Array(pairs.length * T);
-    const tout = new Array<number>(pairs.length * T).fill(-100);
     s.forEach((x, b) => src.set(x, b * S));
-    t.forEach((x, b) => {
-      tin.set([BOS, ...x], b * T);
-      [...x, EOS].forEach((id, k) => { tout[b * T + k] = id; });
-    });
-    return { src: { data: src, shape: [pairs.length, S] }, lens: s.map((x) => Math.max(x.length, 1)), tin: { data: tin, shape: [pairs.length, T] }, tout };
+    const { input: tin, targets: tout } = teacherForcing(t, BOS, EOS);
+    return { src: { data: src, shape: [pairs.length, S] }, lens: s.map((x) => Math.max(x.length, 1)), tin, tout };
   }
 
   /** Trains with teacher forcing; keeps the weights with the best exact match on `val`. */
