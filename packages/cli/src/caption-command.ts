@@ -13,7 +13,7 @@ import {
 } from 'recurrent';
 import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { decodeImage, renderSvg } from './images.js';
-import { readInputFile, readTextFile } from './input.js';
+import { readFolderListing, readInputFile } from './input.js';
 import { type TrainRunFlags, holdOut } from './options.js';
 
 const CM = CAPTION_DEFAULTS.model;
@@ -21,20 +21,12 @@ const CT = CAPTION_DEFAULTS.train;
 
 /** DIR/captions.tsv: `image<TAB>caption` per line, an image on several lines for several captions; in the order first listed. */
 async function readCaptionList(dir: string): Promise<Array<{ name: string; captions: string[] }>> {
-  if ((await stat(dir).catch(() => null))?.isDirectory() !== true) throw new UsageError(`${dir}: no such folder`);
-  const list = join(dir, 'captions.tsv');
-  if ((await stat(list).catch(() => null))?.isFile() !== true) throw new UsageError(`${dir}: no captions.tsv (expected lines of "image.png<TAB>caption")`);
+  const { list, entries } = await readFolderListing(dir, { listName: 'captions.tsv', form: 'image.png<TAB>caption', noun: 'images', contents: 'captions' });
   const byName = new Map<string, string[]>();
-  for (const [i, line] of (await readTextFile(list, 'a UTF-8 TSV file of captions')).split(/\r?\n/).entries()) {
-    if (line.trim() === '') continue;
-    const tab = line.indexOf('\t');
-    if (tab < 0) throw new UsageError(`${list}: line ${i + 1} has no tab: expected "image.png<TAB>caption", got ${JSON.stringify(line.slice(0, 60))}`);
-    const name = line.slice(0, tab).trim();
-    const text = line.slice(tab + 1).trim();
-    if (!/[\p{L}\p{N}]/u.test(text)) throw new UsageError(`${list}: line ${i + 1}: the caption of ${name} has no words`);
-    byName.set(name, [...(byName.get(name) ?? []), text]);
+  for (const { line, name, text } of entries) {
+    if (!/[\p{L}\p{N}]/u.test(text)) throw new UsageError(`${list}: line ${line}: the caption of ${name} has no words`);
+    byName.set(name, [...(byName.get(name) ?? []), text.trim()]);
   }
-  if (byName.size === 0) throw new UsageError(`${list} lists no images (expected lines of "image.png<TAB>caption")`);
   return [...byName].map(([name, captions]) => ({ name, captions }));
 }
 

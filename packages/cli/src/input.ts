@@ -74,3 +74,34 @@ export async function readTextInputs(paths: string[]): Promise<TextSource> {
   const name = paths.length === 1 ? basename(paths[0]!) : `${paths.length} inputs`;
   return { name, text: texts.join('\n') };
 }
+
+/** One line of a folder's listing: `name<TAB>text`, with its 1-based line number. */
+export interface ListedEntry {
+  line: number;
+  name: string;
+  text: string;
+}
+
+/**
+ * A folder's listing, DIR/`listName`, of lines `name<TAB>text` (blank lines skipped; the name
+ * trimmed, the text as written): transcripts.tsv of recordings, captions.tsv of images. `form` shows
+ * a line, `noun` names what is listed, `contents` its texts. A missing folder or listing, a line
+ * without a tab, or a listing of nothing is one UsageError saying what was expected.
+ */
+export async function readFolderListing(
+  dir: string, o: { listName: string; form: string; noun: string; contents: string },
+): Promise<{ list: string; entries: ListedEntry[] }> {
+  const { listName, form, noun } = o;
+  if ((await stat(dir).catch(() => null))?.isDirectory() !== true) throw new UsageError(`${dir}: no such folder`);
+  const list = join(dir, listName);
+  if ((await stat(list).catch(() => null))?.isFile() !== true) throw new UsageError(`${dir}: no ${listName} (expected lines of "${form}")`);
+  const entries: ListedEntry[] = [];
+  for (const [i, line] of (await readTextFile(list, `a UTF-8 TSV file of ${o.contents}`)).split(/\r?\n/).entries()) {
+    if (line.trim() === '') continue;
+    const tab = line.indexOf('\t');
+    if (tab < 0) throw new UsageError(`${list}: line ${i + 1} has no tab: expected "${form}", got ${JSON.stringify(line.slice(0, 60))}`);
+    entries.push({ line: i + 1, name: line.slice(0, tab).trim(), text: line.slice(tab + 1) });
+  }
+  if (entries.length === 0) throw new UsageError(`${list} lists no ${noun} (expected lines of "${form}")`);
+  return { list, entries };
+}

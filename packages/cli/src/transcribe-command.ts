@@ -8,7 +8,7 @@ import { type Command, Option } from 'commander';
 import { loadTextModel, readModelFiles, saveModelFiles } from 'recurrent/node';
 import { type JsonValue, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent';
 import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
-import { readInputFile, readTextFile } from './input.js';
+import { readFolderListing, readInputFile } from './input.js';
 import { type TrainRunFlags, holdOut } from './options.js';
 
 const TM = TRANSCRIBE_DEFAULTS.model;
@@ -29,22 +29,14 @@ export const DEFAULT_ALPHABET = "abcdefghijklmnopqrstuvwxyz '";
 
 /** DIR/transcripts.tsv: `file.wav<TAB>what is said` per line (file names relative to DIR). */
 export async function readTranscribedFolder(dir: string): Promise<TranscribedAudio[]> {
-  if ((await stat(dir).catch(() => null))?.isDirectory() !== true) throw new UsageError(`${dir}: no such folder`);
-  const list = join(dir, 'transcripts.tsv');
-  if ((await stat(list).catch(() => null))?.isFile() !== true) throw new UsageError(`${dir}: no transcripts.tsv (expected lines of "file.wav<TAB>transcript")`);
-  const lines = (await readTextFile(list, 'a UTF-8 TSV file of transcripts')).split(/\r?\n/);
+  const { list, entries } = await readFolderListing(dir, { listName: 'transcripts.tsv', form: 'file.wav<TAB>transcript', noun: 'recordings', contents: 'transcripts' });
   const out: TranscribedAudio[] = [];
-  for (const [i, line] of lines.entries()) {
-    if (line.trim() === '') continue;
-    const tab = line.indexOf('\t');
-    if (tab < 0) throw new UsageError(`${list}: line ${i + 1} has no tab: expected "file.wav<TAB>transcript", got ${JSON.stringify(line.slice(0, 60))}`);
-    const [name, text] = [line.slice(0, tab).trim(), line.slice(tab + 1)];
-    if (text.trim() === '') throw new UsageError(`${list}: line ${i + 1}: the transcript of ${name} is empty`);
+  for (const { line, name, text } of entries) {
+    if (text.trim() === '') throw new UsageError(`${list}: line ${line}: the transcript of ${name} is empty`);
     const file = resolve(dir, name);
-    if ((await stat(file).catch(() => null))?.isFile() !== true) throw new UsageError(`${list}: line ${i + 1}: ${name} is not a file in ${dir}`);
+    if ((await stat(file).catch(() => null))?.isFile() !== true) throw new UsageError(`${list}: line ${line}: ${name} is not a file in ${dir}`);
     out.push({ audio: parseWav(new Uint8Array(await readFile(file)), join(dir, name)), text });
   }
-  if (out.length === 0) throw new UsageError(`${list} lists no recordings (expected lines of "file.wav<TAB>transcript")`);
   return out;
 }
 
