@@ -21,7 +21,7 @@ export type Size2d = number | readonly [number, number];
 
 function pair(what: string, v: Size2d, min: number): [number, number] {
   const p: [number, number] = typeof v === 'number' ? [v, v] : [v[0], v[1]];
-  if (!(Array.isArray(v) ? v.length === 2 : true) || !p.every((x) => Number.isInteger(x) && x >= min)) {
+  if ((typeof v !== 'number' && v.length !== 2) || !p.every((x) => Number.isInteger(x) && x >= min)) {
     throw new ConfigError(`${what} must be an integer >= ${min} or a pair [h, w] of them, got ${JSON.stringify(v)}`);
   }
   return p;
