@@ -16,6 +16,16 @@ import { CELLS, holdOut } from './options.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
+/** A classifier folder: the model, and the ensemble's other members beside it (member-1.safetensors, ...). */
+export async function loadClassifierFolder(dir: string): Promise<ClassifierEnsemble> {
+  const files = await readModelFiles(dir);
+  const config = files.config as unknown as JsonValue;
+  const size = Number((files.config.extra as { ensemble?: number } | undefined)?.ensemble ?? 1);
+  const members = [TextClassifier.fromFiles({ config, weights: files.weights }, dir)];
+  for (let i = 1; i < size; i++) members.push(TextClassifier.fromFiles({ config, weights: new Uint8Array(await readInputFile(join(dir, `member-${i}.safetensors`))) }, dir));
+  return new ClassifierEnsemble(members);
+}
+
 export function registerClassifyAndSpeechCommands(program: Command): void {
   const classify = program.command('classify').description('text classification (e.g. sentiment): train on labelled texts, then predict');
   classify
@@ -77,12 +87,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .action(action(async (dir: string, texts: string[]) => {
       const empty = texts.findIndex((t) => t.trim() === '');
       if (empty >= 0) throw new UsageError(`text ${empty + 1} is empty: there is nothing to classify`);
-      const files = await readModelFiles(dir);
-      const config = files.config as unknown as JsonValue;
-      const size = Number((files.config.extra as { ensemble?: number } | undefined)?.ensemble ?? 1);
-      const members = [TextClassifier.fromFiles({ config, weights: files.weights }, dir)];
-      for (let i = 1; i < size; i++) members.push(TextClassifier.fromFiles({ config, weights: new Uint8Array(await readInputFile(join(dir, `member-${i}.safetensors`))) }, dir));
-      const c = new ClassifierEnsemble(members);
+      const c = await loadClassifierFolder(dir);
       const probs = c.predictProbabilities(texts);
       texts.forEach((t, i) => {
         const p = probs[i]!;

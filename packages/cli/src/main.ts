@@ -10,6 +10,7 @@ import { registerForecastCommands } from './forecast-commands.js';
 import { registerInteropCommands } from './interop-commands.js';
 import { registerMemoryCommand } from './memory-command.js';
 import { registerPlaygroundCommand } from './playground-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerTextCommands } from './text-commands.js';
 import { registerTranscribeCommand } from './transcribe-command.js';
 import { registerTranslateCommand } from './translate-command.js';
@@ -54,6 +55,7 @@ registerCaptionCommand(program);
 registerClassifyAndSpeechCommands(program);
 registerMemoryCommand(program);
 registerPlaygroundCommand(program);
+registerServeCommand(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode);

@@ -87,6 +87,8 @@ export {
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
 export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';
+export { torchTrainerFiles, type TorchTrainerFiles, type TorchTrainerSettings } from './tasks/text/torch-trainer.js';
+export { GenerationBatch, type SequenceRequest, type SequenceResult, type SequenceHandle, type TextModelView } from './tasks/text/generation-batch.js';
 export { Sampler, sampleToken, logSoftmax, logSoftmaxInto, checkSampling, type SamplingOptions } from './decoding/sampling.js';
 export { TokenDecoder } from './decoding/token-decoder.js';
 export { beamSearch, beamSearchAll, type BeamOptions, type BeamStep, type Hypothesis } from './decoding/beam.js';

@@ -20,9 +20,10 @@ import { TruncatedBPTT } from '../../train/tbptt.js';
 import { TokenStreams } from '../../data/streams.js';
 import { type TokenizerKind, UNK, Vocabulary } from '../../data/vocabulary.js';
 import { beamSearch } from '../../decoding/beam.js';
-import { Sampler, type SamplingOptions, checkSampling, logSoftmaxInto } from '../../decoding/sampling.js';
-import { TokenDecoder } from '../../decoding/token-decoder.js';
+import { type SamplingOptions, checkSampling, logSoftmaxInto } from '../../decoding/sampling.js';
 import { stackStates, stateRow } from '../../decoding/state-rows.js';
+import { TokenDecoder } from '../../decoding/token-decoder.js';
+import { GenerationBatch } from './generation-batch.js';
 import { type ResumeState, type TrainSettings, checkResumeState } from './resume-state.js';
 
 export interface TextModelOptions {
@@ -232,19 +233,12 @@ export class TextGenerator {
     const valFraction = options.valFraction ?? this.data?.valFraction ?? TEXT_DEFAULTS.valFraction;
     if (!(valFraction > 0 && valFraction < 0.5)) throw new ConfigError(`valFraction must be in (0, 0.5), got ${valFraction}`);
 
-    const { ids, unknown } = this.vocab.encode(text);
-    if (unknown.length && this.vocab.kind === 'char') throw new ConfigError(`the text has characters the model's vocabulary lacks: ${unknown.slice(0, 10).map((c) => JSON.stringify(c)).join(' ')}`);
-    const nVal = Math.max(o.seqLen + 1, Math.floor(ids.length * valFraction));
-    if (ids.length - nVal < o.batch * (o.seqLen + 1)) {
-      throw new ConfigError(`the text has ${plural(ids.length, 'token')}: too few to hold out ${nVal} for validation and fill ${o.batch} streams of ${o.seqLen + 1}; use a smaller --batch or --seq-len, or more text`);
-    }
+    const { trainIds, valIds, ids } = this.split(text, valFraction, o.batch, o.seqLen);
     const sha256 = await digest(text);
     if (this.data && this.resume && this.data.sha256 !== sha256) {
       throw new ConfigError(`resuming needs the same training text: the model was trained on '${this.data.name}' (sha256 ${this.data.sha256.slice(0, 12)}...), this text differs`);
     }
     this.data = { name: options.name ?? this.data?.name ?? 'text', bytes: new TextEncoder().encode(text).length, tokens: ids.length, sha256, valFraction };
-    const trainIds = ids.subarray(0, ids.length - nVal);
-    const valIds = ids.subarray(ids.length - nVal);
     const streams = new TokenStreams(trainIds, o.batch, o.seqLen);
 
     const optimizer = createOptimizer(o.optimizer, this.model.parameters(), { lr: o.lr });
@@ -313,6 +307,50 @@ export class TextGenerator {
     return this.history;
   }
 
+  /** The text's ids, split in time order: the last `valFraction` held out (at least one chunk's worth). */
+  private split(text: string, valFraction: number, batch: number, seqLen: number): { ids: Int32Array; trainIds: Int32Array; valIds: Int32Array } {
+    const { ids, unknown } = this.vocab.encode(text);
+    if (unknown.length && this.vocab.kind === 'char') throw new ConfigError(`the text has characters the model's vocabulary lacks: ${unknown.slice(0, 10).map((c) => JSON.stringify(c)).join(' ')}`);
+    const nVal = Math.max(seqLen + 1, Math.floor(ids.length * valFraction));
+    if (ids.length - nVal < batch * (seqLen + 1)) {
+      throw new ConfigError(`the text has ${plural(ids.length, 'token')}: too few to hold out ${nVal} for validation and fill ${batch} streams of ${seqLen + 1}; use a smaller --batch or --seq-len, or more text`);
+    }
+    return { ids, trainIds: ids.subarray(0, ids.length - nVal), valIds: ids.subarray(ids.length - nVal) };
+  }
+
+  /**
+   * Where a resumed run would go on from, for another engine to continue it
+   * exactly (tasks/text/torch-trainer.ts): the latest weights (the model's,
+   * after fromFiles with resume), the optimiser's state, the carried state,
+   * the settings, and the training ids of `text` (checked against the
+   * recorded digest). Null for a model saved without a checkpoint.
+   */
+  async resumePoint(text: string): Promise<{
+    step: number; options: TrainSettings; optimizer: OptimizerState | null; carried: RecurrentState | null; trainIds: Int32Array; chunksPerEpoch: number;
+  } | null> {
+    const r = this.resume;
+    if (!r || !this.data) return null;
+    const sha256 = await digest(text);
+    if (sha256 !== this.data.sha256) throw new ConfigError(`the model was trained on '${this.data.name}' (sha256 ${this.data.sha256.slice(0, 12)}...); this text differs: give the same text`);
+    const { trainIds } = this.split(text, this.data.valFraction, r.options.batch, r.options.seqLen);
+    return {
+      step: r.step, options: { ...r.options }, optimizer: r.optimizer, carried: r.carried, trainIds,
+      chunksPerEpoch: new TokenStreams(trainIds, r.options.batch, r.options.seqLen).chunksPerEpoch,
+    };
+  }
+
+  /**
+   * Puts in weights trained elsewhere (safetensors, PyTorch names, e.g. by
+   * the PyTorch trainer of torch-trainer.ts): they become the model, the
+   * one saved as its best; the checkpoint, which belonged to the old
+   * weights, is dropped. Throws FormatError if a name or shape differs.
+   */
+  replaceWeights(bytes: Uint8Array, source: string): void {
+    loadWeights(this.model, bytes, source);
+    this.best = null;
+    this.resume = null;
+  }
+
   /** The settings and the end of the run a resumed `train` continues, or null for a new model. */
   get resumeSettings(): { options: TrainSettings; target: ResumeState['target']; seconds: number } | null {
     return this.resume ? { options: { ...this.resume.options }, target: { ...this.resume.target }, seconds: this.resume.seconds } : null;
@@ -349,6 +387,17 @@ export class TextGenerator {
     if (!Number.isInteger(length) || length < 0) throw new ConfigError(`length must be a non-negative integer, got ${length}`);
     const beam = options.beam ?? 1;
     if (!Number.isInteger(beam) || beam < 1) throw new ConfigError(`beam must be a positive integer, got ${beam}`);
+    if (beam === 1) {
+      // Sampling is a batch of one: the server's batches give each text exactly these tokens.
+      const batch = new GenerationBatch(this, 1);
+      try {
+        const sequence = batch.add({ ...options, length });
+        while (!sequence.result) batch.step();
+        return { text: sequence.result.text, unknown: sequence.result.unknown };
+      } finally {
+        batch.dispose();
+      }
+    }
     const rng = new Random(options.seed ?? 0);
     const prime = options.prime ?? '';
     const { ids: primeIds, unknown } = this.vocab.encode(prime);
@@ -364,29 +413,6 @@ export class TextGenerator {
         if (unkId !== undefined) for (let b = 0; b < rows; b++) l[b * V + unkId] = -Infinity;
         return l;
       };
-      if (beam === 1) {
-        const out: number[] = [];
-        const sampler = new Sampler(V);
-        const decoder = new TokenDecoder(model, 1);
-        const next = new Int32Array(1);
-        try {
-          decoder.setState(first.state);
-          let logits = maskUnk(first.logits.data.subarray(lastOff, lastOff + V));
-          let prev = primeIds.length ? primeIds[primeIds.length - 1]! : null;
-          for (let i = 0; i < length; i++) {
-            const id = sampler.sample(logits, 0, options, rng);
-            out.push(id);
-            options.onToken?.(this.tokenText(id, prev));
-            prev = id;
-            if (i === length - 1) break;
-            next[0] = id;
-            logits = maskUnk(decoder.step(next));
-          }
-        } finally {
-          decoder.dispose();
-        }
-        return { text: this.vocab.decode(out), unknown };
-      }
       const result = this.beamSearch(maskUnk(first.logits.data.slice(lastOff, lastOff + V)), first.state, length, beam, options.temperature ?? 1, maskUnk);
       const text = this.vocab.decode(result);
       options.onToken?.(text);
@@ -395,7 +421,7 @@ export class TextGenerator {
   }
 
   /** The text a token adds after the token before it (spacing for words), or at the start. */
-  private tokenText(id: number, prev: number | null): string {
+  tokenText(id: number, prev: number | null): string {
     if (this.vocab.kind === 'char') return this.vocab.tokens[id]!;
     if (prev === null) return this.vocab.decode([id]);
     return this.vocab.decode([prev, id]).slice(this.vocab.decode([prev]).length);

@@ -1,0 +1,166 @@
+/**
+ * The HTTP API over served models, on fastify (chosen for its JSON-schema
+ * request validation with plain messages, body-size limits, and a close()
+ * that refuses new requests with 503 while it lets in-flight ones finish):
+ *
+ *   GET  /health                       status, models, requests in flight and queued
+ *   GET  /v1/models                    the models and their operations
+ *   POST /v1/models/<name>/<operation> JSON in, JSON out; generation streams
+ *                                      server-sent events with "stream": true
+ *                                      (or Accept: text/event-stream)
+ *
+ * Every refusal is one JSON line, {"error": "...", "statusCode": N}: 400 for a
+ * body that is not what the operation takes (naming the field), 404 for an
+ * unknown model or operation (naming what exists), 413 past the size limit,
+ * 503 while closing or when a request waited past its time limit, 504 when
+ * generation ran past it.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { RecurrentError, type SequenceRequest, checkSampling } from 'recurrent';
+import { UsageError } from '../errors.js';
+import { QueueTimeoutError } from './batcher.js';
+import type { ServedModel } from './served-models.js';
+
+export interface ServerOptions {
+  /** largest request body (bytes) */
+  bodyLimit: number;
+  /** time limit of one request, from arrival to its answer (ms) */
+  timeoutMs: number;
+}
+
+interface ErrorBody {
+  error: string;
+  statusCode: number;
+}
+
+function refuse(reply: FastifyReply, statusCode: number, error: string): FastifyReply {
+  return reply.code(statusCode).send({ error, statusCode } satisfies ErrorBody);
+}
+
+interface AjvIssue {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** The body schema of the route a request reached. */
+function schemaOf(req: FastifyRequest): { properties?: Record<string, unknown> } | undefined {
+  return (req.routeOptions.schema as { body?: { properties?: Record<string, unknown> } } | undefined)?.body;
+}
+
+/** One line for the first way a body misses its schema, naming the field and what it takes. */
+function validationMessage(issue: AjvIssue, schema: { properties?: Record<string, unknown> } | undefined): string {
+  const fields = Object.keys(schema?.properties ?? {});
+  const field = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  if (issue.keyword === 'additionalProperties') return `unknown field '${String(issue.params.additionalProperty)}' in the request body (it takes ${fields.join(', ')})`;
+  if (issue.keyword === 'required') return `the request body lacks '${String(issue.params.missingProperty)}' (it takes ${fields.join(', ')})`;
+  if (field === '') return `expected a JSON object as the request body (content-type: application/json) with ${fields.length ? fields.join(', ') : 'no fields'}`;
+  return `'${field}' in the request body ${issue.message ?? 'is not valid'}`;
+}
+
+/** The server (not yet listening): `await app.listen({ port, host })`, `await app.close()` to drain and stop. */
+export function buildServer(models: ServedModel[], options: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: options.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // Unknown fields are refused (a typo is not silently dropped) and types are not coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  const byName = new Map(models.map((m) => [m.name, m]));
+  const started = Date.now();
+  const counts = { inFlight: 0, served: 0, refused: 0 };
+  let closing = false;
+  app.addHook('onClose', async () => { closing = true; });
+  app.addHook('onRequest', async () => { counts.inFlight++; });
+  app.addHook('onResponse', async (_req, reply) => {
+    counts.inFlight--;
+    if (reply.statusCode >= 400) counts.refused++;
+    else counts.served++;
+  });
+
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err.validation) return refuse(reply, 400, validationMessage(err.validation[0]!, schemaOf(_req)));
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply, 413, `the request body is larger than the limit of ${options.bodyLimit.toLocaleString('en-US')} bytes`);
+    if (err instanceof QueueTimeoutError) return refuse(reply, 503, `${err.message} (${options.timeoutMs} ms): the server is busy, try again`);
+    if (err instanceof RecurrentError || err instanceof UsageError) return refuse(reply, 400, err.message);
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return refuse(reply, err.statusCode, err.message);
+    return refuse(reply, 500, `internal error: ${err.message}`);
+  });
+  app.setNotFoundHandler((req, reply) => refuse(reply, 404, `no route ${req.method} ${req.url}: the routes are GET /health, GET /v1/models and POST /v1/models/<name>/<operation>`));
+
+  const describe = (m: ServedModel): object => ({ name: m.name, task: m.task, folder: m.folder, operation: m.operation, url: `/v1/models/${m.name}/${m.operation}`, summary: m.summary });
+  app.get('/health', async () => ({
+    status: closing ? 'closing' : 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), requests: { ...counts },
+    models: models.map((m) => ({ name: m.name, task: m.task, load: m.load() })),
+  }));
+  app.get('/v1/models', async () => ({ models: models.map(describe) }));
+
+  for (const m of models) {
+    app.post(`/v1/models/${m.name}/${m.operation}`, { schema: { body: m.schema } }, async (req, reply) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const deadline = performance.now() + options.timeoutMs;
+      if (m.generation) {
+        return generate(m, body, req, reply, options.timeoutMs, () => {
+          // A stream is written past fastify (hijacked), so its end is counted here.
+          counts.inFlight--;
+          counts.served++;
+        });
+      }
+      return m.answer!(body, deadline);
+    });
+  }
+  // A known model asked for another operation: say what it does.
+  app.post('/v1/models/:name/:operation', async (req, reply) => {
+    const { name, operation } = req.params as { name: string; operation: string };
+    const m = byName.get(name);
+    if (!m) return refuse(reply, 404, `no model '${name}': this server has ${models.map((x) => x.name).join(', ')}`);
+    return refuse(reply, 404, `model '${name}' (${m.task}) does not ${operation}: POST /v1/models/${name}/${m.operation}`);
+  });
+  return app;
+}
+
+/** Text generation: JSON when the whole text is ready, or server-sent events, one per token. */
+async function generate(m: ServedModel, body: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply, timeoutMs: number, onStreamEnd: () => void): Promise<object | void> {
+  const { loop, generator } = m.generation!;
+  const { stream, ...settings } = body as SequenceRequest & { stream?: boolean };
+  const sse = stream === true || (stream === undefined && /text\/event-stream/.test(req.headers.accept ?? ''));
+  const request: SequenceRequest = { length: 200, ...settings };
+  // Settings the batch would refuse are refused here, before a stream starts.
+  checkSampling(request);
+  const { unknown } = generator.vocab.encode(request.prime ?? '');
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, timeoutMs);
+  try {
+    if (!sse) {
+      const r = await loop.generate(request, abort.signal);
+      if (timedOut) return refuse(reply, 504, `generation ran past the time limit of ${timeoutMs} ms after ${r.ids.length} of ${request.length} tokens`);
+      return { text: r.text, tokens: r.ids.length, unknown };
+    }
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    res.on('close', () => abort.abort());
+    const send = (event: string | null, data: object): void => {
+      if (!res.writableEnded) res.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+    };
+    send('start', { unknown });
+    try {
+      const r = await loop.generate({ ...request, onToken: (token) => send(null, { token }) }, abort.signal);
+      if (timedOut) send('error', { error: `generation ran past the time limit of ${timeoutMs} ms after ${r.ids.length} of ${request.length} tokens`, statusCode: 504 });
+      else send('done', { text: r.text, tokens: r.ids.length });
+    } catch (e) {
+      send('error', { error: (e as Error).message, statusCode: e instanceof RecurrentError ? 400 : 500 });
+    }
+    res.end();
+    onStreamEnd();
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * Sampling many texts from one language model at once, each with its own
+ * prime, length, sampling settings and seed: the live sequences are the rows
+ * of one TokenDecoder, stepped together (one recurrent GEMM for all of them
+ * per token instead of one per sequence), and a sequence may join or leave
+ * between any two steps (continuous batching, as LLM servers do). Each
+ * sequence gives exactly the tokens TextGenerator.generate gives it alone:
+ * generate is a batch of one.
+ *
+ * The rows' states live in the decoder; when the rows change they are read
+ * out, regrouped and set into the decoder for the new count. Decoders come in
+ * power-of-two widths (1, 2, 4, ... maxRows), the spare rows idle: a handful
+ * of decoders, each packing the weights once, serve every count.
+ */
+import { ConfigError } from '../../errors.js';
+import type { LanguageModel, RecurrentState } from '../../models/language-model.js';
+import { inEvalMode } from '../../nn/grad-mode.js';
+import { Random } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { Vocabulary } from '../../data/vocabulary.js';
+import { UNK } from '../../data/vocabulary.js';
+import { Sampler, type SamplingOptions, checkSampling } from '../../decoding/sampling.js';
+import { TokenDecoder } from '../../decoding/token-decoder.js';
+import { stackStates, stateRow } from '../../decoding/state-rows.js';
+
+/** One text to write. */
+export interface SequenceRequest extends SamplingOptions {
+  /** text to start from (default: a random token) */
+  prime?: string;
+  /** tokens to write (default 500) */
+  length?: number;
+  /** the sequence's own random seed (default 0) */
+  seed?: number;
+  /** each token's text as it is drawn (with word spacing) */
+  onToken?(text: string): void;
+}
+
+/** A sequence's result. */
+export interface SequenceResult {
+  /** the tokens written, decoded */
+  text: string;
+  /** prime characters or words the vocabulary lacks (dropped, or read as <unk>) */
+  unknown: string[];
+  /** ids written */
+  ids: number[];
+  /** false when the sequence was cancelled before its length */
+  complete: boolean;
+}
+
+/** What the batch needs of a text model: its network, vocabulary and token spacing. */
+export interface TextModelView {
+  readonly model: LanguageModel;
+  readonly vocab: Vocabulary;
+  /** the text token `id` adds after `prev` (null at the start) */
+  tokenText(id: number, prev: number | null): string;
+}
+
+/** A sequence in the batch: its result once its last token is drawn. */
+export interface SequenceHandle {
+  /** null until the sequence ends */
+  readonly result: SequenceResult | null;
+  /** resolves when the sequence ends */
+  readonly done: Promise<SequenceResult>;
+  /** ends the sequence before the next step (its result is what was written so far) */
+  cancel(): void;
+}
+
+interface Row {
+  request: SequenceRequest;
+  length: number;
+  rng: Random;
+  ids: number[];
+  unknown: string[];
+  prev: number | null;
+  /** the state before the row's pending token (only until it joins the decoder) */
+  state: RecurrentState | null;
+  cancelled: boolean;
+  handle: { result: SequenceResult | null; done: Promise<SequenceResult>; cancel(): void };
+  resolve(r: SequenceResult): void;
+}
+
+export class GenerationBatch {
+  private readonly sampler: Sampler;
+  private readonly decoders = new Map<number, TokenDecoder>();
+  /** rows in the decoder, in its row order */
+  private rows: Row[] = [];
+  /** rows primed but not yet in the decoder */
+  private joining: Row[] = [];
+  private readonly V: number;
+  private readonly unkId: number | undefined;
+  private readonly next: Int32Array;
+
+  /** `maxRows`: the most sequences stepped together (more wait in `pending`). */
+  constructor(private readonly text: TextModelView, readonly maxRows = 64) {
+    if (!(Number.isInteger(maxRows) && maxRows >= 1)) throw new ConfigError(`GenerationBatch: maxRows must be a positive integer, got ${maxRows}`);
+    if (text.model.config.bidirectional) throw new ConfigError('GenerationBatch: a bidirectional model cannot write a token at a time');
+    this.V = text.vocab.size;
+    this.sampler = new Sampler(this.V);
+    // <unk> stands for many words; writing it out would mean nothing.
+    this.unkId = text.vocab.id(UNK);
+    this.next = new Int32Array(maxRows);
+  }
+
+  /** Sequences being written (in the decoder or joining it at the next step). */
+  get size(): number {
+    return this.rows.length + this.joining.length;
+  }
+
+  /** True when a sequence can join now. */
+  get hasRoom(): boolean {
+    return this.size < this.maxRows;
+  }
+
+  /**
+   * Starts a sequence: reads its prime and draws its first token (calling
+   * onToken) now; the rest come one per `step()`. The handle holds the
+   * result once its last token is drawn. Throws ConfigError for bad settings,
+   * and when the batch is full (see hasRoom).
+   */
+  add(request: SequenceRequest): SequenceHandle {
+    checkSampling(request);
+    const length = request.length ?? 500;
+    if (!Number.isInteger(length) || length < 0) throw new ConfigError(`length must be a non-negative integer, got ${length}`);
+    if (!this.hasRoom) throw new ConfigError(`GenerationBatch: full (${this.maxRows} sequences); wait for one to end`);
+    const rng = new Random(request.seed ?? 0);
+    const { ids: primeIds, unknown } = this.text.vocab.encode(request.prime ?? '');
+    const start = primeIds.length ? primeIds : Int32Array.of(rng.int(this.V));
+    const model = this.text.model;
+    const first = inEvalMode(model, () => model.forward({ data: start, shape: [1, start.length] }, null));
+    const off = (start.length - 1) * this.V;
+    let resolve!: (r: SequenceResult) => void;
+    const handle: Row['handle'] = { result: null, done: new Promise<SequenceResult>((r) => { resolve = r; }), cancel: () => { row.cancelled = true; } };
+    const row: Row = {
+      request, length, rng, ids: [], unknown, prev: primeIds.length ? primeIds[primeIds.length - 1]! : null, state: first.state, cancelled: false, handle, resolve,
+    };
+    if (length === 0) this.finish(row);
+    else {
+      this.draw(row, this.maskUnk(first.logits.data.subarray(off, off + this.V)), 0);
+      if (row.ids.length < length) this.joining.push(row);
+    }
+    return handle;
+  }
+
+  /**
+   * One token for every live sequence, in one decoder step; sequences that
+   * reach their length end (their promises resolve). Returns how many
+   * sequences were stepped.
+   */
+  step(): number {
+    this.joining = this.joining.filter((r) => !r.cancelled || (this.finish(r), false));
+    if (this.rows.some((r) => r.cancelled)) this.drop((r) => r.cancelled);
+    if (this.joining.length) this.regroup();
+    const B = this.rows.length;
+    if (B === 0) return 0;
+    const decoder = this.decoder(B);
+    this.next.fill(0);
+    for (let b = 0; b < B; b++) this.next[b] = this.rows[b]!.ids[this.rows[b]!.ids.length - 1]!;
+    const logits = this.maskUnk(decoder.step(this.next.subarray(0, decoder.batch)), B);
+    // Read every row before the decoder steps again (its logits are a view).
+    for (let b = 0; b < B; b++) this.draw(this.rows[b]!, logits, b * this.V);
+    if (this.rows.some((r) => r.ids.length >= r.length)) this.drop((r) => r.ids.length >= r.length);
+    return B;
+  }
+
+  /** Takes the rows `out` picks out of the decoder (ending them), regrouping the rest. */
+  private drop(out: (r: Row) => boolean): void {
+    const state = this.decoder(this.rows.length).getState();
+    const gone = this.rows.filter(out);
+    this.rows = this.rows.filter((r, b) => {
+      r.state = stateRow(state, b);
+      return !out(r);
+    });
+    if (this.rows.length) this.regroup(true);
+    for (const r of gone) this.finish(r);
+  }
+
+  /** Frees the decoders' memory (the batch must be empty or abandoned). */
+  dispose(): void {
+    for (const d of this.decoders.values()) d.dispose();
+    this.decoders.clear();
+  }
+
+  /** Draws a row's next token from logits[off, off+V) and hands it on. */
+  private draw(row: Row, logits: Float32Array, off: number): void {
+    const id = this.sampler.sample(logits, off, row.request, row.rng);
+    row.ids.push(id);
+    row.request.onToken?.(this.text.tokenText(id, row.prev));
+    row.prev = id;
+    if (row.ids.length >= row.length && this.rows.indexOf(row) < 0) this.finish(row);
+  }
+
+  private finish(row: Row): void {
+    row.handle.result = { text: this.text.vocab.decode(row.ids), unknown: row.unknown, ids: row.ids, complete: row.ids.length >= row.length };
+    row.resolve(row.handle.result);
+  }
+
+  /**
+   * Puts the rows (and those joining) into the decoder for their count.
+   * `fromRows`: the rows' states were just read out into row.state.
+   */
+  private regroup(fromRows = false): void {
+    let states: RecurrentState[];
+    if (fromRows || this.rows.length === 0) {
+      states = this.rows.map((r) => r.state!);
+    } else {
+      const current = this.decoder(this.rows.length).getState();
+      states = this.rows.map((_, b) => stateRow(current, b));
+    }
+    this.rows = [...this.rows, ...this.joining];
+    states = [...states, ...this.joining.map((r) => r.state!)];
+    this.joining = [];
+    for (const r of this.rows) r.state = null;
+    const decoder = this.decoder(this.rows.length);
+    const zero = { h: Tensor.zeros(states[0]!.h.shape), c: states[0]!.c ? Tensor.zeros(states[0]!.c.shape) : null };
+    while (states.length < decoder.batch) states.push(zero);
+    decoder.setState(stackStates(states));
+  }
+
+  /** The decoder that steps B rows: the next power of two (at most maxRows) wide. */
+  private decoder(B: number): TokenDecoder {
+    let width = 1;
+    while (width < B) width *= 2;
+    width = Math.min(width, this.maxRows);
+    let d = this.decoders.get(width);
+    if (!d) this.decoders.set(width, (d = new TokenDecoder(this.text.model, width)));
+    return d;
+  }
+
+  private maskUnk(l: Float32Array, rows = 1): Float32Array {
+    if (this.unkId !== undefined) for (let b = 0; b < rows; b++) l[b * this.V + this.unkId] = -Infinity;
+    return l;
+  }
+}
