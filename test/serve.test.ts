@@ -1,0 +1,228 @@
+/**
+ * `recurrent serve`: batched generation gives each text exactly what it
+ * gives alone (every backend); the HTTP API answers, streams and refuses as
+ * documented; a bounded load at 1, 8 and 64 clients loses nothing, with bad
+ * requests beside it refused; SIGTERM finishes the request in flight; and
+ * the model exported to ONNX, run by onnxruntime, writes the same text.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { GenerationBatch, TextGenerator } from '../packages/recurrent/src/index.js';
+import { exportOnnx } from '../packages/recurrent/src/onnx.js';
+import { loadTextModel, saveTextModel } from '../packages/recurrent/src/node.js';
+import { loadClassifierFolder } from '../packages/cli/src/classify-speech-commands.js';
+import { buildServer } from '../packages/cli/src/serve/server.js';
+import { serveModel } from '../packages/cli/src/serve/served-models.js';
+import { runLoad, spawnServer } from '../bench/load-client.js';
+import { BACKEND_MODES, onKernels } from './backends.js';
+import { CLI_ARGS, cliIn } from './cli-helpers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'recurrent-serve-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const TEXT = 'the quick brown fox jumps over the lazy dog; a lazy cat naps in the sun. '.repeat(40);
+const REQUESTS = [
+  { prime: 'the', length: 30, seed: 1 }, { prime: '', length: 5, seed: 2, temperature: 0.5 }, { prime: 'fox j', length: 50, seed: 3, topK: 3 },
+  { prime: 'lazy', length: 17, seed: 4, topP: 0.9 }, { prime: 'a', length: 1, seed: 5 }, { prime: 'sun', length: 0, seed: 6 },
+];
+
+async function smallModel(): Promise<TextGenerator> {
+  const g = TextGenerator.create(TEXT, { hiddenSize: 24, numLayers: 2, embeddingSize: 8 }, 1);
+  await g.train(TEXT, { steps: 15, batch: 4, seqLen: 20, evalEvery: 15 });
+  return g;
+}
+
+for (const [mode, load] of BACKEND_MODES) {
+  describe(`GenerationBatch (${mode})`, () => {
+    onKernels(load);
+    it('gives every sequence the tokens generate gives it alone, as sequences join, end and are cancelled', async () => {
+      const g = await smallModel();
+      const alone = REQUESTS.map((r) => g.generate(r).text);
+      const b = new GenerationBatch(g, 4);
+      const streamed: string[] = REQUESTS.map(() => '');
+      const add = (i: number) => b.add({ ...REQUESTS[i]!, onToken: (t) => { streamed[i] += t; } });
+      const hs = [add(0), add(1)];
+      b.step();
+      b.step();
+      hs.push(add(2), add(3));
+      assert.equal(b.hasRoom, false);
+      assert.throws(() => b.add(REQUESTS[4]!), /full/);
+      while (b.size === 4) b.step();
+      hs.push(add(4), add(5));
+      const cancelled = b.add({ prime: 'dog', length: 100, seed: 9 });
+      b.step();
+      cancelled.cancel();
+      while (hs.some((h) => !h.result)) b.step();
+      b.step();
+      hs.forEach((h, i) => {
+        assert.equal(h.result!.text, alone[i], `sequence ${i}`);
+        assert.equal(streamed[i], alone[i], `sequence ${i}'s tokens as they came`);
+        assert.equal(h.result!.complete, true);
+      });
+      assert.equal(cancelled.result!.complete, false);
+      assert.ok(cancelled.result!.ids.length >= 1 && cancelled.result!.ids.length < 100);
+      assert.equal(b.size, 0);
+      b.dispose();
+    });
+  });
+}
+
+describe('recurrent serve: the HTTP API', () => {
+  let url = '';
+  let close: () => Promise<void> = async () => {};
+  let g: TextGenerator;
+  before(async () => {
+    g = await smallModel();
+    await saveTextModel(join(work, 'text'), g);
+    g = await loadTextModel(join(work, 'text'));
+    const rows = Array.from({ length: 120 }, (_, i) => JSON.stringify({ text: `${i % 2 ? 'good great fine' : 'bad awful poor'} day ${i}`, label: i % 2 ? 'pos' : 'neg' }));
+    writeFileSync(join(work, 'labels.jsonl'), rows.join('\n'));
+    const r = cliIn(work)('classify', 'train', 'labels.jsonl', '--epochs', '2', '--hidden', '8', '--embedding', '8', '--out', 'cls');
+    assert.equal(r.status, 0, r.stderr);
+    const limits = { maxLength: 500, maxTexts: 8, batching: { maxItems: 16, maxWaitMs: 2 } };
+    const app = buildServer([await serveModel('text', join(work, 'text'), limits), await serveModel('cls', join(work, 'cls'), limits)], { bodyLimit: 64 * 1024, timeoutMs: 20_000 });
+    url = await app.listen({ port: 0, host: '127.0.0.1' });
+    close = () => app.close();
+  });
+  after(() => close());
+
+  const post = async (path: string, body: unknown, type = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+
+  it('health and the model list name the models and their routes', async () => {
+    const health = (await (await fetch(`${url}/health`)).json()) as { status: string; models: Array<{ name: string; task: string }> };
+    assert.equal(health.status, 'ok');
+    assert.deepEqual(health.models.map((m) => [m.name, m.task]), [['text', 'text-generation'], ['cls', 'text-classification']]);
+    const list = (await (await fetch(`${url}/v1/models`)).json()) as { models: Array<{ url: string }> };
+    assert.deepEqual(list.models.map((m) => m.url), ['/v1/models/text/generate', '/v1/models/cls/classify']);
+  });
+
+  it('generates what the library generates, as JSON and as server-sent events', async () => {
+    const want = g.generate({ prime: 'the ', length: 40, seed: 7 }).text;
+    const r = await post('/v1/models/text/generate', { prime: 'the ', length: 40, seed: 7 });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.text, want);
+    const res = await fetch(`${url}/v1/models/text/generate`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ prime: 'the ', length: 40, seed: 7 }) });
+    assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+    const events = (await res.text()).trim().split('\n\n');
+    assert.match(events[0]!, /^event: start/);
+    const tokens = events.filter((e) => e.startsWith('data: ')).map((e) => (JSON.parse(e.slice(6)) as { token: string }).token);
+    assert.equal(tokens.length, 40);
+    assert.equal(tokens.join(''), want);
+    assert.deepEqual(JSON.parse(events.at(-1)!.split('\n')[1]!.slice(6)), { text: want, tokens: 40 });
+  });
+
+  it('refuses bad requests with one clear line and the right status', async () => {
+    const cases: Array<[string, unknown, number, RegExp, string?]> = [
+      ['/v1/models/text/generate', { lenght: 4 }, 400, /unknown field 'lenght'.*prime, length/],
+      ['/v1/models/text/generate', { length: '4' }, 400, /'length' .*must be integer/],
+      ['/v1/models/text/generate', { length: 501 }, 400, /'length' .*<= 500/],
+      ['/v1/models/text/generate', { topP: 2 }, 400, /'topP' .*<= 1/],
+      ['/v1/models/text/generate', '{"length": 4', 400, /not valid JSON/],
+      ['/v1/models/text/generate', 'length=4', 400, /expected a JSON object/, 'text/plain'],
+      ['/v1/models/cls/classify', { texts: [] }, 400, /'texts' .*fewer than 1/],
+      ['/v1/models/cls/classify', { texts: Array(9).fill('ok') }, 400, /'texts' .*more than 8/],
+      ['/v1/models/cls/classify', {}, 400, /lacks 'texts'/],
+      ['/v1/models/cls/classify', { texts: ['x'.repeat(70 * 1024)] }, 413, /larger than the limit of 65,536 bytes/],
+      ['/v1/models/cls/generate', {}, 404, /'cls' \(text-classification\) does not generate: POST \/v1\/models\/cls\/classify/],
+      ['/v1/models/nope/generate', {}, 404, /no model 'nope': this server has text, cls/],
+      ['/v2/anything', {}, 404, /no route POST \/v2\/anything/],
+    ];
+    for (const [path, body, status, pattern, type] of cases) {
+      const r = await post(path, body, type);
+      assert.equal(r.status, status, `${path} ${JSON.stringify(body).slice(0, 40)}: ${JSON.stringify(r.json)}`);
+      assert.equal(r.json.statusCode, status);
+      assert.match(String(r.json.error), pattern);
+      assert.ok(!String(r.json.error).includes('\n'));
+    }
+  });
+
+  it('loses nothing at 1, 8 and 64 clients, batched, with bad requests beside the load refused', async () => {
+    for (const clients of [1, 8, 64]) {
+      const gen = await runLoad({ url: `${url}/v1/models/text/generate`, clients, requests: Math.max(8, clients), sse: true, body: (i) => ({ prime: 'the', length: 20, seed: i, stream: true }) });
+      assert.equal(gen.ok, gen.requests, `generation at ${clients} clients: ${JSON.stringify(gen.statuses)}`);
+      assert.equal(gen.tokens, 20 * gen.requests);
+    }
+    const c = await loadClassifierFolder(join(work, 'cls'));
+    const texts = Array.from({ length: 64 }, (_, i) => `${i % 3 ? 'good' : 'awful'} day number ${i}`);
+    const answers: Array<Record<string, number>> = [];
+    let bad = 0;
+    let refused = 0;
+    let stop = false;
+    const badLoop = (async () => {
+      for (; !stop; bad++) {
+        const r = await post('/v1/models/cls/classify', bad % 2 ? '{"texts": [' : { texts: 'not a list' });
+        if (r.status === 400) refused++;
+      }
+    })();
+    const cls = await runLoad({
+      url: `${url}/v1/models/cls/classify`, clients: 64, requests: 128,
+      body: (i) => ({ texts: [texts[i % 64]!] }),
+    });
+    stop = true;
+    await badLoop;
+    assert.equal(cls.ok, 128, JSON.stringify(cls.statuses));
+    assert.ok(bad > 0 && refused === bad, `${refused} of ${bad} bad requests refused`);
+    // Batched answers are each text's own: the same probabilities as classifying it alone.
+    for (const i of [0, 1, 2]) {
+      const r = await post('/v1/models/cls/classify', { texts: [texts[i]!] });
+      answers.push((r.json.results as Array<{ probabilities: Record<string, number> }>)[0]!.probabilities);
+      const alone = c.predictProbabilities([texts[i]!])[0]!;
+      c.labels.forEach((l, k) => assert.ok(Math.abs(answers[i]![l]! - alone[k]!) < 1e-6, `${texts[i]}: ${answers[i]![l]} against ${alone[k]}`));
+    }
+    const health = (await (await fetch(`${url}/health`)).json()) as { models: Array<{ load: { calls?: number; items?: number } }> };
+    const load = health.models[1]!.load;
+    assert.ok(load.calls! < load.items!, `batching: ${load.items} texts in ${load.calls} calls`);
+  });
+
+  it('the ONNX export, run by onnxruntime, writes the same greedy text as the server', async () => {
+    const session = await ort.InferenceSession.create(exportOnnx(g.model));
+    const ids = Array.from(g.vocab.encode('the lazy ').ids);
+    const start = ids.length;
+    for (let k = 0; k < 25; k++) {
+      const out = await session.run({ tokens: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]) });
+      const logits = out.logits!.data as Float32Array;
+      const V = g.vocab.size;
+      const last = logits.subarray((ids.length - 1) * V, ids.length * V);
+      ids.push(last.indexOf(Math.max(...last)));
+    }
+    const r = await post('/v1/models/text/generate', { prime: 'the lazy ', length: 25, topK: 1 });
+    assert.equal(r.json.text, g.vocab.decode(ids.slice(start)));
+  });
+});
+
+describe('recurrent serve: the command', () => {
+  it('finishes the request in flight on SIGTERM, refuses new ones, and exits 0', async () => {
+    const g = await smallModel();
+    await saveTextModel(join(work, 'long'), g);
+    const server = await spawnServer(CLI_ARGS, ['long', '--max-length', '100000'], work);
+    const res = await fetch(`${server.url}/v1/models/long/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ length: 30000, stream: true }) });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const code = server.stop('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // While the stream runs on, a new request is turned away (503, or the listener is already closed).
+    const late = await fetch(`${server.url}/health`).then((r) => r.status, () => 'refused');
+    assert.ok(late === 503 || late === 'refused', `a request after SIGTERM got ${late}`);
+    let text = '';
+    const decoder = new TextDecoder();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) text += decoder.decode(r.value, { stream: true });
+    assert.match(text, /event: done\ndata: \{"text":.*"tokens":30000\}/s);
+    assert.equal(await code, 0, server.output());
+    assert.match(server.output(), /SIGTERM: finishing the requests in flight, then stopping\nstopped/);
+    await assert.rejects(fetch(`${server.url}/health`));
+  });
+
+  it('a folder it cannot serve is one line, naming what it serves', () => {
+    writeFileSync(join(work, 'not-a-model.txt'), 'x');
+    const r = cliIn(work)('serve', 'nothing-here');
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /^recurrent: error: .*nothing-here/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+});
