@@ -17,6 +17,13 @@ describe('examples', () => {
     assert.match(r.stdout, /looked at: (\S+:[0-2] )+\S+:[0-2]\n/);
   });
 
+  it('batched-generation.ts: sequences stepped together, joining mid-way, each writes what it writes alone', () => {
+    const r = run('batched-generation.ts');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((r.stdout.match(/\(the same alone: true\)/g) ?? []).length, 3, r.stdout);
+    assert.match(r.stdout, /39 decoder steps for 90 tokens/);
+  });
+
   it('quickstart.mjs: trains, saves, loads and writes', () => {
     const r = run('quickstart.mjs');
     assert.equal(r.status, 0, r.stderr);

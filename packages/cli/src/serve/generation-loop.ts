@@ -8,6 +8,9 @@
  */
 import type { GenerationBatch, SequenceHandle, SequenceRequest, SequenceResult } from 'recurrent';
 
+/** The longest run of decoder steps between two turns of the event loop (ms). */
+const SLICE_MS = 5;
+
 interface Pending {
   request: SequenceRequest;
   signal: AbortSignal | undefined;
@@ -64,18 +67,24 @@ export class GenerationLoop {
           }
         }
         for (const e of live) if (e.signal?.aborted) e.handle.cancel();
-        let rows: number;
-        try {
-          rows = this.batch.step();
-        } catch (e) {
-          // A failed step leaves no row trustworthy: every live request gets the error.
-          for (const l of live) l.reject(e);
-          for (const l of live) l.handle.cancel();
-          live.clear();
-          throw e;
-        }
-        this.stats.steps++;
-        this.stats.rowSteps += rows;
+        // Steps for up to SLICE_MS, then a turn of the event loop (new requests read, tokens flushed):
+        // one turn per token would spend more on the turn than on the step for a small model.
+        const t0 = performance.now();
+        do {
+          let rows: number;
+          try {
+            rows = this.batch.step();
+          } catch (e) {
+            // A failed step leaves no row trustworthy: every live request gets the error.
+            for (const l of live) l.reject(e);
+            for (const l of live) l.handle.cancel();
+            live.clear();
+            throw e;
+          }
+          this.stats.steps++;
+          this.stats.rowSteps += rows;
+          if (rows === 0) break;
+        } while (performance.now() - t0 < SLICE_MS && !(this.pending.length && this.batch.hasRoom));
         // Let the server read requests and write tokens between steps.
         await new Promise<void>((r) => setImmediate(r));
       }

@@ -147,8 +147,20 @@ async function generate(m: ServedModel, body: Record<string, unknown>, req: Fast
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.on('close', () => abort.abort());
+    // Events written once per turn of the event loop: the loop runs several steps per turn.
+    let buffered = '';
+    let scheduled = false;
+    const flush = (): void => {
+      scheduled = false;
+      if (buffered && !res.writableEnded) res.write(buffered);
+      buffered = '';
+    };
     const send = (event: string | null, data: object): void => {
-      if (!res.writableEnded) res.write(`${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+      buffered += `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
     };
     send('start', { unknown });
     try {
@@ -158,6 +170,7 @@ async function generate(m: ServedModel, body: Record<string, unknown>, req: Fast
     } catch (e) {
       send('error', { error: (e as Error).message, statusCode: e instanceof RecurrentError ? 400 : 500 });
     }
+    flush();
     res.end();
     onStreamEnd();
   } finally {
