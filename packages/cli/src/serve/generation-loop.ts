@@ -21,14 +21,14 @@ interface Pending {
 export class GenerationLoop {
   private readonly pending: Pending[] = [];
   private running = false;
-  /** tokens written and decoder steps taken, for /health */
-  readonly stats = { steps: 0, rowSteps: 0 };
+  /** decoder steps taken, the tokens they wrote, and the time they took, for /health */
+  readonly stats = { steps: 0, rowSteps: 0, stepMs: 0 };
 
   constructor(private readonly batch: GenerationBatch) {}
 
   /** Sequences being written and waiting. */
-  get load(): { active: number; waiting: number } {
-    return { active: this.batch.size, waiting: this.pending.length };
+  get load(): { active: number; waiting: number; steps: number; tokens: number; stepSeconds: number } {
+    return { active: this.batch.size, waiting: this.pending.length, steps: this.stats.steps, tokens: this.stats.rowSteps, stepSeconds: this.stats.stepMs / 1000 };
   }
 
   /**
@@ -72,8 +72,10 @@ export class GenerationLoop {
         const t0 = performance.now();
         do {
           let rows: number;
+          const s0 = performance.now();
           try {
             rows = this.batch.step();
+            this.stats.stepMs += performance.now() - s0;
           } catch (e) {
             // A failed step leaves no row trustworthy: every live request gets the error.
             for (const l of live) l.reject(e);

@@ -103,11 +103,7 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
       const body = (req.body ?? {}) as Record<string, unknown>;
       const deadline = performance.now() + options.timeoutMs;
       if (m.generation) {
-        return generate(m, body, req, reply, options.timeoutMs, () => {
-          // A stream is written past fastify (hijacked), so its end is counted here.
-          counts.inFlight--;
-          counts.served++;
-        });
+        return generate(m, body, req, reply, options.timeoutMs);
       }
       return m.answer!(body, deadline);
     });
@@ -123,7 +119,7 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
 }
 
 /** Text generation: JSON when the whole text is ready, or server-sent events, one per token. */
-async function generate(m: ServedModel, body: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply, timeoutMs: number, onStreamEnd: () => void): Promise<object | void> {
+async function generate(m: ServedModel, body: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply, timeoutMs: number): Promise<object | void> {
   const { loop, generator } = m.generation!;
   const { stream, ...settings } = body as SequenceRequest & { stream?: boolean };
   const sse = stream === true || (stream === undefined && /text\/event-stream/.test(req.headers.accept ?? ''));
@@ -172,7 +168,6 @@ async function generate(m: ServedModel, body: Record<string, unknown>, req: Fast
     }
     flush();
     res.end();
-    onStreamEnd();
   } finally {
     clearTimeout(timer);
   }
