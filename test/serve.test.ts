@@ -175,7 +175,11 @@ describe('recurrent serve: the HTTP API', () => {
       const alone = c.predictProbabilities([texts[i]!])[0]!;
       c.labels.forEach((l, k) => assert.ok(Math.abs(answers[i]![l]! - alone[k]!) < 1e-6, `${texts[i]}: ${answers[i]![l]} against ${alone[k]}`));
     }
-    const health = (await (await fetch(`${url}/health`)).json()) as { models: Array<{ load: { calls?: number; items?: number } }> };
+    const health = (await (await fetch(`${url}/health`)).json()) as { requests: { inFlight: number }; models: Array<{ load: { calls?: number; items?: number; steps?: number; tokens?: number } }> };
+    // Streams and JSON answers are each counted once: only this request is in flight.
+    assert.equal(health.requests.inFlight, 1);
+    const gen = health.models[0]!.load;
+    assert.ok(gen.tokens! > gen.steps!, `continuous batching: ${gen.tokens} tokens in ${gen.steps} steps`);
     const load = health.models[1]!.load;
     assert.ok(load.calls! < load.items!, `batching: ${load.items} texts in ${load.calls} calls`);
   });
