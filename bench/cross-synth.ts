@@ -50,6 +50,8 @@ export interface CrossResult {
   accuracy: number;
   /** accuracy on each test voice (on espeak-ng, each accent) */
   perVoice: Record<string, number>;
+  /** each test voice's mistakes, 'said->heard' -> count, most frequent first */
+  mistakes: Record<string, Array<[string, number]>>;
   /** training recordings, each counted once (before the small synthesizers are repeated) */
   train: number;
   test: number;
@@ -69,12 +71,18 @@ export async function crossExperiment(data: Record<SynthesizerName, Array<Labell
   // Per voice; espeak-ng's hundreds of voices per accent (the part before the '+').
   const group = (voice: string): string => (testOn === 'espeak' ? voice.split('+')[0]! : voice);
   const perVoice: Record<string, number> = {};
+  const mistakes: Record<string, Array<[string, number]>> = {};
   for (const v of new Set(data[testOn].map((e) => group(e.voice)))) {
     const mine = data[testOn].flatMap((e, i) => (group(e.voice) === v ? [heard[i] === e.label] : []));
     perVoice[v] = mine.filter(Boolean).length / mine.length;
+    const counts = new Map<string, number>();
+    data[testOn].forEach((e, i) => {
+      if (group(e.voice) === v && heard[i] !== e.label) counts.set(`${e.label}->${heard[i]}`, (counts.get(`${e.label}->${heard[i]}`) ?? 0) + 1);
+    });
+    mistakes[v] = [...counts].sort((a, b) => b[1] - a[1]);
   }
   return {
-    trainedOn: trainOn, testedOn: testOn, accuracy: heard.filter((l, i) => l === data[testOn][i]!.label).length / heard.length, perVoice, train: parts.reduce((s, p) => s + p.train.length, 0),
+    trainedOn: trainOn, testedOn: testOn, mistakes, accuracy: heard.filter((l, i) => l === data[testOn][i]!.label).length / heard.length, perVoice, train: parts.reduce((s, p) => s + p.train.length, 0),
     test: data[testOn].length, epochs: r.history.length, seconds: (performance.now() - t0) / 1000,
   };
 }
@@ -93,6 +101,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const [trainOn, testOn] of runs.filter((_, i) => !only || only.includes(i))) {
     const r = await crossExperiment(data, trainOn, testOn, options, trainOptions);
     out.line(`trained on ${r.trainedOn.join(' + ')} (${r.train} recordings, ${r.epochs} epochs, ${r.seconds.toFixed(0)} s): ${(100 * r.accuracy).toFixed(1)}% on ${r.testedOn} (${r.test} recordings; ${Object.entries(r.perVoice).map(([v, a]) => `${v} ${(100 * a).toFixed(0)}%`).join(', ')})`);
+    // The weak voices' commonest confusions: which words a voice says unlike the training synthesizers.
+    for (const [v, a] of Object.entries(r.perVoice)) {
+      if (a < 0.9 && testOn !== 'espeak') out.line(`  ${v} mistakes (said->heard): ${r.mistakes[v]!.slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+    }
     await out.save();
   }
 }
