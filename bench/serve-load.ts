@@ -10,7 +10,9 @@
  * stream of malformed and oversized requests runs beside the 64-client load:
  * all must be refused (4xx) and every good request answered. Prints
  * throughput, p50/p99 latency and the time to the first token, what
- * batching buys, and writes bench/RESULTS-serve-<date>.txt.
+ * batching buys, and writes bench/RESULTS-serve-<date>.txt. First, without
+ * HTTP: the same model's GenerationBatch in this process, at 1, 4, 16 and
+ * 64 sequences stepped together (what the decoder gives, before the server).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +20,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { GenerationBatch } from '../packages/recurrent/src/index.js';
+import { loadTextModel } from '../packages/recurrent/src/node.js';
+import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { type LoadReport, runLoad, spawnServer } from './load-client.js';
 import { rawOutput } from './raw-output.js';
 
@@ -36,6 +41,23 @@ process.stderr.write('making the models ...\n');
 cli('train', '--steps', '1', '--eval-every', '1', '--out', 'text', '--json');
 cli('classify', 'train', join(root, 'node_modules/sentiment/test/fixtures/amazon.json'), '--label-column', 'class', '--epochs', '1', '--out', 'sentiment');
 const sentences = (JSON.parse(readFileSync(join(root, 'node_modules/sentiment/test/fixtures/yelp.json'), 'utf8')) as Array<{ text: string }>).map((r) => r.text);
+
+// The decoder alone: sequences of 100 tokens after the same prime, rounds of `width` at once, after a warm-up round.
+await setBackend('wasm', { threads: 'auto' });
+const generator = await loadTextModel(join(work, 'text'));
+out.line('in one process, GenerationBatch (no HTTP): width, tokens/s');
+for (const width of [1, 4, 16, 64]) {
+  const batch = new GenerationBatch(generator, width);
+  let rate = 0;
+  for (let round = 0; round < 4; round++) {
+    const t0 = performance.now();
+    const sequences = Array.from({ length: width }, (_, i) => batch.add({ prime: 'Call me Ishmael. ', length: 100, seed: i }));
+    while (sequences.some((q) => !q.result)) batch.step();
+    if (round > 0) rate += (100 * width) / ((performance.now() - t0) / 1000) / 3;
+  }
+  batch.dispose();
+  out.line(`  ${String(width).padStart(2)} sequences: ${rate.toFixed(0)} tokens/s`);
+}
 
 const CLIENTS = [1, 8, 64];
 const requestsFor = (kind: 'generate' | 'classify', clients: number): number => (values.quick ? 2 : 1) * (kind === 'generate' ? Math.max(16, 2 * clients) : Math.max(64, 8 * clients)) / (values.quick ? 4 : 1);

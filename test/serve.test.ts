@@ -200,6 +200,45 @@ describe('recurrent serve: the HTTP API', () => {
   });
 });
 
+describe('recurrent serve: forecasting and translation folders', () => {
+  it('answers with what the library answers', async () => {
+    const day = (i: number): string => new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
+    const csv = `date,sales\n${Array.from({ length: 120 }, (_, i) => `${day(i)},${(100 + 10 * Math.sin((2 * Math.PI * i) / 7)).toFixed(3)}`).join('\n')}\n`;
+    writeFileSync(join(work, 'daily.csv'), csv);
+    writeFileSync(join(work, 'pairs.tsv'), Array.from({ length: 40 }, (_, i) => `one ${i % 4} two\tun ${i % 4} deux`).join('\n'));
+    const cli = cliIn(work);
+    let r = cli('forecast', 'train', 'daily.csv', '--model', 'network', '--target', 'sales', '--horizon', '7', '--lookback', '14', '--epochs', '2', '--hidden', '8', '--out', 'fc');
+    assert.equal(r.status, 0, r.stderr);
+    r = cli('translate', 'train', 'pairs.tsv', '--epochs', '2', '--hidden', '8', '--embedding', '4', '--out', 'tr');
+    assert.equal(r.status, 0, r.stderr);
+    const limits = { maxLength: 50, maxTexts: 8, batching: { maxItems: 4, maxWaitMs: 1 } };
+    const app = buildServer([await serveModel('fc', join(work, 'fc'), limits), await serveModel('tr', join(work, 'tr'), limits)], { bodyLimit: 1 << 20, timeoutMs: 20_000 });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const post = async (path: string, body: object): Promise<{ status: number; json: Record<string, unknown> }> => {
+        const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+      };
+      const f = await post('/v1/models/fc/forecast', { csv });
+      assert.equal(f.status, 200, JSON.stringify(f.json));
+      const targets = f.json.targets as Array<{ column: string; median: number[]; lower: number[]; upper: number[] }>;
+      assert.equal((f.json.times as string[]).length, 7);
+      assert.equal((f.json.times as string[])[0], `${day(120)}T00:00:00.000Z`);
+      assert.equal(targets[0]!.column, 'sales');
+      targets[0]!.median.forEach((m, h) => assert.ok(targets[0]!.lower[h]! <= m && m <= targets[0]!.upper[h]!));
+      const bad = await post('/v1/models/fc/forecast', { csv: 'date,other\n2020-01-01,1\n' });
+      assert.equal(bad.status, 400);
+      assert.match(String(bad.json.error), /sales/);
+      const t = await post('/v1/models/tr/translate', { text: 'one 2 two', beam: 2 });
+      assert.equal(t.status, 200, JSON.stringify(t.json));
+      assert.deepEqual(t.json.sourceTokens, ['one', '2', 'two']);
+      assert.equal(typeof t.json.text, 'string');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('recurrent serve: the command', () => {
   it('finishes the request in flight on SIGTERM, refuses new ones, and exits 0', async () => {
     const g = await smallModel();
