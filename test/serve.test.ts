@@ -11,15 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { GenerationBatch, TextGenerator } from '../packages/recurrent/src/index.js';
+import { GenerationBatch, SpokenWordRecognizer, TextGenerator, parseWav } from '../packages/recurrent/src/index.js';
 import { exportOnnx } from '../packages/recurrent/src/onnx.js';
-import { loadTextModel, saveTextModel } from '../packages/recurrent/src/node.js';
+import { loadTextModel, saveModelFiles, saveTextModel } from '../packages/recurrent/src/node.js';
 import { loadClassifierFolder } from '../packages/cli/src/classify-speech-commands.js';
 import { buildServer } from '../packages/cli/src/serve/server.js';
 import { serveModel } from '../packages/cli/src/serve/served-models.js';
 import { runLoad, spawnServer } from '../bench/load-client.js';
 import { BACKEND_MODES, onKernels } from './backends.js';
 import { CLI_ARGS, cliIn } from './cli-helpers.js';
+import { pcm16 } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-serve-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -233,6 +234,39 @@ describe('recurrent serve: forecasting and translation folders', () => {
       assert.equal(t.status, 200, JSON.stringify(t.json));
       assert.deepEqual(t.json.sourceTokens, ['one', '2', 'two']);
       assert.equal(typeof t.json.text, 'string');
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('recurrent serve: a spoken-word folder, audio as base64', () => {
+  it('names the word in a WAV file, and refuses what is not base64 WAV', async () => {
+    // Two "words": a low tone and a high one, at a few pitches each.
+    const tone = (hz: number): Uint8Array => pcm16(Array.from({ length: 4000 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * hz * i) / 8000)));
+    const examples = [300, 320, 340, 360, 1500, 1600, 1700, 1800].map((hz) => ({ audio: parseWav(tone(hz)), label: hz < 1000 ? 'low' : 'high' }));
+    const r = SpokenWordRecognizer.create(['low', 'high'], { hiddenSize: 8 }, 0);
+    await r.train(examples, examples, { epochs: 12 });
+    await saveModelFiles(join(work, 'words'), r.toFiles());
+    const app = buildServer([await serveModel('words', join(work, 'words'), { maxLength: 10, maxTexts: 4, batching: { maxItems: 1, maxWaitMs: 0 } })], { bodyLimit: 1 << 20, timeoutMs: 20_000 });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const post = async (body: object): Promise<{ status: number; json: Record<string, unknown> }> => {
+        const res = await fetch(`${url}/v1/models/words/recognize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+      };
+      for (const hz of [330, 1650]) {
+        const bytes = tone(hz);
+        const got = await post({ wav: Buffer.from(bytes).toString('base64') });
+        assert.equal(got.status, 200, JSON.stringify(got.json));
+        assert.equal(got.json.word, r.predict([parseWav(bytes)])[0]);
+      }
+      const notBase64 = await post({ wav: 'not base64!' });
+      assert.equal(notBase64.status, 400);
+      assert.match(String(notBase64.json.error), /wav must be base64/);
+      const notWav = await post({ wav: Buffer.from('hello there, not a wave file').toString('base64') });
+      assert.equal(notWav.status, 400);
+      assert.match(String(notWav.json.error), /the request's wav/);
     } finally {
       await app.close();
     }
