@@ -81,8 +81,8 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
     else counts.served++;
   });
 
-  app.setErrorHandler((err: FastifyError, _req, reply) => {
-    if (err.validation) return refuse(reply, 400, validationMessage(err.validation[0]!, schemaOf(_req)));
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation) return refuse(reply, 400, validationMessage(err.validation[0]!, schemaOf(req)));
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply, 413, `the request body is larger than the limit of ${options.bodyLimit.toLocaleString('en-US')} bytes`);
     if (err instanceof QueueTimeoutError) return refuse(reply, 503, `${err.message} (${options.timeoutMs} ms): the server is busy, try again`);
     if (err instanceof RecurrentError || err instanceof UsageError) return refuse(reply, 400, err.message);
