@@ -22,13 +22,13 @@ export class GenerationLoop {
   private readonly pending: Pending[] = [];
   private running = false;
   /** decoder steps taken, the tokens they wrote, and the time they took, for /health */
-  readonly stats = { steps: 0, rowSteps: 0, stepMs: 0 };
+  readonly stats = { steps: 0, tokens: 0, stepMs: 0 };
 
   constructor(private readonly batch: GenerationBatch) {}
 
   /** Sequences being written and waiting. */
   get load(): { active: number; waiting: number; steps: number; tokens: number; stepSeconds: number } {
-    return { active: this.batch.size, waiting: this.pending.length, steps: this.stats.steps, tokens: this.stats.rowSteps, stepSeconds: this.stats.stepMs / 1000 };
+    return { active: this.batch.size, waiting: this.pending.length, steps: this.stats.steps, tokens: this.stats.tokens, stepSeconds: this.stats.stepMs / 1000 };
   }
 
   /**
@@ -84,7 +84,7 @@ export class GenerationLoop {
             throw e;
           }
           this.stats.steps++;
-          this.stats.rowSteps += rows;
+          this.stats.tokens += rows;
           if (rows === 0) break;
         } while (performance.now() - t0 < SLICE_MS && !(this.pending.length && this.batch.hasRoom));
         // Let the server read requests and write tokens between steps.

@@ -17,8 +17,7 @@ import type { LanguageModel, RecurrentState } from '../../models/language-model.
 import { inEvalMode } from '../../nn/grad-mode.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { Vocabulary } from '../../data/vocabulary.js';
-import { UNK } from '../../data/vocabulary.js';
+import { UNK, type Vocabulary } from '../../data/vocabulary.js';
 import { Sampler, type SamplingOptions, checkSampling } from '../../decoding/sampling.js';
 import { TokenDecoder } from '../../decoding/token-decoder.js';
 import { stackStates, stateRow } from '../../decoding/state-rows.js';
@@ -65,6 +64,31 @@ export interface SequenceHandle {
   cancel(): void;
 }
 
+/** Masks <unk> in `rows` rows of next-token logits, in place: it stands for many words; writing it out would mean nothing. */
+export function unkMasker(vocab: Vocabulary): (logits: Float32Array, rows?: number) => Float32Array {
+  const unkId = vocab.id(UNK);
+  const V = vocab.size;
+  return (l, rows = 1) => {
+    if (unkId !== undefined) for (let b = 0; b < rows; b++) l[b * V + unkId] = -Infinity;
+    return l;
+  };
+}
+
+/**
+ * A sequence's start: the prime's ids (when it has none, one random token
+ * drawn from `rng` stands in), read by the model from a zero state: the
+ * next-token logits (<unk> masked) and the state after the prime.
+ */
+export function readPrime(text: TextModelView, prime: string, rng: Random): { primeIds: Int32Array; unknown: string[]; logits: Float32Array; state: RecurrentState } {
+  const V = text.vocab.size;
+  const { ids: primeIds, unknown } = text.vocab.encode(prime);
+  const start = primeIds.length ? primeIds : Int32Array.of(rng.int(V));
+  const model = text.model;
+  const first = inEvalMode(model, () => model.forward({ data: start, shape: [1, start.length] }, null));
+  const off = (start.length - 1) * V;
+  return { primeIds, unknown, logits: unkMasker(text.vocab)(first.logits.data.subarray(off, off + V)), state: first.state };
+}
+
 interface Row {
   request: SequenceRequest;
   length: number;
@@ -87,7 +111,7 @@ export class GenerationBatch {
   /** rows primed but not yet in the decoder */
   private joining: Row[] = [];
   private readonly V: number;
-  private readonly unkId: number | undefined;
+  private readonly maskUnk: (logits: Float32Array, rows?: number) => Float32Array;
   private readonly next: Int32Array;
 
   /** `maxRows`: the most sequences stepped together (more wait in `pending`). */
@@ -96,8 +120,7 @@ export class GenerationBatch {
     if (text.model.config.bidirectional) throw new ConfigError('GenerationBatch: a bidirectional model cannot write a token at a time');
     this.V = text.vocab.size;
     this.sampler = new Sampler(this.V);
-    // <unk> stands for many words; writing it out would mean nothing.
-    this.unkId = text.vocab.id(UNK);
+    this.maskUnk = unkMasker(text.vocab);
     this.next = new Int32Array(maxRows);
   }
 
@@ -123,19 +146,15 @@ export class GenerationBatch {
     if (!Number.isInteger(length) || length < 0) throw new ConfigError(`length must be a non-negative integer, got ${length}`);
     if (!this.hasRoom) throw new ConfigError(`GenerationBatch: full (${this.maxRows} sequences); wait for one to end`);
     const rng = new Random(request.seed ?? 0);
-    const { ids: primeIds, unknown } = this.text.vocab.encode(request.prime ?? '');
-    const start = primeIds.length ? primeIds : Int32Array.of(rng.int(this.V));
-    const model = this.text.model;
-    const first = inEvalMode(model, () => model.forward({ data: start, shape: [1, start.length] }, null));
-    const off = (start.length - 1) * this.V;
+    const { primeIds, unknown, logits, state } = readPrime(this.text, request.prime ?? '', rng);
     let resolve!: (r: SequenceResult) => void;
     const handle: Row['handle'] = { result: null, done: new Promise<SequenceResult>((r) => { resolve = r; }), cancel: () => { row.cancelled = true; } };
     const row: Row = {
-      request, length, rng, ids: [], unknown, prev: primeIds.length ? primeIds[primeIds.length - 1]! : null, state: first.state, cancelled: false, handle, resolve,
+      request, length, rng, ids: [], unknown, prev: primeIds.length ? primeIds[primeIds.length - 1]! : null, state, cancelled: false, handle, resolve,
     };
     if (length === 0) this.finish(row);
     else {
-      this.draw(row, this.maskUnk(first.logits.data.subarray(off, off + this.V)), 0);
+      this.draw(row, logits, 0);
       if (row.ids.length < length) this.joining.push(row);
     }
     return handle;
@@ -224,10 +243,5 @@ export class GenerationBatch {
     let d = this.decoders.get(width);
     if (!d) this.decoders.set(width, (d = new TokenDecoder(this.text.model, width)));
     return d;
-  }
-
-  private maskUnk(l: Float32Array, rows = 1): Float32Array {
-    if (this.unkId !== undefined) for (let b = 0; b < rows; b++) l[b * this.V + this.unkId] = -Infinity;
-    return l;
   }
 }

@@ -18,12 +18,12 @@ import { type FitStep, fit } from '../../train/fit.js';
 import { Trainer } from '../../train/trainer.js';
 import { TruncatedBPTT } from '../../train/tbptt.js';
 import { TokenStreams } from '../../data/streams.js';
-import { type TokenizerKind, UNK, Vocabulary } from '../../data/vocabulary.js';
+import { type TokenizerKind, Vocabulary } from '../../data/vocabulary.js';
 import { beamSearch } from '../../decoding/beam.js';
 import { type SamplingOptions, checkSampling, logSoftmaxInto } from '../../decoding/sampling.js';
 import { stackStates, stateRow } from '../../decoding/state-rows.js';
 import { TokenDecoder } from '../../decoding/token-decoder.js';
-import { GenerationBatch } from './generation-batch.js';
+import { GenerationBatch, readPrime, unkMasker } from './generation-batch.js';
 import { type ResumeState, type TrainSettings, checkResumeState } from './resume-state.js';
 
 export interface TextModelOptions {
@@ -398,22 +398,9 @@ export class TextGenerator {
         batch.dispose();
       }
     }
-    const rng = new Random(options.seed ?? 0);
-    const prime = options.prime ?? '';
-    const { ids: primeIds, unknown } = this.vocab.encode(prime);
-    const start = primeIds.length ? primeIds : Int32Array.of(rng.int(this.vocab.size));
-    const V = this.vocab.size;
-    const model = this.model;
-    return inEvalMode(model, () => {
-      const first = model.forward({ data: start, shape: [1, start.length] }, null);
-      const lastOff = (start.length - 1) * V;
-      // <unk> stands for many words; writing it out would mean nothing.
-      const unkId = this.vocab.id(UNK);
-      const maskUnk = (l: Float32Array, rows = 1): Float32Array => {
-        if (unkId !== undefined) for (let b = 0; b < rows; b++) l[b * V + unkId] = -Infinity;
-        return l;
-      };
-      const result = this.beamSearch(maskUnk(first.logits.data.slice(lastOff, lastOff + V)), first.state, length, beam, options.temperature ?? 1, maskUnk);
+    const { unknown, logits, state } = readPrime(this, options.prime ?? '', new Random(options.seed ?? 0));
+    return inEvalMode(this.model, () => {
+      const result = this.beamSearch(logits, state, length, beam, options.temperature ?? 1, unkMasker(this.vocab));
       const text = this.vocab.decode(result);
       options.onToken?.(text);
       return { text, unknown };
