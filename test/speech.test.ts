@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { wav, hasEspeak } from './helpers.js';
-import { FormatError, SpokenWordRecognizer, mfcc, parseWav, readModelFiles } from '../packages/recurrent/src/node.js';
+import { FormatError, SpokenWordRecognizer, mfcc, parseWav, readModelFiles, trimSilence } from '../packages/recurrent/src/node.js';
 import { DIGITS, SETTINGS, spokenDigitsExperiment } from '../bench/spoken-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 
@@ -59,6 +59,19 @@ describe('WAV files', () => {
     const wide = gap(mfcc(sound(8000), 8000), mfcc(sound(16000), 16000));
     assert.ok(telephone < 0.5 && wide > 5, `gap with maxHz 4000 ${telephone.toFixed(3)}, by default ${wide.toFixed(3)}`);
     assert.throws(() => mfcc(sound(8000), 8000, { maxHz: 0 }), /maxHz must be at least 1000 Hz, got 0/);
+  });
+  it('trimSilence: a wide drop with a floor keeps quiet consonants and drops a noisy lead-in and tail', () => {
+    // First coefficient per frame, relative to the vowel's peak: noise at -70, a consonant at -50 to -30, the vowel, a fading tail, noise.
+    const energy = [-70, -71, -69, -70, -50, -44, -30, 0, -2, -5, -20, -45, -70, -69, -71, -70, -70, -70, -70, -70];
+    const x = { data: Float32Array.from(energy.flatMap((e) => [e, 1])), frames: energy.length, features: 2 };
+    const kept = (t: ReturnType<typeof trimSilence>): number[] => Array.from({ length: t.frames }, (_, f) => t.data[f * 2]!);
+    assert.deepEqual(kept(trimSilence(x, 40)), [-30, 0, -2, -5, -20]);
+    assert.deepEqual(kept(trimSilence(x, 80, 10)), [-50, -44, -30, 0, -2, -5, -20, -45]);
+    // Without the floor a wide drop keeps the noise too.
+    assert.equal(trimSilence(x, 80).frames, energy.length);
+    // With no silence to measure a floor on, the floor trims no more than half the drop would.
+    const loud = { data: Float32Array.from([-45, -30, -10, 0, -20, -39]), frames: 6, features: 1 };
+    assert.deepEqual(Array.from(trimSilence(loud, 80, 10).data), [-30, -10, 0, -20, -39]);
   });
 });
 

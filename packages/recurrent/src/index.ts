@@ -159,7 +159,7 @@ export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairToken
 // Audio and spoken words
 export { parseWav, type Audio } from './audio/wav.js';
 export {
-  mfcc, cepstra, trimSilence, normaliseFrames, normaliseFeatures, withDeltas, featureStats, startRunningStats, runningNormalise,
+  mfcc, cepstra, trimSilence, speechSpan, framesToSamples, normaliseFrames, normaliseFeatures, withDeltas, featureStats, startRunningStats, runningNormalise,
   type FeatureOptions, type Features, type FeatureStats, type RunningStats,
 } from './audio/features.js';
 export { AUGMENT_DEFAULTS, augmentOptions, augmentedMfcc, resample, addNoise, perturbAudio, maskBands, maskFrames, type AugmentOptions } from './audio/augment.js';

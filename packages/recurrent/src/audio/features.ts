@@ -235,16 +235,40 @@ export function cepstra(x: Features, C: number): Features {
   return { data: out, frames, features: C };
 }
 
-/** Frames whose energy (first coefficient) is within `db` of the loudest; the span from the first to the last of them. */
-export function trimSilence(x: Features, drop = 8): Features {
+/**
+ * The span from the first to the last frame of speech, silence trimmed at both ends. A frame is
+ * speech if its energy (the first coefficient: about 0.5 dB of mean log-mel energy a unit) is within
+ * `drop` of the loudest frame and, with `floorMargin`, at least that far above the recording's floor
+ * (its quietest tenth of frames: the room's or the synthesizer's noise). The floor is what makes a
+ * wide `drop` safe: quiet consonants, 25-40 dB below the vowel in natural speech, stay, and a noisy
+ * lead-in or tail does not.
+ */
+export function trimSilence(x: Features, drop = 8, floorMargin: number | null = null): Features {
+  const { from, to } = speechSpan(x, drop, floorMargin);
+  const F = x.features;
+  return { data: x.data.slice(from * F, to * F), frames: to - from, features: F };
+}
+
+/** The frames trimSilence keeps: from `from` up to, not including, `to`. */
+export function speechSpan(x: Features, drop = 8, floorMargin: number | null = null): { from: number; to: number } {
   const { data, frames, features: F } = x;
-  let max = -Infinity;
-  for (let f = 0; f < frames; f++) max = Math.max(max, data[f * F]!);
+  const energy = Float32Array.from({ length: frames }, (_, f) => data[f * F]!);
+  const sorted = Float32Array.from(energy).sort();
+  let threshold = sorted[frames - 1]! - drop;
+  // The floor raises the threshold, never past half the drop: a recording with no silence to
+  // measure a floor on keeps what a drop of half as much would keep.
+  if (floorMargin !== null) threshold = Math.max(threshold, Math.min(sorted[Math.floor(0.1 * (frames - 1))]! + floorMargin, sorted[frames - 1]! - drop / 2));
   let a = 0;
   let b = frames - 1;
-  while (a < b && data[a * F]! < max - drop) a++;
-  while (b > a && data[b * F]! < max - drop) b--;
-  return { data: data.slice(a * F, (b + 1) * F), frames: b - a + 1, features: F };
+  while (a < b && energy[a]! < threshold) a++;
+  while (b > a && energy[b]! < threshold) b--;
+  return { from: a, to: b + 1 };
+}
+
+/** The samples under frames `from` up to `to` of mfcc's framing (frames of `frameMs` every `hopMs`) at this rate. */
+export function framesToSamples(span: { from: number; to: number }, sampleRate: number, frameMs = 25, hopMs = 10): { start: number; end: number } {
+  const hop = Math.round((sampleRate * hopMs) / 1000);
+  return { start: span.from * hop, end: (span.to - 1) * hop + Math.round((sampleRate * frameMs) / 1000) };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { DataError } from '../../errors.js';
 import { type Audio } from '../../audio/wav.js';
 import { type AugmentOptions, augmentOptions, augmentedMfcc, maskFrames } from '../../audio/augment.js';
-import { DEFAULT_MAX_HZ, mfcc, normaliseFrames, trimSilence, withDeltas } from '../../audio/features.js';
+import { DEFAULT_MAX_HZ, framesToSamples, mfcc, normaliseFrames, speechSpan, trimSilence, withDeltas } from '../../audio/features.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -28,8 +28,16 @@ export interface SpeechOptions {
   coefficients?: number;
   /** add each coefficient's change over time (its delta) as a feature (default true) */
   deltas?: boolean;
-  /** silence trimmed at both ends: frames more than this below the loudest in the first coefficient (a unit is about 0.5 dB of mean log-mel energy) */
+  /**
+   * silence trimmed at both ends: frames more than this below the loudest in the first coefficient
+   * (a unit is about 0.5 dB of mean log-mel energy; default 80, 40 dB, so that quiet consonants stay)
+   */
   trimDrop?: number;
+  /**
+   * and frames less than this above the recording's floor, its quietest tenth of frames (same units;
+   * default 20, 10 dB): the noise before and after a word. null: no floor (models saved before it)
+   */
+  trimFloor?: number | null;
   /**
    * highest frequency the mel filterbank reads (default 8000 Hz, audio/features.ts DEFAULT_MAX_HZ, or
    * the audio's Nyquist frequency if lower). Audio at 8 kHz reaches only 4 kHz, where its filters would sit elsewhere than for 16 kHz
@@ -57,7 +65,7 @@ const TASK = 'spoken-words';
 
 /** The defaults of spoken-word recognition, in one place (the command line shows and uses these). */
 export const SPEECH_DEFAULTS = {
-  model: { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, trimDrop: 40, maxHz: DEFAULT_MAX_HZ } as Readonly<Required<SpeechOptions>>,
+  model: { cell: 'GRU', hiddenSize: 64, numLayers: 1, frames: 48, coefficients: 13, deltas: true, trimDrop: 80, trimFloor: 20, maxHz: DEFAULT_MAX_HZ } as Readonly<Required<SpeechOptions>>,
   train: { epochs: 40, batch: 32, lr: 3e-3, patience: 8, valFraction: 0.1 },
 } as const;
 
@@ -81,14 +89,34 @@ export class SpokenWordRecognizer {
 
   /** (frames x features) of one utterance: MFCCs, then their deltas if asked; with `augment`, of one random draw of its augmentation. */
   features(audio: Audio, augment?: { options: Required<AugmentOptions>; rng: Random }): Float32Array {
-    const C = this.options.coefficients;
-    const T = this.options.frames;
-    const maxHz = this.options.maxHz;
-    const cepstra = augment ? augmentedMfcc(audio, C, augment.options, augment.rng, maxHz) : mfcc(audio.samples, audio.sampleRate, { coefficients: C, maxHz, source: audio.source ?? 'the audio' });
-    const x = normaliseFrames(trimSilence(cepstra, this.options.trimDrop), T);
+    const { coefficients: C, frames: T, maxHz, trimDrop, trimFloor } = this.options;
+    const source = audio.source ?? 'the audio';
+    let x: Float32Array;
+    if (augment) {
+      // Silence is found on the clean recording, and the augmentation draws on the word alone: were the
+      // added noise to decide where the word starts and ends, training would trim otherwise than a clean test.
+      const { start, end } = framesToSamples(this.speechSpanOf(audio), audio.sampleRate);
+      // (a word of a frame or two keeps its silence, so that speed perturbation leaves it a frame)
+      const word = end - start >= 0.04 * audio.sampleRate ? audio.samples.subarray(start, end) : audio.samples;
+      x = normaliseFrames(augmentedMfcc({ samples: word, sampleRate: audio.sampleRate, source }, C, augment.options, augment.rng, maxHz), T);
+    } else {
+      x = normaliseFrames(trimSilence(mfcc(audio.samples, audio.sampleRate, { coefficients: C, maxHz, source }), trimDrop, trimFloor ?? null), T);
+    }
     const f = this.options.deltas ? withDeltas({ data: x, frames: T, features: C }) : { data: x, frames: T, features: C };
     if (augment) maskFrames(f, augment.options, augment.rng);
     return f.data;
+  }
+
+  /** The frames of speech in a recording (trimSilence's), found once per recording: augmentation asks every epoch. */
+  private spans = new WeakMap<Audio, { from: number; to: number }>();
+  private speechSpanOf(audio: Audio): { from: number; to: number } {
+    let span = this.spans.get(audio);
+    if (!span) {
+      const { coefficients, maxHz, trimDrop, trimFloor } = this.options;
+      span = speechSpan(mfcc(audio.samples, audio.sampleRate, { coefficients, maxHz, source: audio.source ?? 'the audio' }), trimDrop, trimFloor ?? null);
+      this.spans.set(audio, span);
+    }
+    return span;
   }
 
   /** Every utterance is time-normalised to the same number of frames. */
@@ -185,7 +213,7 @@ export class SpokenWordRecognizer {
 
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): SpokenWordRecognizer {
     const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'SequenceClassifier', TASK, 'a spoken-word model');
-    const r = buildForWeights(files.weights, `${where}/config.json`, () => new SpokenWordRecognizer(e.labels as string[], { trimDrop: 8, ...(e.options as SpeechOptions) } as Required<SpeechOptions>, 0));
+    const r = buildForWeights(files.weights, `${where}/config.json`, () => new SpokenWordRecognizer(e.labels as string[], { trimDrop: 8, trimFloor: null, ...(e.options as SpeechOptions) } as Required<SpeechOptions>, 0));
     loadWeights(r.model, files.weights, `${where}/model.safetensors`);
     r.model.eval();
     r.history = (e.history as SpokenWordRecognizer['history'] | undefined) ?? [];
