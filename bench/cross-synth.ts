@@ -4,11 +4,13 @@
  * (bench/synthesizers.ts). `npm run bench:speech-cross` prints each
  * accuracy and writes bench/RESULTS-speech-cross-<date>.txt. Arguments: the
  * recogniser's options and the training options as JSON, and the pairings to
- * run (`runs` below, counted from 0), e.g. `-- '{"maxHz":4000}' '{"epochs":20}' 3`.
+ * run (`runs` below, counted from 0), e.g. `-- '{"maxHz":4000}' '{"epochs":20}' 3`, and how many
+ * recognisers to train and average (1 by default: `-- '{}' '{"epochs":20}' 2,3 3` runs two pairings
+ * with ensembles of three).
  */
 import { setBackend } from '../packages/recurrent/src/kernels/index.js';
 import { Random } from '../packages/recurrent/src/tensor/random.js';
-import { type LabelledAudio, type SpeechOptions, SpokenWordRecognizer, type SpeechTrainOptions } from '../packages/recurrent/src/tasks/speech/recognizer.js';
+import { type LabelledAudio, type SpeechOptions, SpokenWordEnsemble, type SpeechTrainOptions } from '../packages/recurrent/src/tasks/speech/recognizer.js';
 import { DIGITS } from './spoken-digits.js';
 import { type Delivery, SYNTHESIZERS, type SynthesizerName, synthesize } from './synthesizers.js';
 
@@ -52,6 +54,8 @@ export interface CrossResult {
   perVoice: Record<string, number>;
   /** each test voice's mistakes, 'said->heard' -> count, most frequent first */
   mistakes: Record<string, Array<[string, number]>>;
+  /** recognisers averaged */
+  members: number;
   /** training recordings, each counted once (before the small synthesizers are repeated) */
   train: number;
   test: number;
@@ -59,13 +63,12 @@ export interface CrossResult {
   seconds: number;
 }
 
-/** Trains on the synthesizers `trainOn` (validating on a tenth of their voices), tests on every recording of `testOn`. */
-export async function crossExperiment(data: Record<SynthesizerName, Array<LabelledAudio & { voice: string }>>, trainOn: SynthesizerName[], testOn: SynthesizerName, options: SpeechOptions = {}, train: SpeechTrainOptions = {}): Promise<CrossResult> {
+/** Trains `members` recognisers on the synthesizers `trainOn` (validating on a tenth of their voices), tests on every recording of `testOn`. */
+export async function crossExperiment(data: Record<SynthesizerName, Array<LabelledAudio & { voice: string }>>, trainOn: SynthesizerName[], testOn: SynthesizerName, options: SpeechOptions = {}, train: SpeechTrainOptions = {}, members = 1): Promise<CrossResult> {
   const t0 = performance.now();
   const parts = trainOn.map((n, i) => splitVoices(data[n], i));
-  const r = SpokenWordRecognizer.create(DIGITS, options, 0);
-  await r.train(balanced(parts.map((p) => p.train)), parts.flatMap((p) => p.val), train, {
-    seed: 0, onProgress: (p) => console.error(`  epoch ${p.epoch}: loss ${p.loss.toFixed(3)}, validation accuracy ${(100 * p.valAccuracy).toFixed(1)}%`),
+  const r = await SpokenWordEnsemble.train(DIGITS, balanced(parts.map((p) => p.train)), parts.flatMap((p) => p.val), members, options, train, {
+    seed: 0, onProgress: (p) => console.error(`  ${members > 1 ? `model ${p.member + 1}/${members}, ` : ''}epoch ${p.epoch}: loss ${p.loss.toFixed(3)}, validation accuracy ${(100 * p.valAccuracy).toFixed(1)}%`),
   });
   const heard = r.predict(data[testOn].map((e) => e.audio));
   // Per voice; espeak-ng's hundreds of voices per accent (the part before the '+').
@@ -83,7 +86,7 @@ export async function crossExperiment(data: Record<SynthesizerName, Array<Labell
   }
   return {
     trainedOn: trainOn, testedOn: testOn, mistakes, accuracy: heard.filter((l, i) => l === data[testOn][i]!.label).length / heard.length, perVoice, train: parts.reduce((s, p) => s + p.train.length, 0),
-    test: data[testOn].length, epochs: r.history.length, seconds: (performance.now() - t0) / 1000,
+    test: data[testOn].length, members, epochs: Math.max(...r.members.map((m) => m.history.length)), seconds: (performance.now() - t0) / 1000,
   };
 }
 
@@ -98,9 +101,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   out.line(names.map((n) => `${n}: ${SYNTHESIZERS[n].voices.length} voices, ${data[n].length} recordings`).join('; '));
   const runs: Array<[SynthesizerName[], SynthesizerName]> = [[['espeak'], 'flite'], [['espeak'], 'festival'], [['espeak', 'flite'], 'festival'], [['espeak', 'festival'], 'flite'], [['flite', 'festival'], 'espeak']];
   const only = process.argv[4]?.split(',').map(Number);
+  const members = Number(process.argv[5] ?? 1);
   for (const [trainOn, testOn] of runs.filter((_, i) => !only || only.includes(i))) {
-    const r = await crossExperiment(data, trainOn, testOn, options, trainOptions);
-    out.line(`trained on ${r.trainedOn.join(' + ')} (${r.train} recordings, ${r.epochs} epochs, ${r.seconds.toFixed(0)} s): ${(100 * r.accuracy).toFixed(1)}% on ${r.testedOn} (${r.test} recordings; ${Object.entries(r.perVoice).map(([v, a]) => `${v} ${(100 * a).toFixed(0)}%`).join(', ')})`);
+    const r = await crossExperiment(data, trainOn, testOn, options, trainOptions, members);
+    out.line(`trained on ${r.trainedOn.join(' + ')} (${r.train} recordings, ${r.members > 1 ? `${r.members} models averaged, at most ` : ''}${r.epochs} epochs, ${r.seconds.toFixed(0)} s): ${(100 * r.accuracy).toFixed(1)}% on ${r.testedOn} (${r.test} recordings; ${Object.entries(r.perVoice).map(([v, a]) => `${v} ${(100 * a).toFixed(0)}%`).join(', ')})`);
     // The weak voices' commonest confusions: which words a voice says unlike the training synthesizers.
     for (const [v, a] of Object.entries(r.perVoice)) {
       if (a < 0.9 && testOn !== 'espeak') out.line(`  ${v} mistakes (said->heard): ${r.mistakes[v]!.slice(0, 8).map(([k, n]) => `${k} ${n}`).join(', ')}`);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { wav, hasEspeak } from './helpers.js';
-import { FormatError, SpokenWordRecognizer, mfcc, parseWav, readModelFiles, trimSilence } from '../packages/recurrent/src/node.js';
+import { ConfigError, Ensemble, FormatError, Random, SpokenWordEnsemble, SpokenWordRecognizer, augmentOptions, augmentedMfcc, mfcc, normaliseFrames, parseWav, readModelFiles, speechSpan, trimSilence, withDeltas } from '../packages/recurrent/src/node.js';
 import { DIGITS, SETTINGS, spokenDigitsExperiment } from '../bench/spoken-digits.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 
@@ -75,6 +75,42 @@ describe('WAV files', () => {
   });
 });
 
+describe('trimming and augmentation', () => {
+  it('training trims the clean recording, so the added noise does not move where the word starts and ends', () => {
+    // Half a second of silence, a word (a quiet hiss 30 dB down, then a loud voiced part), half a second of silence.
+    const rate = 16000;
+    const rng = new Random(3);
+    const silence = new Array<number>(rate / 2).fill(0);
+    const hiss = Array.from({ length: rate / 10 }, () => 0.02 * rng.normal());
+    const voiced = Array.from({ length: (3 * rate) / 10 }, (_, i) => (0.6 * rng.normal() + Math.sin(2 * Math.PI * 150 * (i / rate))) * Math.sin((Math.PI * i) / ((3 * rate) / 10)) ** 0.5);
+    const audio = { samples: Float32Array.from([...silence, ...hiss, ...voiced, ...silence]), sampleRate: rate };
+    const r = SpokenWordRecognizer.create(['a', 'b']);
+    const noiseOnly = augmentOptions({ speed: 0, warp: 0, noise: [25, 25], bandMasks: 0, timeMasks: 0 })!;
+    const gap = (a: Float32Array, b: Float32Array): number => a.reduce((s, v, i) => s + Math.abs(v - b[i]!), 0) / a.length;
+    const clean = r.features(audio);
+    const ours = gap(clean, r.features(audio, { options: noiseOnly, rng: new Random(1) }));
+    // Trimmed after the noise, as before: the noise floor decides the span, and the word is squeezed or stretched against the clean one.
+    const o = r.options;
+    const afterNoise = withDeltas({ data: normaliseFrames(trimSilence(augmentedMfcc(audio, o.coefficients, noiseOnly, new Random(1), o.maxHz), o.trimDrop, o.trimFloor), o.frames), frames: o.frames, features: o.coefficients }).data;
+    const theirs = gap(clean, afterNoise);
+    assert.ok(ours < 0.5 * theirs, `gap to the clean features ${ours.toFixed(3)}, trimmed after the noise ${theirs.toFixed(3)}`);
+    // The clean span keeps the hiss: 40 dB below the peak, 10 dB above the floor.
+    const span = speechSpan(mfcc(audio.samples, rate), o.trimDrop, o.trimFloor);
+    assert.ok(span.from <= 50 && span.from >= 45 && span.to >= 88 && span.to <= 92, `span ${span.from}-${span.to} (the hiss starts at frame 50, the word ends at 90)`);
+  });
+});
+
+describe('ensembles', () => {
+  it('average their members\' probabilities; refuse no members and members with other labels', () => {
+    const model = (labels: string[], rows: number[][]): { labels: string[]; predictProbabilities: () => number[][] } => ({ labels, predictProbabilities: () => rows });
+    const e = new Ensemble<number, ReturnType<typeof model>>([model(['a', 'b'], [[0.9, 0.1], [0.4, 0.6]]), model(['a', 'b'], [[0.2, 0.8], [0.3, 0.7]])]);
+    assert.deepEqual(e.predictProbabilities([0, 1]).map((r) => r.map((v) => +v.toFixed(6))), [[0.55, 0.45], [0.35, 0.65]]);
+    assert.deepEqual(e.predict([0, 1]), ['a', 'b']);
+    assert.throws(() => new Ensemble([]), (err: Error) => err instanceof ConfigError && /at least one member/.test(err.message));
+    assert.throws(() => new Ensemble([model(['a', 'b'], []), model(['a', 'c'], [])]), /ensemble member 1 has the labels a, c, member 0 a, b/);
+  });
+});
+
 describe('spoken digits (espeak-ng)', () => {
   it('>= 95% accuracy on voices held out from training, >= 75% on accents held out whole', { timeout: 600_000 }, async () => {
     assert.ok(hasEspeak, 'espeak-ng is missing: apt-get install espeak-ng (.ci/run does)');
@@ -106,6 +142,28 @@ describe('spoken digits (espeak-ng)', () => {
     const want = model.predict(wavs.map((w) => parseWav(readFileSync(join(work, w)), w)));
     assert.deepEqual(p.stdout.trimEnd().split('\n'), wavs.map((w, i) => `${want[i]}\t${w}`));
     assert.deepEqual([...model.labels].sort(), [...DIGITS.slice(0, 3)].sort());
+    // Each recording's probabilities: a distribution whose most likely word is the one predicted.
+    const probs = model.predictProbabilities(wavs.map((w) => parseWav(readFileSync(join(work, w)), w)));
+    probs.forEach((p, i) => {
+      assert.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-6);
+      assert.equal(model.labels[p.indexOf(Math.max(...p))], want[i]);
+    });
+    // An ensemble of two: the second member beside the first, and predict averages them as the library does.
+    const te = cli('speech', 'train', 'digits', '--epochs', '2', '--ensemble', '2', '--seed', '5', '--out', 'm2');
+    assert.equal(te.status, 0, te.stderr);
+    assert.match(te.stdout, /\(2 models averaged\); saved to m2\//);
+    assert.match(te.stderr, /model 2\/2, epoch 2:/);
+    const f2 = await readModelFiles(join(work, 'm2'));
+    const members = [f2.weights, readFileSync(join(work, 'm2', 'member-1.safetensors'))].map((w) => SpokenWordRecognizer.fromFiles({ config: f2.config as never, weights: new Uint8Array(w) }, 'm2'));
+    const audio = wavs.map((w) => parseWav(readFileSync(join(work, w)), w));
+    const averaged = new SpokenWordEnsemble(members).predict(audio);
+    const p2 = cli('speech', 'predict', 'm2', ...wavs);
+    assert.equal(p2.status, 0, p2.stderr);
+    assert.deepEqual(p2.stdout.trimEnd().split('\n'), wavs.map((w, i) => `${averaged[i]}\t${w}`));
+    // The members differ (seeds 5 and 6), and the average is their mean.
+    const [a, b] = members.map((m) => m.predictProbabilities(audio));
+    assert.ok(a!.some((row, i) => row.some((v, k) => Math.abs(v - b![i]![k]!) > 1e-4)));
+    new SpokenWordEnsemble(members).predictProbabilities(audio).forEach((row, i) => row.forEach((v, k) => assert.ok(Math.abs(v - (a![i]![k]! + b![i]![k]!) / 2) < 1e-9)));
     writeFileSync(join(work, 'empty.wav'), '');
     oneLineError(cli('speech', 'predict', 'm', 'empty.wav'), /empty\.wav is empty/);
     writeFileSync(join(work, 'adpcm.wav'), wav(2, 1, 4, new Uint8Array(8)));

@@ -5,7 +5,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { parseWav, parseLabelled, type JsonValue, splitIndices, CLASSIFIER_DEFAULTS, ClassifierEnsemble, TextClassifier, type LabelledAudio, SPEECH_DEFAULTS, SpokenWordRecognizer } from 'recurrent';
+import { parseWav, parseLabelled, type JsonValue, splitIndices, CLASSIFIER_DEFAULTS, ClassifierEnsemble, TextClassifier, type LabelledAudio, SPEECH_DEFAULTS, SpokenWordEnsemble, SpokenWordRecognizer } from 'recurrent';
 
 const CM = CLASSIFIER_DEFAULTS.model;
 const CT = CLASSIFIER_DEFAULTS.train;
@@ -16,14 +16,32 @@ import { CELLS, holdOut } from './options.js';
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
-/** A classifier folder: the model, and the ensemble's other members beside it (member-1.safetensors, ...). */
-export async function loadClassifierFolder(dir: string): Promise<ClassifierEnsemble> {
+/**
+ * A model folder's ensemble: the folder's model is member 0, and the others sit beside it as
+ * member-1.safetensors, ... (config.json's `ensemble` says how many), sharing its config.
+ */
+async function loadMembers<M>(dir: string, fromFiles: (files: { config: JsonValue; weights: Uint8Array }, where: string) => M): Promise<M[]> {
   const files = await readModelFiles(dir);
   const config = files.config as unknown as JsonValue;
   const size = Number((files.config.extra as { ensemble?: number } | undefined)?.ensemble ?? 1);
-  const members = [TextClassifier.fromFiles({ config, weights: files.weights }, dir)];
-  for (let i = 1; i < size; i++) members.push(TextClassifier.fromFiles({ config, weights: new Uint8Array(await readInputFile(join(dir, `member-${i}.safetensors`))) }, dir));
-  return new ClassifierEnsemble(members);
+  const members = [fromFiles({ config, weights: files.weights }, dir)];
+  for (let i = 1; i < size; i++) members.push(fromFiles({ config, weights: new Uint8Array(await readInputFile(join(dir, `member-${i}.safetensors`))) }, dir));
+  return members;
+}
+
+/** Writes an ensemble's folder as loadMembers reads it: the members beside the folder's model, written before config.json. */
+async function saveMembers(out: string, members: Array<{ toFiles(extra?: { [key: string]: JsonValue }): { config: JsonValue; weights: Uint8Array } }>, extra: { [key: string]: JsonValue }): Promise<void> {
+  await saveModelFiles(out, members[0]!.toFiles({ ...extra, ensemble: members.length }), members.slice(1).map((m, i) => [`member-${i + 1}.safetensors`, m.toFiles().weights] as const));
+}
+
+/** A classifier folder (loadMembers). */
+export async function loadClassifierFolder(dir: string): Promise<ClassifierEnsemble> {
+  return new ClassifierEnsemble(await loadMembers(dir, (f, where) => TextClassifier.fromFiles(f, where)));
+}
+
+/** A spoken-word folder (loadMembers): a single recogniser is an ensemble of one. */
+export async function loadSpeechFolder(dir: string): Promise<SpokenWordEnsemble> {
+  return new SpokenWordEnsemble(await loadMembers(dir, (f, where) => SpokenWordRecognizer.fromFiles(f, where)));
 }
 
 export function registerClassifyAndSpeechCommands(program: Command): void {
@@ -65,10 +83,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
         if (!f.json) process.stderr.write(`model ${i + 1}/${f.ensemble}: best validation accuracy ${pct(m.best?.valAccuracy ?? 0)} at epoch ${m.best?.epoch ?? 0}\n`);
       });
       const report = e.evaluate(data, split.test);
-      // Member 0 is the folder's model; the others sit beside it as member-<i>.safetensors, written before config.json.
-      await saveModelFiles(out, e.members[0]!.toFiles({
-        data: { file: basename(file), records: data.texts.length, skipped: data.skipped, seed: f.seed }, report: report as unknown as JsonValue, ensemble: f.ensemble,
-      }), e.members.slice(1).map((m, i) => [`member-${i + 1}.safetensors`, m.toFiles().weights] as const));
+      await saveMembers(out, e.members, { data: { file: basename(file), records: data.texts.length, skipped: data.skipped, seed: f.seed }, report: report as unknown as JsonValue });
       if (f.json) {
         console.log(JSON.stringify({ out, ...report }));
         return;
@@ -105,11 +120,12 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .option('--hidden <n>', 'hidden units', int('--hidden'), SPEECH_DEFAULTS.model.hiddenSize)
     .option('--epochs <n>', 'most epochs', int('--epochs'), SPEECH_DEFAULTS.train.epochs)
     .option('--max-hz <hz>', 'highest frequency the features read (4000: 8 kHz and 16 kHz recordings alike)', num('--max-hz', (n) => n >= 1000 && n <= 24000, 'a frequency in hertz from 1000 to 24000'), SPEECH_DEFAULTS.model.maxHz)
+    .option('--ensemble <n>', 'train n recognisers from seeds seed..seed+n-1 and average their probabilities', int('--ensemble'), 1)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<folder>-speech)')
     .option('--force', 'overwrite an existing folder')
     .option('--no-augment', 'train on the recordings as they are (default: speed, warp, noise and masks drawn anew each epoch)')
-    .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; maxHz: number; seed: number; out?: string; force?: boolean; augment: boolean }) => {
+    .action(action(async (folder: string, f: { valFraction: number; hidden: number; epochs: number; maxHz: number; ensemble: number; seed: number; out?: string; force?: boolean; augment: boolean }) => {
       const out = f.out ?? join('runs', `${basename(folder)}-speech`);
       refuseExisting(out, f.force);
       let words: string[];
@@ -127,12 +143,12 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
       }
       if (examples.length === 0) throw new UsageError(`${folder}: no WAV files in word subfolders (expected ${folder}/<word>/*.wav)`);
       const { train, val } = holdOut(examples, f.valFraction, f.seed, folder, 'recording');
-      const r = SpokenWordRecognizer.create(examples.map((e) => e.label), { hiddenSize: f.hidden, maxHz: f.maxHz }, f.seed);
-      await r.train(train, val, { epochs: f.epochs, augment: f.augment }, {
-        seed: f.seed, onProgress: (p) => process.stderr.write(`epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`),
+      const member = (i: number): string => (f.ensemble > 1 ? `model ${i + 1}/${f.ensemble}, ` : '');
+      const e = await SpokenWordEnsemble.train(examples.map((x) => x.label), train, val, f.ensemble, { hiddenSize: f.hidden, maxHz: f.maxHz }, { epochs: f.epochs, augment: f.augment }, {
+        seed: f.seed, onProgress: (p) => process.stderr.write(`${member(p.member)}epoch ${p.epoch}: loss ${p.loss.toFixed(4)}, validation accuracy ${pct(p.valAccuracy)}\n`),
       });
-      await saveModelFiles(out, r.toFiles());
-      console.log(`validation accuracy ${pct(r.accuracy(val))} on ${val.length} held-out recordings of ${r.labels.length} words; saved to ${out}/`);
+      await saveMembers(out, e.members, {});
+      console.log(`validation accuracy ${pct(e.accuracy(val))} on ${val.length} held-out recordings of ${e.labels.length} words${f.ensemble > 1 ? ` (${f.ensemble} models averaged)` : ''}; saved to ${out}/`);
     }));
   speech
     .command('predict')
@@ -140,8 +156,7 @@ export function registerClassifyAndSpeechCommands(program: Command): void {
     .argument('<model>', 'model folder from `recurrent speech train`')
     .argument('<wav...>', 'WAV files')
     .action(action(async (dir: string, wavs: string[]) => {
-      const files = await readModelFiles(dir);
-      const r = SpokenWordRecognizer.fromFiles({ config: files.config as unknown as JsonValue, weights: files.weights }, dir);
+      const r = await loadSpeechFolder(dir);
       const audio = [];
       for (const w of wavs) {
         if ((await stat(w).catch(() => null))?.isFile() !== true) throw new UsageError(`${w}: no such file`);

@@ -153,6 +153,7 @@ export {
   Captioner, CAPTION_DEFAULTS, type CaptionExample, type CaptionerOptions, type CaptionTrainOptions, type CaptionProgress, type CaptionOptions, type CaptionResult,
 } from './tasks/caption/captioner.js';
 export { classificationReport, editDistance, errorRates, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
+export { Ensemble, trainMembers, type ProbabilityModel } from './tasks/ensemble.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
 export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
 
@@ -163,7 +164,7 @@ export {
   type FeatureOptions, type Features, type FeatureStats, type RunningStats,
 } from './audio/features.js';
 export { AUGMENT_DEFAULTS, augmentOptions, augmentedMfcc, resample, addNoise, perturbAudio, maskBands, maskFrames, type AugmentOptions } from './audio/augment.js';
-export { SpokenWordRecognizer, SPEECH_DEFAULTS, type SpeechOptions, type SpeechTrainOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
+export { SpokenWordRecognizer, SpokenWordEnsemble, SPEECH_DEFAULTS, type SpeechOptions, type SpeechTrainOptions, type LabelledAudio } from './tasks/speech/recognizer.js';
 export { TranscriptStream } from './tasks/speech/transcript-stream.js';
 export {
   Transcriber, TRANSCRIBE_DEFAULTS, normaliseTranscript, type TranscribeOptions, type TranscriberOptions, type TranscribedAudio, type TranscriberTrainOptions, type TranscriberProgress,

@@ -7,10 +7,10 @@
  */
 import { basename } from 'node:path';
 import {
-  type ClassifierEnsemble, Captioner, Forecaster, GenerationBatch, type JsonValue, type Series, SpokenWordRecognizer, type TextGenerator, Transcriber, Translator, parseTable, parseWav,
+  type ClassifierEnsemble, Captioner, Forecaster, GenerationBatch, type JsonValue, type Series, type TextGenerator, Transcriber, Translator, parseTable, parseWav,
 } from 'recurrent';
 import { loadForecastModel, loadTextModel, readModelFiles } from 'recurrent/node';
-import { loadClassifierFolder } from '../classify-speech-commands.js';
+import { loadClassifierFolder, loadSpeechFolder } from '../classify-speech-commands.js';
 import { UsageError } from '../errors.js';
 import { decodeImage } from '../images.js';
 import { type DataSpec, seriesFromTable } from '../series-input.js';
@@ -134,7 +134,7 @@ export async function serveModel(name: string, folder: string, limits: ServeLimi
       };
     }
     case 'spoken-words': {
-      const r = SpokenWordRecognizer.fromFiles({ config, weights: files.weights }, folder);
+      const r = await loadSpeechFolder(folder);
       return {
         ...common, operation: 'recognize', load: () => ({}), summary: `spoken-word recognition (${r.labels.join(', ')}) from a base64 WAV file`,
         schema: object({ wav: base64 }, ['wav']),

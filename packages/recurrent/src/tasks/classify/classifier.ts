@@ -19,6 +19,7 @@ import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Trainer } from '../../train/trainer.js';
 import { type LabelledTexts, WordVocabulary } from '../../data/labelled-text.js';
+import { Ensemble, trainMembers } from '../ensemble.js';
 
 export interface ClassifierOptions {
   cell?: CellKind;
@@ -222,38 +223,20 @@ export class TextClassifier {
 
 /**
  * Several TextClassifiers trained from different seeds on the same split,
- * their class probabilities averaged: on small data sets the members'
- * errors differ, and the average is more accurate than any one of them.
+ * their class probabilities averaged (tasks/ensemble.ts).
  */
-export class ClassifierEnsemble {
-  constructor(readonly members: TextClassifier[]) {
-    if (members.length === 0) throw new ConfigError('an ensemble needs at least one member');
-  }
-
+export class ClassifierEnsemble extends Ensemble<string, TextClassifier> {
   /** Trains `size` members (seeds seed, seed+1, ...) on the same data and split. */
   static async train(data: LabelledTexts, split: DataSplit, size: number, options: ClassifierOptions = {}, trainOptions: ClassifierTrainOptions = {}, seed = 0, onMember?: (i: number, member: TextClassifier) => void): Promise<ClassifierEnsemble> {
-    if (!(Number.isInteger(size) && size >= 1)) throw new ConfigError(`ensemble size must be a positive integer, got ${size}`);
-    const members: TextClassifier[] = [];
-    for (let i = 0; i < size; i++) {
-      const c = TextClassifier.create(data, split, options, seed + i);
-      await c.train(data, split, trainOptions, { seed: seed + i });
-      members.push(c);
-      onMember?.(i, c);
-    }
-    return new ClassifierEnsemble(members);
-  }
-
-  get labels(): string[] {
-    return this.members[0]!.labels;
-  }
-
-  predictProbabilities(texts: string[]): number[][] {
-    const all = this.members.map((m) => m.predictProbabilities(texts));
-    return texts.map((_, i) => this.labels.map((_, k) => all.reduce((a, p) => a + p[i]![k]!, 0) / all.length));
+    return new ClassifierEnsemble(await trainMembers(size, seed, async (s) => {
+      const c = TextClassifier.create(data, split, options, s);
+      await c.train(data, split, trainOptions, { seed: s });
+      return c;
+    }, onMember));
   }
 
   evaluate(data: LabelledTexts, indices: number[]): ClassificationReport {
     const predicted = this.predictProbabilities(indices.map((i) => data.texts[i]!)).map((p) => p.indexOf(Math.max(...p)));
-    return classificationReport(indices.map((i) => this.labels.indexOf(data.labels[i]!)), predicted, this.labels);
+    return classificationReport(indices.map((i) => this.labels.indexOf(data.labels[i]!)), predicted, [...this.labels]);
   }
 }

@@ -17,6 +17,8 @@ import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { Trainer } from '../../train/trainer.js';
+import { logSoftmax } from '../../tensor/log-space.js';
+import { Ensemble, trainMembers } from '../ensemble.js';
 
 export interface SpeechOptions {
   cell?: CellKind;
@@ -179,19 +181,24 @@ export class SpokenWordRecognizer {
     return k;
   }
 
-  /** The most likely word of each utterance's features, and with `targets` the mean cross-entropy against them. */
-  private classify(feats: Float32Array[], targets: number[] | null = null): { labels: string[]; loss: number } {
+  /** The scores (B x K) of each utterance's features, and with `targets` the mean cross-entropy against them. */
+  private scores(feats: Float32Array[], targets: number[] | null = null): { scores: Float32Array; loss: number } {
     return noGrad(() => {
       this.model.eval();
       const scores = this.model.forward(this.batch(feats), this.lengths(feats.length));
-      const out = scores.data;
-      const K = this.labels.length;
-      const labels = feats.map((_, b) => {
-        const row = Array.from(out.subarray(b * K, (b + 1) * K));
-        return this.labels[row.indexOf(Math.max(...row))]!;
-      });
-      return { labels, loss: targets ? crossEntropy(scores, targets).loss : NaN };
+      return { scores: scores.data, loss: targets ? crossEntropy(scores, targets).loss : NaN };
     });
+  }
+
+  /** The most likely word of each utterance's features, and with `targets` the mean cross-entropy against them. */
+  private classify(feats: Float32Array[], targets: number[] | null = null): { labels: string[]; loss: number } {
+    const { scores, loss } = this.scores(feats, targets);
+    const K = this.labels.length;
+    const labels = feats.map((_, b) => {
+      const row = Array.from(scores.subarray(b * K, (b + 1) * K));
+      return this.labels[row.indexOf(Math.max(...row))]!;
+    });
+    return { labels, loss };
   }
 
   /** The most likely word for each recording. */
@@ -199,14 +206,21 @@ export class SpokenWordRecognizer {
     return this.classify(audio.map((a) => this.features(a))).labels;
   }
 
-  accuracy(examples: LabelledAudio[]): number {
-    const p = this.predict(examples.map((e) => e.audio));
-    return p.filter((l, i) => l === examples[i]!.label).length / examples.length;
+  /** Each recording's probability of each word, in `labels`' order. */
+  predictProbabilities(audio: Audio[]): number[][] {
+    const { scores } = this.scores(audio.map((a) => this.features(a)));
+    const K = this.labels.length;
+    return audio.map((_, b) => Array.from(logSoftmax(scores, b * K, K), Math.exp));
   }
 
-  toFiles(): { config: JsonValue; weights: Uint8Array } {
+  accuracy(examples: LabelledAudio[]): number {
+    return accuracyOf(this.predict(examples.map((e) => e.audio)), examples);
+  }
+
+  /** The model folder's files; `extra` goes into config.json beside the recogniser's own entries. */
+  toFiles(extra: { [key: string]: JsonValue } = {}): { config: JsonValue; weights: Uint8Array } {
     return {
-      config: modelEnvelope(this.model, { task: TASK, labels: this.labels, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue }) as unknown as JsonValue,
+      config: modelEnvelope(this.model, { ...extra, task: TASK, labels: this.labels, options: this.options as unknown as JsonValue, history: this.history as unknown as JsonValue }) as unknown as JsonValue,
       weights: weightsToBytes(this.model.stateDict()),
     };
   }
@@ -218,5 +232,31 @@ export class SpokenWordRecognizer {
     r.model.eval();
     r.history = (e.history as SpokenWordRecognizer['history'] | undefined) ?? [];
     return r;
+  }
+}
+
+/** The share of examples whose word is the one predicted. */
+function accuracyOf(predicted: string[], examples: LabelledAudio[]): number {
+  return predicted.filter((l, i) => l === examples[i]!.label).length / examples.length;
+}
+
+/**
+ * Several spoken-word recognisers trained from seeds seed, seed+1, ... on the same recordings, their
+ * probabilities averaged (tasks/ensemble.ts): on a voice or synthesizer never heard, the members go
+ * wrong on different recordings.
+ */
+export class SpokenWordEnsemble extends Ensemble<Audio, SpokenWordRecognizer> {
+  static async train(labels: string[], train: LabelledAudio[], val: LabelledAudio[], size: number, options: SpeechOptions = {}, trainOptions: SpeechTrainOptions = {},
+    hooks: { seed?: number; onProgress?: (p: { member: number; epoch: number; epochs: number; loss: number; valAccuracy: number; seconds: number }) => void; onMember?: (i: number, member: SpokenWordRecognizer) => void } = {}): Promise<SpokenWordEnsemble> {
+    const seed = hooks.seed ?? 0;
+    return new SpokenWordEnsemble(await trainMembers(size, seed, async (s) => {
+      const r = SpokenWordRecognizer.create(labels, options, s);
+      await r.train(train, val, trainOptions, { seed: s, onProgress: (p) => hooks.onProgress?.({ member: s - seed, ...p }) });
+      return r;
+    }, hooks.onMember));
+  }
+
+  accuracy(examples: LabelledAudio[]): number {
+    return accuracyOf(this.predict(examples.map((e) => e.audio)), examples);
   }
 }
