@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { root } from './cli-helpers.js';
+import { hasEspeak } from './helpers.js';
 
 const run = (file: string): { status: number | null; stdout: string; stderr: string } =>
   spawnSync(process.execPath, ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), join(root, 'examples', file)], { encoding: 'utf8', timeout: 120_000 });
@@ -22,6 +23,18 @@ describe('examples', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal((r.stdout.match(/\(the same alone: true\)/g) ?? []).length, 3, r.stdout);
     assert.match(r.stdout, /39 decoder steps for 90 tokens/);
+  });
+
+  it('spoken-words.ts: three recognisers of espeak-ng words and their average, on voices never trained on', () => {
+    assert.ok(hasEspeak, 'espeak-ng is missing: apt-get install espeak-ng (.ci/run does)');
+    const r = run('spoken-words.ts');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal((r.stdout.match(/^member \d: [\d.]+% on 40 recordings/gm) ?? []).length, 3, r.stdout);
+    const ensemble = Number(/ensemble of 3: ([\d.]+)%/.exec(r.stdout)?.[1]);
+    assert.ok(ensemble >= 75, r.stdout);
+    const probs = [.../"two" said by en-gb\+m7: (.*)/.exec(r.stdout)![1]!.matchAll(/(\w+) ([\d.]+)/g)].map((m) => Number(m[2]));
+    assert.equal(probs.length, 4);
+    assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 0.003, r.stdout);
   });
 
   it('quickstart.mjs: trains, saves, loads and writes', () => {
