@@ -240,7 +240,7 @@ export function cepstra(x: Features, C: number): Features {
  * speech if its energy (the first coefficient: about 0.5 dB of mean log-mel energy a unit) is within
  * `drop` of the loudest frame and, with `floorMargin`, at least that far above the recording's floor
  * (its quietest tenth of frames: the room's or the synthesizer's noise). The floor is what makes a
- * wide `drop` safe: quiet consonants, 25-40 dB below the vowel in natural speech, stay, and a noisy
+ * wide `drop` safe: quiet consonants, 15-40 dB below the vowel in natural speech, stay, and a noisy
  * lead-in or tail does not.
  */
 export function trimSilence(x: Features, drop = 8, floorMargin: number | null = null): Features {
