@@ -27,8 +27,12 @@ export class Ensemble<X, M extends ProbabilityModel<X>> {
 
   /** The members' probabilities, averaged. */
   predictProbabilities(inputs: X[]): number[][] {
-    const all = this.members.map((m) => m.predictProbabilities(inputs));
-    return inputs.map((_, i) => this.labels.map((_, k) => all.reduce((a, p) => a + p[i]![k]!, 0) / all.length));
+    return this.average(this.members.map((m) => m.predictProbabilities(inputs)));
+  }
+
+  /** Each member's (inputs x labels) probabilities, averaged. */
+  protected average(all: number[][][]): number[][] {
+    return all[0]!.map((_, i) => this.labels.map((_, k) => all.reduce((a, p) => a + p[i]![k]!, 0) / all.length));
   }
 
   /** The most likely label of each input. */

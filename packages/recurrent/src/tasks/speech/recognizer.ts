@@ -208,9 +208,14 @@ export class SpokenWordRecognizer {
 
   /** Each recording's probability of each word, in `labels`' order. */
   predictProbabilities(audio: Audio[]): number[][] {
-    const { scores } = this.scores(audio.map((a) => this.features(a)));
+    return this.probabilitiesOf(audio.map((a) => this.features(a)));
+  }
+
+  /** The same from each recording's `features(audio)`. */
+  probabilitiesOf(feats: Float32Array[]): number[][] {
+    const { scores } = this.scores(feats);
     const K = this.labels.length;
-    return audio.map((_, b) => Array.from(logSoftmax(scores, b * K, K), Math.exp));
+    return feats.map((_, b) => Array.from(logSoftmax(scores, b * K, K), Math.exp));
   }
 
   accuracy(examples: LabelledAudio[]): number {
@@ -254,6 +259,15 @@ export class SpokenWordEnsemble extends Ensemble<Audio, SpokenWordRecognizer> {
       await r.train(train, val, trainOptions, { seed: s, onProgress: (p) => hooks.onProgress?.({ member: s - seed, ...p }) });
       return r;
     }, hooks.onMember));
+  }
+
+  /** Members that read recordings alike (the same options, as from one folder) share one computation of the features. */
+  override predictProbabilities(audio: Audio[]): number[][] {
+    const [first, ...rest] = this.members;
+    const options = JSON.stringify(first!.options);
+    if (rest.some((m) => JSON.stringify(m.options) !== options)) return super.predictProbabilities(audio);
+    const feats = audio.map((a) => first!.features(a));
+    return this.average(this.members.map((m) => m.probabilitiesOf(feats)));
   }
 
   accuracy(examples: LabelledAudio[]): number {
