@@ -20,7 +20,8 @@ import {
   ConfigError, FormatError, GRU, LSTM, LanguageModel, Random, Tensor, createRecurrent, importTorch, type RecurrentBase,
 } from '../packages/recurrent/src/node.js';
 import { exportOnnx, importOnnx, toNativeModel } from '../packages/recurrent/src/onnx.js';
-import { onnx } from '../packages/recurrent/src/interop/onnx/proto.js';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { AttributeProtoSchema, AttributeProto_AttributeType, ModelProtoSchema, NodeProtoSchema } from '../packages/recurrent/src/interop/onnx/onnx_pb.js';
 import { fixtureDir as dir, loadTorchCase, maxAbsDiff, runImported } from './interop-helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-onnx-'));
@@ -132,26 +133,26 @@ describe('malformed ONNX files', () => {
   });
 
   it('a tensor whose bytes do not match its dims, without allocating what the dims claim', () => {
-    const m = onnx.ModelProto.decode(good);
-    const t = m.graph!.initializer![0]!;
-    t.dims = [1_000_000_000, 1000];
-    const bytes = onnx.ModelProto.encode(m).finish();
+    const m = fromBinary(ModelProtoSchema, good);
+    const t = m.graph!.initializer[0]!;
+    t.dims = [1_000_000_000n, 1000n];
+    const bytes = toBinary(ModelProtoSchema, m);
     assert.throws(() => importOnnx(bytes, 'dims.onnx'), /dims\.onnx: initializer: tensor 'embedding\.weight' has dims \[1000000000, 1000\] \(4000000000000 bytes\) but holds 220 bytes/);
   });
 
   it('an unsupported operator, named with its node', () => {
-    const m = onnx.ModelProto.decode(good);
-    m.graph!.node!.push(onnx.NodeProto.create({ opType: 'Softmax', name: 'probs', input: ['logits'], output: ['p'] }));
-    assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish(), 'op.onnx'), /op\.onnx: node 'probs' \(Softmax\): operator 'Softmax' is not supported/);
+    const m = fromBinary(ModelProtoSchema, good);
+    m.graph!.node.push(create(NodeProtoSchema, { opType: 'Softmax', name: 'probs', input: ['logits'], output: ['p'] }));
+    assert.throws(() => importOnnx(toBinary(ModelProtoSchema, m), 'op.onnx'), /op\.onnx: node 'probs' \(Softmax\): operator 'Softmax' is not supported/);
   });
 
   it('a recurrent node with an attribute value it cannot honour (layout=2, cell clipping)', () => {
-    const m = onnx.ModelProto.decode(exportOnnx(importTorch(loadTorchCase('lm-gru-uni-1layer').weights)));
-    const gru = m.graph!.node!.find((n) => n.opType === 'GRU')!;
-    gru.attribute!.push(onnx.AttributeProto.create({ name: 'layout', type: onnx.AttributeProto.AttributeType.INT, i: 2 }));
-    assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish(), 'gru.onnx'), /gru\.onnx: node '.*' \(GRU\): layout must be 0 or 1, got 2/);
-    gru.attribute = gru.attribute!.filter((a) => a.name !== 'layout');
-    gru.attribute.push(onnx.AttributeProto.create({ name: 'clip', type: onnx.AttributeProto.AttributeType.FLOAT, f: 3 }));
-    assert.throws(() => importOnnx(onnx.ModelProto.encode(m).finish(), 'gru.onnx'), /cell clipping \('clip'\) is not supported/);
+    const m = fromBinary(ModelProtoSchema, exportOnnx(importTorch(loadTorchCase('lm-gru-uni-1layer').weights)));
+    const gru = m.graph!.node.find((n) => n.opType === 'GRU')!;
+    gru.attribute.push(create(AttributeProtoSchema, { name: 'layout', type: AttributeProto_AttributeType.INT, i: 2n }));
+    assert.throws(() => importOnnx(toBinary(ModelProtoSchema, m), 'gru.onnx'), /gru\.onnx: node '.*' \(GRU\): layout must be 0 or 1, got 2/);
+    gru.attribute = gru.attribute.filter((a) => a.name !== 'layout');
+    gru.attribute.push(create(AttributeProtoSchema, { name: 'clip', type: AttributeProto_AttributeType.FLOAT, f: 3 }));
+    assert.throws(() => importOnnx(toBinary(ModelProtoSchema, m), 'gru.onnx'), /cell clipping \('clip'\) is not supported/);
   });
 });

@@ -19,7 +19,7 @@ import { SequenceRegressor } from '../../models/sequence-regressor.js';
 import type { RecurrentBase } from '../../nn/recurrent/base.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { ONNX_FROM_TORCH, gateFamily, reorderGates } from './gates.js';
-import { FLOAT, INT64, type NodeProto, type TensorProto, attribute, floatTensor, int64Tensor, node, onnx, valueInfo } from './proto.js';
+import { FLOAT, INT64, type NodeProto, type TensorProto, attribute, floatTensor, int64Tensor, modelBytes, node, valueInfo } from './proto.js';
 
 export const ONNX_OPSET = 14;
 
@@ -132,12 +132,10 @@ export function exportOnnx(model: SavableModel, options: { producer?: string } =
     inputs = [valueInfo('input', FLOAT, [...dims, r.inputSize])];
     outputs = [valueInfo('output', FLOAT, [...dims, r.outputSize])];
   }
-  const m = onnx.ModelProto.create({
-    irVersion: 7,
+  return modelBytes({
     producerName: options.producer ?? 'recurrent',
     producerVersion: '0.1.0',
-    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    opset: ONNX_OPSET,
     graph: { name: model.constructor.name, node: g.nodes, initializer: g.initializers, input: inputs, output: outputs },
   });
-  return onnx.ModelProto.encode(m).finish();
 }

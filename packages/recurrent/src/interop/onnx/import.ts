@@ -22,14 +22,16 @@ import { Random } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { SavableModel } from '../../io/model-files.js';
 import { ONNX_FROM_TORCH, invert, reorderGates } from './gates.js';
-import { type Graph, type GraphNode, type ModelProto, attr, decodeModel, decodeTensor, graphOf, onnx, readTensor } from './proto.js';
+import { type Graph, type GraphNode, type ModelProto, attr, decodeModel, decodeTensor, graphOf, isIntegerType, readTensor, tensorTypeOf } from './proto.js';
 import { type Value, broadcast, concat, gather, gemm, matmul, reshape, slice, squeeze, transpose, unsqueeze, value } from './ops.js';
 
+/** The ONNX operators `importOnnx` runs. */
 export const SUPPORTED_OPS = [
   'LSTM', 'GRU', 'RNN', 'Gather', 'Gemm', 'MatMul', 'Add', 'Sub', 'Mul', 'Transpose', 'Reshape', 'Squeeze', 'Unsqueeze',
   'Concat', 'Slice', 'Shape', 'Constant', 'ConstantOfShape', 'Identity', 'Cast', 'Expand', 'Tanh', 'Sigmoid', 'Relu',
 ] as const;
 
+/** A graph input or output: its name, element type and dims (a name for a dynamic dim). */
 export interface GraphIO {
   name: string;
   /** 'float' or 'int64' (token ids) */
@@ -69,6 +71,7 @@ function allocatable(shape: number[], w: string): number {
 
 const where = (source: string, n: GraphNode, i: number): string => `${source}: node '${n.name || `#${i}`}' (${n.opType})`;
 
+/** An ONNX graph read by `importOnnx`, run here by `run({ input })`; `toNativeModel` turns it into a native model. */
 export class OnnxModel {
   readonly inputs: GraphIO[];
   readonly outputs: GraphIO[];
@@ -93,13 +96,12 @@ export class OnnxModel {
     });
     for (const t of g.initializers) {
       const { tensor, isInteger } = readTensor(t, `${source}: initializer`);
-      this.constants.set(t.name ?? '', value(tensor.data, [...tensor.shape], isInteger));
+      this.constants.set(t.name, value(tensor.data, [...tensor.shape], isInteger));
     }
     const initNames = new Set(g.initializers.map((t) => t.name));
     const io = (v: (typeof g.inputs)[number]): GraphIO => {
-      const tt = v.type?.tensorType;
-      const dims = (tt?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : '?'));
-      return { name: v.name ?? '', type: tt?.elemType === onnx.TensorProto.DataType.INT64 || tt?.elemType === onnx.TensorProto.DataType.INT32 ? 'int64' : 'float', dims };
+      const tt = tensorTypeOf(v);
+      return { name: v.name, type: tt && isIntegerType(tt.elemType) ? 'int64' : 'float', dims: tt?.dims ?? [] };
     };
     this.inputs = g.inputs.filter((v) => !initNames.has(v.name)).map(io);
     this.outputs = g.outputs.map(io);
@@ -248,7 +250,7 @@ export class OnnxModel {
       case 'Cast': {
         const to = attr(n, 'to')?.i;
         const x = get(0);
-        const isInt = to === onnx.TensorProto.DataType.INT64 || to === onnx.TensorProto.DataType.INT32;
+        const isInt = to !== undefined && isIntegerType(to);
         set(0, value(isInt ? x.data.map(Math.trunc) : x.data, x.shape, isInt));
         break;
       }
@@ -344,6 +346,7 @@ export function readOnnxTensor(bytes: Uint8Array, source = 'tensor.pb'): { tenso
   return decodeTensor(bytes, source);
 }
 
+/** Reads an ONNX model's bytes: checks every operator is supported and every initializer's size against its dims; `source` names the file in errors. */
 export function importOnnx(bytes: Uint8Array, source = 'model.onnx'): OnnxModel {
   return new OnnxModel(decodeModel(bytes, source), source);
 }
@@ -366,7 +369,7 @@ export function toNativeModel(m: OnnxModel): SavableModel {
   const D = first.bidirectional ? 2 : 1;
   const H = first.hiddenSize;
   const g = m.graph;
-  const init = new Map(g.initializers.map((t) => [t.name ?? '', t]));
+  const init = new Map(g.initializers.map((t) => [t.name, t]));
   const floatInit = (name: string): Tensor | null => {
     const t = init.get(name);
     return t ? readTensor(t, m.source).tensor : null;
