@@ -34,6 +34,40 @@ describe('in the browser', () => {
     assert.ok(!inputs.some((p) => /src\/(cli|plot)\/|corpora\.ts/.test(p)), 'no CLI, plot or corpus code in the library bundle');
   });
 
+  it("threads 'auto' takes two threads in a Web Worker of a cross-origin isolated page, one on the page itself", { timeout: 60_000 }, async () => {
+    const out = mkdtempSync(join(tmpdir(), 'recurrent-threads-'));
+    const worker = [
+      "import { LSTM, Random, Tensor, getThreads, setBackend } from 'recurrent-nn';",
+      'self.onmessage = async () => {',
+      "  await setBackend('wasm', { threads: 'auto' });",
+      '  const lstm = new LSTM({ inputSize: 8, hiddenSize: 64, batchFirst: true, rng: new Random(0) });',
+      '  const y = lstm.forward(Tensor.zeros([16, 20, 8])).output;',
+      '  self.postMessage({ threads: getThreads(), outputs: y.size, isolated: self.crossOriginIsolated });',
+      '};',
+    ].join('\n');
+    const page = [
+      "import { getThreads, setBackend } from 'recurrent-nn';",
+      "await setBackend('wasm', { threads: 'auto' });",
+      "const w = new Worker('./worker.js', { type: 'module' });",
+      'w.onmessage = (e) => { window.__result = { page: getThreads(), ...e.data }; };',
+      'w.onerror = (e) => { window.__result = { error: String(e.message) }; };',
+      'w.postMessage(null);',
+    ].join('\n');
+    writeFileSync(join(out, 'worker.src.js'), worker);
+    writeFileSync(join(out, 'page.src.js'), page);
+    await build({
+      entryPoints: { worker: join(out, 'worker.src.js'), page: join(out, 'page.src.js') }, bundle: true, format: 'esm', platform: 'browser',
+      outdir: out, logLevel: 'silent', alias: { 'recurrent-nn': join(root, 'packages/recurrent/src/index.ts') },
+    });
+    writeFileSync(join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>');
+    const r = await runPage<{ page: number; threads: number; outputs: number; isolated: boolean; error?: string }>(out, 'index.html', 45_000, true);
+    assert.equal(r.error, undefined);
+    assert.equal(r.isolated, true);
+    assert.equal(r.page, 1, 'the page itself may not block on a thread: one');
+    assert.equal(r.threads, 2, "'auto' in an isolated worker on a machine of two cores or more: two threads");
+    assert.equal(r.outputs, 16 * 20 * 64);
+  });
+
   it('runs LSTM (wasm = js) and trains and generates text in Chromium', { timeout: 120_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'recurrent-page-'));
     await build({

@@ -13,7 +13,8 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 const MIME: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm' };
 
-export async function runPage<T>(dir: string, page = 'index.html', timeout = 60_000): Promise<T> {
+/** `isolated` serves with COOP/COEP, as a page that wants shared memory (a second kernel thread) must be. */
+export async function runPage<T>(dir: string, page = 'index.html', timeout = 60_000, isolated = false): Promise<T> {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0]!;
@@ -23,7 +24,10 @@ export async function runPage<T>(dir: string, page = 'index.html', timeout = 60_
       res.end();
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[extname(path)] ?? 'application/octet-stream' });
+    res.writeHead(200, {
+      'content-type': MIME[extname(path)] ?? 'application/octet-stream',
+      ...(isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {}),
+    });
     res.end(readFileSync(path));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));

@@ -216,7 +216,7 @@ describe('command-line hard edges', () => {
       const folders = outputs.filter((o) => !['train -', 'detect', 'export'].includes(o.name)).map((o) => join(work, `stdin-${o.name.replace(/\W+/g, '-')}`));
       for (const dir of folders) {
         assert.ok(existsSync(join(dir, 'config.json')), `${dir} was written`);
-        const m = await loadModel(dir);
+        const { model: m } = await loadModel(dir);
         assert.ok(m.numParameters() > 0, dir);
         const r = cli('inspect', dir);
         assert.equal(r.status, 0, `inspect ${dir}: ${r.stderr}`);

@@ -146,12 +146,12 @@ describe('crash at every write (a model folder replaced with --force)', () => {
       } finally {
         setFileOpHook(null);
       }
-      const loaded = bytes((await loadModel(dir)) as InstanceType<typeof LSTM>);
+      const loaded = bytes((await loadModel<InstanceType<typeof LSTM>>(dir)).model);
       if (loaded === bytes(oldModel)) sawOld++;
       else if (loaded === bytes(newModel)) sawNew++;
       else assert.fail(`after a crash before operation ${k} the folder holds neither model`);
       await saveModel(dir, newModel);
-      assert.equal(bytes((await loadModel(dir)) as InstanceType<typeof LSTM>), bytes(newModel));
+      assert.equal(bytes((await loadModel<InstanceType<typeof LSTM>>(dir)).model), bytes(newModel));
       assert.deepEqual(readdirSync(work).filter((n) => n.startsWith(`m-${k}.`)), [], 'no .tmp or .old folder left after the next save');
     }
     console.log(`# replace crash points: ${ops}, old model kept ${sawOld}, new model found ${sawNew}`);

@@ -21,7 +21,7 @@ describe('recurrent import / export', () => {
     const r = cli('import', sd, '--from', 'torch', '--rename', 'lstm=rnn,fc=head', '--out', out);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /SequenceRegressor with [\d,]+ parameters/);
-    const model = await loadModel(out);
+    const { model } = await loadModel(out);
     const y = noGrad(() => (model as unknown as { forward(x: typeof c.input): { data: Float32Array } }).forward(c.input));
     assert.ok(maxAbsDiff(y.data, c.output.data) <= 1e-5);
 
@@ -39,7 +39,7 @@ describe('recurrent import / export', () => {
     const again = cli('import', join(out, 'model.onnx'), '--from', 'onnx', '--out', join(work, 'from-onnx'));
     assert.equal(again.status, 0, again.stderr);
     // The model that came back through ONNX computes PyTorch's outputs.
-    const fromOnnx = await loadModel(join(work, 'from-onnx'));
+    const { model: fromOnnx } = await loadModel(join(work, 'from-onnx'));
     const z = noGrad(() => (fromOnnx as unknown as { forward(x: typeof c.input): { data: Float32Array } }).forward(c.input));
     assert.ok(maxAbsDiff(z.data, c.output.data) <= 1e-5, 'the ONNX round trip keeps the outputs');
   });
@@ -48,7 +48,7 @@ describe('recurrent import / export', () => {
     const out = join(work, 'lm');
     const r = cli('import', join(fixtureDir, 'lm-lstm-bi-2layer.onnx'), '--from', 'onnx', '--out', out);
     assert.equal(r.status, 0, r.stderr);
-    const lm = await loadModel(out);
+    const { model: lm } = await loadModel(out);
     assert.ok(lm instanceof LanguageModel);
     const want = loadTorchCase('lm-lstm-bi-2layer');
     const logits = noGrad(() => lm.forward({ data: Int32Array.from(want.input.data), shape: [...want.input.shape] }).logits);

@@ -54,8 +54,9 @@ describe('model files', () => {
     const tokens = { data: Int32Array.from([1, 5, 7, 10, 0, 3]), shape: [2, 3] };
     const before = noGrad(() => lm.eval().forward(tokens).logits);
     await saveModel(dir, lm, { vocabulary: ['a', 'b'] });
-    const loaded = await loadModel(dir);
+    const { model: loaded, extra } = await loadModel(dir);
     assert.ok(loaded instanceof LanguageModel);
+    assert.deepEqual(extra, { vocabulary: ['a', 'b'] }, 'loadModel returns what was saved with the model');
     assert.deepEqual(loaded.forward(tokens).logits.data, before.data);
     assert.deepEqual(readdirSync(dir).sort(), ['config.json', 'model.safetensors']);
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
@@ -65,7 +66,8 @@ describe('model files', () => {
     const gru = new GRU({ inputSize: 3, hiddenSize: 4, bidirectional: true, batchFirst: true, rng });
     const x = randomTensor([2, 5, 3], rng);
     await saveModel(join(dir, 'gru'), gru);
-    const g2 = await loadModel(join(dir, 'gru'));
+    const { model: g2, extra: none } = await loadModel(join(dir, 'gru'));
+    assert.deepEqual(none, {});
     assert.ok(g2 instanceof GRU);
     assert.deepEqual(g2.forward(x).output.data, gru.eval().forward(x).output.data);
   });

@@ -2,13 +2,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readModelFiles, saveModel, writeFileAtomic, readBytes, loadTfjsModel, loadTextModel, replaceFolder, saveTextModel, textFolderState } from 'recurrent/node';
+import { readModelFiles, saveModel, writeFileAtomic, readBytes, loadTfjsModel, loadTextModel, replaceFolder, saveTextModel, textFolderState } from 'recurrent-nn/node';
 import {
   type SavableModel, type Tensor, type TorchTrainerSettings, modelFromFiles, parseSafetensors, exportTorch, importTorch, torchModuleSource, torchStateDict, torchTrainerFiles,
-} from 'recurrent';
+} from 'recurrent-nn';
 import { CORPORA, loadCorpus } from './corpora.js';
 import { readTextInputs } from './input.js';
-import { exportOnnx, importOnnx, toNativeModel } from 'recurrent/onnx';
+import { exportOnnx, importOnnx, toNativeModel } from 'recurrent-nn/onnx';
 import { UsageError, action, refuseExisting } from './errors.js';
 
 function parseRenames(v: string | undefined): Record<string, string> {
@@ -87,7 +87,7 @@ export function registerInteropCommands(program: Command): void {
         return;
       }
       // NATIVE_TYPES are exactly the SavableModel classes.
-      const model = modelFromFiles(files, dir) as SavableModel;
+      const { model } = modelFromFiles<SavableModel>(files, dir);
       if (flags.format === 'onnx') {
         const bytes = exportOnnx(model);
         await writeFileAtomic(out, bytes);

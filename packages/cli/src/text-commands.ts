@@ -2,11 +2,11 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadCorpus } from './corpora.js';
-import { ADAPTIVE_MIN_VOCAB, type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TEXT_DEFAULTS, TextGenerator, type TrainSettings } from 'recurrent';
+import { ADAPTIVE_MIN_VOCAB, type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TEXT_DEFAULTS, TextGenerator, type TrainSettings } from 'recurrent-nn';
 
 const TM = TEXT_DEFAULTS.model;
 const TT = TEXT_DEFAULTS.train;
-import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent/node';
+import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent-nn/node';
 import { writeChart } from './plot/chart.js';
 import { UsageError, action, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
 import { readTextInputs } from './input.js';
@@ -145,8 +145,7 @@ function summarise(v: unknown): unknown {
 /** `inspect` of any model folder that is not a text model's: its type, task, size, configuration and what it keeps. */
 async function inspectFolder(dir: string, json: boolean): Promise<void> {
   const files = await readModelFiles(dir);
-  const model = modelFromFiles(files, dir);
-  const extra = (files.config.extra ?? {}) as Record<string, unknown>;
+  const { model, extra } = modelFromFiles(files, dir);
   const history = Array.isArray(extra.history) ? (extra.history as Array<Record<string, unknown>>) : [];
   const info = {
     folder: dir, type: files.config.type, task: extra.task ?? null, parameters: model.numParameters(), config: files.config.config,
@@ -270,14 +269,14 @@ export function registerTextCommands(program: Command): void {
         const best = await loadTextModel(dir);
         for (const temperature of [0.5, 1.0]) {
           console.log(`\n--- sample, temperature ${temperature} ---`);
-          const prime = g.vocab.kind === 'char' ? 'The whale ' : 'The whale';
+          const prime = samplePrime(source.text) + (g.vocab.kind === 'char' ? ' ' : '');
           const out = tokenStream(process.stdout);
           out.write(prime + (g.vocab.kind === 'word' ? ' ' : ''));
           best.generate({ prime, length: g.vocab.kind === 'char' ? 300 : 60, temperature, seed: f.seed, onToken: (t) => out.write(t) });
           out.write('\n');
           out.end();
         }
-        console.log(`\nmore: recurrent generate ${dir} --prime "Call me" --length 500`);
+        console.log(`\nmore: recurrent generate ${dir} --prime ${JSON.stringify(samplePrime(source.text))} --length 500`);
       }
     }));
 
@@ -364,4 +363,15 @@ export function registerTextCommands(program: Command): void {
         console.log(`               ${String(h.step).padStart(5)}  ${Number.isFinite(h.loss) ? h.loss.toFixed(3) : '  -  '}   ${h.valLoss?.toFixed(3) ?? '-'}`);
       }
     }));
+}
+
+/**
+ * A prime taken from the training text itself, so that samples start the way
+ * the user's text does: the first two words of its first line of prose (a line
+ * of ten words or more; headings are shorter), else of its first line.
+ */
+export function samplePrime(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const line = lines.find((l) => l.split(/\s+/).length >= 10) ?? lines[0] ?? '';
+  return line.split(/\s+/).slice(0, 2).join(' ').slice(0, 40);
 }

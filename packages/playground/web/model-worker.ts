@@ -5,8 +5,8 @@
  * ONNX file or another model folder; a captioner with an image to caption),
  * off the page's thread, one job at a time.
  */
-import { type JsonValue, LanguageModel, type LoadedModel, type ModelFolderFiles, type RgbaImage, SequenceRegressor, TextGenerator, checkConfig, importTorch, modelFromFiles, setBackend } from 'recurrent';
-import { importOnnx, toNativeModel } from 'recurrent/onnx';
+import { type JsonValue, LanguageModel, type LoadedModel, type ModelFolderFiles, type RgbaImage, SequenceRegressor, TextGenerator, checkConfig, importTorch, modelFromFiles, setBackend } from 'recurrent-nn';
+import { importOnnx, toNativeModel } from 'recurrent-nn/onnx';
 import { captionView } from '../src/caption-view.js';
 import { ForecastJob, FORECAST_JOB_DEFAULTS } from '../src/forecast-job.js';
 import type { FromModelWorker, ToModelWorker } from '../src/protocol.js';
@@ -52,7 +52,7 @@ function importedModel(files: Array<{ name: string; bytes: Uint8Array }>): Loade
   const weights = files.find((f) => f.name.split('/').pop() === 'model.safetensors');
   if (config && weights) {
     const parsed = checkConfig(parseJson('config.json', config.bytes), 'the dropped folder/config.json');
-    return modelFromFiles({ config: parsed, weights: weights.bytes }, 'the dropped folder');
+    return modelFromFiles({ config: parsed, weights: weights.bytes }, 'the dropped folder').model;
   }
   const state = files.find((f) => f.name.endsWith('.safetensors'));
   if (state && files.length === 1) return importTorch(state.bytes, {}, state.name);

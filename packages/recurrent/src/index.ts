@@ -42,6 +42,7 @@ export {
 } from './nn/recurrent/modules.js';
 export { LSTMCell, GRUCell, RNNCell, type CellOptions, type CellState, type CellGradients } from './nn/recurrent/cells.js';
 export { type CellKind, type CellFamily, type CellKindInfo, CELL_KINDS, CELL_NAMES, gateCount, cellFamily } from './kernels/cell-kinds.js';
+/** Parameter initialisers, in place, as torch.nn.init: uniform, normal, Xavier, orthogonal. */
 export * as init from './nn/init.js';
 
 // Losses
@@ -71,7 +72,7 @@ export {
 export {
   modelToFiles, modelFromFiles, loadWeights, checkConfig, MODEL_FORMAT, MODEL_FORMAT_VERSION,
   registerModelType, modelTypes, modelEnvelope, checkTaskConfig, weightsToBytes, buildForWeights,
-  type ModelFiles, type ModelConfigFile, type SavableModel, type LoadedModel, type ModelType, type JsonValue,
+  type ModelFiles, type ModelConfigFile, type SavableModel, type LoadedModel, type ModelType, type ModelWithExtra, type JsonValue,
 } from './io/model-files.js';
 
 // Conformance against PyTorch fixtures
@@ -83,7 +84,7 @@ export { TruncatedBPTT } from './train/tbptt.js';
 export { Vocabulary, tokenize, detokenize, UNK, type TokenizerKind } from './data/vocabulary.js';
 export { TokenStreams, type Chunk } from './data/streams.js';
 export {
-  TextGenerator, TEXT_DEFAULTS, ADAPTIVE_MIN_VOCAB, defaultCutoffs, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
+  TextGenerator, TEXT_DEFAULTS, ADAPTIVE_MIN_VOCAB, defaultCutoffs, type GenerateOptions, type TextModelOptions, type TextTrainOptions, type TrainHooks, type Progress, type HistoryEntry,
   type DataInfo, type ModelFolderFiles,
 } from './tasks/text/generator.js';
 export { checkResumeState, type TrainSettings, type RunTarget, type ResumeState } from './tasks/text/resume-state.js';

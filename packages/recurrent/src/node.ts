@@ -1,5 +1,5 @@
 /**
- * The entry for Node (what `import ... from 'recurrent'` gives in Node, and
+ * The entry for Node (what `import ... from 'recurrent-nn'` gives in Node, and
  * `recurrent/node` anywhere): everything in the browser-safe entry, plus model
  * folders on disk, written atomically and crash-safe (see io/fs.ts).
  */

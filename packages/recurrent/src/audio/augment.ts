@@ -15,6 +15,7 @@ import { ConfigError } from '../errors.js';
 import type { Random } from '../tensor/random.js';
 import { type Features, cepstra, mfcc } from './features.js';
 
+/** Training-time augmentation of audio (all optional; `AUGMENT_DEFAULTS` fills them): speed and pitch warps, added noise, and SpecAugment-style band and time masks. */
 export interface AugmentOptions {
   /** largest relative change of speed: 0.1 resamples by a factor in [0.9, 1.1]; 0: off */
   speed?: number;

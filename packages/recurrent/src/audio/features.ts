@@ -5,7 +5,7 @@
  * trimmed at both ends, and a fixed number of frames by linear
  * interpolation in time, so utterances of any speed line up. Browser-safe.
  */
-import { DataError, plural } from '../errors.js';
+import { checkOptions, DataError, optionKeys, plural } from '../errors.js';
 
 /** What one FFT size needs, computed once: the bit-reversal permutation and the twiddles of every stage. */
 interface FftPlan {
@@ -87,6 +87,7 @@ const melToHz = (m: number): number => 700 * (10 ** (m / 2595) - 1);
 /** The highest filter frequency when none is given (lowered to the Nyquist frequency of slower audio). */
 export const DEFAULT_MAX_HZ = 8000;
 
+/** How `mfcc` reads audio: frame length and hop, mel filters, coefficients kept, the highest frequency read, and a vocal-tract warp. */
 export interface FeatureOptions {
   frameMs?: number;
   hopMs?: number;
@@ -158,6 +159,7 @@ function featurePlan(sampleRate: number, frameLen: number, hop: number, M: numbe
 
 /** (frames x features) MFCCs or log-mel energies of a mono signal. */
 export function mfcc(samples: Float32Array, sampleRate: number, o: FeatureOptions = {}): Features {
+  checkOptions('mfcc', o, optionKeys<FeatureOptions>({ frameMs: true, hopMs: true, mels: true, coefficients: true, maxHz: true, warp: true, source: true }));
   const frameLen = Math.round((sampleRate * (o.frameMs ?? 25)) / 1000);
   const hop = Math.round((sampleRate * (o.hopMs ?? 10)) / 1000);
   const M = o.mels ?? 40;

@@ -5,6 +5,7 @@
  */
 import { FormatError } from '../errors.js';
 
+/** Decoded audio: mono samples in [-1, 1] and their sample rate. */
 export interface Audio {
   sampleRate: number;
   /** mono samples in [-1, 1] */
@@ -13,6 +14,7 @@ export interface Audio {
   source?: string;
 }
 
+/** Reads a RIFF/WAVE file of PCM (8, 16, 24 or 32-bit) or float samples into mono `Audio`; anything else is a FormatError naming `source`. */
 export function parseWav(bytes: Uint8Array, source = 'audio.wav'): Audio {
   if (bytes.length === 0) throw new FormatError(`${source} is empty (expected a WAV file)`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

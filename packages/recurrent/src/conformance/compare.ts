@@ -1,7 +1,9 @@
 /** The conformance tolerance: |got - want| <= atol + rtol*|want|, atol = rtol = 1e-4. */
 export const ATOL = 1e-4;
+/** Relative tolerance of the PyTorch comparisons (beside `ATOL`): |a - b| <= ATOL + RTOL * |b|. */
 export const RTOL = 1e-4;
 
+/** One tensor compared with its reference: the largest error, and whether it is within tolerance. */
 export interface Comparison {
   name: string;
   /** largest |got - want| */
@@ -11,6 +13,7 @@ export interface Comparison {
   problem?: string;
 }
 
+/** Compares values with a reference element by element, within `ATOL` + `RTOL` * |reference|. */
 export function compareArrays(name: string, got: ArrayLike<number>, want: ArrayLike<number>): Comparison {
   if (got.length !== want.length) {
     return { name, maxError: Infinity, pass: false, problem: `${got.length} values, expected ${want.length}` };

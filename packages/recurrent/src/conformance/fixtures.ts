@@ -28,6 +28,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { Trainer } from '../train/trainer.js';
 import { type Comparison, compareArrays } from './compare.js';
 
+/** What one PyTorch fixture gave: each output and gradient compared, or the error that stopped it. */
 export interface FixtureResult {
   name: string;
   kind: string;

@@ -9,6 +9,7 @@
  */
 import { DataError } from '../errors.js';
 
+/** Corpus BLEU (Papineni et al. 2002): the score in [0, 1], the n-gram precisions and the brevity penalty. */
 export interface BleuResult {
   bleu: number;
   /** the corpus' clipped precision per order, 1..N */

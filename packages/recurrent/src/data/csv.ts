@@ -7,6 +7,7 @@
 import { parse } from 'csv-parse/browser/esm/sync';
 import { DataError } from '../errors.js';
 
+/** A parsed CSV file: its header and rows of cells, with the source name for messages. */
 export interface Table {
   /** where the table came from, for messages */
   source: string;

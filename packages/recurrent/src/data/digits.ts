@@ -13,6 +13,7 @@ import { Tensor } from '../tensor/tensor.js';
 /** Pixels per image (8 x 8), the sequence length of the pixel-digit tasks. */
 export const DIGIT_PIXELS = 64;
 
+/** 8x8 handwritten digits (scikit-learn's set): pixels in [0, 1] row by row, and their labels. */
 export interface Digits {
   /** (N,64), scaled to [0,1] */
   pixels: Float32Array;

@@ -7,6 +7,7 @@
 import { DataError, FormatError } from '../errors.js';
 import { columnIndex, parseTable } from './csv.js';
 
+/** Texts with a class each (`labels[i]` is the index into `classes`). */
 export interface LabelledTexts {
   texts: string[];
   /** the label of each text, as written */
@@ -64,9 +65,11 @@ export function wordTokens(text: string): string[] {
   return text.toLowerCase().match(/[\p{L}\p{N}]+(?:'[\p{L}]+)*|[^\s\p{L}\p{N}]/gu) ?? [];
 }
 
+/** The padding token of a `WordVocabulary` (id 0). */
 export const PAD = '<pad>';
 export const UNK = '<unk>';
 
+/** Words to ids for text classification: `<pad>` 0, `<unk>` 1, then words by frequency (with a minimum count and a size limit). */
 export class WordVocabulary {
   private readonly index: Map<string, number>;
 

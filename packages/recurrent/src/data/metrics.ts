@@ -8,6 +8,7 @@ export interface ClassMetrics {
   support: number;
 }
 
+/** Accuracy, per-class precision, recall and F1, and the confusion matrix (rows: true class, columns: predicted). */
 export interface ClassificationReport {
   accuracy: number;
   count: number;

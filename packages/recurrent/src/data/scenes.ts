@@ -16,15 +16,22 @@
 import { ConfigError } from '../errors.js';
 import { Random } from '../tensor/random.js';
 
+/** The colours a generated scene draws its shapes in. */
 export const SCENE_COLOURS = ['red', 'green', 'blue', 'yellow'] as const;
+/** The shapes a generated scene draws. */
 export const SCENE_SHAPES = ['circle', 'square', 'triangle'] as const;
+/** The sizes a generated scene draws its shapes at. */
 export const SCENE_SIZES = ['small', 'large'] as const;
+/** A colour of `SCENE_COLOURS`. */
 export type SceneColour = (typeof SCENE_COLOURS)[number];
+/** A shape of `SCENE_SHAPES`. */
 export type SceneShapeKind = (typeof SCENE_SHAPES)[number];
+/** A size of `SCENE_SIZES`. */
 export type SceneSize = (typeof SCENE_SIZES)[number];
 
 const FILL: Record<SceneColour, string> = { red: '#d62728', green: '#2ca02c', blue: '#1f77b4', yellow: '#f2c200' };
 
+/** One shape of a scene: its colour, kind, size and position. */
 export interface SceneObject {
   colour: SceneColour;
   shape: SceneShapeKind;
@@ -38,6 +45,7 @@ export interface SceneObject {
 /** 'left': the first object is left of the second; 'above': above it. */
 export type SceneRelation = 'left' | 'above';
 
+/** A generated picture of one to three shapes, and how the two of a pair relate. */
 export interface Scene {
   /** the canvas is size x size pixels */
   size: number;
@@ -49,6 +57,7 @@ export interface Scene {
 /** Combinations held out by default: each colour but yellow loses one shape. */
 export const HELD_OUT_COMBINATIONS: ReadonlyArray<readonly [SceneColour, SceneShapeKind]> = [['red', 'triangle'], ['green', 'circle'], ['blue', 'square']];
 
+/** How many scenes to generate, their size and seed, and which colour-shape pairs to hold out. */
 export interface SceneOptions {
   count: number;
   /** canvas side in pixels (default 32) */
@@ -157,6 +166,7 @@ export interface SceneReading {
   relation: SceneRelation | null;
 }
 
+/** The objects and relation a caption names, or null if it is not a caption of the scene grammar. */
 export function readScene(caption: string): SceneReading | null {
   const w = caption.match(/[^\s,]+|,/g) ?? [];
   const objects: SceneReading['objects'] = [];
@@ -180,6 +190,7 @@ export function readScene(caption: string): SceneReading | null {
   return { objects: r[1] ? [objects[1]!, objects[0]!] : objects, relation: r[0] };
 }
 
+/** How well captions name their scenes: exact objects, each attribute, and the relation. */
 export interface SceneAccuracy {
   /** shares of the scenes' shapes whose colour, shape or size the caption names in its place */
   colour: number;

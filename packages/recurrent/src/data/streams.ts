@@ -6,12 +6,14 @@
 import { ConfigError, plural } from '../errors.js';
 import type { IndexTensor } from '../tensor/tensor.js';
 
+/** One truncated-BPTT chunk: input ids (B, T), next-token targets, and whether each stream starts afresh. */
 export interface Chunk {
   inputs: IndexTensor;
   /** next-token targets, (B*T) */
   targets: Int32Array;
 }
 
+/** A token sequence cut into B parallel streams read T tokens at a time, so each chunk continues the last (the state carries across chunks). */
 export class TokenStreams {
   /** tokens per stream (the last stream position is a target only) */
   readonly streamLength: number;

@@ -6,7 +6,7 @@
  * with the nearest observed value at either end. Nothing is dropped; what was
  * filled is counted and reported. Browser-safe.
  */
-import { DataError } from '../errors.js';
+import { checkOptions, DataError, optionKeys } from '../errors.js';
 import { type Table, columnIndex, isMissingCell, numericColumn } from './csv.js';
 
 /** The spacing of a series: calendar months, a fixed number of milliseconds, or plain numbers. */
@@ -15,6 +15,7 @@ export type Frequency =
   | { unit: 'ms'; step: number }
   | { unit: 'number'; step: number };
 
+/** Which column holds the time, which columns to read as series (default: every numeric one), and which to pass through. */
 export interface SeriesOptions {
   /** the time column; or year, month, day columns (e.g. ['year','month','date_of_month']); omitted: rows are steps */
   time?: string | string[];
@@ -24,6 +25,7 @@ export interface SeriesOptions {
   passthrough?: string[];
 }
 
+/** A time series table: the time of each row, and the named numeric columns. */
 export interface Series {
   source: string;
   columns: string[];
@@ -119,6 +121,7 @@ function gridPositions(table: Table, times: Float64Array, f: Frequency): Int32Ar
   return pos;
 }
 
+/** A frequency in words: "monthly", "every 2 days", "step 1". */
 export function describeFrequency(f: Frequency): string {
   if (f.unit === 'month') return f.step === 1 ? 'monthly' : `every ${f.step} months`;
   if (f.unit === 'number') return `step ${f.step}`;
@@ -159,6 +162,7 @@ export function fillMissing(v: Float64Array, what: string): number {
 
 /** Builds the regular series from a table; see the file comment for the missing-value policy. */
 export function toSeries(table: Table, options: SeriesOptions): Series {
+  checkOptions('toSeries', options, optionKeys<SeriesOptions>({ time: true, columns: true, passthrough: true }));
   if (options.columns.length === 0) throw new DataError(`${table.source}: no value columns chosen`);
   const { times, isDate } = parseTimes(table, options.time);
   for (let i = 1; i < times.length; i++) {

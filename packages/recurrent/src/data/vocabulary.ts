@@ -4,6 +4,7 @@
  */
 import { ConfigError, FormatError } from '../errors.js';
 
+/** Characters or words (words keep spaces and punctuation as tokens of their own). */
 export type TokenizerKind = 'char' | 'word';
 
 /** The out-of-vocabulary token of word vocabularies. */
@@ -29,6 +30,7 @@ export function detokenize(tokens: readonly string[], kind: TokenizerKind): stri
   return out;
 }
 
+/** Tokens to ids for a language model: built from a text by `Vocabulary.build`, encoded and decoded, saved as JSON. */
 export class Vocabulary {
   private readonly index: Map<string, number>;
 
@@ -64,10 +66,12 @@ export class Vocabulary {
     return this.tokens.length;
   }
 
+  /** Whether the token is in the vocabulary. */
   has(token: string): boolean {
     return this.index.has(token);
   }
 
+  /** The token's id, or undefined for a token not in the vocabulary. */
   id(token: string): number | undefined {
     return this.index.get(token);
   }
@@ -91,14 +95,17 @@ export class Vocabulary {
     return { ids: Int32Array.from(ids), unknown: [...unknown] };
   }
 
+  /** The text of a sequence of ids. */
   decode(ids: ArrayLike<number>): string {
     return detokenize(Array.from(ids, (i) => this.tokens[i] ?? ''), this.kind);
   }
 
+  /** The vocabulary as JSON (what vocab.json holds). */
   toJSON(): { kind: TokenizerKind; tokens: string[] } {
     return { kind: this.kind, tokens: [...this.tokens] };
   }
 
+  /** Reads what `toJSON` wrote; a FormatError names `source` if it is not a vocabulary. */
   static fromJSON(value: unknown, source = 'vocabulary'): Vocabulary {
     const v = value as { kind?: unknown; tokens?: unknown };
     if ((v?.kind !== 'char' && v?.kind !== 'word') || !Array.isArray(v.tokens) || v.tokens.some((t) => typeof t !== 'string')) {

@@ -11,6 +11,7 @@
  */
 import { ConfigError } from '../errors.js';
 
+/** A partial or finished output of beam search: its tokens, total log-probability and decoder state. */
 export interface Hypothesis<S, X = never> {
   tokens: number[];
   /** sum of the chosen tokens' log-probabilities */
@@ -21,6 +22,7 @@ export interface Hypothesis<S, X = never> {
   done: boolean;
 }
 
+/** One extension of a hypothesis: the token, its log-probability, and the decoder state after it. */
 export interface BeamStep<S, X = never> {
   /** log-probabilities of the next token (any length: the vocabulary) */
   logProbs: ArrayLike<number>;
@@ -29,6 +31,7 @@ export interface BeamStep<S, X = never> {
   extra?: X;
 }
 
+/** Beam search: the width, the longest output, the end token, the tokens allowed, and length normalisation. */
 export interface BeamOptions {
   width: number;
   maxLength: number;

@@ -17,6 +17,7 @@ export interface CtcLanguageModel<S> {
   step(states: S[], labels: number[]): Array<{ state: S; logProbs: ArrayLike<number> }>;
 }
 
+/** CTC prefix beam search: the width, and an optional language model with its weight and a bonus per word. */
 export interface CtcBeamOptions<S> {
   /** prefixes kept (default 8) */
   width?: number;
@@ -31,6 +32,7 @@ export interface CtcBeamOptions<S> {
   lengthBonus?: number;
 }
 
+/** A CTC prefix with its acoustic and language-model log-probabilities. */
 export interface CtcHypothesis {
   labels: number[];
   /** log P(labels | frames), summed over alignments */

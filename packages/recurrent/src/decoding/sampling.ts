@@ -9,6 +9,7 @@ import type { Random } from '../tensor/random.js';
 // Where generation has always found them.
 export { logSoftmax, logSoftmaxInto };
 
+/** How the next token is drawn: temperature, and optionally only the k likeliest or the likeliest covering probability p. */
 export interface SamplingOptions {
   /** divides the logits; below 1 is more conservative, above 1 more adventurous (default 1) */
   temperature?: number;
@@ -18,6 +19,7 @@ export interface SamplingOptions {
   topP?: number;
 }
 
+/** Throws a ConfigError for a temperature, topK or topP out of range. */
 export function checkSampling(o: SamplingOptions): void {
   if (o.temperature !== undefined && !(o.temperature > 0)) throw new ConfigError(`temperature must be positive, got ${o.temperature}`);
   if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1)) throw new ConfigError(`topK must be a positive integer, got ${o.topK}`);

@@ -20,6 +20,7 @@ import { inEvalMode } from '../nn/grad-mode.js';
 import { Linear } from '../nn/layers.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** A language model stepped one token at a time for a batch of sequences, keeping its state between steps (what generation and beam search run on). */
 export class TokenDecoder {
   readonly batch: number;
   readonly vocabSize: number;

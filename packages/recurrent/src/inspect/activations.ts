@@ -77,6 +77,7 @@ export function cellCorrelations(activations: Float32Array, H: number, values: A
   return sxy.map((v, j) => (sxx[j]! > 0 && syy > 0 ? v / Math.sqrt(sxx[j]! * syy) : NaN));
 }
 
+/** The hidden unit that tracks a property of the text best, and how closely (the correlation). */
 export interface BestCell {
   property: string;
   description: string;

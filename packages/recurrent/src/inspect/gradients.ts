@@ -137,6 +137,7 @@ export function regressorGradients(model: SequenceRegressor, x: Tensor, y: Array
   });
 }
 
+/** How `connectivity` reads the Jacobian: through a probe vector per step, or whole; and how many rows per backward pass. */
 export interface ConnectivityOptions {
   /**
    * (T, outputSize): read y_t through this vector, C[t][s] = ||d(probe_t . y_t)/dx_s||;

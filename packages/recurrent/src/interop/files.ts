@@ -6,6 +6,7 @@
 import { FormatError } from '../errors.js';
 import { type KerasModel, importTfjs } from './keras.js';
 
+/** A file's bytes, or a FormatError naming the file (and what it should be) if it cannot be read. */
 async function readBytes(path: string, what: string): Promise<Uint8Array> {
   const fs = await import('node:fs/promises');
   try {

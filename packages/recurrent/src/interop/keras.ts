@@ -189,12 +189,14 @@ interface LayerJson {
   config: Record<string, unknown>;
 }
 
+/** The model.json of a TensorFlow.js Layers model: its topology and weights manifest. */
 export interface TfjsModelJson {
   modelTopology: { class_name?: string; config?: { layers?: LayerJson[] } | LayerJson[]; model_config?: { class_name: string; config: { layers: LayerJson[] } } };
   weightsManifest: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string }> }>;
   format?: string;
 }
 
+/** A TensorFlow.js Layers model read by `importTfjs`: its layers, runnable here, and convertible to a native model. */
 export class KerasModel {
   constructor(readonly layers: Layer[], readonly source: string) {}
 

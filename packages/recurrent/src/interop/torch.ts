@@ -25,6 +25,7 @@ import type { RecurrentBase } from '../nn/recurrent/base.js';
 import { createRecurrent } from '../nn/recurrent/modules.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+/** How a PyTorch state dict is read: renamed prefixes (`lstm=rnn`), the RNN nonlinearity, and the module type when names alone do not tell. */
 export interface TorchImportOptions {
   /** attribute renames applied to the first name component, e.g. { lstm: 'rnn', fc: 'head', encoder: 'embedding' } */
   rename?: Record<string, string>;

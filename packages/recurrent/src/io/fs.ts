@@ -14,7 +14,7 @@
  */
 import { FormatError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import { type JsonValue, type LoadedModel, type ModelFiles, checkConfig, modelFromFiles, modelToFiles } from './model-files.js';
+import { type JsonValue, type LoadedModel, type ModelFiles, type ModelWithExtra, checkConfig, modelFromFiles, modelToFiles } from './model-files.js';
 
 /** The kinds of operation that change the file system. */
 export type FileOp = 'mkdir' | 'write' | 'rename' | 'remove';
@@ -251,9 +251,9 @@ export async function makeFolder(dir: string): Promise<void> {
   await mkdirp(dir);
 }
 
-/** Reads the network of any model folder (saveModel's, or any task's): see modelFromFiles. */
-export async function loadModel(dir: string): Promise<LoadedModel> {
-  return modelFromFiles(await readModelFiles(dir), dir);
+/** Reads the network of any model folder (saveModel's, or any task's) and the `extra` saved with it: see modelFromFiles. */
+export async function loadModel<M extends Module = LoadedModel>(dir: string): Promise<ModelWithExtra<M>> {
+  return modelFromFiles<M>(await readModelFiles(dir), dir);
 }
 
 /** A file's bytes, with a FormatError that names the file and the folder it should be in. */

@@ -20,8 +20,10 @@ import { parseSafetensors, serializeSafetensors } from './safetensors.js';
 
 /** The format marker and version written into every config.json. */
 export const MODEL_FORMAT = 'recurrent-model';
+/** The version of the model-folder format this library writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
 
+/** Any value JSON can hold. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** What config.json holds. */
@@ -38,6 +40,7 @@ export interface ModelConfigFile {
 /** A model that can be saved: LanguageModel, SequenceRegressor or a recurrent module. */
 export type SavableModel = LanguageModel | SequenceRegressor | RecurrentBase;
 
+/** A model folder in memory: config.json's object and model.safetensors' bytes. */
 export interface ModelFiles {
   config: ModelConfigFile;
   weights: Uint8Array;
@@ -204,17 +207,28 @@ export function buildForWeights<T>(weights: Uint8Array, source: string, build: (
 /** A network any model folder may hold. */
 export type LoadedModel = SavableModel | SequenceClassifier | Seq2Seq | EsRnn | CaptionModel;
 
+/** A model read back: the network, and what was saved with it (`saveModel`'s `extra`; `{}` if nothing). */
+export interface ModelWithExtra<M extends Module = LoadedModel> {
+  /** the network, in evaluation mode */
+  model: M;
+  /** the JSON saved beside the network (a vocabulary, a task's settings) */
+  extra: { [key: string]: JsonValue };
+}
+
 /**
  * Rebuilds the network of any model folder (every registered type: the text,
  * forecasting, classification, translation and speech tasks' networks, plain
- * recurrent modules) from its config and weights; outputs are bit-identical
- * to the saved model's. The tasks' own loaders add what they keep in `extra`.
+ * recurrent modules, and the types an application registers) from its config
+ * and weights, with the `extra` saved beside it; outputs are bit-identical to
+ * the saved model's. `M` names the type you know the folder holds (your own
+ * registered class, say): `modelFromFiles<MyTagger>(files).model`.
  */
-export function modelFromFiles(files: ModelFiles, source = 'model'): LoadedModel {
+export function modelFromFiles<M extends Module = LoadedModel>(files: ModelFiles, source = 'model'): ModelWithExtra<M> {
   const cfg = checkConfig(files.config, `${source}/config.json`);
   const t = registry.find((r) => r.type === cfg.type);
   if (!t) throw new ConfigError(`${source}/config.json: unknown model type '${cfg.type}' (known: ${modelTypes().join(', ')})`);
-  const model = buildForWeights(files.weights, `${source}/config.json`, () => t.fromConfig(cfg.config)) as LoadedModel;
+  const model = buildForWeights(files.weights, `${source}/config.json`, () => t.fromConfig(cfg.config));
   loadWeights(model, files.weights, `${source}/model.safetensors`);
-  return model.eval();
+  const extra = cfg.extra && typeof cfg.extra === 'object' && !Array.isArray(cfg.extra) ? cfg.extra : {};
+  return { model: model.eval() as M, extra };
 }

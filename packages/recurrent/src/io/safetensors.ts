@@ -8,6 +8,7 @@
 import { DTypeError, FormatError } from '../errors.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
 
+/** The safetensors element types this library reads. */
 export type DType = 'F64' | 'F32' | 'F16' | 'BF16' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 const BYTES: Record<DType, number> = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
@@ -19,6 +20,7 @@ export interface StoredTensor {
   bytes: Uint8Array;
 }
 
+/** A parsed safetensors file: tensor names, shapes and data types, values read on demand as float32. */
 export class SafetensorsFile {
   constructor(
     readonly tensors: ReadonlyMap<string, StoredTensor>,
@@ -27,10 +29,12 @@ export class SafetensorsFile {
     readonly source = 'safetensors',
   ) {}
 
+  /** Whether the file holds a tensor of that name. */
   has(name: string): boolean {
     return this.tensors.has(name);
   }
 
+  /** The tensors' names, in the file's order. */
   names(): string[] {
     return [...this.tensors.keys()];
   }
@@ -90,10 +94,12 @@ export class SafetensorsFile {
     return out;
   }
 
+  /** A tensor's shape; a FormatError if there is no such tensor. */
   shape(name: string): number[] {
     return [...this.get(name).shape];
   }
 
+  /** A tensor's data type; a FormatError if there is no such tensor. */
   dtype(name: string): DType {
     return this.get(name).dtype;
   }

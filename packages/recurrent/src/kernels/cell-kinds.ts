@@ -23,6 +23,7 @@ export type CellKind = 'LSTM' | 'GRU' | 'RNN_TANH' | 'RNN_RELU';
 /** The operator families of ONNX (and of PyTorch's module classes). */
 export type CellFamily = 'LSTM' | 'GRU' | 'RNN';
 
+/** What the kernels and the modules need to know of a cell kind. */
 export interface CellKindInfo {
   family: CellFamily;
   /** gate blocks stacked in weight_ih / weight_hh / the biases */
@@ -33,6 +34,7 @@ export interface CellKindInfo {
   wasmCode: number;
 }
 
+/** Every cell kind's family, gate count and gate names (one description per cell). */
 export const CELL_KINDS: Readonly<Record<CellKind, CellKindInfo>> = {
   LSTM: { family: 'LSTM', gates: 4, gateNames: ['i', 'f', 'g', 'o'], wasmCode: 0 },
   GRU: { family: 'GRU', gates: 3, gateNames: ['r', 'z', 'n'], wasmCode: 1 },
@@ -40,10 +42,12 @@ export const CELL_KINDS: Readonly<Record<CellKind, CellKindInfo>> = {
   RNN_RELU: { family: 'RNN', gates: 1, gateNames: ['h'], wasmCode: 3 },
 };
 
+/** How many gate blocks a cell kind stacks in its weights (LSTM 4, GRU 3, RNN 1). */
 export function gateCount(kind: CellKind): number {
   return CELL_KINDS[kind].gates;
 }
 
+/** The family of a cell kind: LSTM, GRU or RNN. */
 export function cellFamily(kind: CellKind): CellFamily {
   return CELL_KINDS[kind].family;
 }

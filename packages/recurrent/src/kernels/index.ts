@@ -1,8 +1,8 @@
-import { ConfigError } from '../errors.js';
+import { checkOptions, ConfigError, optionKeys } from '../errors.js';
 import { jsKernels } from './js/index.js';
 import type { Kernels } from './types.js';
 import { loadWasmKernelsAsync, loadWasmKernelsSync, threadsAvailable } from './wasm/load.js';
-import { builtinModule } from './wasm/threads.js';
+import { browserThreadsAvailable, builtinModule } from './wasm/threads.js';
 
 export type { Kernels } from './types.js';
 export { jsKernels } from './js/index.js';
@@ -10,11 +10,15 @@ export { jsKernels } from './js/index.js';
 /** Names of the compute backends: plain TypeScript, or WebAssembly SIMD. */
 export type BackendName = 'js' | 'wasm';
 
+/** Options of `setBackend`. */
 export interface BackendOptions {
   /**
    * Threads for the wasm backend: 1, 2, or 'auto' (the default: 2 where the
-   * machine has two cores or more and threads are available, else 1). Work is
-   * split only where it is large enough to gain from it.
+   * machine has two cores or more and the context allows a second thread, else
+   * 1). Node allows it; a browser allows it in a Web Worker of a cross-origin
+   * isolated page (COOP same-origin, COEP require-corp), where `setBackend`
+   * starts the second thread. Work is split only where it is large enough to
+   * gain from it.
    */
   threads?: number | 'auto';
 }
@@ -35,7 +39,8 @@ export function kernels(): Kernels {
     let auto: Kernels | null = null;
     if (env !== 'js') {
       try {
-        const threads = autoThreads();
+        // Synchronous loading cannot start a browser thread (it must be running before a call blocks on it): one there.
+        const threads = threadsAvailable() ? autoThreads() : 1;
         auto = loaded.get(`wasm/${threads}`) ?? loadWasmKernelsSync({ threads });
         if (auto) loaded.set(`wasm/${threads}`, auto);
       } catch {
@@ -47,9 +52,9 @@ export function kernels(): Kernels {
   return active;
 }
 
-/** Two threads where the engine can run a second one and the machine has two cores, else one. */
+/** Two threads where the context can run a second one (Node, or a browser worker of an isolated page) and the machine has two cores, else one. */
 function autoThreads(): number {
-  return threadsAvailable() && coresSync() >= 2 ? 2 : 1;
+  return (threadsAvailable() || browserThreadsAvailable()) && coresSync() >= 2 ? 2 : 1;
 }
 
 function coresSync(): number {
@@ -65,6 +70,7 @@ function coresSync(): number {
  * SIMD is not available.
  */
 export async function setBackend(name: BackendName, options: BackendOptions = {}): Promise<void> {
+  checkOptions('setBackend', options, optionKeys<BackendOptions>({ threads: true }));
   if (name === 'js') {
     active = jsKernels;
     return;

@@ -157,11 +157,13 @@ export interface KernelStepper {
   h(l: number): Float32Array;
   /** layer l's LSTM cell (B,H), or null */
   c(l: number): Float32Array | null;
+  /** Runs one step for every sequence: reads the inputs, updates the state in place, writes the outputs. */
   step(): void;
   /** gives the backend memory back (the stepper is unusable after) */
   dispose(): void;
 }
 
+/** The compute backend: every numeric kernel the modules call (GEMMs, fused recurrent steps, optimiser updates), in TypeScript or WebAssembly. */
 export interface Kernels {
   readonly name: string;
   /** threads the kernels use (1 or 2) */

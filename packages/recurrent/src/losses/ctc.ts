@@ -14,9 +14,11 @@ import { ConfigError, ShapeError } from '../errors.js';
 import { logAdd, logSoftmaxInto } from '../tensor/log-space.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** How CTC losses are combined: divided by target lengths then averaged (`mean`), summed, or per sequence. */
 export type CtcReduction = 'mean' | 'sum' | 'none';
 export const CTC_REDUCTIONS: readonly CtcReduction[] = ['mean', 'sum', 'none'];
 
+/** CTC loss options, as torch.nn.CTCLoss: the blank index, the reduction, and whether impossible alignments give zero. */
 export interface CtcOptions {
   /** the blank's class index (default 0) */
   blank?: number;
@@ -31,6 +33,7 @@ export interface CtcOptions {
   gradLoss?: ArrayLike<number> | null;
 }
 
+/** The CTC loss and its gradient with respect to the log-probabilities. */
 export interface CtcResult {
   /** the reduced loss ('none': sum(losses * gradLoss), the scalar the gradient is of) */
   loss: number;

@@ -5,18 +5,21 @@
  * (Kernels.softmaxCrossEntropy: float32 SIMD on the wasm backend, each row's
  * loss added in float64).
  */
-import { ConfigError, ShapeError } from '../errors.js';
+import { checkOptions, ConfigError, optionKeys, ShapeError } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** How per-element losses are combined: averaged, summed, or kept. */
 export type Reduction = 'mean' | 'sum';
 
+/** A loss and its gradient with respect to the predictions (what the model's backward takes). */
 export interface LossResult {
   loss: number;
   /** dLoss/dPrediction, same shape as the prediction */
   grad: Tensor;
 }
 
+/** Cross-entropy options, as torch.nn.functional.cross_entropy: an ignored target, the reduction, class weights, a mask. */
 export interface CrossEntropyOptions {
   /** targets equal to this are skipped (default -100, as in PyTorch) */
   ignoreIndex?: number;
@@ -33,6 +36,7 @@ export interface CrossEntropyOptions {
  * (..., C) and targets hold one class index per row of logits.
  */
 export function crossEntropy(logits: Tensor, targets: ArrayLike<number>, options: CrossEntropyOptions = {}): LossResult {
+  checkOptions('crossEntropy', options, optionKeys<CrossEntropyOptions>({ ignoreIndex: true, reduction: true, weight: true, mask: true }));
   const C = logits.shape[logits.rank - 1] ?? 0;
   const N = C > 0 ? logits.size / C : 0;
   if (logits.rank < 1 || C === 0) throw new ShapeError(`crossEntropy: logits must be (..., classes), got [${logits.shape.join(', ')}]`);

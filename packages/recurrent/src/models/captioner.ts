@@ -32,6 +32,7 @@ import { logSoftmaxRows } from '../tensor/ops.js';
 import { type IndexTensor, Tensor } from '../tensor/tensor.js';
 import type { RecurrentState } from './language-model.js';
 
+/** A captioning network: the image encoder (or feature size), the decoder cell, sizes and attention. */
 export interface CaptionerConfig {
   vocabSize: number;
   embeddingSize: number;

@@ -22,6 +22,7 @@ export interface SmoothingConfig extends HoltWintersOptions {
   scale: number;
 }
 
+/** The hybrid's network: one smoothing per series and the recurrent networks over the smoothed windows. */
 export interface EsRnnConfig {
   /** every network of the ensemble has this configuration */
   network: SequenceRegressorConfig;
@@ -55,6 +56,7 @@ export class EsRnn extends Module {
     };
   }
 
+  /** Rebuilds the network (untrained) from its config. */
   static fromConfig(c: EsRnnConfig): EsRnn {
     return new EsRnn(c.network, c.networks, c.smoothing);
   }

@@ -31,8 +31,10 @@ import { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
 import { Adam } from '../optim/optimizers.js';
 
+/** How the season combines with the level: added, multiplied, or none. */
 export type Seasonality = 'additive' | 'multiplicative' | 'none';
 
+/** The season length, the kind of seasonality, and whether the trend is damped. */
 export interface HoltWintersOptions {
   /** season length (12 for monthly data; 1 with seasonal 'none') */
   season: number;
@@ -104,6 +106,7 @@ export class HoltWinters extends Module {
     this.seasonIndices = this.registerParameter('season', new Parameter(new Float32Array(m).fill(seasonal === 'multiplicative' ? 1 : 0), [m]));
   }
 
+  /** The smoothing coefficients as numbers: alpha, beta, gamma, phi. */
   coefficients(): SmoothingCoefficients {
     return {
       alpha: sigmoid(this.alpha.data[0]!), beta: sigmoid(this.beta.data[0]!),

@@ -25,6 +25,7 @@ export interface AdaptiveHeadConfig {
   divValue?: number;
 }
 
+/** A language model: the vocabulary size, embedding, recurrent stack, and an optional adaptive softmax head. */
 export interface LanguageModelConfig extends RecurrentStackConfig {
   vocabSize: number;
   embeddingSize: number;

@@ -5,6 +5,7 @@
 import type { CellKind } from '../kernels/types.js';
 import type { GRUOptions, LSTMOptions } from '../nn/recurrent/modules.js';
 
+/** The recurrent part of a model: cell kind, hidden size, layers, dropout and the cell's variants. */
 export interface RecurrentStackConfig {
   hiddenSize: number;
   /** default 1 */

@@ -24,6 +24,7 @@ import { logSoftmaxRows } from '../tensor/ops.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { RecurrentState } from './language-model.js';
 
+/** An encoder-decoder with attention: the two vocabularies, sizes and the cell. */
 export interface Seq2SeqConfig {
   sourceVocab: number;
   targetVocab: number;

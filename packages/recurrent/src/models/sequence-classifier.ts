@@ -16,8 +16,10 @@ import { createRecurrent } from '../nn/recurrent/modules.js';
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** How the recurrent outputs are pooled over time: max, mean, or the last state of each direction. */
 export type Pooling = 'max' | 'mean' | 'last';
 
+/** A sequence classifier: vocabulary (or feature size), embedding, recurrent stack, pooling and classes. */
 export interface SequenceClassifierConfig {
   /** token vocabulary; 0 for a classifier of feature sequences (no embedding: `forward` takes (B,T,embeddingSize) floats) */
   vocabSize: number;

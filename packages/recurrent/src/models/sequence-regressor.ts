@@ -12,6 +12,7 @@ import { type RecurrentStackConfig, STACK_DEFAULTS, stackOptions } from './recur
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** A sequence regressor: input and output sizes and the recurrent stack. */
 export interface SequenceRegressorConfig extends RecurrentStackConfig {
   inputSize: number;
   outputSize: number;

@@ -13,6 +13,7 @@ import { type RecurrentStackConfig, STACK_DEFAULTS, stackOptions } from './recur
 import type { Random } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** A tagger (an output per step): input size, tags, the recurrent stack and its directions. */
 export interface SequenceTaggerConfig extends RecurrentStackConfig {
   inputSize: number;
   numClasses: number;

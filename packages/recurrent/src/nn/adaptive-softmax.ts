@@ -13,7 +13,7 @@
  * Shapes: input x is (N, inFeatures), target (N); head (shortlist +
  * clusters, inFeatures); tail.i.0 (hsz_i, inFeatures), tail.i.1 (osz_i, hsz_i).
  */
-import { ConfigError, ShapeError, expectPositiveInt } from '../errors.js';
+import { ConfigError, ShapeError, checkOptions, expectPositiveInt, optionKeys } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { defaultRandom, type Random } from '../tensor/random.js';
 import { logSoftmaxRows } from '../tensor/ops.js';
@@ -22,6 +22,7 @@ import { Linear, ModuleList, Sequential } from './layers.js';
 import { inEvalMode } from './grad-mode.js';
 import { Module } from './module.js';
 
+/** Options of `AdaptiveLogSoftmaxWithLoss`, as PyTorch's: input size, classes, cutoffs, the tails' size division, the head bias. */
 export interface AdaptiveSoftmaxOptions {
   inFeatures: number;
   nClasses: number;
@@ -34,6 +35,7 @@ export interface AdaptiveSoftmaxOptions {
   rng?: Random;
 }
 
+/** The target log-probability of every row and the mean loss. */
 export interface AdaptiveSoftmaxOutput {
   /** (N): log-probability of each row's target */
   output: Float32Array;
@@ -64,6 +66,7 @@ export class AdaptiveLogSoftmaxWithLoss extends Module {
 
   constructor(options: AdaptiveSoftmaxOptions) {
     super();
+    checkOptions('AdaptiveLogSoftmaxWithLoss', options, optionKeys<AdaptiveSoftmaxOptions>({ inFeatures: true, nClasses: true, cutoffs: true, divValue: true, headBias: true, rng: true }));
     expectPositiveInt('AdaptiveLogSoftmaxWithLoss inFeatures', options.inFeatures);
     expectPositiveInt('AdaptiveLogSoftmaxWithLoss nClasses', options.nClasses);
     // Configs come from files too: every field is checked, not assumed.

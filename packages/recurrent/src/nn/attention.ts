@@ -25,6 +25,7 @@ interface AttentionCache {
   lengths: Int32Array;
 }
 
+/** Attention's output, [context; query] per query, and the weights over the memory. */
 export interface AttentionOutput {
   /** (B,T,2H): the context, then the query */
   output: Tensor;

@@ -5,7 +5,7 @@
  * backend's kernels); backward is the two GEMMs of the weight and the input
  * gradients, then col2im. Forward and backward side by side.
  */
-import { ConfigError, ShapeError, expectPositiveInt } from '../errors.js';
+import { ConfigError, ShapeError, checkOptions, expectPositiveInt, optionKeys } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import type { Window2d } from '../kernels/types.js';
 import { windowOutput } from '../kernels/js/conv.js';
@@ -41,6 +41,7 @@ function outputOf(what: string, g: Window2d): [number, number] {
   return [Ho, Wo];
 }
 
+/** Options of `Conv2d`, as torch.nn.Conv2d: channels, kernel size, stride, padding, dilation, bias. */
 export interface Conv2dOptions {
   inChannels: number;
   outChannels: number;
@@ -72,6 +73,7 @@ export class Conv2d extends Module implements Layer {
 
   constructor(o: Conv2dOptions) {
     super();
+    checkOptions('Conv2d', o, optionKeys<Conv2dOptions>({ inChannels: true, outChannels: true, kernelSize: true, stride: true, padding: true, dilation: true, bias: true, rng: true }));
     expectPositiveInt('Conv2d inChannels', o.inChannels);
     expectPositiveInt('Conv2d outChannels', o.outChannels);
     this.inChannels = o.inChannels;
@@ -156,6 +158,7 @@ export class Conv2d extends Module implements Layer {
   }
 }
 
+/** Options of `MaxPool2d`, as torch.nn.MaxPool2d: kernel size, stride, padding, dilation. */
 export interface MaxPool2dOptions {
   kernelSize: Size2d;
   /** default: the kernel size */
@@ -173,6 +176,7 @@ export class MaxPool2d extends Module implements Layer {
 
   constructor(o: MaxPool2dOptions) {
     super();
+    checkOptions('MaxPool2d', o, optionKeys<MaxPool2dOptions>({ kernelSize: true, stride: true, padding: true, dilation: true }));
     this.kernelSize = pair('MaxPool2d kernelSize', o.kernelSize, 1);
     this.stride = pair('MaxPool2d stride', o.stride ?? this.kernelSize, 1);
     this.padding = pair('MaxPool2d padding', o.padding ?? 0, 0);
@@ -194,6 +198,7 @@ export class MaxPool2d extends Module implements Layer {
     return new Tensor(y, [N, C, Ho, Wo]);
   }
 
+  /** The gradient of the input from the gradient of the output (newest recorded forward first). */
   backward(gradOutput: Tensor): Tensor {
     const { argmax, shape } = this.popCache<{ argmax: Int32Array; shape: readonly number[] }>();
     if (gradOutput.size !== argmax.length) throw new ShapeError(`MaxPool2d.backward: gradOutput has ${gradOutput.size} values, the forward gave ${argmax.length}`);
@@ -205,12 +210,14 @@ export class MaxPool2d extends Module implements Layer {
 
 /** max(0, x), element-wise; the gradient is zero where the output is (PyTorch's threshold_backward). */
 export class ReLU extends Module implements Layer {
+  /** Applies the layer to (N, C, H, W) input. */
   forward(x: Tensor): Tensor {
     const y = x.data.map((v) => (v > 0 ? v : 0));
     this.pushCache(y);
     return new Tensor(y, x.shape);
   }
 
+  /** The gradient of the input from the gradient of the output (newest recorded forward first). */
   backward(gradOutput: Tensor): Tensor {
     const y = this.popCache<Float32Array>();
     return new Tensor(gradOutput.data.map((g, i) => (y[i]! > 0 ? g : 0)), gradOutput.shape);
@@ -219,6 +226,7 @@ export class ReLU extends Module implements Layer {
 
 /** The mean over each channel's H x W (torch's adaptive_avg_pool2d to 1x1, flattened): (N,C,H,W) -> (N,C). */
 export class GlobalAvgPool2d extends Module implements Layer {
+  /** Applies the layer to (N, C, H, W) input. */
   forward(x: Tensor): Tensor {
     const [N, C, H, W] = imageShape('GlobalAvgPool2d.forward', x, null);
     const L = H * W;
@@ -232,6 +240,7 @@ export class GlobalAvgPool2d extends Module implements Layer {
     return new Tensor(y, [N, C]);
   }
 
+  /** The gradient of the input from the gradient of the output (newest recorded forward first). */
   backward(gradOutput: Tensor): Tensor {
     const shape = this.popCache<readonly number[]>();
     const [N, C, H, W] = shape as [number, number, number, number];

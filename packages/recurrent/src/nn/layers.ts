@@ -2,7 +2,7 @@
  * Feed-forward layers: Linear, Embedding, Dropout, and Sequential to chain
  * tensor-to-tensor layers. Forward and backward side by side.
  */
-import { ConfigError, ShapeError, expectPositiveInt } from '../errors.js';
+import { ConfigError, ShapeError, checkOptions, describeValue, expectPositiveInt, optionKeys } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { Random, defaultRandom } from '../tensor/random.js';
 import { type IndexTensor, Tensor, sizeOf } from '../tensor/tensor.js';
@@ -12,10 +12,13 @@ import { Parameter } from './parameter.js';
 
 /** A module that maps one tensor to one tensor and back-propagates through it. */
 export interface Layer {
+  /** Applies the layer (recording what backward needs, in training mode). */
   forward(x: Tensor): Tensor;
+  /** The gradient of the input from the gradient of the output (newest recorded forward first); parameters' gradients accumulate. */
   backward(gradOutput: Tensor): Tensor;
 }
 
+/** Options of `Linear`: input and output features, and whether it has a bias. */
 export interface LinearOptions {
   inFeatures: number;
   outFeatures: number;
@@ -32,6 +35,7 @@ export class Linear extends Module implements Layer {
 
   constructor(options: LinearOptions) {
     super();
+    checkOptions('Linear', options, optionKeys<LinearOptions>({ inFeatures: true, outFeatures: true, bias: true, rng: true }));
     expectPositiveInt('Linear inFeatures', options.inFeatures);
     expectPositiveInt('Linear outFeatures', options.outFeatures);
     this.inFeatures = options.inFeatures;
@@ -78,6 +82,7 @@ export class Linear extends Module implements Layer {
   }
 }
 
+/** Options of `Embedding`: table size, vector size, an index that maps to zeros. */
 export interface EmbeddingOptions {
   numEmbeddings: number;
   embeddingDim: number;
@@ -96,6 +101,7 @@ export class Embedding extends Module {
 
   constructor(options: EmbeddingOptions) {
     super();
+    checkOptions('Embedding', options, optionKeys<EmbeddingOptions>({ numEmbeddings: true, embeddingDim: true, paddingIdx: true, rng: true }));
     expectPositiveInt('Embedding numEmbeddings', options.numEmbeddings);
     expectPositiveInt('Embedding embeddingDim', options.embeddingDim);
     this.numEmbeddings = options.numEmbeddings;
@@ -156,6 +162,7 @@ export class Dropout extends Module implements Layer {
     this.rng = rng;
   }
 
+  /** Applies the layer (recording what backward needs, in training mode). */
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) {
       this.pushCache(null);
@@ -172,6 +179,7 @@ export class Dropout extends Module implements Layer {
     return new Tensor(y, x.shape);
   }
 
+  /** The gradient of the input from the gradient of the output (newest recorded forward first); parameters' gradients accumulate. */
   backward(gradOutput: Tensor): Tensor {
     const mask = this.popCache<Float32Array | null>();
     if (!mask) return gradOutput;
@@ -187,16 +195,30 @@ export class Sequential extends Module implements Layer {
 
   constructor(...layers: Array<Module & Layer>) {
     super();
+    layers.forEach((m, i) => {
+      if (!(m instanceof Module) || typeof m.forward !== 'function' || typeof m.backward !== 'function') {
+        throw new ConfigError(`Sequential: layer ${i} must be a module with forward(x) and backward(grad), got ${describeValue(m)}`);
+      }
+    });
     this.layers = layers;
     layers.forEach((m, i) => this.registerModule(String(i), m));
   }
 
+  /** Applies the layer (recording what backward needs, in training mode). */
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const m of this.layers) y = m.forward(y);
+    this.layers.forEach((m, i) => {
+      y = m.forward(y);
+      // Recurrent modules return { output, hN, ... }: say so here, not as a TypeError in the next layer.
+      if (!(y instanceof Tensor)) {
+        throw new ConfigError(`Sequential: layer ${i} (${m.constructor.name}) returned ${describeValue(y)}, expected a Tensor: ` +
+          "each layer of a Sequential takes a Tensor and returns one; a recurrent module returns { output, hN, ... }, so call it in your own module's forward and pass .output on");
+      }
+    });
     return y;
   }
 
+  /** The gradient of the input from the gradient of the output (newest recorded forward first); parameters' gradients accumulate. */
   backward(gradOutput: Tensor): Tensor {
     let g = gradOutput;
     for (let i = this.layers.length - 1; i >= 0; i--) g = this.layers[i]!.backward(g);

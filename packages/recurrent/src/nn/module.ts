@@ -6,6 +6,18 @@ import { Parameter } from './parameter.js';
 /** Parameters by PyTorch-style dotted name (`rnn.weight_ih_l0`), in registration order. */
 export type StateDict = Record<string, Tensor>;
 
+/** How many module forward or backward calls are running: 0 outside any, so a call that finds 0 is a root call. */
+let callDepth = 0;
+/** Tensors returned by root forwards that recorded caches: a later root forward fed one continues that graph. */
+const recordedOutputs = new WeakSet<object>();
+
+/** The tensors in a call's argument or result: a tensor, or those among an object's or array's own values (one level). */
+function tensorsIn(v: unknown): Tensor[] {
+  if (v instanceof Tensor) return [v];
+  if (v === null || typeof v !== 'object') return [];
+  return Object.values(v as object).filter((x): x is Tensor => x instanceof Tensor);
+}
+
 /**
  * Base of every layer and model. A module owns named parameters and child
  * modules (so names compose like PyTorch's: `encoder.rnn.weight_hh_l0`), and
@@ -15,6 +27,16 @@ export type StateDict = Record<string, Tensor>;
  * `backward` needs onto the module's own stack, and each `backward` pops the
  * newest entry. Calling a module several times (a cell over time steps, a head
  * shared by decoder steps) works as long as backward runs in reverse order.
+ *
+ * A graph is freed when nothing can go back through it, as PyTorch frees one
+ * with its outputs: a root forward (one called from outside any module's
+ * forward or backward) that is given none of the tensors returned by earlier
+ * recorded forwards starts a new graph, and drops this module's caches (and its
+ * children's) that no backward consumed. So repeated inference holds one
+ * forward's caches at most, in training mode too. Steps that feed an output
+ * back in (a cell's state, `h0` from `hN`, a head over a cell's `h`) continue
+ * the graph and keep it; independent forwards that one backward must go
+ * through (a siamese loss) belong inside one parent module's forward.
  */
 export abstract class Module {
   /** True in training mode (dropout active, caches recorded); see `train` / `eval`. */
@@ -22,6 +44,34 @@ export abstract class Module {
   private readonly ownParameters = new Map<string, Parameter>();
   private readonly children = new Map<string, Module>();
   private readonly caches: unknown[] = [];
+
+  constructor() {
+    // Every subclass's forward and backward are tracked (see the class comment): wrapped here, once per instance.
+    const self = this as unknown as Record<'forward' | 'backward', unknown>;
+    for (const name of ['forward', 'backward'] as const) {
+      const method = self[name];
+      if (typeof method !== 'function') continue;
+      const tracked = name === 'forward' ? this.trackForward(method) : trackCall(method);
+      Object.defineProperty(this, name, { value: tracked, writable: true, configurable: true, enumerable: false });
+    }
+  }
+
+  private trackForward(forward: Function): (...args: unknown[]) => unknown {
+    const module = this;
+    return function (this: unknown, ...args: unknown[]): unknown {
+      const root = callDepth === 0;
+      if (root && module.recordedForwards() > 0 && !args.some((a) => tensorsIn(a).some((t) => recordedOutputs.has(t)))) module.clearCache();
+      callDepth++;
+      let out: unknown;
+      try {
+        out = forward.apply(this, args);
+      } finally {
+        callDepth--;
+      }
+      if (root && module.recordedForwards() > 0) for (const t of tensorsIn(out)) recordedOutputs.add(t);
+      return out;
+    };
+  }
 
   /** Registers a parameter under a name; returns it for assignment to a field. */
   protected registerParameter(name: string, p: Parameter): Parameter {
@@ -45,6 +95,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter of this module and its children, in registration order. */
   parameters(): Parameter[] {
     return this.namedParameters().map(([, p]) => p);
   }
@@ -115,15 +166,24 @@ export abstract class Module {
     for (const [, m] of this.namedModules()) m.caches.length = 0;
   }
 
+  /** How many recorded forward passes here and in the children still wait for their backward (what `clearCache` would drop). */
+  recordedForwards(): number {
+    let n = 0;
+    for (const [, m] of this.namedModules()) n += m.caches.length;
+    return n;
+  }
+
   /** Whether this forward call should record a cache for backward. */
   protected get recording(): boolean {
     return (this.training || isGradInEval()) && isGradEnabled();
   }
 
+  /** Records what this forward's backward will need (only while recording: training mode or gradInEval, outside noGrad). */
   protected pushCache(cache: unknown): void {
     if (this.recording) this.caches.push(cache);
   }
 
+  /** The newest recorded forward's cache; a BackwardError if there is none. */
   protected popCache<C>(): C {
     if (this.caches.length === 0) {
       throw new BackwardError(`${this.constructor.name}.backward: no recorded forward pass to go back through ` +
@@ -131,4 +191,16 @@ export abstract class Module {
     }
     return this.caches.pop() as C;
   }
+}
+
+/** A backward (or any method) that counts as a call in progress, so that forwards it runs (recomputing a segment) are not root calls. */
+function trackCall(method: Function): (...args: unknown[]) => unknown {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    callDepth++;
+    try {
+      return method.apply(this, args);
+    } finally {
+      callDepth--;
+    }
+  };
 }

@@ -43,12 +43,14 @@ export class Parameter extends Tensor {
     this.grad = kernels().allocate(data.length);
   }
 
+  /** A parameter of the given shape, all zeros. */
   static override zeros(shape: readonly number[]): Parameter {
     const n = sizeOf(shape);
     take(n, shape);
     return new Parameter(kernels().allocate(n), shape);
   }
 
+  /** Sets the gradient to zero. */
   zeroGrad(): void {
     this.grad.fill(0);
   }

@@ -44,10 +44,12 @@ export abstract class Optimizer {
     this.params.forEach((p, i) => this.update(p, i));
   }
 
+  /** Sets every parameter's gradient to zero. */
   zeroGrad(): void {
     for (const p of this.params) p.zeroGrad();
   }
 
+  /** Updates one parameter from its gradient (the rule of each optimiser). */
   protected abstract update(p: Parameter, index: number): void;
 
   /** A per-parameter buffer, created zero-filled (where the kernels work) on first use. */
@@ -63,16 +65,19 @@ export abstract class Optimizer {
     return b;
   }
 
+  /** Whether the named state buffer of a parameter exists yet. */
   protected hasBuffer(name: string, index: number): boolean {
     return this.buffers.get(name)?.[index] !== undefined;
   }
 
+  /** The optimiser's state (step count and buffers, named as PyTorch names them), for saving. */
   stateDict(): OptimizerState {
     const buffers: Record<string, Float32Array[]> = {};
     for (const [n, list] of this.buffers) buffers[n] = list.map((b) => b.slice());
     return { name: this.name, lr: this.lr, step: this.stepCount, buffers };
   }
 
+  /** Restores what `stateDict` saved; a ShapeError if the parameters do not match. */
   loadStateDict(state: OptimizerState): void {
     if (state.name !== this.name) throw new FormatError(`optimizer state is for '${state.name}', this optimizer is '${this.name}'`);
     this.buffers.clear();

@@ -4,11 +4,12 @@
  * run as kernels (Kernels.sgd, Kernels.adam: in place in WebAssembly memory on the wasm backend,
  * bit for bit the TypeScript reference); RMSprop and Adagrad run here.
  */
-import { ConfigError } from '../errors.js';
+import { ConfigError, checkOptions, optionKeys } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import type { Parameter } from '../nn/parameter.js';
 import { Optimizer } from './optimizer.js';
 
+/** SGD's hyper-parameters, as torch.optim.SGD. */
 export interface SGDOptions {
   lr?: number;
   momentum?: number;
@@ -26,7 +27,7 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
 
   constructor(params: readonly Parameter[], options: SGDOptions = {}) {
-    super(params, options.lr ?? 1e-3);
+    super(params, checkOptions('SGD', options, ALLOWED.sgd).lr ?? 1e-3);
     this.momentum = nonNegative('SGD momentum', options.momentum ?? 0);
     this.dampening = options.dampening ?? 0;
     this.weightDecay = nonNegative('SGD weightDecay', options.weightDecay ?? 0);
@@ -36,6 +37,7 @@ export class SGD extends Optimizer {
     }
   }
 
+  /** One parameter's update by this optimiser's rule. */
   protected update(p: Parameter, i: number): void {
     const { momentum, dampening, weightDecay, nesterov, lr } = this;
     const first = momentum !== 0 && !this.hasBuffer('momentum_buffer', i);
@@ -44,6 +46,7 @@ export class SGD extends Optimizer {
   }
 }
 
+/** Adam's (and AdamW's) hyper-parameters, as torch.optim.Adam. */
 export interface AdamOptions {
   lr?: number;
   betas?: [number, number];
@@ -64,7 +67,7 @@ export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: readonly Parameter[], options: AdamOptions = {}, defaultWeightDecay = 0) {
-    super(params, options.lr ?? 1e-3);
+    super(params, checkOptions('Adam', options, ALLOWED.adam).lr ?? 1e-3);
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
     for (const b of [this.beta1, this.beta2]) if (!(b >= 0 && b < 1)) throw new ConfigError(`Adam betas must be in [0, 1), got ${b}`);
     this.eps = options.eps ?? 1e-8;
@@ -72,6 +75,7 @@ export class Adam extends Optimizer {
     this.amsgrad = options.amsgrad ?? false;
   }
 
+  /** One parameter's update by this optimiser's rule. */
   protected update(p: Parameter, i: number): void {
     const { beta1: b1, beta2: b2, weightDecay: wd, lr } = this;
     const m = this.buffer('exp_avg', i);
@@ -95,10 +99,11 @@ export class AdamW extends Adam {
   protected override readonly decoupled = true;
 
   constructor(params: readonly Parameter[], options: AdamOptions = {}) {
-    super(params, options, 0.01);
+    super(params, checkOptions('AdamW', options, ALLOWED.adamw), 0.01);
   }
 }
 
+/** RMSprop's hyper-parameters, as torch.optim.RMSprop. */
 export interface RMSpropOptions {
   lr?: number;
   alpha?: number;
@@ -118,7 +123,7 @@ export class RMSprop extends Optimizer {
   readonly centered: boolean;
 
   constructor(params: readonly Parameter[], options: RMSpropOptions = {}) {
-    super(params, options.lr ?? 1e-2);
+    super(params, checkOptions('RMSprop', options, ALLOWED.rmsprop).lr ?? 1e-2);
     this.alpha = options.alpha ?? 0.99;
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = nonNegative('RMSprop weightDecay', options.weightDecay ?? 0);
@@ -126,6 +131,7 @@ export class RMSprop extends Optimizer {
     this.centered = options.centered ?? false;
   }
 
+  /** One parameter's update by this optimiser's rule. */
   protected update(p: Parameter, i: number): void {
     const { alpha, eps, weightDecay: wd, momentum: mu, lr } = this;
     const sq = this.buffer('square_avg', i);
@@ -153,6 +159,7 @@ export class RMSprop extends Optimizer {
   }
 }
 
+/** Adagrad's hyper-parameters, as torch.optim.Adagrad. */
 export interface AdagradOptions {
   lr?: number;
   lrDecay?: number;
@@ -170,13 +177,14 @@ export class Adagrad extends Optimizer {
   readonly eps: number;
 
   constructor(params: readonly Parameter[], options: AdagradOptions = {}) {
-    super(params, options.lr ?? 1e-2);
+    super(params, checkOptions('Adagrad', options, ALLOWED.adagrad).lr ?? 1e-2);
     this.lrDecay = nonNegative('Adagrad lrDecay', options.lrDecay ?? 0);
     this.weightDecay = nonNegative('Adagrad weightDecay', options.weightDecay ?? 0);
     this.initialAccumulatorValue = nonNegative('Adagrad initialAccumulatorValue', options.initialAccumulatorValue ?? 0);
     this.eps = options.eps ?? 1e-10;
   }
 
+  /** One parameter's update by this optimiser's rule. */
   protected update(p: Parameter, i: number): void {
     const sum = this.buffer('sum', i, (n) => kernels().allocate(n).fill(this.initialAccumulatorValue));
     const clr = this.lr / (1 + (this.stepCount - 1) * this.lrDecay);
@@ -195,6 +203,7 @@ function nonNegative(what: string, v: number): number {
   return v;
 }
 
+/** The optimisers `createOptimizer` builds by name. */
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop' | 'adagrad';
 
 /** Every optimiser's name, in the order the command line lists them. */
@@ -204,11 +213,11 @@ export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['adam', 'adamw', 'sgd'
 export type OptimizerOptions = SGDOptions & AdamOptions & RMSpropOptions & AdagradOptions;
 
 const ALLOWED: Record<OptimizerName, readonly string[]> = {
-  sgd: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'],
-  adam: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'],
-  adamw: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad'],
-  rmsprop: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered'],
-  adagrad: ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps'],
+  sgd: optionKeys<SGDOptions>({ lr: true, momentum: true, dampening: true, weightDecay: true, nesterov: true }),
+  adam: optionKeys<AdamOptions>({ lr: true, betas: true, eps: true, weightDecay: true, amsgrad: true }),
+  adamw: optionKeys<AdamOptions>({ lr: true, betas: true, eps: true, weightDecay: true, amsgrad: true }),
+  rmsprop: optionKeys<RMSpropOptions>({ lr: true, alpha: true, eps: true, weightDecay: true, momentum: true, centered: true }),
+  adagrad: optionKeys<AdagradOptions>({ lr: true, lrDecay: true, weightDecay: true, initialAccumulatorValue: true, eps: true }),
 };
 
 /** Builds an optimiser by name; options are checked against what it accepts. */
@@ -216,9 +225,7 @@ export function createOptimizer(name: string, params: readonly Parameter[], opti
   const key = name.toLowerCase() as OptimizerName;
   const allowed = ALLOWED[key];
   if (!allowed) throw new ConfigError(`unknown optimizer '${name}', expected one of ${Object.keys(ALLOWED).join(', ')}`);
-  for (const [k, v] of Object.entries(options)) {
-    if (v !== undefined && !allowed.includes(k)) throw new ConfigError(`optimizer ${key} has no option '${k}'; it takes ${allowed.join(', ')}`);
-  }
+  checkOptions(`optimizer ${key}`, options, allowed);
   switch (key) {
     case 'sgd': return new SGD(params, options);
     case 'adam': return new Adam(params, options);

@@ -2,9 +2,10 @@
  * Learning-rate schedules with torch.optim.lr_scheduler's formulas. Call
  * `step()` once per epoch (or per step, as you choose); each writes `optimizer.lr`.
  */
-import { ConfigError } from '../errors.js';
+import { checkOptions, ConfigError, optionKeys } from '../errors.js';
 import type { Optimizer } from './optimizer.js';
 
+/** A learning-rate schedule, stepped once per epoch (or per step, as you choose). */
 export interface LRScheduler {
   /** Advances the schedule; ReduceLROnPlateau takes the monitored metric. */
   step(metric?: number): void;
@@ -46,6 +47,7 @@ export class CosineAnnealingLR implements LRScheduler {
   }
 }
 
+/** Options of `ReduceLROnPlateau`, as PyTorch's. */
 export interface PlateauOptions {
   mode?: 'min' | 'max';
   factor?: number;
@@ -70,6 +72,7 @@ export class ReduceLROnPlateau implements LRScheduler {
   readonly minLr: number;
 
   constructor(private readonly optimizer: Optimizer, options: PlateauOptions = {}) {
+    checkOptions('ReduceLROnPlateau', options, optionKeys<PlateauOptions>({ mode: true, factor: true, patience: true, threshold: true, cooldown: true, minLr: true }));
     this.mode = options.mode ?? 'min';
     this.factor = options.factor ?? 0.1;
     if (!(this.factor > 0 && this.factor < 1)) throw new ConfigError(`ReduceLROnPlateau factor must be in (0, 1), got ${this.factor}`);

@@ -13,6 +13,7 @@ export interface ProbabilityModel<X> {
   predictProbabilities(inputs: X[]): number[][];
 }
 
+/** Members whose probabilities are averaged: predictions of the average, and accuracy. */
 export class Ensemble<X, M extends ProbabilityModel<X>> {
   constructor(readonly members: M[]) {
     if (members.length === 0) throw new ConfigError('an ensemble needs at least one member');

@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../errors.js';
 
+/** A seeded random generator (xoshiro128**), the same numbers on every platform. */
 export class Random {
   private s0 = 0;
   private s1 = 0;
@@ -39,6 +40,7 @@ export class Random {
     return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }
 
+  /** Restores what `getState` returned. */
   setState(state: readonly number[]): void {
     [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0) as [number, number, number, number];
     this.spareNormal = null;
@@ -62,6 +64,7 @@ export class Random {
     return this.nextUint32() / 4294967296;
   }
 
+  /** A uniform draw in [low, high). */
   uniform(low: number, high: number): number {
     return low + (high - low) * this.next();
   }

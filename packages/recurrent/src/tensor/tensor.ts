@@ -40,6 +40,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
   }
 
+  /** A tensor of the given shape, all zeros. */
   static zeros(shape: readonly number[]): Tensor {
     return new Tensor(new Float32Array(sizeOf(shape)), shape);
   }
@@ -69,6 +70,7 @@ export class Tensor {
     return new Tensor(this.data, shape);
   }
 
+  /** A copy with its own data. */
   clone(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
@@ -78,6 +80,7 @@ export class Tensor {
     return this.data[this.offset(index)]!;
   }
 
+  /** Sets one element, by its index along each dimension. */
   set(value: number, ...index: number[]): void {
     this.data[this.offset(index)] = value;
   }
@@ -108,4 +111,5 @@ export class Tensor {
   }
 }
 
+/** Nested arrays of numbers, as `Tensor.from` reads them. */
 export type NestedNumbers = number | NestedNumbers[];

@@ -10,7 +10,7 @@
  * batches, when to validate and when to stop. The event loop gets a turn
  * every few steps, so a Ctrl-C handler or a progress bar can run.
  */
-import { ConfigError, NonFiniteLossError } from '../errors.js';
+import { checkOptions, ConfigError, NonFiniteLossError, optionKeys } from '../errors.js';
 import type { Random } from '../tensor/random.js';
 import { KeepBest } from './keep-best.js';
 import type { Module } from '../nn/module.js';
@@ -24,6 +24,7 @@ export interface Validation<M> {
   loss?: number;
 }
 
+/** What `fit` trains: batches of an epoch, a step on each, and a validation. */
 export interface FitTask<M> {
   /** training examples (or, in order mode, steps) per epoch */
   size: number;
@@ -33,9 +34,11 @@ export interface FitTask<M> {
   step(indices: number[], step: number): number;
   /** called before the first step of each epoch (0-based), e.g. to reset carried state */
   startEpoch?(epoch: number): void;
+  /** Validates the model: its metrics and their rank. */
   validate(): Validation<M>;
 }
 
+/** When `fit` stops (epochs, a step, a time limit, patience) and how it validates. */
 export interface FitOptions {
   /** stop after this many epochs (counted from step 0) */
   epochs?: number;
@@ -58,6 +61,7 @@ export interface FitOptions {
   yieldEvery?: number;
 }
 
+/** One training step inside `fit`. */
 export interface FitStep {
   /** global step count after this step */
   step: number;
@@ -73,15 +77,18 @@ export interface FitStep {
   stopAt: number | null;
 }
 
+/** A validation inside `fit`: its metrics, their rank (lower is better), and whether it is the best so far. */
 export interface FitEval<M> extends FitStep {
   metrics: M;
   rank: number[];
   improved: boolean;
 }
 
+/** Callbacks of `fit`. */
 export interface FitHooks<M> {
   /** shuffles the epochs (required unless shuffle is false) */
   rng?: Random;
+  /** Called after every step. */
   onStep?(s: FitStep): void;
   /** after each validation, before the run goes on (a checkpoint can be written here) */
   onEval?(e: FitEval<M>): void | Promise<void>;
@@ -89,6 +96,7 @@ export interface FitHooks<M> {
   shouldStop?(): boolean;
 }
 
+/** What `fit` did: steps, epochs, the best validation, and why it stopped. */
 export interface FitResult<M> {
   /** the global step count at the end */
   step: number;
@@ -112,7 +120,11 @@ export function ranksAbove(a: readonly number[], b: readonly number[] | null): b
 const now = (): number => performance.now() / 1000;
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** The one training loop: epochs of steps, validation every so often, early stopping, a time limit, the best weights kept. */
 export async function fit<M>(model: Module, task: FitTask<M>, options: FitOptions, hooks: FitHooks<M> = {}): Promise<FitResult<M>> {
+  checkOptions('fit', options, optionKeys<FitOptions>({
+    epochs: true, stopAt: true, timeLimit: true, patience: true, evalEvery: true, shuffle: true, restoreBest: true, startStep: true, bestRank: true, yieldEvery: true,
+  }));
   const batch = task.batch ?? 1;
   const perEpoch = Math.ceil(task.size / batch);
   if (!(perEpoch >= 1)) throw new ConfigError(`fit: the training set is empty (size ${task.size})`);

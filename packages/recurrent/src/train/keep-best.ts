@@ -5,6 +5,7 @@
  */
 import type { Module, StateDict } from '../nn/module.js';
 
+/** Keeps a copy of the best weights so far (early stopping), and restores them. */
 export class KeepBest {
   private state: StateDict | null = null;
   private stale = 0;

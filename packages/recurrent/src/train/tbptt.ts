@@ -9,6 +9,7 @@ import type { LanguageModel, RecurrentState } from '../models/language-model.js'
 import type { IndexTensor } from '../tensor/tensor.js';
 import type { StepResult, Trainer } from './trainer.js';
 
+/** Truncated backpropagation through time for a language model: the state carried across chunks, detached between them. */
 export class TruncatedBPTT {
   /** the state carried into the next chunk; null means zeros */
   state: RecurrentState | null = null;

@@ -2,11 +2,12 @@
  * One optimisation step, done the same way everywhere: zero the gradients,
  * run the caller's forward+backward, stop on a non-finite loss, clip, update.
  */
-import { ConfigError, NonFiniteLossError } from '../errors.js';
+import { checkOptions, ConfigError, NonFiniteLossError, optionKeys } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { clipGradNorm, clipGradValue, gradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 
+/** Gradient clipping of a `Trainer`: by global norm, or by value. */
 export interface TrainerOptions {
   /** clip the global gradient 2-norm to this before each update (null: no clipping) */
   clipNorm?: number | null;
@@ -14,6 +15,7 @@ export interface TrainerOptions {
   clipValue?: number | null;
 }
 
+/** What one training step did: its number, loss and gradient norm. */
 export interface StepResult {
   /** 1-based step number */
   step: number;
@@ -22,6 +24,7 @@ export interface StepResult {
   gradNorm: number;
 }
 
+/** One training step: zero the gradients, your forward and backward, a check for NaN, clipping, the optimiser's update. */
 export class Trainer {
   private clip: number | null = null;
   readonly clipValue: number | null;
@@ -31,6 +34,7 @@ export class Trainer {
     readonly optimizer: Optimizer,
     options: TrainerOptions = {},
   ) {
+    checkOptions('Trainer', options, optionKeys<TrainerOptions>({ clipNorm: true, clipValue: true }));
     this.clipNorm = options.clipNorm ?? null;
     this.clipValue = options.clipValue ?? null;
     if (this.clipValue !== null && !(this.clipValue > 0)) throw new ConfigError(`Trainer clipValue must be positive, got ${this.clipValue}`);

@@ -21,21 +21,39 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node;
 let relaxedTried = false;
+let liftoffOff = false;
 
-/** Node 20 validates relaxed SIMD only behind a V8 flag; set it before compiling. */
-async function enableRelaxedSimd(): Promise<void> {
-  if (relaxedTried || !isNode) return;
-  setRelaxedFlags(builtinModule<typeof import('node:v8')>('node:v8'));
-}
-
-function setRelaxedFlags(v8: typeof import('node:v8') | null): void {
-  if (relaxedTried || !isNode || !v8) return;
-  relaxedTried = true;
-  try {
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-    v8.setFlagsFromString('--no-liftoff');
-  } catch {
-    // flags locked: the SIMD build is used
+/**
+ * The engine flags the kernels need, and only where they need them, set for
+ * the process before a compilation (V8 reads them then):
+ * - `--experimental-wasm-relaxed-simd` where the relaxed build does not
+ *   validate as the engine stands (Node 20, V8 11.3; Node 22 and browsers have
+ *   relaxed SIMD on, and get nothing);
+ * - `--no-liftoff` before the first two-thread build in Node: code from V8's
+ *   baseline compiler (Liftoff) lets the two threads' per-step barrier miss its
+ *   partner on Node 20 (the unit-split inference test in kernels.test.ts gives
+ *   wrong outputs after the barrier's 10 s limit), so the two-thread kernels are
+ *   compiled by the optimising compiler. One thread sets no such flag.
+ * Where flags cannot be set, the plain SIMD build (and, for the second, the
+ * engine's defaults) is used.
+ */
+function setEngineFlags(threads: number, relaxed: boolean): void {
+  const v8 = isNode ? builtinModule<typeof import('node:v8')>('node:v8') : null;
+  if (!v8) return;
+  const set = (flag: string): void => {
+    try {
+      v8.setFlagsFromString(flag);
+    } catch {
+      // flags locked: the engine's defaults stand
+    }
+  };
+  if (relaxed && !relaxedTried) {
+    relaxedTried = true;
+    if (!WebAssembly.validate(decode(relaxedWasm))) set('--experimental-wasm-relaxed-simd');
+  }
+  if (threads > 1 && !liftoffOff) {
+    liftoffOff = true;
+    set('--no-liftoff');
   }
 }
 
@@ -82,7 +100,7 @@ export interface WasmLoadOptions {
 export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promise<Kernels | null> {
   if (typeof WebAssembly === 'undefined') return null;
   const allowRelaxed = options.relaxed !== false;
-  if (allowRelaxed) await enableRelaxedSimd();
+  setEngineFlags(options.threads ?? 1, allowRelaxed);
   // Two threads need shared memory, which the loader uses wherever it exists (see sharedMemoryAvailable).
   const shared = sharedMemoryAvailable();
   const picked = pickBinary(allowRelaxed, shared);
@@ -127,7 +145,7 @@ function kernelsOf(name: string, module: WebAssembly.Module, instance: WebAssemb
  */
 export function loadWasmKernelsSync(options: { threads?: number } = {}): Kernels | null {
   if (typeof WebAssembly === 'undefined') return null;
-  setRelaxedFlags(builtinModule<typeof import('node:v8')>('node:v8'));
+  setEngineFlags(options.threads ?? 1, true);
   const shared = sharedMemoryAvailable();
   const picked = pickBinary(true, shared);
   if (!picked) return null;

@@ -3,7 +3,7 @@
  * the shared machinery of RNN, LSTM and GRU (torch.nn.RNNBase semantics,
  * parameter names and layouts).
  */
-import { ConfigError, ShapeError, expectPositiveInt, expectShape } from '../../errors.js';
+import { ConfigError, ShapeError, checkOptions, expectPositiveInt, expectShape, optionKeys } from '../../errors.js';
 import { kernels } from '../../kernels/index.js';
 import { swapAxes01 } from '../../tensor/ops.js';
 import { Random, defaultRandom } from '../../tensor/random.js';
@@ -58,6 +58,12 @@ export interface RecurrentOptions {
   rng?: Random;
 }
 
+/** The options every recurrent module takes (its own add theirs). */
+export const RECURRENT_OPTION_KEYS = optionKeys<RecurrentOptions>({
+  inputSize: true, hiddenSize: true, numLayers: true, bias: true, batchFirst: true, dropout: true, bidirectional: true,
+  init: true, forgetBias: true, chronoInit: true, checkpoint: true, rng: true,
+});
+
 /** Optional inputs of a forward call. */
 export interface RecurrentForwardOptions {
   /** initial hidden state (numLayers*numDirections, B, P); zeros when absent */
@@ -88,6 +94,7 @@ export interface LayerTrace {
   h: Tensor;
 }
 
+/** What a recurrent module's forward returns. */
 export interface RecurrentOutput {
   /** (B,T,D*P) if batchFirst else (T,B,D*P); zero past each sequence's length */
   output: Tensor;
@@ -106,6 +113,7 @@ export interface RecurrentGradients {
   gradCN?: Tensor | null;
 }
 
+/** The gradients a recurrent module's backward returns: of the input and the initial states. */
 export interface RecurrentInputGradients {
   gradInput: Tensor;
   gradH0: Tensor;
@@ -119,10 +127,15 @@ export interface RecurrentInputGradients {
   gradStates: Tensor | null;
 }
 
+/** Options of a recurrent module's backward. */
 export interface RecurrentBackwardOptions {
   /** also return dL/dh_t for every step (see RecurrentInputGradients.gradStates); takes the reference loop, for inspection */
   stateGrads?: boolean;
 }
+
+const FORWARD_KEYS = optionKeys<RecurrentForwardOptions>({ h0: true, c0: true, lengths: true, trace: true });
+const GRADIENT_KEYS = optionKeys<RecurrentGradients>({ gradOutput: true, gradHN: true, gradCN: true });
+const BACKWARD_KEYS = optionKeys<RecurrentBackwardOptions>({ stateGrads: true });
 
 interface DirectionParams {
   weightIh: Parameter;
@@ -311,6 +324,7 @@ export abstract class RecurrentBase extends Module {
    */
   forward(input: Tensor, options: RecurrentForwardOptions = {}): RecurrentOutput {
     const name = `${this.constructor.name}.forward`;
+    checkOptions(name, options, FORWARD_KEYS);
     if (input.rank !== 3) {
       throw new ShapeError(`${name}: input must have 3 dimensions ${this.batchFirst ? '(batch, time, features)' : '(time, batch, features)'}, got [${input.shape.join(', ')}]`);
     }
@@ -427,6 +441,8 @@ export abstract class RecurrentBase extends Module {
    */
   backward(grads: RecurrentGradients = {}, options: RecurrentBackwardOptions = {}): RecurrentInputGradients {
     const name = `${this.constructor.name}.backward`;
+    checkOptions(name, grads, GRADIENT_KEYS);
+    checkOptions(`${name} options`, options, BACKWARD_KEYS);
     const cache = this.popCache<ForwardCache>();
     const { T, B, lengths } = cache;
     const LD = this.numLayers * this.numDirections;

@@ -4,7 +4,7 @@
  * the sequence modules (a sequence of length 1), and keep one cache per call,
  * so a loop of steps back-propagates by calling backward in reverse order.
  */
-import { ConfigError, ShapeError, expectPositiveInt, expectShape } from '../../errors.js';
+import { ConfigError, ShapeError, checkOptions, expectPositiveInt, expectShape, optionKeys } from '../../errors.js';
 import { kernels } from '../../kernels/index.js';
 import { Random, defaultRandom } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -13,6 +13,7 @@ import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { type CellKind, type DirectionCache, type DirectionDims, gateCount } from '../../kernels/types.js';
 
+/** Options of `LSTMCell`, `GRUCell` and `RNNCell`. */
 export interface CellOptions {
   inputSize: number;
   hiddenSize: number;
@@ -20,6 +21,9 @@ export interface CellOptions {
   rng?: Random;
 }
 
+const CELL_KEYS = optionKeys<CellOptions>({ inputSize: true, hiddenSize: true, bias: true, rng: true });
+
+/** A cell's state between steps. */
 export interface CellState {
   /** hidden state (B,H) */
   h: Tensor;
@@ -27,6 +31,7 @@ export interface CellState {
   c: Tensor | null;
 }
 
+/** What a cell's backward returns: the gradients of the step's input and of the state it was given. */
 export interface CellGradients {
   gradInput: Tensor;
   gradH: Tensor;
@@ -50,6 +55,7 @@ abstract class CellBase extends Module {
 
   protected constructor(readonly kind: CellKind, options: CellOptions) {
     super();
+    checkOptions(this.constructor.name, options, CELL_KEYS);
     expectPositiveInt(`${this.constructor.name} inputSize`, options.inputSize);
     expectPositiveInt(`${this.constructor.name} hiddenSize`, options.hiddenSize);
     this.inputSize = options.inputSize;
@@ -119,10 +125,12 @@ export class LSTMCell extends CellBase {
     super('LSTM', options);
   }
 
+  /** One step: the input (B, I) and the state (zeros when null) give the new state. */
   forward(x: Tensor, state: { h: Tensor; c: Tensor } | null = null): { h: Tensor; c: Tensor } {
     return this.step(x, state?.h ?? null, state?.c ?? null) as { h: Tensor; c: Tensor };
   }
 
+  /** Goes back through the newest recorded step: the gradient of the new state gives those of the input and the previous state. */
   backward(grads: { gradH?: Tensor | null; gradC?: Tensor | null }): { gradInput: Tensor; gradH: Tensor; gradC: Tensor } {
     return this.stepBackward(grads.gradH ?? null, grads.gradC ?? null) as { gradInput: Tensor; gradH: Tensor; gradC: Tensor };
   }
@@ -134,10 +142,12 @@ export class GRUCell extends CellBase {
     super('GRU', options);
   }
 
+  /** One step: the input (B, I) and the state (zeros when null) give the new state. */
   forward(x: Tensor, h: Tensor | null = null): Tensor {
     return this.step(x, h, null).h;
   }
 
+  /** Goes back through the newest recorded step: the gradient of the new state gives those of the input and the previous state. */
   backward(gradH: Tensor): { gradInput: Tensor; gradH: Tensor } {
     return this.stepBackward(gradH, null);
   }
@@ -151,10 +161,12 @@ export class RNNCell extends CellBase {
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', options);
   }
 
+  /** One step: the input (B, I) and the state (zeros when null) give the new state. */
   forward(x: Tensor, h: Tensor | null = null): Tensor {
     return this.step(x, h, null).h;
   }
 
+  /** Goes back through the newest recorded step: the gradient of the new state gives those of the input and the previous state. */
   backward(gradH: Tensor): { gradInput: Tensor; gradH: Tensor } {
     return this.stepBackward(gradH, null);
   }

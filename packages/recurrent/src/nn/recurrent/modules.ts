@@ -1,8 +1,8 @@
-import { ConfigError } from '../../errors.js';
+import { ConfigError, checkOptions, optionKeys } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   RecurrentBase, type RecurrentBackwardOptions, type RecurrentForwardOptions, type RecurrentGradients, type RecurrentInputGradients,
-  type RecurrentOptions, type RecurrentOutput,
+  type RecurrentOptions, type RecurrentOutput, RECURRENT_OPTION_KEYS,
 } from './base.js';
 
 export interface LSTMOptions extends RecurrentOptions {
@@ -27,10 +27,15 @@ export interface GRUOptions extends RecurrentOptions {
   linearBeforeReset?: boolean;
 }
 
+const LSTM_KEYS = [...RECURRENT_OPTION_KEYS, ...optionKeys<Omit<LSTMOptions, keyof RecurrentOptions>>({ projSize: true, peepholes: true })];
+const GRU_KEYS = [...RECURRENT_OPTION_KEYS, ...optionKeys<Omit<GRUOptions, keyof RecurrentOptions>>({ linearBeforeReset: true })];
+
+/** An LSTM's forward also gives the final cell state. */
 export interface LSTMOutput extends RecurrentOutput {
   cN: Tensor;
 }
 
+/** An LSTM's backward also gives the initial cell state's gradient. */
 export interface LSTMInputGradients extends RecurrentInputGradients {
   gradC0: Tensor;
 }
@@ -41,7 +46,7 @@ export interface LSTMInputGradients extends RecurrentInputGradients {
  */
 export class LSTM extends RecurrentBase {
   constructor(options: LSTMOptions) {
-    super('LSTM', options, { projSize: options.projSize ?? 0, peepholes: options.peepholes ?? false });
+    super('LSTM', checkOptions('LSTM', options, LSTM_KEYS), { projSize: options.projSize ?? 0, peepholes: options.peepholes ?? false });
   }
 
   override forward(input: Tensor, options: RecurrentForwardOptions = {}): LSTMOutput {
@@ -59,7 +64,7 @@ export class LSTM extends RecurrentBase {
  */
 export class GRU extends RecurrentBase {
   constructor(options: GRUOptions) {
-    super('GRU', options, { linearBeforeReset: options.linearBeforeReset ?? true });
+    super('GRU', checkOptions('GRU', options, GRU_KEYS), { linearBeforeReset: options.linearBeforeReset ?? true });
   }
 }
 
@@ -68,10 +73,12 @@ export interface RNNOptions extends RecurrentOptions {
   nonlinearity?: 'tanh' | 'relu';
 }
 
+const RNN_KEYS = [...RECURRENT_OPTION_KEYS, ...optionKeys<Omit<RNNOptions, keyof RecurrentOptions>>({ nonlinearity: true })];
+
 /** Elman RNN, as torch.nn.RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh). */
 export class RNN extends RecurrentBase {
   constructor(options: RNNOptions) {
-    const nl = options.nonlinearity ?? 'tanh';
+    const nl = checkOptions('RNN', options, RNN_KEYS).nonlinearity ?? 'tanh';
     if (nl !== 'tanh' && nl !== 'relu') throw new ConfigError(`RNN nonlinearity must be 'tanh' or 'relu', got '${String(nl)}'`);
     super(nl === 'relu' ? 'RNN_RELU' : 'RNN_TANH', options);
   }
@@ -88,15 +95,19 @@ export function createRecurrent(mode: string, options: LSTMOptions & GRUOptions)
     if (options.peepholes) throw new ConfigError('peepholes are only for LSTM');
   };
   if (options.linearBeforeReset === false && mode !== 'GRU') throw new ConfigError('linearBeforeReset is only for GRU');
+  checkOptions('createRecurrent', options, [...new Set([...LSTM_KEYS, ...GRU_KEYS])]);
+  // Each module is given the options it takes (a config may carry another family's defaults, checked above).
+  const only = (keys: readonly string[]): LSTMOptions & GRUOptions =>
+    Object.fromEntries(Object.entries(options).filter(([k]) => keys.includes(k))) as unknown as LSTMOptions & GRUOptions;
   switch (mode) {
-    case 'LSTM': return new LSTM(options);
+    case 'LSTM': return new LSTM(only(LSTM_KEYS));
     case 'GRU':
       lstmOnly();
-      return new GRU(options);
+      return new GRU(only(GRU_KEYS));
     case 'RNN_TANH':
     case 'RNN_RELU':
       lstmOnly();
-      return new RNN({ ...options, nonlinearity: mode === 'RNN_RELU' ? 'relu' : 'tanh' });
+      return new RNN({ ...only(RECURRENT_OPTION_KEYS), nonlinearity: mode === 'RNN_RELU' ? 'relu' : 'tanh' });
     default:
       throw new ConfigError(`unknown recurrent mode '${mode}', expected LSTM, GRU, RNN_TANH or RNN_RELU`);
   }

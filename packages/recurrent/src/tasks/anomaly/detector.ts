@@ -13,10 +13,11 @@
  * Browser-safe.
  */
 import type { CellKind } from '../../kernels/types.js';
-import { ConfigError } from '../../errors.js';
+import { checkOptions, ConfigError, optionKeys } from '../../errors.js';
 import type { Series } from '../../data/timeseries.js';
 import { Forecaster, type ForecastOptions, type ForecastProgress, type ForecastTrainOptions } from '../forecast/forecaster.js';
 
+/** How the detector is built: the columns, the forecaster's size, the threshold's k and smoothing, the split. */
 export interface DetectOptions {
   /** columns to watch (default: all of the series') */
   columns?: string[];
@@ -31,6 +32,7 @@ export interface DetectOptions {
   split?: [number, number, number];
 }
 
+/** Per row: the anomaly score and whether it is flagged; and the threshold. */
 export interface Detection {
   scores: Float64Array;
   threshold: number;
@@ -38,6 +40,7 @@ export interface Detection {
   flags: Uint8Array;
 }
 
+/** Precision, recall and F1 of the flags against labels. */
 export interface DetectionMetrics {
   precision: number;
   recall: number;
@@ -56,10 +59,15 @@ export const DETECT_DEFAULTS = {
   epochs: 30, patience: 5,
 } as const;
 
+/** Flags anomalies in a series: a one-step forecaster, scores from its residuals, a threshold from the scores. */
 export class AnomalyDetector {
   private constructor(readonly forecaster: Forecaster, readonly k: number, readonly smooth: number) {}
 
+  /** A detector for the series (untrained); `seed` fixes its initialisation. */
   static create(series: Series, options: DetectOptions = {}, seed = 0): AnomalyDetector {
+    checkOptions('AnomalyDetector.create', options, optionKeys<DetectOptions>({
+      columns: true, lookback: true, hiddenSize: true, cell: true, k: true, smooth: true, split: true,
+    }));
     const columns = options.columns ?? series.columns;
     const D = DETECT_DEFAULTS;
     const k = options.k ?? D.k;
@@ -73,11 +81,16 @@ export class AnomalyDetector {
     return new AnomalyDetector(forecaster, k, smooth);
   }
 
+  /** A detector over a trained forecaster. */
   static fromForecaster(f: Forecaster, k = 10, smooth = 5): AnomalyDetector {
     return new AnomalyDetector(f, k, smooth);
   }
 
+  /** Trains the forecaster, then sets the threshold from the validation span's scores. */
   train(series: Series, options: ForecastTrainOptions = {}, hooks: { onProgress?: (p: ForecastProgress) => void; seed?: number } = {}): Promise<unknown> {
+    checkOptions('AnomalyDetector.train', options, optionKeys<ForecastTrainOptions>({
+      epochs: true, timeLimit: true, patience: true, batch: true, lr: true, optimizer: true, clip: true,
+    }));
     return this.forecaster.train(series, { patience: DETECT_DEFAULTS.patience, epochs: DETECT_DEFAULTS.epochs, ...options }, hooks);
   }
 

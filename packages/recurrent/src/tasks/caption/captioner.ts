@@ -6,7 +6,7 @@
  * weights kept); greedy or beam decoding (decoding/beam.ts), with each word's
  * attention over the grid. Browser-safe: it takes decoded pixels.
  */
-import { ConfigError, DataError } from '../../errors.js';
+import { checkOptions, ConfigError, DataError, optionKeys } from '../../errors.js';
 import { corpusBleu } from '../../data/bleu.js';
 import { Vocabulary, tokenize } from '../../data/vocabulary.js';
 import { beamSearchAll } from '../../decoding/beam.js';
@@ -37,6 +37,7 @@ export interface CaptionExample {
   captions: string[];
 }
 
+/** How a captioner is built: image size or feature size, the decoder cell and sizes, attention. */
 export interface CaptionerOptions {
   /** the CNN's input side in pixels, a multiple of 4 (default 32); images are resized to it */
   imageSize?: number;
@@ -51,6 +52,7 @@ export interface CaptionerOptions {
   channels?: [number, number];
 }
 
+/** Captioner training: epochs, batch, learning rate, patience, time limit. */
 export interface CaptionTrainOptions {
   epochs?: number;
   batch?: number;
@@ -59,6 +61,7 @@ export interface CaptionTrainOptions {
   timeLimit?: number;
 }
 
+/** Progress of captioner training, per epoch. */
 export interface CaptionProgress {
   epoch: number;
   epochs: number;
@@ -68,6 +71,7 @@ export interface CaptionProgress {
   seconds: number;
 }
 
+/** How a caption is written: beam width and longest caption. */
 export interface CaptionOptions {
   /** beam width (default 1: greedy) */
   beam?: number;
@@ -75,6 +79,7 @@ export interface CaptionOptions {
   maxLength?: number;
 }
 
+/** A caption, its words, each word's attention over the grid, and the grid's size. */
 export interface CaptionResult {
   text: string;
   words: string[];
@@ -93,6 +98,7 @@ export const CAPTION_DEFAULTS = {
 
 type Resolved = Required<CaptionerOptions> & { maxWords: number };
 
+/** Image captioning: a convolutional encoder (or given features), an LSTM decoder with attention, beam search. */
 export class Captioner {
   readonly model: CaptionModel;
   history: Array<{ epoch: number; loss: number; valBleu: number; seconds: number }> = [];
@@ -107,6 +113,9 @@ export class Captioner {
 
   /** A captioner for these examples' words; the images are read only for their captions. */
   static create(train: CaptionExample[], options: CaptionerOptions = {}, seed = 0): Captioner {
+    checkOptions('Captioner.create', options, optionKeys<CaptionerOptions>({
+      imageSize: true, features: true, cell: true, hiddenSize: true, embeddingSize: true, attention: true, channels: true,
+    }));
     const o = { ...CAPTION_DEFAULTS.model, ...options } as Required<CaptionerOptions>;
     if (train.length === 0) throw new DataError('no captioned images to train on');
     const f = o.features;
@@ -154,6 +163,7 @@ export class Captioner {
 
   /** Trains with teacher forcing (a caption drawn per image per step); keeps the weights with the best validation BLEU-4. */
   async train(train: CaptionExample[], val: CaptionExample[], options: CaptionTrainOptions = {}, hooks: { seed?: number; onProgress?: (p: CaptionProgress) => void } = {}): Promise<void> {
+    checkOptions('Captioner.train', options, optionKeys<CaptionTrainOptions>({ epochs: true, batch: true, lr: true, patience: true, timeLimit: true }));
     const D = CAPTION_DEFAULTS.train;
     const epochs = options.epochs ?? D.epochs;
     const rng = new Random(hooks.seed ?? 0);
@@ -247,6 +257,7 @@ export class Captioner {
 
   /** Captions one image; with `beam` > 1 by beam search. The attention over the grid comes with each word. */
   caption(image: RgbaImage | Float32Array, options: CaptionOptions = {}): CaptionResult {
+    checkOptions('Captioner.caption', options, optionKeys<CaptionOptions>({ beam: true, maxLength: true }));
     const width = options.beam ?? 1;
     if (!(Number.isInteger(width) && width >= 1)) throw new ConfigError(`beam must be a positive integer, got ${width}`);
     const maxLength = options.maxLength ?? this.options.maxWords;
@@ -274,6 +285,7 @@ export class Captioner {
     });
   }
 
+  /** The model folder's files (config.json and model.safetensors). */
   toFiles(): { config: JsonValue; weights: Uint8Array } {
     return {
       config: modelEnvelope(this.model, { task: TASK, options: this.options as unknown as JsonValue, vocabulary: this.vocab.tokens as string[], history: this.history as unknown as JsonValue }) as unknown as JsonValue,
@@ -281,6 +293,7 @@ export class Captioner {
     };
   }
 
+  /** Reads what `toFiles` wrote; `where` names the folder in errors. */
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Captioner {
     const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'CaptionModel', TASK, 'a captioning model');
     const vocab = new Vocabulary('word', (e.vocabulary as string[] | undefined) ?? [], `${where}/config.json vocabulary`);

@@ -6,7 +6,7 @@
  * accuracy, and reports accuracy, per-class precision/recall/F1 and the
  * confusion matrix on the test set. Browser-safe.
  */
-import { ConfigError, DataError } from '../../errors.js';
+import { checkOptions, ConfigError, DataError, optionKeys } from '../../errors.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -21,6 +21,7 @@ import { Trainer } from '../../train/trainer.js';
 import { type LabelledTexts, WordVocabulary } from '../../data/labelled-text.js';
 import { Ensemble, trainMembers } from '../ensemble.js';
 
+/** How a text classifier is built: cell, sizes, direction, pooling, vocabulary limits, class weights. */
 export interface ClassifierOptions {
   cell?: CellKind;
   hiddenSize?: number;
@@ -39,6 +40,7 @@ export interface ClassifierOptions {
   classWeights?: 'balanced' | 'none';
 }
 
+/** Classifier training: epochs, patience, batch, learning rate, clipping, time limit, word dropout. */
 export interface ClassifierTrainOptions {
   epochs?: number;
   /** stop after this many epochs without a better validation accuracy (default 5) */
@@ -51,6 +53,7 @@ export interface ClassifierTrainOptions {
   wordDropout?: number;
 }
 
+/** Progress of classifier training, per epoch. */
 export interface ClassifierProgress {
   epoch: number;
   epochs: number;
@@ -75,6 +78,7 @@ export const CLASSIFIER_DEFAULTS = {
 
 const TASK = 'text-classification';
 
+/** Text classification: words -> embedding -> (bi)directional recurrent layers -> pooling -> classes. */
 export class TextClassifier {
   readonly model: SequenceClassifier;
   history: Array<{ epoch: number; loss: number; valLoss: number; valAccuracy: number; seconds: number }> = [];
@@ -89,6 +93,9 @@ export class TextClassifier {
 
   /** A new classifier for this data and split: the vocabulary and class weights come from the training texts. */
   static create(data: LabelledTexts, split: DataSplit, options: ClassifierOptions = {}, seed = 0): TextClassifier {
+    checkOptions('TextClassifier.create', options, optionKeys<ClassifierOptions>({
+      cell: true, hiddenSize: true, embeddingSize: true, numLayers: true, bidirectional: true, pooling: true, dropout: true, maxVocab: true, minCount: true, maxLength: true, classWeights: true,
+    }));
     const o: Resolved = { ...CLASSIFIER_DEFAULTS.model, ...options };
     if (o.classWeights !== 'balanced' && o.classWeights !== 'none') throw new ConfigError(`classWeights must be 'balanced' or 'none', got '${String(o.classWeights)}'`);
     const labels = [...new Set(data.labels)].sort();
@@ -138,6 +145,7 @@ export class TextClassifier {
     return this.predictProbabilities(texts).map((p) => this.labels[p.indexOf(Math.max(...p))]!);
   }
 
+  /** Accuracy, per-class precision, recall and F1, and the confusion matrix on the rows `indices`. */
   evaluate(data: LabelledTexts, indices: number[]): ClassificationReport {
     const predicted = this.predict(indices.map((i) => data.texts[i]!)).map((l) => this.labels.indexOf(l));
     const truth = indices.map((i) => this.labels.indexOf(data.labels[i]!));
@@ -160,6 +168,9 @@ export class TextClassifier {
 
   /** Trains on split.train, validating on split.val each epoch; keeps the best validation accuracy's weights. */
   async train(data: LabelledTexts, split: DataSplit, options: ClassifierTrainOptions = {}, hooks: { onProgress?: (p: ClassifierProgress) => void; seed?: number } = {}): Promise<void> {
+    checkOptions('TextClassifier.train', options, optionKeys<ClassifierTrainOptions>({
+      epochs: true, patience: true, batch: true, lr: true, clip: true, timeLimit: true, wordDropout: true,
+    }));
     const D = CLASSIFIER_DEFAULTS.train;
     const epochs = options.epochs ?? D.epochs;
     if (split.val.length === 0) throw new DataError('the validation split is empty: there is nothing to choose the best epoch on');
@@ -200,6 +211,7 @@ export class TextClassifier {
     this.model.eval();
   }
 
+  /** The model folder's files (config.json and model.safetensors). */
   toFiles(extra: { [key: string]: JsonValue } = {}): { config: JsonValue; weights: Uint8Array } {
     return {
       config: modelEnvelope(this.model, {
@@ -210,6 +222,7 @@ export class TextClassifier {
     };
   }
 
+  /** Reads what `toFiles` wrote; `source` names the folder in errors. */
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, source = 'model'): TextClassifier {
     const { extra: e } = checkTaskConfig(files.config, `${source}/config.json`, 'SequenceClassifier', TASK, 'a text classifier');
     const c = buildForWeights(files.weights, `${source}/config.json`, () => new TextClassifier(new WordVocabulary(e.vocab as string[]), e.labels as string[], e.options as Resolved, e.classWeights as number[], 0));
@@ -235,6 +248,7 @@ export class ClassifierEnsemble extends Ensemble<string, TextClassifier> {
     }, onMember));
   }
 
+  /** Accuracy, per-class precision, recall and F1, and the confusion matrix on the rows `indices`. */
   evaluate(data: LabelledTexts, indices: number[]): ClassificationReport {
     const predicted = this.predictProbabilities(indices.map((i) => data.texts[i]!)).map((p) => p.indexOf(Math.max(...p)));
     return classificationReport(indices.map((i) => this.labels.indexOf(data.labels[i]!)), predicted, [...this.labels]);

@@ -11,12 +11,14 @@
  */
 import { HoltWinters, type Seasonality } from '../../models/holt-winters.js';
 
+/** The exponential smoothing chosen as a baseline, and how it was described. */
 export interface EtsChoice {
   model: HoltWinters;
   /** e.g. "multiplicative, damped" */
   form: string;
 }
 
+/** Fits additive and multiplicative, damped and not, on the values up to `fitEnd`, and keeps the best on [selectFrom, fitEnd). */
 export function fitEtsBaseline(values: ArrayLike<number>, fitEnd: number, selectFrom: number, season: number): EtsChoice {
   const y = Array.from({ length: fitEnd }, (_, i) => values[i]!);
   const positive = y.every((v) => v > 0);

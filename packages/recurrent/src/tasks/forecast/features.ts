@@ -15,6 +15,7 @@ import type { Frequency } from '../../data/timeseries.js';
 
 const DAY = 86_400_000;
 
+/** How each column is scaled for the network, from the training span. */
 export interface Scaler {
   /** per column: the standard deviation of its one-step changes on the training span */
   scale: number[];

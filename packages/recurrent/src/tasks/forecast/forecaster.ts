@@ -17,7 +17,7 @@
  * spans; the weights with the lowest validation loss are kept.
  * Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
-import { ConfigError, DataError } from '../../errors.js';
+import { checkOptions, ConfigError, DataError, optionKeys } from '../../errors.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { quantileLoss } from '../../losses/losses.js';
@@ -33,8 +33,10 @@ import { type Scaler, type WindowSpec, fitScaler, inputSize, writeTargets, write
 import { type Accuracy, AccuracyMeter, defaultSeason, naiveForecast, naiveScale, seasonalNaiveForecast } from './metrics.js';
 import { fitEtsBaseline } from './ets.js';
 
+/** How the horizon is forecast: all steps at once from the last state, or one step at a time fed back. */
 export type ForecastStrategy = 'direct' | 'recursive';
 
+/** How a forecaster is built: inputs and targets, lookback and horizon, strategy, interval, network, split, season. */
 export interface ForecastOptions {
   /** columns the network reads (default: the targets) */
   inputs?: string[];
@@ -57,6 +59,7 @@ export interface ForecastOptions {
   season?: number;
 }
 
+/** Forecaster training: epochs, time limit, patience, batch, learning rate, optimiser, clipping. */
 export interface ForecastTrainOptions {
   /** passes over the training windows (default 200; early stopping usually ends sooner) */
   epochs?: number;
@@ -71,6 +74,7 @@ export interface ForecastTrainOptions {
   clip?: number;
 }
 
+/** Progress of forecaster training, per epoch. */
 export interface ForecastProgress {
   epoch: number;
   epochs: number;
@@ -82,6 +86,7 @@ export interface ForecastProgress {
   fraction: number;
 }
 
+/** One epoch of forecaster training: losses and time. */
 export interface ForecastHistoryEntry {
   epoch: number;
   loss: number;
@@ -97,12 +102,14 @@ export interface TargetForecast {
   upper: number[];
 }
 
+/** Forecasts past a time: the times, and each target's median and interval. */
 export interface Forecast {
   /** the time of each forecast step */
   times: number[];
   targets: TargetForecast[];
 }
 
+/** One target's accuracy (MAE, RMSE, MASE) and the baselines', and the interval's coverage. */
 export interface TargetEvaluation {
   column: string;
   model: Accuracy;
@@ -116,6 +123,7 @@ export interface TargetEvaluation {
   coverage: number;
 }
 
+/** Test-span accuracy of each target, against the baselines. */
 export interface Evaluation {
   span: { start: number; end: number; origins: number };
   season: number;
@@ -164,6 +172,7 @@ export const FORECAST_DEFAULTS = {
   model: { strategy: 'direct' as ForecastStrategy, horizon: 1, interval: 0.9, split: [0.8, 0.1, 0.1] as [number, number, number], cell: 'LSTM' as CellKind, hiddenSize: 64, numLayers: 1, dropout: 0 },
 } as const;
 
+/** Forecasting: a recurrent network over a window of the series, trained with quantile losses for a calibrated interval. */
 export class Forecaster {
   readonly options: ResolvedOptions;
   readonly spec: WindowSpec;
@@ -201,6 +210,9 @@ export class Forecaster {
 
   /** A new, untrained forecaster for a series (its scaler is fitted on the training span). */
   static create(series: Series, options: ForecastOptions, seed = 0): Forecaster {
+    checkOptions('Forecaster.create', options, optionKeys<ForecastOptions>({
+      inputs: true, targets: true, lookback: true, horizon: true, strategy: true, interval: true, cell: true, hiddenSize: true, numLayers: true, dropout: true, split: true, season: true,
+    }));
     const o = resolveOptions(series, options);
     const info: SeriesInfo = {
       source: series.source, columns: series.columns, frequency: series.frequency, isDate: series.isDate,
@@ -211,6 +223,7 @@ export class Forecaster {
     return new Forecaster(o, scaler, info, seed);
   }
 
+  /** Where the training, validation and test spans of a series of that length end. */
   spans(length = this.series.length): Spans {
     return splitSpans(length, this.options);
   }
@@ -255,6 +268,9 @@ export class Forecaster {
    * with the lowest validation loss. NaN stops training with NonFiniteLossError.
    */
   async train(series: Series, options: ForecastTrainOptions = {}, hooks: { onProgress?: (p: ForecastProgress) => void; seed?: number; shouldStop?: () => boolean } = {}): Promise<ForecastHistoryEntry[]> {
+    checkOptions('Forecaster.train', options, optionKeys<ForecastTrainOptions>({
+      epochs: true, timeLimit: true, patience: true, batch: true, lr: true, optimizer: true, clip: true,
+    }));
     this.checkSeries(series);
     const D = FORECAST_DEFAULTS.train;
     const epochs = options.epochs ?? D.epochs;
@@ -474,6 +490,7 @@ export class Forecaster {
     return { config, weights: weightsToBytes(this.model.stateDict()) };
   }
 
+  /** Reads what `toFiles` wrote; `source` names the folder in errors. */
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, source = 'model'): Forecaster {
     const { extra } = checkTaskConfig(files.config, `${source}/config.json`, 'SequenceRegressor', TASK, 'a forecasting model');
     const f = buildForWeights(files.weights, `${source}/config.json`, () => new Forecaster(extra.options as ResolvedOptions, extra.scaler as Scaler, extra.series as SeriesInfo, 0));

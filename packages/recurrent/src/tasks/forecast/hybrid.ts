@@ -39,7 +39,7 @@
  * Spans are those of `recurrent forecast train` (default 80/10/10% of each
  * series in time order). Browser-safe; `io.ts` saves folders.
  */
-import { ConfigError, DataError } from '../../errors.js';
+import { checkOptions, ConfigError, DataError, optionKeys } from '../../errors.js';
 import { type JsonValue, buildForWeights, checkTaskConfig, loadWeights, modelEnvelope, weightsToBytes } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { quantileLoss } from '../../losses/losses.js';
@@ -62,6 +62,7 @@ export interface NamedSeries {
   values: ArrayLike<number>;
 }
 
+/** How the hybrid is built: horizon, season, lookback, network, seeds, interval, split. */
 export interface HybridOptions {
   /** steps forecast */
   horizon: number;
@@ -81,6 +82,7 @@ export interface HybridOptions {
   split?: [number, number, number];
 }
 
+/** Hybrid training: epochs, patience, batch, learning rate, optimiser, clipping, augmentation, refit. */
 export interface HybridTrainOptions {
   /** most passes over the training windows (default 200; early stopping usually ends sooner) */
   epochs?: number;
@@ -118,6 +120,7 @@ export interface HybridSeriesInfo {
   form: string;
 }
 
+/** One epoch of hybrid training: losses and time. */
 export interface HybridHistoryEntry {
   network: number;
   phase: 'early-stopping' | 'refit';
@@ -136,6 +139,7 @@ export interface SeriesForecast {
   upper: number[];
 }
 
+/** One series' accuracy against the naive, seasonal naive and ETS baselines. */
 export interface HybridSeriesEvaluation {
   name: string;
   origins: number;
@@ -149,6 +153,7 @@ export interface HybridSeriesEvaluation {
   coverage: number;
 }
 
+/** Test-span accuracy of every series, and their means. */
 export interface HybridEvaluation {
   season: number;
   horizon: number;
@@ -203,6 +208,7 @@ interface Smoothed {
   valEnd: number;
 }
 
+/** Where a series of length n is split into training, validation and test; a DataError names the series if it is too short. */
 export function hybridSpans(n: number, o: Pick<ResolvedHybridOptions, 'split' | 'lookback' | 'horizon'>, name: string): { trainEnd: number; valEnd: number } {
   const trainEnd = Math.floor(n * o.split[0]);
   const valEnd = Math.floor(n * (o.split[0] + o.split[1]));
@@ -230,6 +236,7 @@ function resolve(o: HybridOptions): ResolvedHybridOptions {
   return r;
 }
 
+/** The hybrid forecaster: each series' exponential smoothing, and one recurrent network over all their smoothed windows (ES-RNN). */
 export class HybridForecaster {
   readonly options: ResolvedHybridOptions;
   readonly model: EsRnn;
@@ -257,6 +264,9 @@ export class HybridForecaster {
    * builds the untrained networks; `seed` sets their initial weights.
    */
   static create(data: NamedSeries[], options: HybridOptions, seed = 0): HybridForecaster {
+    checkOptions('HybridForecaster.create', options, optionKeys<HybridOptions>({
+      horizon: true, season: true, lookback: true, cell: true, hiddenSize: true, numLayers: true, dropout: true, seeds: true, interval: true, split: true,
+    }));
     if (data.length === 0) throw new ConfigError('hybrid forecaster: no series');
     const o = resolve(options);
     const names = new Set<string>();
@@ -388,6 +398,9 @@ export class HybridForecaster {
    * (only the calibration).
    */
   async train(data: NamedSeries[], options: HybridTrainOptions = {}, hooks: { onProgress?: (p: ForecastProgress) => void; seed?: number; shouldStop?: () => boolean } = {}): Promise<HybridHistoryEntry[]> {
+    checkOptions('HybridForecaster.train', options, optionKeys<HybridTrainOptions>({
+      epochs: true, patience: true, batch: true, lr: true, optimizer: true, clip: true, augment: true, refit: true, windowsPerSeries: true,
+    }));
     const D = HYBRID_DEFAULTS.train;
     const o = { ...D, ...options };
     for (const k of ['epochs', 'patience', 'batch', 'windowsPerSeries'] as const) {
@@ -658,6 +671,7 @@ export class HybridForecaster {
     return { config, weights: weightsToBytes(this.model.stateDict()) };
   }
 
+  /** Reads what `toFiles` wrote; `source` names the folder in errors. */
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, source = 'model'): HybridForecaster {
     const { config, extra } = checkTaskConfig(files.config, `${source}/config.json`, 'EsRnn', TASK, 'a hybrid forecasting model');
     const model = buildForWeights(files.weights, `${source}/config.json`, () => EsRnn.fromConfig(config.config as never));

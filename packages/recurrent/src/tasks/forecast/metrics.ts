@@ -19,6 +19,7 @@ export function defaultSeason(f: Frequency, isDate: boolean): number {
   return 1;
 }
 
+/** Forecast errors: mean absolute, root mean square, and scaled by the naive forecast's error (MASE). */
 export interface Accuracy {
   mae: number;
   rmse: number;
@@ -49,6 +50,7 @@ export class AccuracyMeter {
 
   constructor(private readonly scale: number) {}
 
+  /** Adds forecast errors (forecast, actual, scale). */
   add(y: number, f: number): void {
     const e = Math.abs(y - f);
     this.abs += e;
@@ -58,6 +60,7 @@ export class AccuracyMeter {
     this.n++;
   }
 
+  /** The accuracy of everything added. */
   result(): Accuracy {
     const n = Math.max(this.n, 1);
     const mae = this.abs / n;

@@ -5,7 +5,7 @@
  * Training goes through the one loop (train/fit.ts); each step draws a fresh
  * batch of the synthetic tasks, and validation is on a fixed held-out set.
  */
-import { ConfigError, NonFiniteLossError } from '../../errors.js';
+import { checkOptions, ConfigError, NonFiniteLossError, optionKeys } from '../../errors.js';
 import { type StateGradients, decayPerStep, regressorGradients } from '../../inspect/gradients.js';
 import type { RecurrentBase } from '../../nn/recurrent/base.js';
 import type { CellKind } from '../../kernels/types.js';
@@ -22,13 +22,17 @@ import { Trainer } from '../../train/trainer.js';
 import { ADDING_GUESS_MSE, COPY_LENGTH, COPY_VOCAB, addingProblem, copyGuessLoss, copyMemory, copyRecalled } from '../../data/memory-tasks.js';
 import { DIGIT_PIXELS, type Digits, pixelPermutation, pixelSequences } from '../../data/digits.js';
 
+/** A task of `MEMORY_TASKS`. */
 export type MemoryTaskName = 'adding' | 'copy' | 'digits' | 'permuted-digits';
+/** The long-range memory tasks. */
 export const MEMORY_TASKS: readonly MemoryTaskName[] = ['adding', 'copy', 'digits', 'permuted-digits'];
 
 /** How the gates start: as the init leaves them, forget-gate bias 1 (Jozefowicz et al. 2015), or chrono (Tallec & Ollivier 2018, T_max = the task's length). */
 export type GateInit = 'default' | 'forget-bias' | 'chrono';
+/** The gate initialisations the memory benchmarks compare. */
 export const GATE_INITS: readonly GateInit[] = ['default', 'forget-bias', 'chrono'];
 
+/** A memory benchmark run: task, length, cell, parameters, gate initialisation, learning rate, batch. */
 export interface MemoryRunConfig {
   task: MemoryTaskName;
   cell: CellKind;
@@ -81,6 +85,7 @@ export interface MemoryPoint {
   trainLoss: number;
 }
 
+/** A memory run's outcome: the best validation metric, against guessing, and whether it counts as solved. */
 export interface MemoryResult {
   task: MemoryTaskName;
   cell: CellKind;
@@ -276,6 +281,7 @@ export interface MemoryTrainOptions {
   restoreBest?: boolean;
   /** return true to stop after the current step */
   shouldStop?(): boolean;
+  /** Called after each validation with the points so far. */
   onEval?(p: MemoryPoint, r: { step: number; of: number }): void;
 }
 
@@ -356,6 +362,7 @@ export class MemoryRun {
 
   /** Trains on from the current step; a diverged run stays stopped. */
   async train(o: MemoryTrainOptions = {}): Promise<void> {
+    checkOptions('MemoryRun.train', o, optionKeys<MemoryTrainOptions>({ steps: true, restoreBest: true, shouldStop: true, onEval: true }));
     if (this.divergedAt !== null) return;
     const c = this.config;
     const last = this.lengths.length - 1;

@@ -3,7 +3,7 @@
  * 13 coefficients, silence trimmed, normalised, 48 frames) -> a bidirectional
  * GRU -> mean over time -> Linear -> a word. Browser-safe (bring the WAV bytes).
  */
-import { DataError } from '../../errors.js';
+import { checkOptions, DataError, optionKeys } from '../../errors.js';
 import { type Audio } from '../../audio/wav.js';
 import { type AugmentOptions, augmentOptions, augmentedMfcc, maskFrames } from '../../audio/augment.js';
 import { DEFAULT_MAX_HZ, framesToSamples, mfcc, normaliseFrames, speechSpan, trimSilence, withDeltas } from '../../audio/features.js';
@@ -20,6 +20,7 @@ import { Trainer } from '../../train/trainer.js';
 import { logSoftmax } from '../../tensor/log-space.js';
 import { Ensemble, trainMembers } from '../ensemble.js';
 
+/** How a recogniser is built: cell, sizes, frames, coefficients, deltas, trimming, highest frequency. */
 export interface SpeechOptions {
   cell?: CellKind;
   hiddenSize?: number;
@@ -48,6 +49,7 @@ export interface SpeechOptions {
   maxHz?: number;
 }
 
+/** Recogniser training: epochs, batch, learning rate, patience, augmentation. */
 export interface SpeechTrainOptions {
   epochs?: number;
   batch?: number;
@@ -58,6 +60,7 @@ export interface SpeechTrainOptions {
   augment?: AugmentOptions | boolean;
 }
 
+/** A recording and the word said in it. */
 export interface LabelledAudio {
   audio: Audio;
   label: string;
@@ -71,6 +74,7 @@ export const SPEECH_DEFAULTS = {
   train: { epochs: 40, batch: 32, lr: 3e-3, patience: 8, valFraction: 0.1 },
 } as const;
 
+/** Spoken words: MFCCs -> bidirectional recurrent layers -> mean over time -> the word. */
 export class SpokenWordRecognizer {
   readonly model: SequenceClassifier;
   history: Array<{ epoch: number; loss: number; valAccuracy: number; seconds: number }> = [];
@@ -83,7 +87,11 @@ export class SpokenWordRecognizer {
     }, new Random(seed));
   }
 
+  /** A recogniser for these words (untrained); `seed` fixes its initialisation. */
   static create(labels: string[], options: SpeechOptions = {}, seed = 0): SpokenWordRecognizer {
+    checkOptions('SpokenWordRecognizer.create', options, optionKeys<SpeechOptions>({
+      cell: true, hiddenSize: true, numLayers: true, frames: true, coefficients: true, deltas: true, trimDrop: true, trimFloor: true, maxHz: true,
+    }));
     const uniq = [...new Set(labels)].sort();
     if (uniq.length < 2) throw new DataError(`a recogniser needs at least two words, got ${uniq.length}`);
     return new SpokenWordRecognizer(uniq, { ...SPEECH_DEFAULTS.model, ...options }, seed);
@@ -136,6 +144,7 @@ export class SpokenWordRecognizer {
 
   /** Trains on `train`, keeping the weights with the best accuracy on `val`. */
   async train(train: LabelledAudio[], val: LabelledAudio[], options: SpeechTrainOptions = {}, hooks: { seed?: number; onProgress?: (p: { epoch: number; epochs: number; loss: number; valAccuracy: number; seconds: number }) => void } = {}): Promise<void> {
+    checkOptions('SpokenWordRecognizer.train', options, optionKeys<SpeechTrainOptions>({ epochs: true, batch: true, lr: true, patience: true, augment: true }));
     const aug = augmentOptions(options.augment);
     // Without augmentation each recording's features are computed once; with it, for every batch anew.
     const fixed = aug ? null : train.map((e) => this.features(e.audio));
@@ -218,6 +227,7 @@ export class SpokenWordRecognizer {
     return feats.map((_, b) => Array.from(logSoftmax(scores, b * K, K), Math.exp));
   }
 
+  /** The share of the recordings whose word is predicted. */
   accuracy(examples: LabelledAudio[]): number {
     return accuracyOf(this.predict(examples.map((e) => e.audio)), examples);
   }
@@ -230,6 +240,7 @@ export class SpokenWordRecognizer {
     };
   }
 
+  /** Reads what `toFiles` wrote; `where` names the folder in errors. */
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): SpokenWordRecognizer {
     const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'SequenceClassifier', TASK, 'a spoken-word model');
     const r = buildForWeights(files.weights, `${where}/config.json`, () => new SpokenWordRecognizer(e.labels as string[], { trimDrop: 8, trimFloor: null, ...(e.options as SpeechOptions) } as Required<SpeechOptions>, 0));
@@ -251,6 +262,7 @@ function accuracyOf(predicted: string[], examples: LabelledAudio[]): number {
  * wrong on different recordings.
  */
 export class SpokenWordEnsemble extends Ensemble<Audio, SpokenWordRecognizer> {
+  /** Trains `size` recognisers from seeds seed..seed+size-1 and averages them. */
   static async train(labels: string[], train: LabelledAudio[], val: LabelledAudio[], size: number, options: SpeechOptions = {}, trainOptions: SpeechTrainOptions = {},
     hooks: { seed?: number; onProgress?: (p: { member: number; epoch: number; epochs: number; loss: number; valAccuracy: number; seconds: number }) => void; onMember?: (i: number, member: SpokenWordRecognizer) => void } = {}): Promise<SpokenWordEnsemble> {
     const seed = hooks.seed ?? 0;
@@ -270,6 +282,7 @@ export class SpokenWordEnsemble extends Ensemble<Audio, SpokenWordRecognizer> {
     return this.average(this.members.map((m) => m.probabilitiesOf(feats)));
   }
 
+  /** The share of the recordings whose word is predicted. */
   accuracy(examples: LabelledAudio[]): number {
     return accuracyOf(this.predict(examples.map((e) => e.audio)), examples);
   }

@@ -7,7 +7,7 @@
  * with the CTC loss (losses/ctc.ts), read by greedy decoding. Browser-safe
  * (bring the WAV bytes).
  */
-import { DataError } from '../../errors.js';
+import { checkOptions, DataError, optionKeys } from '../../errors.js';
 import type { Audio } from '../../audio/wav.js';
 import { type AugmentOptions, augmentOptions, augmentedMfcc, maskFrames } from '../../audio/augment.js';
 import { type Features, type FeatureStats, featureStats, mfcc, normaliseFeatures, runningNormalise, startRunningStats, trimSilence, withDeltas } from '../../audio/features.js';
@@ -31,6 +31,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { fit } from '../../train/fit.js';
 import { Trainer } from '../../train/trainer.js';
 
+/** How a transcriber is built: cell, sizes, direction, features, frame stacking, dropout, alphabet. */
 export interface TranscriberOptions {
   cell?: CellKind;
   hiddenSize?: number;
@@ -63,6 +64,7 @@ export interface TranscribedAudio {
   text: string;
 }
 
+/** Transcriber training: epochs, batch, learning rate, patience, time limit, augmentation. */
 export interface TranscriberTrainOptions {
   epochs?: number;
   batch?: number;
@@ -75,6 +77,7 @@ export interface TranscriberTrainOptions {
   augment?: AugmentOptions | boolean;
 }
 
+/** Progress of transcriber training, per epoch. */
 export interface TranscriberProgress {
   epoch: number;
   epochs: number;
@@ -117,6 +120,7 @@ export function normaliseTranscript(text: string): string {
   return text.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+/** Speech to text: MFCCs -> (bi)directional recurrent layers -> characters, trained with CTC, decoded greedily or by beam search with a language model. */
 export class Transcriber {
   readonly model: SequenceTagger;
   history: Array<{ epoch: number; loss: number; valCer: number; seconds: number }> = [];
@@ -142,6 +146,9 @@ export class Transcriber {
    * must then keep to.
    */
   static create(transcripts: string[], options: TranscriberOptions = {}, seed = 0): Transcriber {
+    checkOptions('Transcriber.create', options, optionKeys<TranscriberOptions>({
+      cell: true, hiddenSize: true, numLayers: true, bidirectional: true, coefficients: true, deltas: true, stack: true, dropout: true, alphabet: true, normalise: true,
+    }));
     const o = { ...TRANSCRIBE_DEFAULTS.model, ...options };
     o.normalise = options.normalise ?? (o.bidirectional ? 'utterance' : 'running');
     const chars = [...new Set(o.alphabet !== null ? Array.from(o.alphabet) : transcripts.flatMap((t) => Array.from(normaliseTranscript(t))))].sort();
@@ -189,6 +196,7 @@ export class Transcriber {
     });
   }
 
+  /** The text of a sequence of character ids. */
   decode(ids: readonly number[]): string {
     return ids.map((k) => this.alphabet[k - 1]!).join('');
   }
@@ -299,6 +307,7 @@ export class Transcriber {
 
   /** What is said in each recording: greedy decoding, or with `beam` > 1 or a language model, prefix beam search. */
   transcribe(audio: Audio[], decoding: TranscribeOptions = {}): string[] {
+    checkOptions('Transcriber.transcribe', decoding, optionKeys<TranscribeOptions>({ beam: true, lm: true, lmWeight: true, lengthBonus: true }));
     return this.readAll(audio.map((a) => this.features(a)), decoding);
   }
 
@@ -309,10 +318,12 @@ export class Transcriber {
 
   /** Character and word error rates against the recordings' transcripts. */
   evaluate(examples: TranscribedAudio[], decoding: TranscribeOptions = {}): { cer: number; wer: number; transcripts: string[] } {
+    checkOptions('Transcriber.evaluate', decoding, optionKeys<TranscribeOptions>({ beam: true, lm: true, lmWeight: true, lengthBonus: true }));
     const transcripts = this.transcribe(examples.map((e) => e.audio), decoding);
     return { ...errorRates(examples.map((e) => normaliseTranscript(e.text)), transcripts), transcripts };
   }
 
+  /** The model folder's files (config.json and model.safetensors). */
   toFiles(): { config: JsonValue; weights: Uint8Array } {
     return {
       config: modelEnvelope(this.model, {
@@ -323,6 +334,7 @@ export class Transcriber {
     };
   }
 
+  /** Reads what `toFiles` wrote; `where` names the folder in errors. */
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Transcriber {
     const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'SequenceTagger', TASK, 'a transcription model');
     const t = buildForWeights(files.weights, `${where}/config.json`, () => new Transcriber(e.alphabet as string[], { normalise: 'utterance', ...(e.options as TranscriberOptions) } as Required<TranscriberOptions>, 0));

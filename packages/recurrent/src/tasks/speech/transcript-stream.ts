@@ -18,6 +18,7 @@ import type { Transcriber } from './transcriber.js';
 /** The blank's class (transcriber.ts: class 0, the characters after it). */
 const BLANK = 0;
 
+/** Transcribes audio as it arrives: feed samples, read the transcript so far. */
 export class TranscriptStream {
   private readonly frameLen: number;
   private readonly hop: number;

@@ -103,6 +103,7 @@ interface Row {
   resolve(r: SequenceResult): void;
 }
 
+/** Continuous batching for text generation: sequences join and leave one decoder between tokens; each writes what it would alone. */
 export class GenerationBatch {
   private readonly sampler: Sampler;
   private readonly decoders = new Map<number, TokenDecoder>();

@@ -4,7 +4,7 @@
  * tracking, exact resume) and to write with it (sampling, beam search,
  * streaming). Browser-safe: no Node imports; `io.ts` beside it saves folders.
  */
-import { ConfigError, FormatError, plural } from '../../errors.js';
+import { checkOptions, ConfigError, FormatError, optionKeys, plural } from '../../errors.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import { parseSafetensors, serializeSafetensors } from '../../io/safetensors.js';
 import type { CellKind } from '../../kernels/types.js';
@@ -26,6 +26,7 @@ import { TokenDecoder } from '../../decoding/token-decoder.js';
 import { GenerationBatch, readPrime, unkMasker } from './generation-batch.js';
 import { type ResumeState, type TrainSettings, checkResumeState } from './resume-state.js';
 
+/** How a text model is built: cell, sizes, layers, dropout, tokenizer, vocabulary limit, softmax. */
 export interface TextModelOptions {
   cell?: CellKind;
   hiddenSize?: number;
@@ -65,6 +66,7 @@ export function defaultCutoffs(V: number, inFeatures = Infinity): number[] {
   return [...new Set(shares.map((f) => Math.round(V * f)))].filter((c) => c >= 1 && c < V);
 }
 
+/** Text-model training: batch, sequence length, learning rate, optimiser, clipping, and when to stop. */
 export interface TextTrainOptions {
   batch?: number;
   /** BPTT length: tokens per chunk (default 100) */
@@ -94,6 +96,7 @@ export interface DataInfo {
   valFraction: number;
 }
 
+/** One validation of text-model training: step, losses, speed, time. */
 export interface HistoryEntry {
   step: number;
   /** mean training loss (nats per token) since the previous entry */
@@ -102,6 +105,7 @@ export interface HistoryEntry {
   seconds: number;
 }
 
+/** Progress of text-model training, reported every few steps. */
 export interface Progress {
   step: number;
   /** the step count at which training stops, when known */
@@ -118,7 +122,9 @@ export interface Progress {
   eta: number | null;
 }
 
+/** Callbacks of text-model training. */
 export interface TrainHooks {
+  /** Called every few steps with the progress. */
   onProgress?(p: Progress): void;
   /** after each validation; `improved` when it is the best so far */
   onEval?(p: Progress, improved: boolean): void | Promise<void>;
@@ -140,9 +146,29 @@ export const TEXT_DEFAULTS = {
   valFraction: 0.05,
 } as const;
 
+/** What `generate` takes: sampling (or beam search), the text to start from, the length, a seed, a callback per token. */
+export type GenerateOptions = SamplingOptions & {
+  /** text the model reads first (default: none, the model starts from its zero state) */
+  prime?: string;
+  /** tokens to write (default 500) */
+  length?: number;
+  /** sampling seed */
+  seed?: number;
+  /** beam width (greedy search over whole sequences) instead of sampling */
+  beam?: number;
+  /** called with each token's text as it is written */
+  onToken?: (text: string) => void;
+};
+
+const GENERATE_KEYS = optionKeys<GenerateOptions>({ temperature: true, topK: true, topP: true, prime: true, length: true, seed: true, beam: true, onToken: true });
+const TRAIN_KEYS = optionKeys<TextTrainOptions & { name?: string; valFraction?: number }>({
+  batch: true, seqLen: true, lr: true, optimizer: true, clip: true, steps: true, epochs: true, timeLimit: true, evalEvery: true, evalTokens: true, name: true, valFraction: true,
+});
+
 /** Settings a resumed run cannot change: they shape the carried state, the data split or the optimiser's buffers. */
 export const FIXED_ON_RESUME = ['batch', 'seqLen', 'optimizer'] as const;
 
+/** A text model's folder in memory: the best model, its vocabulary, and the latest checkpoint. */
 export interface ModelFolderFiles {
   /** config.json: the best model (by validation loss) */
   config: JsonValue;
@@ -152,6 +178,7 @@ export interface ModelFolderFiles {
   checkpoint: { weights: Uint8Array; optimizer: Uint8Array; state: JsonValue } | null;
 }
 
+/** Text generation: a vocabulary and a language model, trained on a text, sampled or beam-searched, saved as a model folder. */
 export class TextGenerator {
   readonly model: LanguageModel;
   readonly vocab: Vocabulary;
@@ -176,6 +203,9 @@ export class TextGenerator {
 
   /** A new, untrained model whose vocabulary comes from `text`. */
   static create(text: string, options: TextModelOptions = {}, seed = 0): TextGenerator {
+    checkOptions('TextGenerator.create', options, optionKeys<TextModelOptions>({
+      cell: true, hiddenSize: true, numLayers: true, embeddingSize: true, dropout: true, tokenizer: true, maxVocab: true, softmax: true, cutoffs: true,
+    }));
     const o = { ...DEFAULT_MODEL, ...definedOnly(options) };
     for (const k of ['hiddenSize', 'numLayers', 'embeddingSize'] as const) {
       if (!Number.isInteger(o[k]) || o[k] < 1) throw new ConfigError(`${k} must be a positive integer, got ${o[k]}`);
@@ -209,6 +239,8 @@ export class TextGenerator {
    * Yields to the event loop after every step, so a Ctrl-C handler can run.
    */
   async train(text: string, options: TextTrainOptions & { name?: string; valFraction?: number } = {}, hooks: TrainHooks = {}): Promise<HistoryEntry[]> {
+    checkOptions('TextGenerator.train', options, TRAIN_KEYS);
+    checkOptions('TextGenerator.train hooks', hooks, optionKeys<TrainHooks>({ onProgress: true, onEval: true, shouldStop: true }));
     const given = definedOnly(options);
     if (this.resume) {
       for (const k of FIXED_ON_RESUME) {
@@ -381,7 +413,8 @@ export class TextGenerator {
    * searches for the most likely continuation instead. Each token is passed
    * to `onToken` as it is produced (with beam search, all at the end).
    */
-  generate(options: SamplingOptions & { prime?: string; length?: number; seed?: number; beam?: number; onToken?: (text: string) => void } = {}): { text: string; unknown: string[] } {
+  generate(options: GenerateOptions = {}): { text: string; unknown: string[] } {
+    checkOptions('TextGenerator.generate', options, GENERATE_KEYS);
     checkSampling(options);
     const length = options.length ?? 500;
     if (!Number.isInteger(length) || length < 0) throw new ConfigError(`length must be a non-negative integer, got ${length}`);

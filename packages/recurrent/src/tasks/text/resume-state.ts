@@ -24,6 +24,7 @@ export interface RunTarget {
   deadline: number | null;
 }
 
+/** What a checkpoint keeps to resume training exactly: step, time, data position, random state, settings. */
 export interface ResumeState {
   step: number;
   /** training seconds so far, over every session of the run */

@@ -5,7 +5,7 @@
  * in training; greedy or beam-search decoding with a length limit; the
  * weights with the best validation exact match are kept. Browser-safe.
  */
-import { ConfigError, DataError } from '../../errors.js';
+import { checkOptions, ConfigError, DataError, optionKeys } from '../../errors.js';
 import { type JsonValue, buildForWeights, loadWeights, weightsToBytes, modelEnvelope, checkTaskConfig } from '../../io/model-files.js';
 import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
@@ -21,7 +21,9 @@ import { createOptimizer } from '../../optim/optimizers.js';
 import { Random } from '../../tensor/random.js';
 import { Trainer } from '../../train/trainer.js';
 
+/** How a side of the pairs is tokenised: characters or words. */
 export type PairTokenizer = 'char' | 'word';
+/** A source text and its translation. */
 export interface Pair {
   source: string;
   target: string;
@@ -31,10 +33,12 @@ const SPECIALS = ['<pad>', '<unk>', '<bos>', '<eos>'];
 const BOS = 2;
 const EOS = 3;
 
+/** A text's tokens: characters, or words and hyphens. */
 export function pairTokens(text: string, kind: PairTokenizer): string[] {
   return kind === 'char' ? Array.from(text) : (text.match(/[^\s-]+|-/g) ?? []);
 }
 
+/** Tokens back into text (words joined by spaces, hyphens kept tight). */
 export function joinTokens(tokens: string[], kind: PairTokenizer): string {
   return kind === 'char' ? tokens.join('') : tokens.join(' ').replace(/ - /g, '-').replace(/^- | -$/g, '-');
 }
@@ -73,6 +77,7 @@ export function parsePairs(text: string, source = 'pairs.tsv'): Pair[] {
   return pairs;
 }
 
+/** How a translator is built: tokenisers, cell, sizes, output length ratio. */
 export interface TranslatorOptions {
   /** 'auto' (the default): words, unless most distinct words occur once (e.g. German compounds), then characters */
   sourceTokenizer?: PairTokenizer | 'auto';
@@ -99,6 +104,7 @@ export function chooseTokenizer(texts: readonly string[]): PairTokenizer {
   return counts.size > 0 && once * 2 > counts.size ? 'char' : 'word';
 }
 
+/** How a translation is written: beam width and longest output. */
 export interface TranslateOptions {
   /** beam width (default 1: greedy) */
   beam?: number;
@@ -114,6 +120,7 @@ export const TRANSLATOR_DEFAULTS = {
   train: { epochs: 30, batch: 32, lr: 3e-3, patience: 5, valFraction: 0.1 },
 } as const;
 
+/** Translation: an encoder-decoder with attention over pairs of texts, greedy or beam search. */
 export class Translator {
   readonly model: Seq2Seq;
   history: Array<{ epoch: number; loss: number; valExact: number; seconds: number }> = [];
@@ -122,7 +129,11 @@ export class Translator {
     this.model = new Seq2Seq({ sourceVocab: source.size, targetVocab: target.size, embeddingSize: options.embeddingSize, hiddenSize: options.hiddenSize, mode: options.cell }, new Random(seed));
   }
 
+  /** A translator for these pairs (untrained; its vocabularies come from them); `seed` fixes its initialisation. */
   static create(train: Pair[], options: TranslatorOptions = {}, seed = 0): Translator {
+    checkOptions('Translator.create', options, optionKeys<TranslatorOptions>({
+      sourceTokenizer: true, targetTokenizer: true, cell: true, hiddenSize: true, embeddingSize: true, lengthRatio: true,
+    }));
     const given: Required<TranslatorOptions> = { ...TRANSLATOR_DEFAULTS.model, ...options };
     if (given.cell !== 'LSTM' && given.cell !== 'GRU') throw new ConfigError(`translation cells are LSTM or GRU, got '${given.cell}'`);
     if (train.length === 0) throw new DataError('no training pairs');
@@ -178,6 +189,7 @@ export class Translator {
 
   /** Share of pairs translated exactly (greedy unless `beam` > 1). */
   exactMatch(pairs: Pair[], options: TranslateOptions = {}): number {
+    checkOptions('Translator.exactMatch', options, optionKeys<TranslateOptions>({ beam: true, maxLength: true }));
     return pairs.filter((p) => this.translate(p.source, options).text === p.target).length / pairs.length;
   }
 
@@ -221,6 +233,7 @@ export class Translator {
     });
   }
 
+  /** The model folder's files (config.json and model.safetensors). */
   toFiles(): { config: JsonValue; weights: Uint8Array } {
     return {
       config: modelEnvelope(this.model, { task: TASK, options: this.options as unknown as JsonValue, source: this.source.tokens, target: this.target.tokens, history: this.history as unknown as JsonValue }) as unknown as JsonValue,
@@ -228,6 +241,7 @@ export class Translator {
     };
   }
 
+  /** Reads what `toFiles` wrote; `where` names the folder in errors. */
   static fromFiles(files: { config: JsonValue; weights: Uint8Array }, where = 'model'): Translator {
     const { extra: e } = checkTaskConfig(files.config, `${where}/config.json`, 'Seq2Seq', TASK, 'a translation model');
     const t = buildForWeights(files.weights, `${where}/config.json`, () => new Translator(new TokenTable(e.source as string[]), new TokenTable(e.target as string[]), { ...TRANSLATOR_DEFAULTS.model, lengthRatio: 2, ...(e.options as Partial<ResolvedOptions>) } as ResolvedOptions, 0));
