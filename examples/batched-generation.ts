@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/batched-generation.ts
  */
-import { GenerationBatch, TextGenerator } from 'recurrent';
+import { GenerationBatch, TextGenerator } from 'recurrent-nn';
 
 const text = 'the quick brown fox jumps over the lazy dog; a lazy cat naps in the sun. '.repeat(50);
 const g = TextGenerator.create(text, { hiddenSize: 48, numLayers: 1, embeddingSize: 16 }, 1);

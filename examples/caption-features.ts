@@ -11,7 +11,7 @@
  * with the cell each word looked at most (the first shape's words should look at
  * cell 0, the second's at 1, the third's at 2).
  */
-import { Captioner, type Scene, corpusBleu, generateScenes, sceneCaptions, SCENE_COLOURS, SCENE_SHAPES } from 'recurrent';
+import { Captioner, type Scene, corpusBleu, generateScenes, sceneCaptions, SCENE_COLOURS, SCENE_SHAPES } from 'recurrent-nn';
 
 /** The grid (3 cells x 10 values): cell k describes shape k; empty cells are zero. */
 function features(s: Scene): Float32Array {

@@ -11,7 +11,7 @@
  * Then a unidirectional transcriber writes a recording down while it plays,
  * 100 ms at a time.
  */
-import { Random, type TranscribedAudio, Transcriber } from 'recurrent';
+import { Random, type TranscribedAudio, Transcriber } from 'recurrent-nn';
 
 const RATE = 16000;
 const LETTERS = 'abcde';

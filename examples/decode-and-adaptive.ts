@@ -10,7 +10,7 @@
  *    (AdaptiveLogSoftmaxWithLoss, as in PyTorch): it trains without scoring
  *    every word, and its log-probabilities still sum to one.
  */
-import { LanguageModel, Random, Sampler, TextGenerator, TokenDecoder } from 'recurrent';
+import { LanguageModel, Random, Sampler, TextGenerator, TokenDecoder } from 'recurrent-nn';
 
 const text = 'the quick brown fox jumps over the lazy dog. '.repeat(40);
 const g = TextGenerator.create(text, { hiddenSize: 64, numLayers: 2, embeddingSize: 16 }, 1);

@@ -5,16 +5,16 @@
  *
  *   npx tsx examples/hybrid-forecast.ts
  *
- * The four quarterly series of the benchmark set (bench/data/series, from R's
+ * The four quarterly series of the benchmark set (copied into data/ beside this file, from R's
  * datasets and forecast packages), a small budget: the per-series MASE
  * beside the smoothing alone and seasonal naive, then a year's forecast of
  * UK gas with its 90% interval, and the model through its files and back.
  */
 import { readFileSync } from 'node:fs';
-import { HybridForecaster, type NamedSeries, parseTable, toSeries } from 'recurrent';
+import { HybridForecaster, type NamedSeries, parseTable, toSeries } from 'recurrent-nn';
 
 const read = (name: string): NamedSeries => {
-  const table = parseTable(readFileSync(new URL(`../bench/data/series/${name}.csv`, import.meta.url), 'utf8'), `${name}.csv`);
+  const table = parseTable(readFileSync(new URL(`./data/${name}.csv`, import.meta.url), 'utf8'), `${name}.csv`);
   return { name, values: toSeries(table, { time: 'date', columns: ['value'] }).values[0]! };
 };
 const data = ['austres', 'JohnsonJohnson', 'UKgas', 'woolyrnq'].map(read);

@@ -8,7 +8,7 @@
  */
 import {
   Adam, Random, SequenceRegressor, Tensor, Trainer, addingProblem, connectivity, decayPerStep, mseLoss, noGrad, regressorGradients,
-} from 'recurrent';
+} from 'recurrent-nn';
 
 const T = 40;
 const rng = new Random(1);

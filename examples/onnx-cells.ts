@@ -8,8 +8,8 @@
  *
  *   npx tsx examples/onnx-cells.ts
  */
-import { Adam, GRU, LSTM, Linear, Module, Random, type RecurrentBase, Tensor, Trainer, mseLoss } from 'recurrent';
-import { exportOnnx, importOnnx, toNativeModel } from 'recurrent/onnx';
+import { Adam, GRU, LSTM, Linear, Module, Random, type RecurrentBase, Tensor, Trainer, mseLoss } from 'recurrent-nn';
+import { exportOnnx, importOnnx, toNativeModel } from 'recurrent-nn/onnx';
 
 class Tagger extends Module {
   readonly head: Linear;

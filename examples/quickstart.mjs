@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TextGenerator, loadTextModel, saveTextModel } from 'recurrent';
+import { TextGenerator, loadTextModel, saveTextModel } from 'recurrent-nn';
 
 const text = 'the cat sat on the mat. the dog sat on the log. '.repeat(40);
 const g = TextGenerator.create(text, { cell: 'LSTM', hiddenSize: 32, numLayers: 1, embeddingSize: 16 }, /* seed */ 0);

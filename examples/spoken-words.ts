@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LabelledAudio, SpokenWordEnsemble, parseWav } from 'recurrent';
+import { type LabelledAudio, SpokenWordEnsemble, parseWav } from 'recurrent-nn';
 
 const WORDS = ['zero', 'one', 'two', 'three'];
 const dir = mkdtempSync(join(tmpdir(), 'spoken-words-'));

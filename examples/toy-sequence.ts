@@ -5,7 +5,7 @@
  *
  *   npx tsx examples/toy-sequence.ts     (in an app that installed recurrent: node toy-sequence.js, once compiled)
  */
-import { Adam, LSTM, Linear, Module, Random, Tensor, Trainer, mseLoss } from 'recurrent';
+import { Adam, LSTM, Linear, Module, Random, Tensor, Trainer, mseLoss } from 'recurrent-nn';
 
 class Tagger extends Module {
   readonly lstm: LSTM;

@@ -1,7 +1,7 @@
 /**
  * The package as a user installs it: `npm pack` of packages/recurrent, put in
  * a fresh app's node_modules (with only the library's own dependencies beside
- * it), then `import { LSTM } from 'recurrent'` bundled for the browser by
+ * it), then `import { LSTM } from 'recurrent-nn'` bundled for the browser by
  * esbuild, Vite (Rollup) and webpack, each with its defaults and no flags, and
  * run in Chromium: the outputs must be those of the same LSTM in Node. The
  * LSTM-only bundle must stay under 90 KB gzipped, WebAssembly included.
@@ -20,7 +20,7 @@ import { LSTM, Random, Tensor, noGrad } from '../packages/recurrent/src/index.js
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BUDGET_GZIP = 90 * 1024;
 
-const PAGE = `import { LSTM, Random, Tensor, noGrad, getBackend } from 'recurrent';
+const PAGE = `import { LSTM, Random, Tensor, noGrad, getBackend } from 'recurrent-nn';
 const lstm = new LSTM({ inputSize: 3, hiddenSize: 5, numLayers: 2, batchFirst: true, rng: new Random(7) }).eval();
 const x = new Tensor(Float32Array.from({ length: 2 * 4 * 3 }, (_, i) => Math.sin(i)), [2, 4, 3]);
 const y = noGrad(() => lstm.forward(x)).output;
@@ -45,10 +45,10 @@ describe('the packed package in a fresh app, bundled for the browser', () => {
     app = join(work, 'app');
     mkdirSync(join(app, 'node_modules'), { recursive: true });
     execFileSync('tar', ['xzf', join(work, tarball), '-C', work]);
-    cpSync(join(work, 'package'), join(app, 'node_modules/recurrent'), { recursive: true });
-    // The library's own dependencies, and nothing else, beside it (from this checkout: no network).
-    const pkg = JSON.parse(readFileSync(join(app, 'node_modules/recurrent/package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    for (const dep of Object.keys(pkg.dependencies)) {
+    cpSync(join(work, 'package'), join(app, 'node_modules/recurrent-nn'), { recursive: true });
+    // The library's own dependencies and its optional peer (protobuf, for recurrent-nn/onnx), and nothing else, beside it (from this checkout: no network).
+    const pkg = JSON.parse(readFileSync(join(app, 'node_modules/recurrent-nn/package.json'), 'utf8')) as { dependencies: Record<string, string>; peerDependencies: Record<string, string> };
+    for (const dep of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]) {
       mkdirSync(dirname(join(app, 'node_modules', dep)), { recursive: true });
       symlinkSync(join(root, 'node_modules', dep), join(app, 'node_modules', dep), 'dir');
     }
@@ -67,10 +67,10 @@ describe('the packed package in a fresh app, bundled for the browser', () => {
         else files.push(`${rel}${e.name}`);
       }
     };
-    walk(join(app, 'node_modules/recurrent'));
+    walk(join(app, 'node_modules/recurrent-nn'));
     assert.ok(files.includes('dist/index.js') && files.includes('dist/node.d.ts') && files.includes('LICENSE'));
     assert.deepEqual(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.includes('/cli/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), []);
-    const binaryTypes = readFileSync(join(app, 'node_modules/recurrent/dist/kernels/wasm/binary.d.ts'), 'utf8');
+    const binaryTypes = readFileSync(join(app, 'node_modules/recurrent-nn/dist/kernels/wasm/binary.d.ts'), 'utf8');
     assert.ok(binaryTypes.length < 2000, `binary.d.ts is ${binaryTypes.length} characters: the WebAssembly must be typed as string, not as its literal`);
   });
 
@@ -84,7 +84,7 @@ describe('the packed package in a fresh app, bundled for the browser', () => {
     const inputs = Object.entries(r.metafile.outputs[Object.keys(r.metafile.outputs)[0]!]!.inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput);
     console.log(`# LSTM-only bundle: ${(bytes.length / 1024).toFixed(1)} KB minified, ${(gz / 1024).toFixed(1)} KB gzip; largest: ${inputs.slice(0, 4).map(([k, v]) => `${k.replace(/^.*node_modules\//, '')} ${(v.bytesInOutput / 1024).toFixed(1)} KB`).join(', ')}`);
     assert.ok(gz < BUDGET_GZIP, `LSTM-only bundle is ${gz} bytes gzip, over the ${BUDGET_GZIP} budget`);
-    assert.ok(!inputs.some(([k]) => /protobufjs|onnx-proto|csv-parse/.test(k)), 'no protobuf or CSV parser in an LSTM-only bundle');
+    assert.ok(!inputs.some(([k]) => /protobuf|csv-parse/.test(k)), 'no protobuf or CSV parser in an LSTM-only bundle');
     const res = await runInChromium(out);
     assert.match(res.backend, /^wasm/);
     assert.deepEqual(res.output.map((v) => Math.fround(v)), want.map((v) => Math.fround(v)));
@@ -113,9 +113,9 @@ describe('the packed package in a fresh app, bundled for the browser', () => {
 
   it('TypeScript: a consumer compiling with "types": [] gets no error from the declarations (no protobuf or Node types leak)', () => {
     writeFileSync(join(app, 'consumer.ts'), [
-      "import { LSTM, Random, Tensor } from 'recurrent';",
-      "import { saveModel } from 'recurrent/node';",
-      "import { exportOnnx } from 'recurrent/onnx';",
+      "import { LSTM, Random, Tensor } from 'recurrent-nn';",
+      "import { saveModel } from 'recurrent-nn/node';",
+      "import { exportOnnx } from 'recurrent-nn/onnx';",
       'const m = new LSTM({ inputSize: 2, hiddenSize: 3, rng: new Random(0) });',
       'void saveModel; void exportOnnx; void m.forward(Tensor.zeros([1, 1, 2]));',
     ].join('\n'));
@@ -128,9 +128,9 @@ describe('the packed package in a fresh app, bundled for the browser', () => {
   });
 
   it('Node: import and require of the installed package', () => {
-    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import { LSTM, saveModel } from 'recurrent'; import { exportOnnx } from 'recurrent/onnx'; console.log(typeof LSTM, typeof saveModel, typeof exportOnnx)"], { cwd: app, encoding: 'utf8' });
+    const esm = execFileSync(process.execPath, ['--input-type=module', '-e', "import { LSTM, saveModel } from 'recurrent-nn'; import { exportOnnx } from 'recurrent-nn/onnx'; console.log(typeof LSTM, typeof saveModel, typeof exportOnnx)"], { cwd: app, encoding: 'utf8' });
     assert.equal(esm.trim(), 'function function function');
-    const cjs = execFileSync(process.execPath, ['-e', "const r = require('recurrent'); console.log(typeof r.LSTM, Object.keys(require.cache).some((k) => k.includes('protobufjs')))"], { cwd: app, encoding: 'utf8' });
+    const cjs = execFileSync(process.execPath, ['-e', "const r = require('recurrent-nn'); console.log(typeof r.LSTM, Object.keys(require.cache).some((k) => k.includes('protobuf')))"], { cwd: app, encoding: 'utf8' });
     assert.equal(cjs.trim(), 'function false', 'require works (Node 20.19+), and the main entry loads no protobuf');
   });
 });

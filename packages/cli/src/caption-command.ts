@@ -7,10 +7,10 @@
 import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readModelFiles, replaceFolder, saveModelFiles } from 'recurrent/node';
+import { readModelFiles, replaceFolder, saveModelFiles } from 'recurrent-nn/node';
 import {
   CAPTION_DEFAULTS, type CaptionExample, type CaptionResult, Captioner, type JsonValue, generateScenes, parseSafetensors, sceneCaptions, sceneSvg,
-} from 'recurrent';
+} from 'recurrent-nn';
 import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { decodeImage, renderSvg } from './images.js';
 import { readFolderListing, readInputFile } from './input.js';

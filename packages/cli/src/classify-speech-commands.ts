@@ -5,11 +5,11 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { parseWav, parseLabelled, type JsonValue, splitIndices, CLASSIFIER_DEFAULTS, ClassifierEnsemble, TextClassifier, type LabelledAudio, SPEECH_DEFAULTS, SpokenWordEnsemble, SpokenWordRecognizer } from 'recurrent';
+import { parseWav, parseLabelled, type JsonValue, splitIndices, CLASSIFIER_DEFAULTS, ClassifierEnsemble, TextClassifier, type LabelledAudio, SPEECH_DEFAULTS, SpokenWordEnsemble, SpokenWordRecognizer } from 'recurrent-nn';
 
 const CM = CLASSIFIER_DEFAULTS.model;
 const CT = CLASSIFIER_DEFAULTS.train;
-import { readModelFiles, saveModelFiles } from 'recurrent/node';
+import { readModelFiles, saveModelFiles } from 'recurrent-nn/node';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { readInputFile, readTextFile } from './input.js';
 import { CELLS, holdOut } from './options.js';

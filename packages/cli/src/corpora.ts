@@ -1,6 +1,6 @@
 /** Text corpora that ship with npm packages (Node only). */
 import { createRequire } from 'node:module';
-import { ConfigError } from 'recurrent';
+import { ConfigError } from 'recurrent-nn';
 
 export const CORPORA = ['moby-dick'] as const;
 export type CorpusName = (typeof CORPORA)[number];

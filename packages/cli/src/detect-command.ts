@@ -1,8 +1,8 @@
 /** `recurrent detect`: anomalies in a CSV series, from forecast residuals. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type Table, columnIndex, isValueColumn, groupTable, AnomalyDetector, DETECT_DEFAULTS, type DetectionMetrics, detectionMetrics, rollingZScore } from 'recurrent';
-import { makeFolder, writeFileAtomic } from 'recurrent/node';
+import { type Table, columnIndex, isValueColumn, groupTable, AnomalyDetector, DETECT_DEFAULTS, type DetectionMetrics, detectionMetrics, rollingZScore } from 'recurrent-nn';
+import { makeFolder, writeFileAtomic } from 'recurrent-nn/node';
 import { pointsLayer, writeChart } from './plot/chart.js';
 import { UsageError, action, refuseExisting, int, num, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';

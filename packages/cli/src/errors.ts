@@ -61,7 +61,7 @@ export function seedOption(v: string): number {
   return n;
 }
 
-export { plural } from 'recurrent';
+export { plural } from 'recurrent-nn';
 
 /** Parses a number option, with its name in the message. */
 export function num(name: string, check: (n: number) => boolean = () => true, want = 'a number'): (v: string) => number {

@@ -4,11 +4,11 @@ import { type Command, Option } from 'commander';
 import {
   type Series, describeFrequency, type JsonValue, type OptimizerName, type Evaluation, type Forecast, Forecaster, FORECAST_DEFAULTS, type ForecastStrategy,
   HybridForecaster, HYBRID_DEFAULTS, defaultSeason, timeAt,
-} from 'recurrent';
+} from 'recurrent-nn';
 
 const M = FORECAST_DEFAULTS.model;
 const T = FORECAST_DEFAULTS.train;
-import { writeFileAtomic, loadForecastModel, saveForecaster } from 'recurrent/node';
+import { writeFileAtomic, loadForecastModel, saveForecaster } from 'recurrent-nn/node';
 import { bandLayer, writeChart } from './plot/chart.js';
 import { UsageError, action, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';

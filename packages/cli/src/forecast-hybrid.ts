@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { type HybridEvaluation, type NamedSeries, type Series, type SeriesForecast, type Table, groupTable, timeAt } from 'recurrent';
+import { type HybridEvaluation, type NamedSeries, type Series, type SeriesForecast, type Table, groupTable, timeAt } from 'recurrent-nn';
 import { UsageError } from './errors.js';
 import { type DataSpec, chooseTime, readTable, seriesFromTable } from './series-input.js';
 

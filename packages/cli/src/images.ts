@@ -3,7 +3,7 @@
  * RGBA pixels, and SVG rendered by resvg, to pixels or to a PNG file's bytes.
  */
 import { createRequire } from 'node:module';
-import type { RgbaImage } from 'recurrent';
+import type { RgbaImage } from 'recurrent-nn';
 import { UsageError } from './errors.js';
 
 interface Rendered {

@@ -7,8 +7,8 @@
  * quotes, the position in the line, parentheses and word boundaries.
  */
 import { readFile } from 'node:fs/promises';
-import { type BestCell, type TextGenerator, bestCells, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, textProperties } from 'recurrent';
-import { writeFileAtomic } from 'recurrent/node';
+import { type BestCell, type TextGenerator, bestCells, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, textProperties } from 'recurrent-nn';
+import { writeFileAtomic } from 'recurrent-nn/node';
 import { UsageError } from './errors.js';
 import { svgToPng, writeChart } from './plot/chart.js';
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The `recurrent` command line. */
 import { Command, Option } from 'commander';
-import { setBackend } from 'recurrent';
+import { setBackend } from 'recurrent-nn';
 import { UsageError } from './errors.js';
 import { registerCaptionCommand } from './caption-command.js';
 import { registerClassifyAndSpeechCommands } from './classify-speech-commands.js';

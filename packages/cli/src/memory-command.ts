@@ -10,8 +10,8 @@ import type { Command } from 'commander';
 import {
   CELL_KINDS, type CellKind, type Digits, GATE_INITS, type GateInit, MEMORY_TASKS, type MemoryResult, type MemoryRunConfig, type MemoryTaskName,
   SOLVED_RATIO, gateInitOptions, runMemoryTask,
-} from 'recurrent';
-import { SKLEARN_DIGITS_PATH, makeFolder, readDigits, writeFileAtomic } from 'recurrent/node';
+} from 'recurrent-nn';
+import { SKLEARN_DIGITS_PATH, makeFolder, readDigits, writeFileAtomic } from 'recurrent-nn/node';
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';
 import { CELLS, choice } from './options.js';
 import { writeChart } from './plot/chart.js';

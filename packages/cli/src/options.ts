@@ -1,5 +1,5 @@
 /** Option values shared by the commands. */
-import { CELL_NAMES, type CellKind, OPTIMIZER_NAMES, Random } from 'recurrent';
+import { CELL_NAMES, type CellKind, OPTIMIZER_NAMES, Random } from 'recurrent-nn';
 import { UsageError } from './errors.js';
 
 export const CELLS: Readonly<Record<string, CellKind>> = CELL_NAMES;

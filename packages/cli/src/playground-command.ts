@@ -1,14 +1,13 @@
 /** `recurrent playground`: serves the web playground (built by npm run build:web) on 127.0.0.1 and prints its address. */
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { action, int } from './errors.js';
 import { serveStatic } from './static-server.js';
 
-/** The built playground that ships with the CLI (the recurrent-playground package's dist/web). */
+/** The built playground that ships with the CLI package (its web/ folder, written by npm run build:web). */
 export function bundledPlaygroundDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('recurrent-playground/package.json')), 'dist', 'web');
+  return join(dirname(fileURLToPath(import.meta.url)), '..', 'web');
 }
 
 export function registerPlaygroundCommand(program: Command): void {

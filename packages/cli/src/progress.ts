@@ -4,7 +4,7 @@
  * `verbose=2` or tqdm there), or JSON lines for programs (`--json`).
  */
 import cliProgress from 'cli-progress';
-import { type ForecastProgress, type Progress } from 'recurrent';
+import { type ForecastProgress, type Progress } from 'recurrent-nn';
 
 export interface ProgressView {
   update(p: Progress): void;

@@ -2,7 +2,7 @@
  * Reading a CSV file into series for the forecasting and detection commands:
  * which column is time, which are values; every problem is one clear line.
  */
-import { type Table, parseTable, type Series, toSeries } from 'recurrent';
+import { type Table, parseTable, type Series, toSeries } from 'recurrent-nn';
 import { readTextFile } from './input.js';
 
 export async function readTable(path: string): Promise<Table> {

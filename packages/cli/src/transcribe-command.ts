@@ -5,8 +5,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadTextModel, readModelFiles, saveModelFiles } from 'recurrent/node';
-import { type JsonValue, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent';
+import { loadTextModel, readModelFiles, saveModelFiles } from 'recurrent-nn/node';
+import { type JsonValue, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent-nn';
 import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { readFolderListing, readInputFile } from './input.js';
 import { type TrainRunFlags, holdOut } from './options.js';

@@ -1,8 +1,8 @@
 /** `recurrent translate train PAIRS.tsv` and `recurrent translate MODEL "text"`: sequence to sequence with attention. */
 import { basename, extname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { readModelFiles, saveModelFiles } from 'recurrent/node';
-import { type PairTokenizer, TRANSLATOR_DEFAULTS, Translator, parsePairs } from 'recurrent';
+import { readModelFiles, saveModelFiles } from 'recurrent-nn/node';
+import { type PairTokenizer, TRANSLATOR_DEFAULTS, Translator, parsePairs } from 'recurrent-nn';
 
 const TR = TRANSLATOR_DEFAULTS;
 import { UsageError, action, int, num, refuseExisting, seedOption } from './errors.js';

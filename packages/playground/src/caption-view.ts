@@ -4,7 +4,7 @@
  * pixels -> the caption by beam search, each word's attention over the
  * image's grid, and the grid's shape. Shared by the worker and Node.
  */
-import { Captioner, type JsonValue, type RgbaImage } from 'recurrent';
+import { Captioner, type JsonValue, type RgbaImage } from 'recurrent-nn';
 
 export interface CaptionView {
   text: string;

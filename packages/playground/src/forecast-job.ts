@@ -5,7 +5,7 @@
  * seasonal-naive forecast, and the anomaly scores of every step (one-step
  * forecast residuals, AnomalyDetector.fromForecaster). Shared by the worker and Node.
  */
-import { AnomalyDetector, Forecaster, type Series, parseTable, toSeries } from 'recurrent';
+import { AnomalyDetector, Forecaster, type Series, parseTable, toSeries } from 'recurrent-nn';
 
 export interface ForecastJobOptions {
   /** the CSV's text */

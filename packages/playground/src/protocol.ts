@@ -1,5 +1,5 @@
 /** The messages between the page and a training worker (one worker per cell; the page hands out the chunks, web/scheduler.ts). */
-import type { CellKind } from 'recurrent';
+import type { CellKind } from 'recurrent-nn';
 import type { ChunkResult, SessionConfig } from './session.js';
 import type { ForecastView } from './forecast-job.js';
 import type { CaptionView } from './caption-view.js';

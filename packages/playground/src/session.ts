@@ -7,7 +7,7 @@
  * through the library's one training loop. The Web Worker runs these; Node
  * runs the very same code in the tests, so the page's numbers can be checked.
  */
-import { CELL_KINDS, COPY_LENGTH, type CellKind, ConfigError, type GateInit, GATE_INITS, type LanguageModel, MemoryRun, type SequenceRegressor, TextGenerator } from 'recurrent';
+import { CELL_KINDS, COPY_LENGTH, type CellKind, ConfigError, type GateInit, GATE_INITS, type LanguageModel, MemoryRun, type SequenceRegressor, TextGenerator } from 'recurrent-nn';
 
 export type PlaygroundTask = 'text' | 'adding' | 'copy';
 export const PLAYGROUND_TASKS: readonly PlaygroundTask[] = ['text', 'adding', 'copy'];

@@ -4,7 +4,7 @@
  * for a few epochs, and for any source the translation, the attention matrix
  * (target token x source token) and the final beam. Shared by the worker and Node.
  */
-import { type Pair, Random, Translator } from 'recurrent';
+import { type Pair, Random, Translator } from 'recurrent-nn';
 import { toCardinal as english } from 'n2words/en-US';
 import { toCardinal as french } from 'n2words/fr-FR';
 

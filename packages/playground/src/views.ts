@@ -9,7 +9,7 @@ import {
   type SequenceRegressor, type StateGradients, Tensor, addingProblem, bestCells, copyMemory, copyRecalled,
   connectivity, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, regressorGradients, spectralRadius,
   inEvalMode, textProperties, traceLanguageModel, traceRegressor,
-} from 'recurrent';
+} from 'recurrent-nn';
 import { MemorySession, type Session, TextSession } from './session.js';
 
 /** Characters of held-out text the step and connectivity panels read. */

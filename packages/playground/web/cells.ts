@@ -1,5 +1,5 @@
 /** The three cells the page trains side by side, their names and colours. */
-import type { CellKind } from 'recurrent';
+import type { CellKind } from 'recurrent-nn';
 
 export const PLAYGROUND_CELLS: readonly CellKind[] = ['RNN_TANH', 'LSTM', 'GRU'];
 export const CELL_LABEL: Record<string, string> = { RNN_TANH: 'RNN', LSTM: 'LSTM', GRU: 'GRU' };

@@ -8,7 +8,7 @@
  * init=forget-bias (adding, copy), seed=1, threads=1 or 2,
  * until=N (stop at step N), autostart=1.
  */
-import { type CellKind, GATE_INITS, type GateInit } from 'recurrent';
+import { type CellKind, GATE_INITS, type GateInit } from 'recurrent-nn';
 import { render } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { FromWorker, ToWorker } from '../src/protocol.js';

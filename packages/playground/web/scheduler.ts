@@ -5,7 +5,7 @@
  * three models train. Pause stops handing out chunks and ends those under
  * way after their current step; step once gives each worker a one-step chunk.
  */
-import type { CellKind } from 'recurrent';
+import type { CellKind } from 'recurrent-nn';
 import type { ToWorker } from '../src/protocol.js';
 import { CHUNK_STEPS } from '../src/session.js';
 

@@ -3,7 +3,7 @@
  * chunk at a time as the page asks (web/scheduler.ts decides who trains
  * when); after each chunk it posts the losses and the panels' views.
  */
-import { getBackend, getThreads, setBackend } from 'recurrent';
+import { getBackend, getThreads, setBackend } from 'recurrent-nn';
 import { type Session, TextSession, computeViews, createSession } from '../src/index.js';
 import type { FromWorker, ToWorker } from '../src/protocol.js';
 

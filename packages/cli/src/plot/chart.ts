@@ -93,7 +93,7 @@ export function svgToPng(svg: string): Uint8Array {
 
 /** Writes NAME.svg and NAME.png (atomically) for a chart. */
 export async function writeChart(pathWithoutExt: string, chart: LineChart): Promise<void> {
-  const { writeFileAtomic } = await import('recurrent/node');
+  const { writeFileAtomic } = await import('recurrent-nn/node');
   const svg = await chartSvg(chart);
   await writeFileAtomic(`${pathWithoutExt}.svg`, svg);
   await writeFileAtomic(`${pathWithoutExt}.png`, svgToPng(svg));

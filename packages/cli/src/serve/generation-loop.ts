@@ -6,7 +6,7 @@
  * flushed between tokens. Requests beyond the batch's width wait in order.
  * With width 1 the sequences run one after another (batching off).
  */
-import type { GenerationBatch, SequenceHandle, SequenceRequest, SequenceResult } from 'recurrent';
+import type { GenerationBatch, SequenceHandle, SequenceRequest, SequenceResult } from 'recurrent-nn';
 
 /** The longest run of decoder steps between two turns of the event loop (ms). */
 const SLICE_MS = 5;

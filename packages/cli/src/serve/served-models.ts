@@ -8,8 +8,8 @@
 import { basename } from 'node:path';
 import {
   type ClassifierEnsemble, Captioner, Forecaster, GenerationBatch, type JsonValue, type Series, type TextGenerator, Transcriber, Translator, parseTable, parseWav,
-} from 'recurrent';
-import { loadForecastModel, loadTextModel, readModelFiles } from 'recurrent/node';
+} from 'recurrent-nn';
+import { loadForecastModel, loadTextModel, readModelFiles } from 'recurrent-nn/node';
 import { loadClassifierFolder, loadSpeechFolder } from '../classify-speech-commands.js';
 import { UsageError } from '../errors.js';
 import { decodeImage } from '../images.js';

@@ -16,7 +16,7 @@
  * generation ran past it.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { RecurrentError, type SequenceRequest, checkSampling } from 'recurrent';
+import { RecurrentError, type SequenceRequest, checkSampling } from 'recurrent-nn';
 import { UsageError } from '../errors.js';
 import { QueueTimeoutError } from './batcher.js';
 import type { ServedModel } from './served-models.js';

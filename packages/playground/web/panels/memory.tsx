@@ -7,7 +7,7 @@
  * first value was; the copy task's recall after more or fewer blanks).
  */
 import { memo } from 'preact/compat';
-import type { CellKind } from 'recurrent';
+import type { CellKind } from 'recurrent-nn';
 import type { MemoryView } from '../../src/views.js';
 import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from '../cells.js';
 import { LineChart, type Series } from './line-chart.js';

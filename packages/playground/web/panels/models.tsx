@@ -6,7 +6,7 @@
  * (`recurrent generate <folder>`).
  */
 import { memo } from 'preact/compat';
-import type { CellKind } from 'recurrent';
+import type { CellKind } from 'recurrent-nn';
 import { CELL_LABEL, PLAYGROUND_CELLS } from '../cells.js';
 import { DropZone } from './drop-zone.js';
 

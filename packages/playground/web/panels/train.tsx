@@ -1,6 +1,6 @@
 /** Train: the loss of each cell as it trains (held-out solid, training dashed) and where each run is. */
 import { memo } from 'preact/compat';
-import { ADDING_GUESS_MSE, type CellKind, copyGuessLoss } from 'recurrent';
+import { ADDING_GUESS_MSE, type CellKind, copyGuessLoss } from 'recurrent-nn';
 import type { PlaygroundTask } from '../../src/session.js';
 import { CELL_COLOR, CELL_LABEL, PLAYGROUND_CELLS } from '../cells.js';
 import { LineChart, type Series } from './line-chart.js';
