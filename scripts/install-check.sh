@@ -6,6 +6,8 @@
 # the repository; `npm run check:install > bench/RESULTS-install-DATE.txt`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# As a user's shell has it: none of the npm_config_* settings `npm run` exports from this repository's .npmrc.
+for v in $(env | grep -o '^npm_config_[^=]*' || true); do unset "$v"; done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "# install check, $(date -u +%Y-%m-%dT%H:%MZ), node $(node --version), npm $(npm --version)"
@@ -16,7 +18,7 @@ echo "tarballs: $(basename "$lib") $(du -k "$lib" | cut -f1) KB, $(basename "$cl
 for name in library cli; do
   app="$work/app-$name"; mkdir -p "$app"; (cd "$app" && npm init -y >/dev/null)
   if [ "$name" = library ]; then set -- "$lib"; else set -- "$lib" "$cli"; fi
-  (cd "$app" && npm install --no-fund --no-audit --foreground-scripts "$@" >"$work/$name.log" 2>&1)
+  (cd "$app" && npm install --loglevel=notice --no-fund --no-audit --foreground-scripts "$@" >"$work/$name.log" 2>&1)
   count=$(cd "$app" && npm ls --all --parseable 2>/dev/null | tail -n +2 | sort -u | wc -l)
   bytes=$(du -sb "$app/node_modules" | cut -f1)
   scripts=$(cd "$app" && node -e "
