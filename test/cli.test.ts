@@ -55,6 +55,18 @@ describe('recurrent CLI', () => {
     assert.match(readFileSync(join(model, 'loss.svg'), 'utf8'), /<svg/);
   });
 
+  it('train: the samples at the end start from the text trained on, and the hint suggests the same prime', () => {
+    const text = join(work, 'zebras.txt');
+    writeFileSync(text, 'ZEBRAS\n\n' + 'Zebras graze on the open plain while the lions sleep in the shade of the acacia trees.\n'.repeat(40));
+    const r = cli('train', text, '--steps', '4', '--hidden', '8', '--layers', '1', '--seq-len', '16', '--batch', '4', '--out', join(work, 'zebras'));
+    assert.equal(r.status, 0, r.stderr);
+    const samples = [...r.stdout.matchAll(/--- sample, temperature [\d.]+ ---\n(.*)/g)].map((m) => m[1]!);
+    assert.equal(samples.length, 2, r.stdout);
+    for (const s of samples) assert.ok(s.startsWith('Zebras graze '), `a sample starts from the user's text: ${s}`);
+    assert.match(r.stdout, /more: recurrent generate .*zebras --prime "Zebras graze" --length 500/);
+    assert.doesNotMatch(r.stdout, /The whale|Call me/);
+  });
+
   it('generate: streams text after the prime, reproducibly', () => {
     const a = cli('generate', model, '--prime', 'Call', '--length', '40', '--seed', '3');
     const b = cli('generate', model, '--prime', 'Call', '--length', '40', '--seed', '3');
