@@ -3,7 +3,7 @@
  * make the page cross-origin isolated (COOP same-origin, COEP require-corp),
  * so SharedArrayBuffer and the two-thread WebAssembly kernels are available in it.
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { UsageError } from './errors.js';
@@ -25,18 +25,39 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `dir` on host:port (port 0: any free one); paths outside it are 404. */
+/** The request's path, decoded; null for a URL that cannot be read (bad percent-encoding, a malformed host). */
+function requestPath(url: string | undefined): string | null {
+  try {
+    return decodeURIComponent(new URL(url ?? '/', 'http://x').pathname);
+  } catch {
+    return null;
+  }
+}
+
+/** The real path of an existing regular file inside `root` (itself real), or null: a symbolic link out of the folder is outside it. */
+function servedFile(root: string, path: string): string | null {
+  const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
+  if (!file.startsWith(root) || !existsSync(file)) return null;
+  const real = realpathSync(file);
+  return real.startsWith(root) && statSync(real).isFile() ? real : null;
+}
+
+/** Serves `dir` on host:port (port 0: any free one); paths outside it, symbolic links out of it included, are 404; unreadable URLs 400. */
 export async function serveStatic(dir: string, host: string, port: number): Promise<StaticServer> {
   if (!existsSync(join(dir, 'index.html'))) throw new UsageError(`${dir} has no index.html: build the playground first (npm run build:web)`);
-  const root = normalize(dir + sep);
+  const root = normalize(realpathSync(dir) + sep);
   const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, path.endsWith('/') ? `${path}index.html` : path));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
-    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+    const path = requestPath(req.url);
+    if (path === null) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', ...ISOLATION_HEADERS }).end('bad request: the URL cannot be decoded\n');
+      return;
+    }
+    const file = servedFile(root, path);
+    if (file === null) {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8', ...ISOLATION_HEADERS }).end(`not found: ${path}\n`);
       return;
     }
