@@ -133,6 +133,9 @@ describe('recurrent serve: the HTTP API', () => {
       ['/v1/models/cls/generate', {}, 404, /'cls' \(text-classification\) does not generate: POST \/v1\/models\/cls\/classify/],
       ['/v1/models/nope/generate', {}, 404, /no model 'nope': this server has text, cls/],
       ['/v2/anything', {}, 404, /no route POST \/v2\/anything/],
+      // Settings refused before a stream starts: a 400, not a 200 and then an error event.
+      ['/v1/models/text/generate', { seed: 1e300, stream: true }, 400, /seed must be a safe integer, got 1e\+300/],
+      ['/v1/models/text/generate', { seed: 1.5, stream: true }, 400, /'seed' .*must be integer/],
     ];
     for (const [path, body, status, pattern, type] of cases) {
       const r = await post(path, body, type);

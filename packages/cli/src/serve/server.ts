@@ -16,7 +16,7 @@
  * generation ran past it.
  */
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { RecurrentError, type SequenceRequest, checkSampling } from 'recurrent-nn';
+import { GenerationBatch, RecurrentError, type SequenceRequest } from 'recurrent-nn';
 import { UsageError } from '../errors.js';
 import { QueueTimeoutError } from './batcher.js';
 import type { ServedModel } from './served-models.js';
@@ -125,7 +125,7 @@ async function generate(m: ServedModel, body: Record<string, unknown>, req: Fast
   const sse = stream === true || (stream === undefined && /text\/event-stream/.test(req.headers.accept ?? ''));
   const request: SequenceRequest = { length: 200, ...settings };
   // Settings the batch would refuse are refused here, before a stream starts.
-  checkSampling(request);
+  GenerationBatch.checkRequest(request);
   const { unknown } = generator.vocab.encode(request.prime ?? '');
   const abort = new AbortController();
   let timedOut = false;

@@ -136,15 +136,26 @@ export class GenerationBatch {
   }
 
   /**
+   * Throws the ConfigError `add` would throw for these settings (sampling,
+   * length, seed), so that a caller can refuse a request before it answers
+   * (a server before its stream starts); returns the length.
+   */
+  static checkRequest(request: SequenceRequest): number {
+    checkSampling(request);
+    const length = request.length ?? 500;
+    if (!Number.isInteger(length) || length < 0) throw new ConfigError(`length must be a non-negative integer, got ${length}`);
+    if (request.seed !== undefined && !Number.isSafeInteger(request.seed)) throw new ConfigError(`seed must be a safe integer, got ${request.seed}`);
+    return length;
+  }
+
+  /**
    * Starts a sequence: reads its prime and draws its first token (calling
    * onToken) now; the rest come one per `step()`. The handle holds the
    * result once its last token is drawn. Throws ConfigError for bad settings,
    * and when the batch is full (see hasRoom).
    */
   add(request: SequenceRequest): SequenceHandle {
-    checkSampling(request);
-    const length = request.length ?? 500;
-    if (!Number.isInteger(length) || length < 0) throw new ConfigError(`length must be a non-negative integer, got ${length}`);
+    const length = GenerationBatch.checkRequest(request);
     if (!this.hasRoom) throw new ConfigError(`GenerationBatch: full (${this.maxRows} sequences); wait for one to end`);
     const rng = new Random(request.seed ?? 0);
     const { primeIds, unknown, logits, state } = readPrime(this.text, request.prime ?? '', rng);
