@@ -155,6 +155,19 @@ describe('command-line hard edges', () => {
     oneLineError(cli('detect', utf16, '--out', join(work, 'd16')), /pairs16\.tsv is UTF-16 text/);
   });
 
+  it('--time 0s (or any duration that is not positive) is refused before any work, in every command that takes it', () => {
+    const runs: Array<[string, string[]]> = [
+      ['train', ['train', corpus, ...TINY, '--out', join(work, 'zero-time')]],
+      ['forecast train', ['forecast', 'train', csv, '--target', 'value', '--out', join(work, 'zero-time-forecast')]],
+    ];
+    for (const [name, args] of runs) {
+      for (const time of ['0s', '0', '0m']) {
+        oneLineError(cli(...args, '--time', time), new RegExp(`--time expects a positive duration like 90s, 10m or 1h, got '${time}'`));
+      }
+      assert.ok(!existsSync(args.at(-1)!), `${name}: nothing written`);
+    }
+  });
+
   it('seeds out of range are refused; a damaged state.json names its field; a too-short WAV names its file', () => {
     oneLineError(cli('train', corpus, '--seed', '1e30', '--out', join(work, 's')), /--seed expects an integer from 0 to 4294967295, got '1e30'/);
     oneLineError(cli('generate', model, '--seed', '-1'), /--seed expects an integer/);

@@ -11,7 +11,7 @@ import { readModelFiles, replaceFolder, saveModelFiles } from 'recurrent-nn/node
 import {
   CAPTION_DEFAULTS, type CaptionExample, type CaptionResult, Captioner, type JsonValue, generateScenes, parseSafetensors, sceneCaptions, sceneSvg,
 } from 'recurrent-nn';
-import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
+import { UsageError, action, durationOption, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { decodeImage, renderSvg } from './images.js';
 import { readFolderListing, readInputFile } from './input.js';
 import { type TrainRunFlags, holdOut } from './options.js';
@@ -146,7 +146,7 @@ export function registerCaptionCommand(program: Command): void {
     .option('--epochs <n>', 'most epochs (early stopping on validation BLEU-4)', int('--epochs'), CT.epochs)
     .option('--batch <n>', 'images per step', int('--batch'), CT.batch)
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), CT.lr)
-    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h')
+    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h', durationOption)
     .option('--val-fraction <f>', 'images held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), CT.valFraction)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<dir>-caption)')

@@ -30,9 +30,16 @@ export function refuseExisting(out: string, force: boolean | undefined): void {
 /** Parses "90", "90s", "10m", "1.5h" into seconds. */
 export function parseDuration(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--time expects a duration like 90s, 10m or 1h, got '${text}'`);
-  const v = Number(m[1]);
-  return v * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+  const seconds = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN;
+  // Zero would train nothing (and an unlimited run where 0 reads as "no limit"): refused like any other bad duration.
+  if (!(seconds > 0)) throw new UsageError(`--time expects a positive duration like 90s, 10m or 1h, got '${text}'`);
+  return seconds;
+}
+
+/** The --time option's parser: checks the duration when the command line is read, before any work, and keeps its text. */
+export function durationOption(text: string): string {
+  parseDuration(text);
+  return text;
 }
 
 /** Parses a whole number option, with its name in the message. */

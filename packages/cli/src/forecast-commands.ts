@@ -10,7 +10,7 @@ const M = FORECAST_DEFAULTS.model;
 const T = FORECAST_DEFAULTS.train;
 import { writeFileAtomic, loadForecastModel, saveForecaster } from 'recurrent-nn/node';
 import { bandLayer, writeChart } from './plot/chart.js';
-import { UsageError, action, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
+import { UsageError, action, durationOption, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';
 import { type DataSpec, chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
@@ -124,7 +124,7 @@ export function registerForecastCommands(program: Command): void {
     .option('--layers <n>', 'recurrent layers', int('--layers'), M.numLayers)
     .option('--dropout <p>', 'dropout between recurrent layers', num('--dropout', (n) => n >= 0 && n < 1, 'a number in [0, 1)'), M.dropout)
     .option('--epochs <n>', 'most passes over the training windows', int('--epochs'), T.epochs)
-    .option('--time <duration>', 'or stop after this long, e.g. 90s, 5m')
+    .option('--time <duration>', 'or stop after this long, e.g. 90s, 5m', durationOption)
     .option('--patience <n>', 'stop after this many epochs without a better validation loss', int('--patience'), T.patience)
     .option('--batch <n>', 'windows per step', int('--batch'), T.batch)
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), T.lr)

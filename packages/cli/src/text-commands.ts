@@ -8,7 +8,7 @@ const TM = TEXT_DEFAULTS.model;
 const TT = TEXT_DEFAULTS.train;
 import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent-nn/node';
 import { writeChart } from './plot/chart.js';
-import { UsageError, action, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
+import { UsageError, action, durationOption, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
 import { readTextInputs } from './input.js';
 import { activationsReport, gradientsReport } from './inspect-views.js';
 import { stepProgress } from './progress.js';
@@ -179,7 +179,7 @@ export function registerTextCommands(program: Command): void {
     .option('--batch <n>', 'parallel streams per step', int('--batch'), TT.batch)
     .option('--steps <n>', 'stop after this many steps', int('--steps'))
     .option('--epochs <n>', 'stop after this many passes over the text', num('--epochs', (n) => n > 0, 'a positive number'))
-    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h')
+    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h', durationOption)
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), TT.lr)
     .option('--optimizer <name>', OPTIMIZERS.join(', '), choice('--optimizer', OPTIMIZERS), TT.optimizer)
     .option('--clip <norm>', 'clip the global gradient norm (0: off)', num('--clip', (n) => n >= 0, 'a number >= 0'), TT.clip)

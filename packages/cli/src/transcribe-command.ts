@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadTextModel, readModelFiles, saveModelFiles } from 'recurrent-nn/node';
 import { type JsonValue, TRANSCRIBE_DEFAULTS, type TranscribedAudio, Transcriber, parseWav } from 'recurrent-nn';
-import { UsageError, action, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
+import { UsageError, action, durationOption, int, num, parseDuration, refuseExisting, seedOption } from './errors.js';
 import { readFolderListing, readInputFile } from './input.js';
 import { type TrainRunFlags, holdOut } from './options.js';
 
@@ -94,7 +94,7 @@ export function registerTranscribeCommand(program: Command): void {
     .option('--epochs <n>', 'most epochs (early stopping on the validation character error rate)', int('--epochs'), TT.epochs)
     .option('--batch <n>', 'recordings per step', int('--batch'), TT.batch)
     .option('--lr <rate>', 'learning rate', num('--lr', (n) => n > 0, 'a positive number'), TT.lr)
-    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h')
+    .option('--time <duration>', 'stop after this long, e.g. 90s, 10m, 1h', durationOption)
     .option('--val-fraction <f>', 'recordings held out for validation', num('--val-fraction', (n) => n > 0 && n < 1, 'a number in (0, 1)'), 0.1)
     .option('--seed <n>', 'random seed', seedOption, 0)
     .option('--out <dir>', 'model folder (default runs/<dir>-transcribe)')
