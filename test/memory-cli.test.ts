@@ -44,6 +44,18 @@ describe('recurrent memory', () => {
     oneLineError(cli('memory', '--task', 'digits', '--curriculum', '--out', join(work, 'bad')), /--curriculum grows the length of the adding and copy tasks; it does not apply to --task digits/);
   });
 
+  it('a bad list is refused before the output folder is made, so the corrected command runs', () => {
+    const out = join(work, 'retry');
+    for (const [flag, value, message] of [
+      ['--lengths', '0,-1', /--lengths expects an integer >= 2, got '0'/], ['--cells', 'lstm,tree', /--cells: unknown cell 'tree'/], ['--inits', 'warm', /--inits/],
+    ] as const) {
+      oneLineError(cli('memory', flag, value, '--out', out), message);
+      assert.ok(!existsSync(out), `${flag} ${value}: no folder left behind`);
+    }
+    oneLineError(cli('memory', '--explode', '2', '--lengths', 'x', '--out', out), /--lengths expects an integer >= 2, got 'x'/);
+    assert.ok(!existsSync(out));
+  });
+
   it('--curriculum: each run starts on short sequences, says which length it validates, records the stages', () => {
     const out = join(work, 'curriculum');
     const r = cli('memory', '--task', 'adding', '--lengths', '30', '--cells', 'gru', '--params', '1500', '--steps', '40', '--curriculum', '--out', out);

@@ -64,7 +64,14 @@ function label(r: Pick<MemoryResult, 'cell' | 'init'>): string {
   return r.init === 'default' ? SHORT[r.cell] : `${SHORT[r.cell]} (${r.init})`;
 }
 
-async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Digits | null): Promise<void> {
+/** What a table run compares, read from the flags (and refused there) before the output folder is made. */
+interface TablePlan {
+  cells: CellKind[];
+  inits: GateInit[];
+  lengths: number[];
+}
+
+function tablePlan(f: MemoryFlags): TablePlan {
   const cells = list('--cells', f.cells, (s) => {
     const k = CELLS[s.toLowerCase()] ?? (Object.keys(CELL_KINDS) as CellKind[]).find((c) => c === s.toUpperCase());
     if (!k) throw new UsageError(`--cells: unknown cell '${s}' (expected ${Object.keys(CELLS).join(', ')})`);
@@ -72,6 +79,16 @@ async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Di
   });
   const inits = list('--inits', f.inits, choice('--inits', GATE_INITS));
   const lengths = f.task === 'digits' || f.task === 'permuted-digits' ? [64] : list('--lengths', f.lengths ?? DEFAULT_LENGTHS[f.task].join(','), (s) => int('--lengths', 2)(s));
+  return { cells, inits, lengths };
+}
+
+/** The sequence length of an --explode run (the first of --lengths, default 100). */
+function explodeLength(f: MemoryFlags): number {
+  return f.lengths ? list('--lengths', f.lengths, (s) => int('--lengths', 2)(s))[0]! : 100;
+}
+
+async function runTable(f: MemoryFlags & { lr: number }, plan: TablePlan, out: string, digits: Digits | null): Promise<void> {
+  const { cells, inits, lengths } = plan;
   // Gate inits are for gated cells: the plain RNN runs once, as it is.
   const runs: Array<{ cell: CellKind; init: GateInit }> = [];
   for (const cell of cells) {
@@ -148,8 +165,7 @@ async function runTable(f: MemoryFlags & { lr: number }, out: string, digits: Di
 }
 
 /** A tanh RNN whose W_hh has spectral radius R, by plain SGD, without and with clipping. */
-async function runExplode(f: MemoryFlags & { lr: number }, out: string): Promise<void> {
-  const T = f.lengths ? list('--lengths', f.lengths, (s) => int('--lengths', 2)(s))[0]! : 100;
+async function runExplode(f: MemoryFlags & { lr: number }, T: number, out: string): Promise<void> {
   const runs: MemoryResult[] = [];
   for (const clipNorm of [null, 1]) {
     const r = await runMemoryTask({
@@ -201,9 +217,11 @@ export function registerMemoryCommand(program: Command): void {
       if (f.curriculum && (f.explode !== undefined || f.task.endsWith('digits'))) throw new UsageError(`--curriculum grows the length of the adding and copy tasks; it does not apply to ${f.explode !== undefined ? '--explode' : `--task ${f.task}`}`);
       const out = f.out ?? (f.explode !== undefined ? 'memory-explode' : `memory-${f.task}`);
       refuseExisting(out, f.force);
+      // Every list is read, and refused, before the folder is made: a bad --lengths leaves nothing to block the retry.
+      const plan = f.explode === undefined ? tablePlan(f) : explodeLength(f);
       const digits = f.explode === undefined && f.task.endsWith('digits') ? await readDigits(f.digits) : null;
       await makeFolder(out);
-      if (f.explode !== undefined) await runExplode({ ...f, lr: f.lr ?? 0.01 }, out);
-      else await runTable({ ...f, lr: f.lr ?? 0.002 }, out, digits);
+      if (typeof plan === 'number') await runExplode({ ...f, lr: f.lr ?? 0.01 }, plan, out);
+      else await runTable({ ...f, lr: f.lr ?? 0.002 }, plan, out, digits);
     }));
 }
