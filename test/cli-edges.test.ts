@@ -103,6 +103,10 @@ describe('command-line hard edges', () => {
     writeFileSync(bad, readFileSync(csv, 'utf8').replace(/\n50,[^\n]*/, '\n50,oops'));
     oneLineError(cli('forecast', 'train', bad, '--target', 'value', '--epochs', '1', '--out', join(work, 'f-bad')), /line 52, column "value": "oops" is not a number/);
     oneLineError(cli('detect', bad, '--epochs', '1', '--out', join(work, 'd-bad')), /line 52, column "value": "oops" is not a number/);
+    // Refused before the folder is made: the corrected command is not blocked by an empty one.
+    for (const d of ['f-big', 'd-big', 'f-bad', 'd-bad']) assert.ok(!existsSync(join(work, d)), `${d} left behind`);
+    oneLineError(cli('detect', csv, '--columns', 'zz', '--epochs', '1', '--out', join(work, 'd-zz')), /zz/);
+    assert.ok(!existsSync(join(work, 'd-zz')), 'detect --columns zz left a folder behind');
   });
 
   it('export refuses an existing file without --force and leaves no temporary file for a folder', () => {

@@ -74,14 +74,17 @@ export function registerDetectCommand(program: Command): void {
       const columns = flags.columns ? columnList(flags.columns) : table.columns.filter((c, j) => !reserved.has(c) && j > 0 && isValueColumn(table, j));
       if (columns.length === 0) throw new UsageError(`${data}: no numeric value columns found; name them with --columns`);
       const groups: Array<[string, Table]> = flags.group ? [...groupTable(table, flags.group)] : [['all', table]];
+      // Every group's series is read (a column that is not there refused) before the folder is made, so a retry is not blocked.
+      const prepared = groups.map(([name, g]) => {
+        const time = chooseTime(g, flags.timeColumn, columns);
+        return { name, g, series: seriesFromTable(g, { time: time ?? null, columns }, flags.label ? [flags.label] : []) };
+      });
       await makeFolder(out);
       const flagged: string[] = ['group,step,time,score,threshold' + (flags.label ? ',label' : '')];
       const ours: DetectionMetrics[] = [];
       const base: DetectionMetrics[] = [];
       const summary: object[] = [];
-      for (const [name, g] of groups) {
-        const time = chooseTime(g, flags.timeColumn, columns);
-        const series = seriesFromTable(g, { time: time ?? null, columns }, flags.label ? [flags.label] : []);
+      for (const { name, g, series } of prepared) {
         const detector = AnomalyDetector.create(series, {
           columns, lookback: flags.lookback, hiddenSize: flags.hidden, cell: CELLS[flags.cell]!, k: flags.k, smooth: flags.smooth,
         }, flags.seed);
