@@ -159,6 +159,24 @@ describe('command-line hard edges', () => {
     oneLineError(cli('detect', utf16, '--out', join(work, 'd16')), /pairs16\.tsv is UTF-16 text/);
   });
 
+  it('an output that cannot be written is refused before any work: a file, a path under a file, a folder that takes no files', () => {
+    const file = join(work, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const cases: Array<[string, RegExp]> = [
+      [file, /a-file is a file, not a folder: choose another --out/],
+      [join(file, 'sub'), /cannot write .*a-file\/sub: .*a-file is a file, not a folder/],
+      ['/proc/nope', /cannot write \/proc\/nope: \/proc does not take new files/],
+    ];
+    for (const [out, message] of cases) {
+      const r = cli('train', corpus, ...TINY, '--steps', '3', '--out', out, '--json');
+      oneLineError(r, message);
+      assert.equal(r.stdout, '', `${out}: no training started`);
+      oneLineError(cli('forecast', 'train', csv, '--target', 'value', '--epochs', '1', '--out', out), message);
+      oneLineError(cli('memory', '--steps', '2', '--out', out), message);
+    }
+    assert.equal(readFileSync(file, 'utf8'), 'not a folder', 'the file is untouched');
+  });
+
   it('--time 0s (or any duration that is not positive) is refused before any work, in every command that takes it', () => {
     const runs: Array<[string, string[]]> = [
       ['train', ['train', corpus, ...TINY, '--out', join(work, 'zero-time')]],

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 /** A problem with the user's input: printed as one line, exit code 1. */
 export class UsageError extends Error {
@@ -22,9 +23,41 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
   };
 }
 
-/** Refuses to write into an existing output folder unless --force was given. */
-export function refuseExisting(out: string, force: boolean | undefined): void {
+/**
+ * Refuses to write into an existing output (a folder, or a file) unless
+ * --force was given, and checks that it can be written at all: both before
+ * any work starts, so that no run is lost at its end.
+ */
+export function refuseExisting(out: string, force: boolean | undefined, kind: 'folder' | 'file' = 'folder'): void {
+  checkWritable(out, kind);
   if (existsSync(out) && !force) throw new UsageError(`${out} already exists: choose --out or add --force to overwrite it`);
+}
+
+/**
+ * Throws a UsageError unless `out` can be written as a `kind`: an existing
+ * one must be of that kind, and the folder it goes in (or, for a folder not
+ * there yet, its nearest existing ancestor) must be a folder where this
+ * process can make entries, tried by making and removing a probe there.
+ */
+export function checkWritable(out: string, kind: 'folder' | 'file'): void {
+  const stat = (p: string): ReturnType<typeof statSync> | null => {
+    try {
+      return statSync(p);
+    } catch {
+      return null;
+    }
+  };
+  const here = stat(out);
+  if (here && kind === 'folder' && !here.isDirectory()) throw new UsageError(`${out} is a file, not a folder: choose another --out`);
+  if (here && kind === 'file' && here.isDirectory()) throw new UsageError(`${out} is a folder, not a file: choose another --out`);
+  let at = here && kind === 'folder' ? resolve(out) : dirname(resolve(out));
+  while (!stat(at) && dirname(at) !== at) at = dirname(at);
+  if (!stat(at)?.isDirectory()) throw new UsageError(`cannot write ${out}: ${at} is a file, not a folder`);
+  try {
+    rmdirSync(mkdtempSync(join(at, '.recurrent-probe-')));
+  } catch (e) {
+    throw new UsageError(`cannot write ${out}: ${at} does not take new files (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }
 
 /** Parses "90", "90s", "10m", "1.5h" into seconds. */

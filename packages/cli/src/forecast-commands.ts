@@ -213,7 +213,7 @@ export function registerForecastCommands(program: Command): void {
     .option('--evaluate', 'also evaluate on this file\'s test span, beside the baselines')
     .option('--force', 'overwrite an existing forecast file')
     .action(action(async (dir: string, data: string, flags: { out?: string; evaluate?: boolean; force?: boolean }) => {
-      refuseExisting(flags.out ?? join(dir, 'forecast.csv'), flags.force);
+      refuseExisting(flags.out ?? join(dir, 'forecast.csv'), flags.force, 'file');
       const { forecaster: model, extra } = await loadForecastModel(dir);
       const out = flags.out ?? join(dir, 'forecast.csv');
       const H = model.options.horizon;

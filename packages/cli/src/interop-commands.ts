@@ -74,7 +74,7 @@ export function registerInteropCommands(program: Command): void {
       const out = flags.out ?? join(dir, flags.format === 'onnx' ? 'model.onnx' : 'model.torch.safetensors');
       if (existsSync(out) && statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a folder: give a file name, e.g. ${join(out, basename(out) + (flags.format === 'onnx' ? '.onnx' : '.safetensors'))}`);
       const py = out.replace(/\.safetensors$/i, '') + '.py';
-      for (const f of flags.format === 'onnx' ? [out] : [out, py]) refuseExisting(f, flags.force);
+      for (const f of flags.format === 'onnx' ? [out] : [out, py]) refuseExisting(f, flags.force, 'file');
       const files = await readModelFiles(dir);
       if (!NATIVE_TYPES.includes(files.config.type)) {
         const task = String((files.config.extra as { task?: unknown } | undefined)?.task ?? files.config.type);

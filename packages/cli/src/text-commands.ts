@@ -8,7 +8,7 @@ const TM = TEXT_DEFAULTS.model;
 const TT = TEXT_DEFAULTS.train;
 import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent-nn/node';
 import { writeChart } from './plot/chart.js';
-import { UsageError, action, durationOption, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
+import { UsageError, action, checkWritable, durationOption, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
 import { readTextInputs } from './input.js';
 import { activationsReport, gradientsReport } from './inspect-views.js';
 import { stepProgress } from './progress.js';
@@ -197,6 +197,7 @@ export function registerTextCommands(program: Command): void {
     .action(action(async (files: string[], f: TrainFlags, cmd: Command) => {
       const given = (name: string): boolean => cmd.getOptionValueSource(name) === 'cli';
       const refuseFolder = async (dir: string): Promise<void> => {
+        checkWritable(dir, 'folder');
         if (f.force) return;
         const state = await textFolderState(dir);
         if (state.model || state.checkpoint !== null) {
