@@ -7,12 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { CLI_ARGS, cliIn, oneLineError } from './cli-helpers.js';
 import { pcm16 } from './helpers.js';
+import { parseSafetensors, serializeSafetensors } from '../packages/recurrent/src/index.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-edges-'));
 const cli = cliIn(work);
@@ -175,6 +176,23 @@ describe('command-line hard edges', () => {
       oneLineError(cli('memory', '--steps', '2', '--out', out), message);
     }
     assert.equal(readFileSync(file, 'utf8'), 'not a folder', 'the file is untouched');
+  });
+
+  it('a model folder whose weights hold NaN is refused by generate, inspect, export and serve, naming the tensor', () => {
+    const bad = join(work, 'nan-model');
+    cpSync(model, bad, { recursive: true });
+    const st = parseSafetensors(new Uint8Array(readFileSync(join(bad, 'model.safetensors'))));
+    const state = Object.fromEntries(st.names().map((n) => [n, st.float32(n)]));
+    const name = st.names()[0]!;
+    state[name]!.data[3] = NaN;
+    writeFileSync(join(bad, 'model.safetensors'), serializeSafetensors(state, { format: 'pt' }));
+    const message = new RegExp(`model\\.safetensors: tensor '${name.replace(/\./g, '\\.')}' has 1 of \\d+ values NaN or infinite`);
+    oneLineError(cli('generate', bad, '--length', '5'), message);
+    oneLineError(cli('inspect', bad), message);
+    oneLineError(cli('export', bad, '--format', 'onnx'), message);
+    oneLineError(cli('export', bad, '--format', 'torch'), message);
+    oneLineError(cli('serve', bad, '--port', '0'), message);
+    assert.deepEqual(readdirSync(bad).filter((f) => /onnx|torch/.test(f)), [], 'nothing exported');
   });
 
   it('--time 0s (or any duration that is not positive) is refused before any work, in every command that takes it', () => {

@@ -142,13 +142,20 @@ export function checkTaskConfig(value: unknown, source: string, type: string, ta
   return { config: cfg, extra };
 }
 
-/** Throws NonFiniteError (nothing written) if any weight is NaN or infinite. */
-export function assertFiniteWeights(state: Record<string, { data: Float32Array }>, what: string): void {
+/** The first tensor holding NaN or infinite values: its name, how many, and of how many; null if every value is finite. */
+function firstNonFinite(state: Record<string, { data: Float32Array }>): { name: string; bad: number; total: number } | null {
   for (const [name, t] of Object.entries(state)) {
     let bad = 0;
     for (const v of t.data) if (!Number.isFinite(v)) bad++;
-    if (bad > 0) throw new NonFiniteError(`${what}: not written: '${name}' has ${bad} of ${t.data.length} values NaN or infinite (the last good model is kept)`);
+    if (bad > 0) return { name, bad, total: t.data.length };
   }
+  return null;
+}
+
+/** Throws NonFiniteError (nothing written) if any weight is NaN or infinite. */
+export function assertFiniteWeights(state: Record<string, { data: Float32Array }>, what: string): void {
+  const b = firstNonFinite(state);
+  if (b) throw new NonFiniteError(`${what}: not written: '${b.name}' has ${b.bad} of ${b.total} values NaN or infinite (the last good model is kept)`);
 }
 
 /** A model's weights as safetensors bytes with PyTorch names; refuses (NonFiniteError) NaN or infinite weights. */
@@ -174,11 +181,19 @@ export function checkConfig(value: unknown, source = 'config.json'): ModelConfig
   return c as ModelConfigFile;
 }
 
-/** Loads safetensors bytes (PyTorch names) into a module's parameters, strictly: every name must match. */
+/**
+ * Loads safetensors bytes (PyTorch names) into a module's parameters, strictly:
+ * every name must match, and every value must be finite (a file with NaN or
+ * infinite weights, which this library never writes, is refused, naming the
+ * tensor, rather than generating, exporting or serving garbage).
+ */
 export function loadWeights(module: Module, bytes: Uint8Array, source: string): void {
   const st = parseSafetensors(bytes, source);
+  const state = Object.fromEntries(st.names().map((n) => [n, st.float32(n)]));
+  const b = firstNonFinite(state);
+  if (b) throw new FormatError(`${source}: tensor '${b.name}' has ${b.bad} of ${b.total} values NaN or infinite: not a model that can run (this library never writes one)`);
   try {
-    module.loadStateDict(Object.fromEntries(st.names().map((n) => [n, st.float32(n)])));
+    module.loadStateDict(state);
   } catch (e) {
     // Name the file: "keys do not match" alone does not say which of a folder's files is wrong.
     if (e instanceof ShapeError) throw new FormatError(`${source}: ${e.message}`);
