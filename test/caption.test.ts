@@ -14,7 +14,7 @@ import {
   CaptionModel, Captioner, HELD_OUT_COMBINATIONS, Random, type Scene, Tensor, corpusBleu, crossEntropy, generateScenes, imageToPlanes, readScene,
   sceneAccuracy, sceneCaptions, sceneSvg, serializeSafetensors,
 } from '../packages/recurrent/src/node.js';
-import { svgToImage } from '../packages/cli/src/images.js';
+import { MAX_IMAGE_PIXELS, decodeImage, imageSize, svgToImage } from '../packages/cli/src/images.js';
 import { cliIn, oneLineError, root } from './cli-helpers.js';
 import { gradCheck } from './helpers.js';
 
@@ -76,6 +76,37 @@ describe('generated scenes', () => {
     const grey = imageToPlanes({ width: 1, height: 1, data: Uint8Array.of(0, 0, 0, 128) }, 2);
     assert.ok(grey.every((v) => Math.abs(v - ((127 / 255) * 2 - 1)) < 0.01), `grey ${grey}`);
     assert.throws(() => imageToPlanes({ width: 2, height: 2, data: new Uint8Array(12) }, 4, 'x.png'), /x\.png: expected 16 bytes of RGBA for 2x2 pixels, got 12/);
+  });
+});
+
+describe('images read by caption and serve', () => {
+  /** A PNG's first 33 bytes (signature and IHDR) claiming `width` x `height`, then a few bytes of nothing: 68 bytes in all. */
+  const claimedPng = (width: number, height: number): Uint8Array => {
+    const b = new Uint8Array(68);
+    b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+    const v = new DataView(b.buffer);
+    v.setUint32(16, width);
+    v.setUint32(20, height);
+    b.set([8, 6, 0, 0, 0], 24);
+    return b;
+  };
+
+  it('a PNG whose header claims 12,000 x 12,000 pixels is refused from its header, before decoding', () => {
+    const bytes = claimedPng(12000, 12000);
+    assert.deepEqual(imageSize(bytes), { width: 12000, height: 12000 });
+    const before = process.memoryUsage().rss;
+    assert.throws(() => decodeImage(bytes, 'huge.png'), /huge\.png: the image is 12000 x 12000 pixels; the most this reads is 16,777,216 pixels/);
+    assert.ok(process.memoryUsage().rss - before < 100e6, 'nothing the size of the claim was allocated');
+    assert.ok(MAX_IMAGE_PIXELS >= 1024 * 1024);
+  });
+
+  it('the size of a real PNG and JPEG comes from their headers', () => {
+    const { PNG } = createRequire(import.meta.url)('pngjs') as typeof import('pngjs');
+    const png = new PNG({ width: 7, height: 5 });
+    assert.deepEqual(imageSize(new Uint8Array(PNG.sync.write(png))), { width: 7, height: 5 });
+    const jpeg = createRequire(import.meta.url)('jpeg-js') as typeof import('jpeg-js');
+    const j = jpeg.encode({ width: 9, height: 4, data: new Uint8Array(9 * 4 * 4) }, 80);
+    assert.deepEqual(imageSize(new Uint8Array(j.data)), { width: 9, height: 4 });
   });
 });
 

@@ -30,11 +30,36 @@ export function svgToImage(svg: string): RgbaImage {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** A PNG or JPEG file's pixels; anything else (or a damaged file) is one clear UsageError naming it. */
+/** The most pixels an image may have (4096 x 4096, 64 MiB as RGBA): its header is read first, so a file that claims more is refused before anything is decoded. */
+export const MAX_IMAGE_PIXELS = 4096 * 4096;
+
+/** A PNG's (IHDR) or JPEG's (its first SOF segment) width and height, read from the header alone; null where the header has none. */
+export function imageSize(bytes: Uint8Array): { width: number; height: number } | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (PNG_SIGNATURE.every((b, i) => bytes[i] === b)) {
+    return bytes.length >= 24 ? { width: view.getUint32(16), height: view.getUint32(20) } : null;
+  }
+  // JPEG: markers FF xx with a 2-byte length, until a start of frame (C0-CF but C4, C8, CC) gives the size.
+  for (let at = 2; at + 9 <= bytes.length;) {
+    if (bytes[at] !== 0xff) return null;
+    const marker = bytes[at + 1]!;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { width: view.getUint16(at + 7), height: view.getUint16(at + 5) };
+    }
+    at += 2 + view.getUint16(at + 2);
+  }
+  return null;
+}
+
+/** A PNG or JPEG file's pixels; anything else (or a damaged file, or one larger than MAX_IMAGE_PIXELS) is one clear UsageError naming it. */
 export function decodeImage(bytes: Uint8Array, name: string): RgbaImage {
   const require = createRequire(import.meta.url);
   const isPng = PNG_SIGNATURE.every((b, i) => bytes[i] === b);
   const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+  const size = isPng || isJpeg ? imageSize(bytes) : null;
+  if (size && size.width * size.height > MAX_IMAGE_PIXELS) {
+    throw new UsageError(`${name}: the image is ${size.width} x ${size.height} pixels; the most this reads is ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels (4096 x 4096): scale it down first`);
+  }
   try {
     if (isPng) {
       const { PNG } = require('pngjs') as typeof import('pngjs');
