@@ -57,7 +57,7 @@ describe('recurrent CLI', () => {
 
   it('train: the samples at the end start from the text trained on, and the hint suggests the same prime', () => {
     const text = join(work, 'zebras.txt');
-    writeFileSync(text, 'ZEBRAS\n\n' + 'Zebras graze on the open plain while the lions sleep in the shade of the acacia trees.\n'.repeat(40));
+    writeFileSync(text, 'ZEBRAS\n\n' + 'Zebras graze on the open plain while the lions sleep in the shade of the acacia trees by the dry river in the afternoon.\n'.repeat(40));
     const r = cli('train', text, '--steps', '4', '--hidden', '8', '--layers', '1', '--seq-len', '16', '--batch', '4', '--out', join(work, 'zebras'));
     assert.equal(r.status, 0, r.stderr);
     const samples = [...r.stdout.matchAll(/--- sample, temperature [\d.]+ ---\n(.*)/g)].map((m) => m[1]!);

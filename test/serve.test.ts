@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +20,7 @@ import { buildServer } from '../packages/cli/src/serve/server.js';
 import { serveModel } from '../packages/cli/src/serve/served-models.js';
 import { runLoad, spawnServer } from '../bench/load-client.js';
 import { BACKEND_MODES, onKernels } from './backends.js';
-import { CLI_ARGS, cliIn } from './cli-helpers.js';
+import { CLI_ARGS, cliIn, oneLineError } from './cli-helpers.js';
 import { pcm16 } from './helpers.js';
 
 const work = mkdtempSync(join(tmpdir(), 'recurrent-serve-'));
@@ -101,6 +102,10 @@ describe('recurrent serve: the HTTP API', () => {
     assert.deepEqual(health.models.map((m) => [m.name, m.task]), [['text', 'text-generation'], ['cls', 'text-classification']]);
     const list = (await (await fetch(`${url}/v1/models`)).json()) as { models: Array<{ url: string }> };
     assert.deepEqual(list.models.map((m) => m.url), ['/v1/models/text/generate', '/v1/models/cls/classify']);
+    assert.ok(list.models.every((m) => !('folder' in m)) && !JSON.stringify(list).includes(work), 'no folder path is shown to clients');
+    const bad = await fetch(`${url}/%`);
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), { error: 'the URL cannot be decoded', statusCode: 400 });
   });
 
   it('generates what the library generates, as JSON and as server-sent events', async () => {
@@ -136,6 +141,9 @@ describe('recurrent serve: the HTTP API', () => {
       // Settings refused before a stream starts: a 400, not a 200 and then an error event.
       ['/v1/models/text/generate', { seed: 1e300, stream: true }, 400, /seed must be a safe integer, got 1e\+300/],
       ['/v1/models/text/generate', { seed: 1.5, stream: true }, 400, /'seed' .*must be integer/],
+      // Valid JSON with a key that could reach a prototype is refused as such, not as "not valid JSON".
+      ['/v1/models/text/generate', '{"__proto__": {"length": 4}, "prime": "a"}', 400, /a key '__proto__', which this server refuses/],
+      ['/v1/models/cls/classify', '{"texts": ["a"], "x": {"constructor": {"prototype": {"y": 1}}}}', 400, /a key 'constructor\.prototype'/],
     ];
     for (const [path, body, status, pattern, type] of cases) {
       const r = await post(path, body, type);
@@ -304,5 +312,20 @@ describe('recurrent serve: the command', () => {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /^recurrent: error: .*nothing-here/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  });
+
+  it('a port out of range, a host that does not resolve and a port in use are one line each, not raw errors', async () => {
+    const cli = cliIn(work);
+    oneLineError(cli('serve', join(work, 'text'), '--port', '70000'), /--port expects an integer from 0 \(any free port\) to 65535, got '70000'/);
+    oneLineError(cli('serve', join(work, 'text'), '--port', '-1'), /--port expects an integer from 0/);
+    oneLineError(cli('serve', join(work, 'text'), '--host', 'no-such-host.invalid', '--port', '0'), /cannot listen on no-such-host\.invalid: no such host/);
+    const blocker = createServer();
+    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok));
+    const { port } = blocker.address() as { port: number };
+    try {
+      oneLineError(cli('serve', join(work, 'text'), '--port', String(port)), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
+    } finally {
+      blocker.close();
+    }
   });
 });

@@ -75,6 +75,23 @@ export function durationOption(text: string): string {
   return text;
 }
 
+/** A --port option: an integer from 0 (any free port) to 65535. */
+export function portOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port expects an integer from 0 (any free port) to 65535, got '${v}'`);
+  return n;
+}
+
+/** Why a server could not listen on host:port, in one line that says what to do: the error to throw. */
+export function listenError(e: unknown, host: string, port: number): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new UsageError(`port ${port} on ${host} is in use: choose another with --port (0 picks a free one)`);
+  if (code === 'EADDRNOTAVAIL') return new UsageError(`cannot listen on ${host}: not an address of this machine`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new UsageError(`cannot listen on ${host}: no such host (give an address of this machine, e.g. 127.0.0.1)`);
+  if (code === 'EACCES') return new UsageError(`cannot listen on port ${port}: ports below 1024 need privileges; choose another with --port`);
+  return e as Error;
+}
+
 /** Parses a whole number option, with its name in the message. */
 export function int(name: string, min = 1): (v: string) => number {
   return (v: string) => {

@@ -1,6 +1,6 @@
 /** `recurrent serve MODEL...`: model folders behind an HTTP API (see serve/server.ts for the routes). */
 import type { Command } from 'commander';
-import { UsageError, action, int } from './errors.js';
+import { UsageError, action, int, listenError, portOption } from './errors.js';
 import { buildServer } from './serve/server.js';
 import { parseModelArgument, serveModel, type ServedModel } from './serve/served-models.js';
 
@@ -24,7 +24,7 @@ export function registerServeCommand(program: Command): void {
   program.command('serve')
     .description('serve model folders over HTTP: JSON in and out, generation streamed as server-sent events, requests batched across clients')
     .argument('<model...>', 'model folders (NAME=FOLDER names one; by default the folder\'s last part is its name in the URL)')
-    .option('--port <n>', 'port to listen on (0: any free one)', int('--port', 0), d.port)
+    .option('--port <n>', 'port to listen on (0: any free one)', portOption, d.port)
     .option('--host <address>', 'address to listen on (the default keeps it to this machine)', d.host)
     .option('--max-batch <n>', 'most requests (texts, sequences) a model answers together', int('--max-batch'), d.maxBatch)
     .option('--batch-wait <ms>', 'how long a request waits for others to batch with', int('--batch-wait', 0), d.batchWaitMs)
@@ -41,7 +41,10 @@ export function registerServeCommand(program: Command): void {
       const models: ServedModel[] = [];
       for (const m of named) models.push(await serveModel(m.name, m.folder, { maxLength: f.maxLength, maxTexts: f.maxTexts, batching }));
       const app = buildServer(models, { bodyLimit: f.maxBodyKb * 1024, timeoutMs: f.timeout * 1000 });
-      const url = await app.listen({ port: f.port, host: f.host });
+      const url = await app.listen({ port: f.port, host: f.host }).catch(async (e: unknown) => {
+        await app.close();
+        throw listenError(e, f.host, f.port);
+      });
       for (const m of models) console.log(`${m.name}: ${m.task}, POST ${url}/v1/models/${m.name}/${m.operation}`);
       console.log(`serving at ${url} (${f.batching ? `batching up to ${f.maxBatch}, waiting ${f.batchWait} ms` : 'no batching'}; GET /health; Ctrl-C stops after the requests in flight)`);
       const signal = await new Promise<string>((ok) => {

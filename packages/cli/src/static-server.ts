@@ -6,7 +6,7 @@
 import { createReadStream, existsSync, realpathSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { UsageError } from './errors.js';
+import { UsageError, listenError } from './errors.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json',
@@ -66,10 +66,7 @@ export async function serveStatic(dir: string, host: string, port: number): Prom
     else createReadStream(file).pipe(res);
   });
   await new Promise<void>((ok, fail) => {
-    server.once('error', (e: NodeJS.ErrnoException) => {
-      fail(e.code === 'EADDRINUSE' ? new UsageError(`port ${port} on ${host} is in use: choose another with --port (0 picks a free one)`)
-        : e.code === 'EADDRNOTAVAIL' ? new UsageError(`cannot listen on ${host}: not an address of this machine`) : e);
-    });
+    server.once('error', (e) => fail(listenError(e, host, port)));
     server.listen(port, host, ok);
   });
   const address = server.address() as { port: number };

@@ -369,10 +369,10 @@ export function registerTextCommands(program: Command): void {
 /**
  * A prime taken from the training text itself, so that samples start the way
  * the user's text does: the first two words of its first line of prose (a line
- * of ten words or more; headings are shorter), else of its first line.
+ * of twenty words or more; headings and titles are shorter), else of its first line.
  */
 export function samplePrime(text: string): string {
   const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  const line = lines.find((l) => l.split(/\s+/).length >= 10) ?? lines[0] ?? '';
+  const line = lines.find((l) => l.split(/\s+/).length >= 20) ?? lines[0] ?? '';
   return line.split(/\s+/).slice(0, 2).join(' ').slice(0, 40);
 }

@@ -28,6 +28,21 @@ export interface ServerOptions {
   timeoutMs: number;
 }
 
+/** The first key of a parsed JSON value, at any depth, that names a prototype (`__proto__`, or `prototype` under `constructor`); null if none. */
+function prototypeKey(value: unknown): string | null {
+  const stack: unknown[] = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    for (const [k, x] of Object.entries(v)) {
+      if (k === '__proto__') return k;
+      if (k === 'constructor' && x !== null && typeof x === 'object' && 'prototype' in x) return 'constructor.prototype';
+      stack.push(x);
+    }
+  }
+  return null;
+}
+
 interface ErrorBody {
   error: string;
   statusCode: number;
@@ -68,6 +83,21 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
     forceCloseConnections: 'idle',
     // Unknown fields are refused (a typo is not silently dropped) and types are not coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // What fastify itself refuses (a URL it cannot decode) gets the one documented shape too.
+    frameworkErrors: (err, _req, reply) => refuse(reply, 400, err.code === 'FST_ERR_BAD_URL' ? 'the URL cannot be decoded' : err.message),
+  });
+  // JSON bodies are read here, so that a refusal says which it is: not JSON, or JSON with a key that could reach a prototype.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(text as string);
+    } catch (e) {
+      done(Object.assign(new UsageError(`the request body is not valid JSON (${(e as Error).message})`), { statusCode: 400 }), undefined);
+      return;
+    }
+    const key = prototypeKey(body);
+    if (key) done(Object.assign(new UsageError(`the request body has a key '${key}', which this server refuses (it could reach an object's prototype)`), { statusCode: 400 }), undefined);
+    else done(null, body);
   });
   const byName = new Map(models.map((m) => [m.name, m]));
   const started = Date.now();
@@ -91,7 +121,8 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   });
   app.setNotFoundHandler((req, reply) => refuse(reply, 404, `no route ${req.method} ${req.url}: the routes are GET /health, GET /v1/models and POST /v1/models/<name>/<operation>`));
 
-  const describe = (m: ServedModel): object => ({ name: m.name, task: m.task, folder: m.folder, operation: m.operation, url: `/v1/models/${m.name}/${m.operation}`, summary: m.summary });
+  // The model's folder stays private: a client learns its name, task and route, not where it lives on disk.
+  const describe = (m: ServedModel): object => ({ name: m.name, task: m.task, operation: m.operation, url: `/v1/models/${m.name}/${m.operation}`, summary: m.summary });
   app.get('/health', async () => ({
     status: closing ? 'closing' : 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), requests: { ...counts },
     models: models.map((m) => ({ name: m.name, task: m.task, load: m.load() })),
