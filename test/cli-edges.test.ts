@@ -195,6 +195,13 @@ describe('command-line hard edges', () => {
     assert.deepEqual(readdirSync(bad).filter((f) => /onnx|torch/.test(f)), [], 'nothing exported');
   });
 
+  it("commander's own errors (an unknown option, a bad choice, a missing argument) are one recurrent: error: line", () => {
+    oneLineError(cli('train', '--bogus'), /unknown option '--bogus' \(did you mean --corpus\?\); --help lists the options$/);
+    oneLineError(cli('detect', csv, '--cell', 'tree'), /argument 'tree' is invalid\. Allowed choices are lstm, gru, rnn; --help lists the options$/);
+    oneLineError(cli('generate'), /missing required argument 'model'/);
+    oneLineError(cli('nosuchcommand'), /unknown command 'nosuchcommand'/);
+  });
+
   it('--time 0s (or any duration that is not positive) is refused before any work, in every command that takes it', () => {
     const runs: Array<[string, string[]]> = [
       ['train', ['train', corpus, ...TINY, '--out', join(work, 'zero-time')]],

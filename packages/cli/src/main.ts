@@ -31,6 +31,12 @@ function onOutputError(this: NodeJS.WriteStream, e: NodeJS.ErrnoException): void
 process.stdout.on('error', onOutputError);
 process.stderr.on('error', onOutputError);
 
+/** Commander's error text as one line: without its own "error: " prefix, its lines joined, a "(Did you mean ...)" kept, and where to find the options. */
+function oneLine(text: string): string {
+  const parts = text.trim().replace(/^error: /, '').split('\n').map((l) => l.trim()).filter((l) => l && !/^Usage:/.test(l));
+  return `${parts.join(' ').replace(/\(Did you mean/, '(did you mean').replace(/\.$/, '')}; --help lists the options`;
+}
+
 const program = new Command();
 program
   .name('recurrent')
@@ -38,7 +44,8 @@ program
   .version('0.1.0')
   .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'js']).default('wasm'))
   .addOption(new Option('--threads <n>', "threads for the wasm backend: 1, 2 or auto").default('auto'))
-  .showHelpAfterError()
+  // Commander's own errors (an unknown option, a bad choice) read like every other: one line, `recurrent: error: ...`.
+  .configureOutput({ outputError: (text, write) => write(`recurrent: error: ${oneLine(text)}\n`) })
   .hook('preAction', async () => {
     const { backend, threads } = program.opts<{ backend: 'wasm' | 'js'; threads: string }>();
     if (threads !== 'auto' && threads !== '1' && threads !== '2') throw new UsageError(`--threads must be 1, 2 or auto, got '${threads}'`);
