@@ -140,6 +140,22 @@ describe('malformed ONNX files', () => {
     assert.throws(() => importOnnx(bytes, 'dims.onnx'), /dims\.onnx: initializer: tensor 'embedding\.weight' has dims \[1000000000, 1000\] \(4000000000000 bytes\) but holds 220 bytes/);
   });
 
+  it('a tensor claiming 100,000 dims: a short error that says so, not every dim', () => {
+    const m = fromBinary(ModelProtoSchema, good);
+    m.graph!.initializer[0]!.dims = Array.from({ length: 100_000 }, () => 2n);
+    const err = (() => {
+      try {
+        importOnnx(toBinary(ModelProtoSchema, m), 'dims.onnx');
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    assert.ok(err instanceof FormatError);
+    assert.match(err.message, /tensor 'embedding\.weight' has dims \[2, 2, 2, 2, 2, 2, 2, 2, \.\.\. \(100,000 dims\)\]/);
+    assert.ok(err.message.length < 300, `${err.message.length} characters`);
+  });
+
   it('an unsupported operator, named with its node', () => {
     const m = fromBinary(ModelProtoSchema, good);
     m.graph!.node.push(create(NodeProtoSchema, { opType: 'Softmax', name: 'probs', input: ['logits'], output: ['p'] }));

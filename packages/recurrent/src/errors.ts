@@ -134,3 +134,8 @@ export function describeValue(v: unknown): string {
   }
   return `a ${typeof v}`;
 }
+
+/** A shape for a message, "[2, 3, 4]"; a long one (from a file that claims it) keeps its first 8 dims and says how many there are. */
+export function formatShape(shape: ReadonlyArray<number | string>): string {
+  return shape.length <= 8 ? `[${shape.join(', ')}]` : `[${shape.slice(0, 8).join(', ')}, ... (${shape.length.toLocaleString('en-US')} dims)]`;
+}

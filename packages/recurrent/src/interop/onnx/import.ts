@@ -11,7 +11,7 @@
  * and proves the conversion by running both on a random input.
  * Browser-safe.
  */
-import { FormatError } from '../../errors.js';
+import { FormatError, formatShape } from '../../errors.js';
 import type { CellKind } from '../../kernels/types.js';
 import { LanguageModel } from '../../models/language-model.js';
 import { SequenceRegressor } from '../../models/sequence-regressor.js';
@@ -65,7 +65,7 @@ const MAX_ELEMENTS = 1 << 28;
 
 function allocatable(shape: number[], w: string): number {
   const n = shape.reduce((p, d) => p * d, 1);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0) || n > MAX_ELEMENTS) throw new FormatError(`${w}: shape [${shape.join(', ')}] is not a size this import allocates`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0) || n > MAX_ELEMENTS) throw new FormatError(`${w}: shape ${formatShape(shape)} is not a size this import allocates`);
   return n;
 }
 
@@ -167,10 +167,10 @@ export class OnnxModel {
     const D = spec.bidirectional ? 2 : 1;
     const order = invert(ONNX_FROM_TORCH[family]);
     const G = order.length;
-    if (W.shape.length !== 3 || W.shape[0] !== D || W.shape[1] !== G * H) throw new FormatError(`${w}: W is [${W.shape.join(', ')}], expected [${D}, ${G * H}, input_size]`);
-    if (R.shape.join() !== [D, G * H, H].join()) throw new FormatError(`${w}: R is [${R.shape.join(', ')}], expected [${D}, ${G * H}, ${H}]`);
-    if (B && B.shape.join() !== [D, 2 * G * H].join()) throw new FormatError(`${w}: B is [${B.shape.join(', ')}], expected [${D}, ${2 * G * H}]`);
-    if (Pw && Pw.shape.join() !== [D, 3 * H].join()) throw new FormatError(`${w}: P is [${Pw.shape.join(', ')}], expected [${D}, ${3 * H}]`);
+    if (W.shape.length !== 3 || W.shape[0] !== D || W.shape[1] !== G * H) throw new FormatError(`${w}: W is ${formatShape(W.shape)}, expected [${D}, ${G * H}, input_size]`);
+    if (R.shape.join() !== [D, G * H, H].join()) throw new FormatError(`${w}: R is ${formatShape(R.shape)}, expected [${D}, ${G * H}, ${H}]`);
+    if (B && B.shape.join() !== [D, 2 * G * H].join()) throw new FormatError(`${w}: B is ${formatShape(B.shape)}, expected [${D}, ${2 * G * H}]`);
+    if (Pw && Pw.shape.join() !== [D, 3 * H].join()) throw new FormatError(`${w}: P is ${formatShape(Pw.shape)}, expected [${D}, ${3 * H}]`);
     const I = W.shape[2]!;
     // ONNX's P is p_i, p_o, p_f; ours p_i, p_f, p_o.
     const PEEP_FROM_ONNX = [0, 2, 1];
@@ -219,7 +219,7 @@ export class OnnxModel {
     for (const i of this.inputs) {
       const f = feeds[i.name];
       if (!f) throw new FormatError(`${this.source}: input '${i.name}' was not given (inputs: ${this.inputs.map((x) => x.name).join(', ')})`);
-      if (f.shape.length !== i.dims.length) throw new FormatError(`${this.source}: input '${i.name}' must have ${i.dims.length} dimensions [${i.dims.join(', ')}], got [${f.shape.join(', ')}]`);
+      if (f.shape.length !== i.dims.length) throw new FormatError(`${this.source}: input '${i.name}' must have ${i.dims.length} dimensions ${formatShape(i.dims)}, got ${formatShape(f.shape)}`);
       env.set(i.name, value(Float32Array.from(f.data), [...f.shape], i.type === 'int64'));
     }
     noGrad(() => this.graph.nodes.forEach((n, i) => this.exec(n, i, env)));
@@ -310,7 +310,7 @@ export class OnnxModel {
     const major = info.batchMajor;
     const X = get(0);
     if (X.shape.length !== 3 || X.shape[2] !== info.inputSize) {
-      throw new FormatError(`${w}: X is [${X.shape.join(', ')}], expected [${major ? 'batch, time' : 'time, batch'}, ${info.inputSize}]`);
+      throw new FormatError(`${w}: X is ${formatShape(X.shape)}, expected [${major ? 'batch, time' : 'time, batch'}, ${info.inputSize}]`);
     }
     const x = major ? transpose(X, [1, 0, 2]) : X;
     const [T, B] = x.shape as [number, number, number];
@@ -318,7 +318,7 @@ export class OnnxModel {
       const v = opt(k);
       if (!v) return null;
       const want = major ? [B, D, H] : [D, B, H];
-      if (v.shape.join() !== want.join()) throw new FormatError(`${w}: ${name} is [${v.shape.join(', ')}], expected [${want.join(', ')}]`);
+      if (v.shape.join() !== want.join()) throw new FormatError(`${w}: ${name} is ${formatShape(v.shape)}, expected ${formatShape(want)}`);
       return new Tensor((major ? transpose(v, [1, 0, 2]) : v).data, [D, B, H]);
     };
     const lens = opt(4);

@@ -4,7 +4,7 @@
  * arrays (float32 values; integer tensors carry a flag). Shapes follow the
  * ONNX operator specification (opset 14), broadcasting included.
  */
-import { FormatError } from '../../errors.js';
+import { FormatError, formatShape } from '../../errors.js';
 
 export interface Value {
   data: Float32Array;
@@ -69,7 +69,7 @@ export function reshape(x: Value, shapeValue: Value, where: string): Value {
   const minus = shape.indexOf(-1);
   if (minus >= 0) shape[minus] = known > 0 ? x.data.length / known : 0;
   if (size(shape) !== x.data.length || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new FormatError(`${where}: cannot reshape [${x.shape.join(', ')}] to [${want.join(', ')}]`);
+    throw new FormatError(`${where}: cannot reshape ${formatShape(x.shape)} to ${formatShape(want)}`);
   }
   return value(x.data, shape, x.int);
 }
@@ -148,7 +148,7 @@ export function broadcast(a: Value, b: Value, f: (x: number, y: number) => numbe
   const bs = pad(b.shape);
   const shape = as.map((d, i) => {
     const e = bs[i]!;
-    if (d !== e && d !== 1 && e !== 1) throw new FormatError(`${where}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] do not broadcast`);
+    if (d !== e && d !== 1 && e !== 1) throw new FormatError(`${where}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
     return Math.max(d, e);
   });
   const aStr = strides(as).map((s, i) => (as[i] === 1 ? 0 : s));
@@ -175,11 +175,11 @@ export function broadcast(a: Value, b: Value, f: (x: number, y: number) => numbe
 export function matmul(a: Value, b: Value, where: string): Value {
   if (b.shape.length !== 2 || a.shape.length < 1) {
     if (a.shape.length === b.shape.length && a.shape.length > 2) return batchedMatmul(a, b, where);
-    throw new FormatError(`${where}: MatMul of [${a.shape.join(', ')}] and [${b.shape.join(', ')}] is not supported (the second operand must be a matrix)`);
+    throw new FormatError(`${where}: MatMul of ${formatShape(a.shape)} and ${formatShape(b.shape)} is not supported (the second operand must be a matrix)`);
   }
   const [K, N] = b.shape as [number, number];
   const aK = a.shape[a.shape.length - 1]!;
-  if (aK !== K) throw new FormatError(`${where}: MatMul inner dimensions differ: [${a.shape.join(', ')}] x [${b.shape.join(', ')}]`);
+  if (aK !== K) throw new FormatError(`${where}: MatMul inner dimensions differ: ${formatShape(a.shape)} x ${formatShape(b.shape)}`);
   const M = a.data.length / K;
   const out = new Float32Array(M * N);
   for (let m = 0; m < M; m++) {
@@ -197,7 +197,7 @@ function batchedMatmul(a: Value, b: Value, where: string): Value {
   const [M, K] = a.shape.slice(r - 2) as [number, number];
   const [K2, N] = b.shape.slice(r - 2) as [number, number];
   const batch = a.shape.slice(0, r - 2);
-  if (K !== K2 || batch.some((d, i) => d !== b.shape[i])) throw new FormatError(`${where}: MatMul of [${a.shape.join(', ')}] and [${b.shape.join(', ')}]: batch or inner dimensions differ`);
+  if (K !== K2 || batch.some((d, i) => d !== b.shape[i])) throw new FormatError(`${where}: MatMul of ${formatShape(a.shape)} and ${formatShape(b.shape)}: batch or inner dimensions differ`);
   const nb = size(batch);
   const out = new Float32Array(nb * M * N);
   for (let p = 0; p < nb; p++) {

@@ -12,7 +12,7 @@
  * it, so a file that claims more than it holds is refused, not trusted.
  */
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
-import { FormatError } from '../../errors.js';
+import { FormatError, formatShape } from '../../errors.js';
 import { Tensor } from '../../tensor/tensor.js';
 import {
   type AttributeProto, AttributeProtoSchema, AttributeProto_AttributeType as AttrType, type ModelProto, ModelProtoSchema, type NodeProto, NodeProtoSchema,
@@ -148,7 +148,7 @@ export function attr(n: GraphNode, name: string): { i?: number; f?: number; s?: 
 /** A tensor proto's values as float32 (from FLOAT, DOUBLE, INT64 or INT32 data), checked against its dims. */
 export function readTensor(t: TensorProto, where: string): { tensor: Tensor; isInteger: boolean } {
   const dims = t.dims.map(Number);
-  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new FormatError(`${where}: tensor '${t.name}' has invalid dims [${dims.join(', ')}]`);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new FormatError(`${where}: tensor '${t.name}' has invalid dims ${formatShape(dims)}`);
   const count = dims.reduce((a, b) => a * b, 1);
   const raw = t.rawData.length ? t.rawData : null;
   const type = t.dataType;
@@ -157,7 +157,7 @@ export function readTensor(t: TensorProto, where: string): { tensor: Tensor; isI
   if (t.dataLocation === TensorProto_DataLocation.EXTERNAL) throw new FormatError(`${where}: tensor '${t.name}' keeps its data in an external file, which import does not read`);
   if (raw) {
     // Checked before anything is allocated: the dims alone are only a claim.
-    if (raw.length !== count * width) throw new FormatError(`${where}: tensor '${t.name}' has dims [${dims.join(', ')}] (${count * width} bytes) but holds ${raw.length} bytes`);
+    if (raw.length !== count * width) throw new FormatError(`${where}: tensor '${t.name}' has dims ${formatShape(dims)} (${count * width} bytes) but holds ${raw.length} bytes`);
     const out = new Float32Array(count);
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) {
@@ -166,7 +166,7 @@ export function readTensor(t: TensorProto, where: string): { tensor: Tensor; isI
     return { tensor: new Tensor(out, dims), isInteger: isIntegerType(type) };
   }
   const list: ArrayLike<number | bigint> = type === FLOAT ? t.floatData : type === INT64 ? t.int64Data : type === INT32 ? t.int32Data : t.doubleData;
-  if (list.length !== count) throw new FormatError(`${where}: tensor '${t.name}' has dims [${dims.join(', ')}] (${count} values) but holds ${list.length}`);
+  if (list.length !== count) throw new FormatError(`${where}: tensor '${t.name}' has dims ${formatShape(dims)} (${count} values) but holds ${list.length}`);
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = Number(list[i]!);
   return { tensor: new Tensor(out, dims), isInteger: isIntegerType(type) };
