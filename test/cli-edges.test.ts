@@ -74,6 +74,8 @@ describe('command-line hard edges', () => {
     assert.deepEqual([state.options.batch, state.options.seqLen], [4, 12]);
     oneLineError(cli('train', '--resume', model, corpus, '--batch', '8'), /--batch 8 does not go with --resume: the run keeps --batch 4/);
     oneLineError(cli('train', '--resume', model, corpus, '--out', join(work, 'elsewhere')), /--out does not go with --resume/);
+    // Without the text, it says which text the run was trained on, rather than reading the bundled corpus.
+    oneLineError(cli('train', '--resume', model, '--steps', '4'), /was trained on 'corpus\.txt', not on a bundled corpus: give that text to continue it: recurrent train FILE\.\.\. --resume/);
     const r = cli('train', '--resume', model, corpus, '--steps', '4', '--lr', '0.01', '--no-sample');
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /note: learning rate 0\.01 from now on \(the run had 0\.002\)/);

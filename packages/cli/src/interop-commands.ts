@@ -6,8 +6,7 @@ import { readModelFiles, saveModel, writeFileAtomic, readBytes, loadTfjsModel, l
 import {
   type SavableModel, type Tensor, type TorchTrainerSettings, modelFromFiles, parseSafetensors, exportTorch, importTorch, torchModuleSource, torchStateDict, torchTrainerFiles,
 } from 'recurrent-nn';
-import { CORPORA, loadCorpus } from './corpora.js';
-import { readTextInputs } from './input.js';
+import { trainedText } from './corpora.js';
 import { exportOnnx, importOnnx, toNativeModel } from 'recurrent-nn/onnx';
 import { UsageError, action, refuseExisting } from './errors.js';
 
@@ -41,8 +40,7 @@ async function exportTrainer(dir: string, folder: string, data: string[], force:
   const state = await textFolderState(dir);
   if (!state.model && state.checkpoint === null) throw new UsageError(`${dir}: --trainer continues a text model's training (recurrent train); this folder holds another kind`);
   const g = await loadTextModel(dir, { resume: true });
-  const source = data.length ? await readTextInputs(data) : g.data && (CORPORA as readonly string[]).includes(g.data.name) ? loadCorpus(g.data.name) : null;
-  if (!source) throw new UsageError(`${dir} was trained on '${g.data?.name ?? 'unknown text'}': give that text with --data FILE`);
+  const source = await trainedText(g, dir, data, 'with --data FILE');
   const files = await torchTrainerFiles(g, source.text, dir);
   // trainer.json last: the folder's marker that it is whole.
   await replaceFolder(folder, Object.entries(files).sort(([a], [b]) => Number(a === 'trainer.json') - Number(b === 'trainer.json')));

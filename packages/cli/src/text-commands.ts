@@ -1,7 +1,7 @@
 /** `recurrent train`, `recurrent generate`, `recurrent inspect`: text generation end to end. */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { loadCorpus } from './corpora.js';
+import { loadCorpus, trainedText } from './corpora.js';
 import { ADAPTIVE_MIN_VOCAB, type TokenizerKind, NonFiniteError, modelFromFiles, type OptimizerName, TEXT_DEFAULTS, TextGenerator, type TrainSettings } from 'recurrent-nn';
 
 const TM = TEXT_DEFAULTS.model;
@@ -9,7 +9,7 @@ const TT = TEXT_DEFAULTS.train;
 import { readModelFiles, loadTextModel, textFolderState, trainInFolder } from 'recurrent-nn/node';
 import { writeChart } from './plot/chart.js';
 import { UsageError, action, checkWritable, durationOption, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
-import { readTextInputs } from './input.js';
+import { type TextSource, readTextInputs } from './input.js';
 import { activationsReport, gradientsReport } from './inspect-views.js';
 import { stepProgress } from './progress.js';
 import { tokenStream } from './token-stream.js';
@@ -207,15 +207,18 @@ export function registerTextCommands(program: Command): void {
       };
       // An output folder named up front is checked before any input is read.
       if (!f.resume && f.out !== undefined) await refuseFolder(f.out);
-      const source = files.length ? await readTextInputs(files) : loadCorpus(f.corpus);
+      let source: TextSource;
       let g: TextGenerator;
       let dir: string;
       let settings: Parameters<TextGenerator['train']>[1];
       if (f.resume) {
         dir = f.resume;
         g = await loadTextModel(dir, { resume: true });
+        // The text it was trained on: the files given, or the bundled corpus it names, never another by default.
+        source = await trainedText(g, dir, files, `to continue it: recurrent train FILE... --resume ${dir}`);
         settings = resumeSettings(g, f, given);
       } else {
+        source = files.length ? await readTextInputs(files) : loadCorpus(f.corpus);
         if (!given('steps') && !given('epochs') && !given('time')) f.time = '3m';
         dir = f.out ?? join('runs', `${source.name.replace(/[^\w.-]+/g, '_')}-${f.cell}`);
         await refuseFolder(dir);
