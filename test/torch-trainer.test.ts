@@ -77,7 +77,7 @@ describe('export --format torch --trainer: DDP on torchrun and back', { skip }, 
     writeFileSync(join(work, 'other.txt'), `${text} and more`);
     oneLineError(run('export', 'm', '--format', 'torch', '--trainer', 'tr2', '--data', 'other.txt'), /trained on 'text.txt' .*this text differs/);
     oneLineError(run('export', 'm', '--format', 'onnx', '--trainer'), /--trainer writes a PyTorch training script: use it with --format torch/);
-    oneLineError(run('export', 'm', '--format', 'torch', '--trainer', 'tr3'), /trained on 'text.txt': give that text with --data FILE/);
+    oneLineError(run('export', 'm', '--format', 'torch', '--trainer', 'tr3'), /trained on 'text.txt', not on a bundled corpus: give that text with --data FILE/);
     oneLineError(run('import', '--from', 'torch', 'm/torch-trainer/trained.safetensors', '--like', 'm', '--out', 'm-ddp'), /exists/);
     assert.equal(spawnSync('ls', [join(work, 'tr2')]).status === 0, false);
   });
