@@ -153,6 +153,34 @@ describe('command-line hard edges', () => {
     }
   });
 
+  it('a reader that stops early: generate stops at the next token; train goes on and writes its whole run', async () => {
+    /** Runs the CLI, reads `lines` lines of its stdout, then closes the pipe, as `| head -n LINES` does. */
+    const headOf = (lines: number, ...args: string[]): Promise<{ status: number | null; stderr: string; signal: NodeJS.Signals | null }> => new Promise((resolve) => {
+      const child = spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+      // 50 million tokens would take minutes; stopping at the closed pipe takes a moment. The kill is a backstop only.
+      const backstop = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      let seen = 0;
+      child.stdout.on('data', (d: Buffer) => {
+        seen += d.toString().split('\n').length - 1;
+        if (seen >= lines) child.stdout.destroy();
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      child.on('close', (status, signal) => {
+        clearTimeout(backstop);
+        resolve({ status, stderr, signal });
+      });
+    });
+    const gen = await headOf(0, 'generate', model, '--length', '50000000');
+    assert.deepEqual([gen.status, gen.signal, gen.stderr], [0, null, ''], 'generate ended by itself, quietly');
+    const out = join(work, 'piped');
+    const train = await headOf(2, 'train', corpus, ...TINY, '--steps', '30', '--eval-every', '10', '--out', out, '--json');
+    assert.deepEqual([train.status, train.signal], [0, null], train.stderr);
+    const state = JSON.parse(readFileSync(join(out, 'checkpoint/state.json'), 'utf8')) as { step: number };
+    assert.equal(state.step, 30, 'the whole run was trained and saved after the reader left');
+    assert.ok(existsSync(join(out, 'config.json')) && existsSync(join(out, 'loss.png')));
+  });
+
   it('UTF-16 and binary input is refused by every command that reads text', () => {
     const utf16 = join(work, 'pairs16.tsv');
     writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(pairs, 'utf8'), 'utf16le')]));

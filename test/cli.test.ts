@@ -104,7 +104,7 @@ describe('recurrent CLI', () => {
     oneLineError(cli('train', join(work, 'missing.txt'), '--out', out), /missing\.txt: no such file or folder/);
     oneLineError(cli('train', noText, '--out', out), /the folder has no text files/);
     oneLineError(cli('train', corpus, '--hidden', 'lots', '--out', out), /--hidden expects an integer >= 1, got 'lots'/);
-    oneLineError(cli('train', corpus, '--time', 'soon', '--out', out), /--time expects a duration like 90s/);
+    oneLineError(cli('train', corpus, '--time', 'soon', '--out', out), /--time expects a positive duration like 90s/);
     assert.equal(existsSync(out), false);
 
     const before = snapshot(model);

@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { setBackend } from 'recurrent-nn';
 import { UsageError } from './errors.js';
+import { markStdoutClosed } from './output.js';
 import { registerCaptionCommand } from './caption-command.js';
 import { registerClassifyAndSpeechCommands } from './classify-speech-commands.js';
 import { registerDetectCommand } from './detect-command.js';
@@ -16,11 +17,16 @@ import { registerTranscribeCommand } from './transcribe-command.js';
 import { registerTranslateCommand } from './translate-command.js';
 
 /**
- * A reader that closes the pipe early (`recurrent generate ... | head`) ends the
- * program quietly, as `cat` does; any other output error (a full disk) is one line.
+ * A reader that closes the pipe early (`recurrent generate ... | head`): see
+ * output.ts (generation stops, training goes on and writes its model, quietly);
+ * any other output error (a full disk) is one line.
  */
 function onOutputError(this: NodeJS.WriteStream, e: NodeJS.ErrnoException): void {
-  if (e.code === 'EPIPE') process.exit(0);
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+    if (this === process.stdout) markStdoutClosed();
+    else process.exit(0);
+    return;
+  }
   const which = this === process.stdout ? 'standard output' : 'standard error';
   try {
     if (this !== process.stderr) process.stderr.write(`recurrent: error: cannot write to ${which}: ${e.code === 'ENOSPC' ? 'no space left on the device' : e.message} (${e.code ?? 'error'})\n`);

@@ -11,6 +11,7 @@ import { writeChart } from './plot/chart.js';
 import { UsageError, action, checkWritable, durationOption, int, intList, num, parseDuration, plural, seedOption } from './errors.js';
 import { type TextSource, readTextInputs } from './input.js';
 import { activationsReport, gradientsReport } from './inspect-views.js';
+import { stdoutClosed } from './output.js';
 import { stepProgress } from './progress.js';
 import { tokenStream } from './token-stream.js';
 import { CELLS, OPTIMIZERS, choice } from './options.js';
@@ -303,10 +304,11 @@ export function registerTextCommands(program: Command): void {
       }
       const out = tokenStream(process.stdout);
       out.write(f.prime + (f.prime && g.vocab.kind === 'word' ? ' ' : ''));
-      g.generate({
+      // Generated in slices, so that a reader closing the pipe (`| head -c1`) stops it at the next token.
+      await g.generateAsync({
         prime: f.prime, length: f.length, temperature: f.temperature, seed: f.seed, beam: f.beam,
         ...(f.topK !== undefined ? { topK: f.topK } : {}), ...(f.topP !== undefined ? { topP: f.topP } : {}),
-        onToken: (t) => out.write(t),
+        onToken: (t) => out.write(t), signal: stdoutClosed,
       });
       out.write('\n');
       out.end();

@@ -440,6 +440,36 @@ export class TextGenerator {
     });
   }
 
+  /**
+   * As `generate` (the same tokens for the same options), without holding the
+   * thread: sampling yields to the event loop every `sliceMs` (default 20), so
+   * a page stays responsive and a process sees its events (a reader that
+   * closed the pipe), and stops at the next token when `signal` aborts
+   * (`complete` then says false). Beam search runs as one pass, as in `generate`.
+   */
+  async generateAsync(options: GenerateOptions & { signal?: AbortSignal; sliceMs?: number } = {}): Promise<{ text: string; unknown: string[]; complete: boolean }> {
+    const { signal, sliceMs = 20, ...rest } = options;
+    checkOptions('TextGenerator.generateAsync', rest, GENERATE_KEYS);
+    if ((rest.beam ?? 1) !== 1) return { ...this.generate(rest), complete: true };
+    checkSampling(rest);
+    const batch = new GenerationBatch(this, 1);
+    try {
+      const sequence = batch.add({ ...rest, length: GenerationBatch.checkRequest(rest) });
+      let since = performance.now();
+      while (!sequence.result) {
+        if (signal?.aborted) sequence.cancel();
+        batch.step();
+        if (performance.now() - since >= sliceMs) {
+          await new Promise((ok) => setTimeout(ok, 0));
+          since = performance.now();
+        }
+      }
+      return { text: sequence.result.text, unknown: sequence.result.unknown, complete: sequence.result.complete };
+    } finally {
+      batch.dispose();
+    }
+  }
+
   /** The text a token adds after the token before it (spacing for words), or at the start. */
   tokenText(id: number, prev: number | null): string {
     if (this.vocab.kind === 'char') return this.vocab.tokens[id]!;
