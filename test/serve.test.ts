@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { GenerationBatch, SpokenWordRecognizer, TextGenerator, parseWav } from '../packages/recurrent/src/index.js';
+import { GenerationBatch, Random, SpokenWordRecognizer, TextGenerator, inEvalMode, parseWav } from '../packages/recurrent/src/index.js';
+import { PRIME_CHUNK, readPrime } from '../packages/recurrent/src/tasks/text/generation-batch.js';
 import { exportOnnx } from '../packages/recurrent/src/onnx.js';
 import { loadTextModel, saveModelFiles, saveTextModel } from '../packages/recurrent/src/node.js';
 import { loadClassifierFolder } from '../packages/cli/src/classify-speech-commands.js';
@@ -36,6 +37,31 @@ async function smallModel(): Promise<TextGenerator> {
   await g.train(TEXT, { steps: 15, batch: 4, seqLen: 20, evalEvery: 15 });
   return g;
 }
+
+describe('a long prime', () => {
+  it('is read in chunks: the state and next-token logits of the whole prime read at once, in bounded memory', async () => {
+    const g = await smallModel();
+    const prime = TEXT.repeat(3).slice(0, 2 * PRIME_CHUNK + 37);
+    const chunked = readPrime(g, prime, new Random(0));
+    const ids = g.vocab.encode(prime).ids;
+    const whole = inEvalMode(g.model, () => g.model.forward({ data: ids, shape: [1, ids.length] }, null));
+    const V = g.vocab.size;
+    const want = whole.logits.data.subarray((ids.length - 1) * V, ids.length * V);
+    const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+    assert.ok(maxDiff(chunked.logits, want) < 1e-5, 'the next-token logits');
+    assert.ok(maxDiff(chunked.state.h.data, whole.state.h.data) < 1e-5, 'the carried state');
+    // A prime of 400,000 characters: read at once, its logits alone would be 400,000 x V floats.
+    const forward = g.model.forward.bind(g.model);
+    let longest = 0;
+    g.model.forward = ((tokens: { shape: readonly number[] }, state: never) => {
+      longest = Math.max(longest, tokens.shape[1]!);
+      return forward(tokens as never, state);
+    }) as typeof g.model.forward;
+    const long = readPrime(g, TEXT.repeat(Math.ceil(400_000 / TEXT.length)).slice(0, 400_000), new Random(0));
+    assert.equal(long.primeIds.length, 400_000);
+    assert.equal(longest, PRIME_CHUNK, 'no forward pass reads more than a chunk');
+  });
+});
 
 for (const [mode, load] of BACKEND_MODES) {
   describe(`GenerationBatch (${mode})`, () => {

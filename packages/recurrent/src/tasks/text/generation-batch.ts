@@ -84,10 +84,21 @@ export function readPrime(text: TextModelView, prime: string, rng: Random): { pr
   const { ids: primeIds, unknown } = text.vocab.encode(prime);
   const start = primeIds.length ? primeIds : Int32Array.of(rng.int(V));
   const model = text.model;
-  const first = inEvalMode(model, () => model.forward({ data: start, shape: [1, start.length] }, null));
-  const off = (start.length - 1) * V;
-  return { primeIds, unknown, logits: unkMasker(text.vocab)(first.logits.data.subarray(off, off + V)), state: first.state };
+  // Read in chunks, the state carried from one to the next: memory stays PRIME_CHUNK x V however long the
+  // prime (a 2 MB prime is a request like any other), and only the last step's logits are kept.
+  let state: RecurrentState | null = null;
+  let last: Float32Array | null = null;
+  for (let at = 0; at < start.length; at += PRIME_CHUNK) {
+    const chunk = start.subarray(at, Math.min(at + PRIME_CHUNK, start.length));
+    const out = inEvalMode(model, () => model.forward({ data: chunk, shape: [1, chunk.length] }, state));
+    state = out.state;
+    last = out.logits.data.slice((chunk.length - 1) * V, chunk.length * V);
+  }
+  return { primeIds, unknown, logits: unkMasker(text.vocab)(last!), state: state! };
 }
+
+/** Prime tokens read per forward pass: bounds the memory a long prime takes (its logits are PRIME_CHUNK x V at most). */
+export const PRIME_CHUNK = 256;
 
 interface Row {
   request: SequenceRequest;
