@@ -271,6 +271,10 @@ describe('recurrent serve: forecasting and translation folders', () => {
       assert.equal(t.status, 200, JSON.stringify(t.json));
       assert.deepEqual(t.json.sourceTokens, ['one', '2', 'two']);
       assert.equal(typeof t.json.text, 'string');
+      // One request cannot hold the server: a long source with a wide beam and a long output is refused before it starts.
+      const heavy = await post('/v1/models/tr/translate', { text: 'one 2 two '.repeat(400), beam: 64, maxLength: 50 });
+      assert.equal(heavy.status, 400);
+      assert.match(String(heavy.json.error), /beam 64 x 50 output tokens over 1200 source tokens is 3,840,000 steps of attention, more than one request may ask/);
     } finally {
       await app.close();
     }

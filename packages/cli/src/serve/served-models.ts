@@ -7,7 +7,7 @@
  */
 import { basename } from 'node:path';
 import {
-  type ClassifierEnsemble, Captioner, Forecaster, GenerationBatch, type JsonValue, type Series, type TextGenerator, Transcriber, Translator, parseTable, parseWav,
+  type ClassifierEnsemble, Captioner, Forecaster, GenerationBatch, type JsonValue, type Series, type TextGenerator, Transcriber, Translator, parseTable, parseWav, pairTokens,
 } from 'recurrent-nn';
 import { loadForecastModel, loadTextModel, readModelFiles } from 'recurrent-nn/node';
 import { loadClassifierFolder, loadSpeechFolder } from '../classify-speech-commands.js';
@@ -52,6 +52,8 @@ const str = { type: 'string' } as const;
 const posInt = (max: number): Schema => ({ type: 'integer', minimum: 1, maximum: max });
 const object = (properties: Record<string, Schema>, required: string[]): Schema => ({ type: 'object', properties, required, additionalProperties: false });
 const beam = posInt(64);
+/** The most beam x output x source steps one translation request may ask for: a few seconds of work at most, so that one request cannot hold the server. */
+export const TRANSLATION_WORK = 2_000_000;
 const base64 = { type: 'string', minLength: 1 } as const;
 
 /** Base64 request bytes, refused plainly when they are not base64. */
@@ -112,7 +114,16 @@ export async function serveModel(name: string, folder: string, limits: ServeLimi
         ...common, operation: 'translate', load: () => ({}), summary: 'sequence-to-sequence translation with attention',
         schema: object({ text: { type: 'string', minLength: 1 }, beam, maxLength: posInt(limits.maxLength) }, ['text']),
         answer: async (body) => {
-          const r = t.translate(body.text as string, { beam: (body.beam as number | undefined) ?? 1, ...(body.maxLength ? { maxLength: body.maxLength as number } : {}) });
+          // A translation runs to its end once started: its work (beam x output x source steps) is bounded before it starts.
+          const text = body.text as string;
+          const width = (body.beam as number | undefined) ?? 1;
+          const source = pairTokens(text, t.options.sourceTokenizer).length;
+          const output = (body.maxLength as number | undefined) ?? Math.ceil(t.options.lengthRatio * source) + 10;
+          const work = width * output * Math.max(1, source);
+          if (work > TRANSLATION_WORK) {
+            throw new UsageError(`beam ${width} x ${output} output tokens over ${source} source tokens is ${work.toLocaleString('en-US')} steps of attention, more than one request may ask (${TRANSLATION_WORK.toLocaleString('en-US')}): lower beam, maxLength or the text`);
+          }
+          const r = t.translate(text, { beam: width, ...(body.maxLength ? { maxLength: body.maxLength as number } : {}) });
           return { text: r.text, sourceTokens: r.sourceTokens, targetTokens: r.targetTokens, attention: r.attention };
         },
       };
