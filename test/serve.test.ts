@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -334,6 +334,24 @@ describe('recurrent serve: the command', () => {
     assert.equal(await code, 0, server.output());
     assert.match(server.output(), /SIGTERM: finishing the requests in flight, then stopping\nstopped/);
     await assert.rejects(fetch(`${server.url}/health`));
+  });
+
+  it('a client that sends half a body holds nothing: it is cut off at --timeout, and SIGTERM does not wait for it', async () => {
+    const server = await spawnServer(CLI_ARGS, ['long', '--timeout', '2'], work);
+    const { port } = new URL(server.url);
+    const answer = new Promise<string>((ok) => {
+      const socket = createConnection(Number(port), '127.0.0.1', () => {
+        socket.write('POST /v1/models/long/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"length": ');
+      });
+      let got = '';
+      socket.on('data', (d) => { got += d.toString(); });
+      socket.on('close', () => ok(got));
+      socket.on('error', () => ok(got));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const code = server.stop('SIGTERM');
+    assert.equal(await code, 0, server.output());
+    assert.doesNotMatch(await answer, /^HTTP\/1\.1 200/);
   });
 
   it('a folder it cannot serve is one line, naming what it serves', () => {

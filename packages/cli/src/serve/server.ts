@@ -81,6 +81,8 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // A connection silent for the request time limit (half a body sent, or headers alone) is closed, not held forever.
+    connectionTimeout: options.timeoutMs,
     // Unknown fields are refused (a typo is not silently dropped) and types are not coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // What fastify itself refuses (a URL it cannot decode) gets the one documented shape too.
@@ -104,6 +106,12 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   const counts = { inFlight: 0, served: 0, refused: 0 };
   let closing = false;
   app.addHook('onClose', async () => { closing = true; });
+  // While the server drains, a keep-alive connection whose last response ends (a stream finished after
+  // SIGTERM) is closed at once rather than held open until its keep-alive time runs out.
+  app.addHook('preClose', async () => {
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    app.server.once('close', () => clearInterval(sweep));
+  });
   app.addHook('onRequest', async () => { counts.inFlight++; });
   app.addHook('onResponse', async (_req, reply) => {
     counts.inFlight--;
