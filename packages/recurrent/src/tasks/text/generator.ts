@@ -451,7 +451,6 @@ export class TextGenerator {
     const { signal, sliceMs = 20, ...rest } = options;
     checkOptions('TextGenerator.generateAsync', rest, GENERATE_KEYS);
     if ((rest.beam ?? 1) !== 1) return { ...this.generate(rest), complete: true };
-    checkSampling(rest);
     const batch = new GenerationBatch(this, 1);
     try {
       const sequence = batch.add({ ...rest, length: GenerationBatch.checkRequest(rest) });
