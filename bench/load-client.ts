@@ -19,6 +19,8 @@ export interface LoadOptions {
   sse?: boolean;
   /** give up on one request after this long (ms; default 60 s) */
   timeoutMs?: number;
+  /** stop sending once this returns true (`requests` is then the most sent) */
+  until?: () => boolean;
 }
 
 export interface LoadReport {
@@ -92,7 +94,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   let tokens = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: Math.min(o.clients, o.requests) }, async () => {
-    for (let i = next++; i < o.requests; i = next++) {
+    for (let i = next++; i < o.requests && !o.until?.(); i = next++) {
       const r = await once(o, i);
       statuses[r.status] = (statuses[r.status] ?? 0) + 1;
       if (r.status === 200 && r.complete) ok++;
@@ -105,7 +107,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   ms.sort((a, b) => a - b);
   first.sort((a, b) => a - b);
   return {
-    clients: o.clients, requests: o.requests, ok, statuses, seconds, requestsPerSec: o.requests / seconds,
+    clients: o.clients, requests: ms.length, ok, statuses, seconds, requestsPerSec: ms.length / seconds,
     p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), firstTokenP50: first.length ? quantile(first, 0.5) : null, tokens,
   };
 }

@@ -61,6 +61,32 @@ describe('a long prime', () => {
     assert.equal(long.primeIds.length, 400_000);
     assert.equal(longest, PRIME_CHUNK, 'no forward pass reads more than a chunk');
   });
+
+  it('is read a chunk per step in a batch: other sequences write meanwhile, and each writes what it writes alone', async () => {
+    const g = await smallModel();
+    const long = { prime: TEXT.slice(0, 3 * PRIME_CHUNK + 5), length: 6, seed: 3 };
+    const short = { prime: 'the', length: 6, seed: 4 };
+    const b = new GenerationBatch(g, 4);
+    let longTokens = 0;
+    let shortTokens = 0;
+    const hl = b.add({ ...long, onToken: () => { longTokens++; } });
+    const hs = b.add({ ...short, onToken: () => { shortTokens++; } });
+    assert.equal(longTokens, 0, 'the long prime is not read at once');
+    assert.equal(shortTokens, 1);
+    b.step();
+    b.step();
+    assert.equal(longTokens, 0, 'two steps read two more chunks, not yet the whole prime');
+    assert.equal(shortTokens, 3, 'the short sequence writes a token each step meanwhile');
+    while (!hl.result || !hs.result) b.step();
+    assert.equal(hl.result.text, g.generate(long).text);
+    assert.equal(hs.result.text, g.generate(short).text);
+    // A sequence cancelled while it reads its prime ends with nothing written.
+    const hc = b.add({ ...long });
+    hc.cancel();
+    b.step();
+    assert.deepEqual(hc.result && [hc.result.text, hc.result.complete], ['', false]);
+    assert.equal(b.size, 0);
+  });
 });
 
 for (const [mode, load] of BACKEND_MODES) {
@@ -249,7 +275,7 @@ describe('recurrent serve: forecasting and translation folders', () => {
     assert.equal(r.status, 0, r.stderr);
     r = cli('translate', 'train', 'pairs.tsv', '--epochs', '2', '--hidden', '8', '--embedding', '4', '--out', 'tr');
     assert.equal(r.status, 0, r.stderr);
-    const limits = { maxLength: 50, maxTexts: 8, batching: { maxItems: 4, maxWaitMs: 1 } };
+    const limits = { maxLength: 2000, maxTexts: 8, batching: { maxItems: 4, maxWaitMs: 1 } };
     const app = buildServer([await serveModel('fc', join(work, 'fc'), limits), await serveModel('tr', join(work, 'tr'), limits)], { bodyLimit: 1 << 20, timeoutMs: 20_000 });
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
@@ -275,8 +301,29 @@ describe('recurrent serve: forecasting and translation folders', () => {
       const heavy = await post('/v1/models/tr/translate', { text: 'one 2 two '.repeat(400), beam: 64, maxLength: 50 });
       assert.equal(heavy.status, 400);
       assert.match(String(heavy.json.error), /beam 64 x 50 output tokens over 1200 source tokens is 3,840,000 steps of attention, more than one request may ask/);
+      const long = await post('/v1/models/tr/translate', { text: 'one 2 two '.repeat(667), maxLength: 1 });
+      assert.equal(long.status, 400);
+      assert.match(String(long.json.error), /the text has 2,001 tokens, more than one request may translate \(2,000\): send it in parts/);
     } finally {
       await app.close();
+    }
+    // Allowed work still ends at the time limit (504), and other requests are answered while it runs.
+    const quick = buildServer([await serveModel('tr', join(work, 'tr'), limits)], { bodyLimit: 1 << 20, timeoutMs: 300 });
+    const at = await quick.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const order: string[] = [];
+      const slow = fetch(`${at}/v1/models/tr/translate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'one 2 two '.repeat(5), beam: 64, maxLength: 2000 }) })
+        .then(async (res) => { order.push('translation'); return { status: res.status, json: (await res.json()) as { error: string } }; });
+      await new Promise((ok) => setTimeout(ok, 50));
+      const health = await fetch(`${at}/health`);
+      order.push('health');
+      assert.equal(health.status, 200);
+      const r = await slow;
+      assert.deepEqual(order, ['health', 'translation'], 'health answered while the translation ran');
+      assert.equal(r.status, 504, JSON.stringify(r.json));
+      assert.match(r.json.error, /translation ran past the time limit after \d+ of up to 2000 output tokens \(300 ms\)/);
+    } finally {
+      await quick.close();
     }
   });
 });

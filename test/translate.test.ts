@@ -70,6 +70,16 @@ describe('translation quality on held-out pairs', () => {
     for (const row of r.attention) assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
     const again = Translator.fromFiles(t.toFiles());
     assert.equal(again.translate('seven hundred four').text, t.translate('seven hundred four').text);
+    // translateAsync: the same translation, sharing the thread; an aborted signal ends it early with the best so far.
+    const slow = await t.translateAsync('four hundred twenty-one', { beam: 3, sliceMs: 0 });
+    assert.deepEqual({ ...slow, complete: undefined }, { ...t.translate('four hundred twenty-one', { beam: 3 }), complete: undefined });
+    assert.equal(slow.complete, true);
+    const stop = new AbortController();
+    stop.abort();
+    const cut = await t.translateAsync('four hundred twenty-one', { beam: 3, maxLength: 50, signal: stop.signal });
+    assert.equal(cut.complete, false);
+    assert.equal(cut.targetTokens.length, 1, 'one decoder step, then the signal');
+    await assert.rejects(t.translateAsync('four', { beem: 3 } as never), /Translator\.translateAsync.*'beem'/);
   });
 
   it('dates "23 November 2026" -> "2026-11-23", character by character', async () => {

@@ -156,7 +156,7 @@ export {
 export { classificationReport, editDistance, errorRates, type ClassificationReport, type ClassMetrics } from './data/metrics.js';
 export { Ensemble, trainMembers, type ProbabilityModel } from './tasks/ensemble.js';
 export { TextClassifier, ClassifierEnsemble, CLASSIFIER_DEFAULTS, type ClassifierOptions, type ClassifierTrainOptions, type ClassifierProgress } from './tasks/classify/classifier.js';
-export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions } from './tasks/translate/translator.js';
+export { Translator, TRANSLATOR_DEFAULTS, chooseTokenizer, parsePairs, pairTokens, joinTokens, type Pair, type PairTokenizer, type TranslatorOptions, type TranslateOptions, type Translation } from './tasks/translate/translator.js';
 
 // Audio and spoken words
 export { parseWav, type Audio } from './audio/wav.js';

@@ -30,6 +30,17 @@ export interface ServeLimits {
   batching: BatcherOptions;
 }
 
+/** What bounds one request's work: its deadline (performance.now() ms), and a signal aborted at the deadline or when its client goes away. */
+export interface RequestLimits {
+  deadline: number;
+  signal: AbortSignal;
+}
+
+/** Thrown when a request's work ran past its time limit (the server answers 504). */
+export class WorkTimeoutError extends Error {
+  override readonly name = 'WorkTimeoutError';
+}
+
 /** One model's endpoint: POST /v1/models/<name>/<operation>. */
 export interface ServedModel {
   name: string;
@@ -40,8 +51,8 @@ export interface ServedModel {
   schema: Schema;
   /** a short description for GET /v1/models */
   summary: string;
-  /** answers a (validated) request; `deadline` is performance.now() ms */
-  answer?(body: Record<string, unknown>, deadline: number): Promise<object>;
+  /** answers a (validated) request */
+  answer?(body: Record<string, unknown>, request: RequestLimits): Promise<object>;
   /** text generation: the loop its requests share, and its tokenizer kind */
   generation?: { loop: GenerationLoop; generator: TextGenerator };
   /** requests waiting, for /health */
@@ -52,7 +63,7 @@ const str = { type: 'string' } as const;
 const posInt = (max: number): Schema => ({ type: 'integer', minimum: 1, maximum: max });
 const object = (properties: Record<string, Schema>, required: string[]): Schema => ({ type: 'object', properties, required, additionalProperties: false });
 const beam = posInt(64);
-/** The most beam x output x source steps one translation request may ask for: a few seconds of work at most, so that one request cannot hold the server. */
+/** The most beam x output x source steps one translation request may ask for: a few seconds of work at most, and its memory bounded. */
 export const TRANSLATION_WORK = 2_000_000;
 const base64 = { type: 'string', minLength: 1 } as const;
 
@@ -97,7 +108,7 @@ export async function serveModel(name: string, folder: string, limits: ServeLimi
         ...common, operation: 'classify', load: () => ({ waiting: batcher.waiting, ...batcher.stats }),
         summary: `text classification into ${c.labels.join(', ')}`,
         schema: object({ texts: { type: 'array', items: { type: 'string', minLength: 1, pattern: '\\S' }, minItems: 1, maxItems: limits.maxTexts } }, ['texts']),
-        answer: async (body, deadline) => {
+        answer: async (body, { deadline }) => {
           const probs = await batcher.submit(body.texts as string[], deadline);
           return {
             results: probs.map((p) => {
@@ -113,17 +124,20 @@ export async function serveModel(name: string, folder: string, limits: ServeLimi
       return {
         ...common, operation: 'translate', load: () => ({}), summary: 'sequence-to-sequence translation with attention',
         schema: object({ text: { type: 'string', minLength: 1 }, beam, maxLength: posInt(limits.maxLength) }, ['text']),
-        answer: async (body) => {
-          // A translation runs to its end once started: its work (beam x output x source steps) is bounded before it starts.
+        answer: async (body, { signal }) => {
+          // A translation's work (beam x output x source steps) is bounded before it starts; it then shares the
+          // thread with other requests (a turn of the event loop every few ms) and ends at the time limit.
           const text = body.text as string;
           const width = (body.beam as number | undefined) ?? 1;
           const source = pairTokens(text, t.options.sourceTokenizer).length;
+          if (source > limits.maxLength) throw new UsageError(`the text has ${source.toLocaleString('en-US')} tokens, more than one request may translate (${limits.maxLength.toLocaleString('en-US')}): send it in parts`);
           const output = (body.maxLength as number | undefined) ?? Math.ceil(t.options.lengthRatio * source) + 10;
           const work = width * output * Math.max(1, source);
           if (work > TRANSLATION_WORK) {
             throw new UsageError(`beam ${width} x ${output} output tokens over ${source} source tokens is ${work.toLocaleString('en-US')} steps of attention, more than one request may ask (${TRANSLATION_WORK.toLocaleString('en-US')}): lower beam, maxLength or the text`);
           }
-          const r = t.translate(text, { beam: width, ...(body.maxLength ? { maxLength: body.maxLength as number } : {}) });
+          const r = await t.translateAsync(text, { beam: width, ...(body.maxLength ? { maxLength: body.maxLength as number } : {}), signal, sliceMs: 5 });
+          if (!r.complete) throw new WorkTimeoutError(`translation ran past the time limit after ${r.targetTokens.length} of up to ${output} output tokens`);
           return { text: r.text, sourceTokens: r.sourceTokens, targetTokens: r.targetTokens, attention: r.attention };
         },
       };

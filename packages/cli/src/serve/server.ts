@@ -3,7 +3,7 @@
  * request validation with plain messages, body-size limits, and a close()
  * that refuses new requests with 503 while it lets in-flight ones finish):
  *
- *   GET  /health                       status, models, requests in flight and queued
+ *   GET  /health                       status, requests in flight, answered and dropped, memory, models
  *   GET  /v1/models                    the models and their operations
  *   POST /v1/models/<name>/<operation> JSON in, JSON out; generation streams
  *                                      server-sent events with "stream": true
@@ -19,7 +19,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import { GenerationBatch, RecurrentError, type SequenceRequest } from 'recurrent-nn';
 import { UsageError } from '../errors.js';
 import { QueueTimeoutError } from './batcher.js';
-import type { ServedModel } from './served-models.js';
+import { type RequestLimits, type ServedModel, WorkTimeoutError } from './served-models.js';
 
 export interface ServerOptions {
   /** largest request body (bytes) */
@@ -81,8 +81,9 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
     bodyLimit: options.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    // A connection silent for the request time limit (half a body sent, or headers alone) is closed, not held forever.
-    connectionTimeout: options.timeoutMs,
+    // A connection silent for the request time limit (half a body sent, or headers alone) is closed, not held
+    // forever; the second more lets a request whose work ran to its limit still get its 504.
+    connectionTimeout: options.timeoutMs + 1000,
     // Unknown fields are refused (a typo is not silently dropped) and types are not coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     // What fastify itself refuses (a URL it cannot decode) gets the one documented shape too.
@@ -103,7 +104,7 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   });
   const byName = new Map(models.map((m) => [m.name, m]));
   const started = Date.now();
-  const counts = { inFlight: 0, served: 0, refused: 0 };
+  const counts = { inFlight: 0, served: 0, refused: 0, dropped: 0 };
   let closing = false;
   app.addHook('onClose', async () => { closing = true; });
   // While the server drains, a keep-alive connection whose last response ends (a stream finished after
@@ -112,17 +113,24 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     app.server.once('close', () => clearInterval(sweep));
   });
-  app.addHook('onRequest', async () => { counts.inFlight++; });
-  app.addHook('onResponse', async (_req, reply) => {
-    counts.inFlight--;
-    if (reply.statusCode >= 400) counts.refused++;
-    else counts.served++;
+  // A request leaves the in-flight count when its connection lets go of it: answered, or dropped by the
+  // client before its answer (fastify's onResponse is never called for those; they count as dropped).
+  app.addHook('onRequest', async (_req, reply) => {
+    counts.inFlight++;
+    const res = reply.raw;
+    res.once('close', () => {
+      counts.inFlight--;
+      if (!res.writableFinished) counts.dropped++;
+      else if (res.statusCode >= 400) counts.refused++;
+      else counts.served++;
+    });
   });
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err.validation) return refuse(reply, 400, validationMessage(err.validation[0]!, schemaOf(req)));
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refuse(reply, 413, `the request body is larger than the limit of ${options.bodyLimit.toLocaleString('en-US')} bytes`);
     if (err instanceof QueueTimeoutError) return refuse(reply, 503, `${err.message} (${options.timeoutMs} ms): the server is busy, try again`);
+    if (err instanceof WorkTimeoutError) return refuse(reply, 504, `${err.message} (${options.timeoutMs} ms): ask for less`);
     if (err instanceof RecurrentError || err instanceof UsageError) return refuse(reply, 400, err.message);
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return refuse(reply, err.statusCode, err.message);
     return refuse(reply, 500, `internal error: ${err.message}`);
@@ -133,6 +141,7 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   const describe = (m: ServedModel): object => ({ name: m.name, task: m.task, operation: m.operation, url: `/v1/models/${m.name}/${m.operation}`, summary: m.summary });
   app.get('/health', async () => ({
     status: closing ? 'closing' : 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), requests: { ...counts },
+    memoryMB: Math.round(process.memoryUsage().rss / 2 ** 20),
     models: models.map((m) => ({ name: m.name, task: m.task, load: m.load() })),
   }));
   app.get('/v1/models', async () => ({ models: models.map(describe) }));
@@ -140,11 +149,12 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   for (const m of models) {
     app.post(`/v1/models/${m.name}/${m.operation}`, { schema: { body: m.schema } }, async (req, reply) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const deadline = performance.now() + options.timeoutMs;
-      if (m.generation) {
-        return generate(m, body, req, reply, options.timeoutMs);
+      const limits = requestLimits(reply, options.timeoutMs);
+      try {
+        return await (m.generation ? generate(m, body, req, reply, limits) : m.answer!(body, limits));
+      } finally {
+        limits.dispose();
       }
-      return m.answer!(body, deadline);
     });
   }
   // A known model asked for another operation: say what it does.
@@ -157,57 +167,59 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   return app;
 }
 
-/** Text generation: JSON when the whole text is ready, or server-sent events, one per token. */
-async function generate(m: ServedModel, body: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply, timeoutMs: number): Promise<object | void> {
-  const { loop, generator } = m.generation!;
-  const { stream, ...settings } = body as SequenceRequest & { stream?: boolean };
-  const sse = stream === true || (stream === undefined && /text\/event-stream/.test(req.headers.accept ?? ''));
-  const request: SequenceRequest = { length: 200, ...settings };
-  // Settings the batch would refuse are refused here, before a stream starts.
-  GenerationBatch.checkRequest(request);
-  const { unknown } = generator.vocab.encode(request.prime ?? '');
+/** A request's limits: the time limit and the client's going away both abort its signal. */
+function requestLimits(reply: FastifyReply, timeoutMs: number): RequestLimits & { timeoutMs: number; timedOut(): boolean; dispose(): void } {
   const abort = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     abort.abort();
   }, timeoutMs);
-  try {
-    if (!sse) {
-      const r = await loop.generate(request, abort.signal);
-      if (timedOut) return refuse(reply, 504, `generation ran past the time limit of ${timeoutMs} ms after ${r.ids.length} of ${request.length} tokens`);
-      return { text: r.text, tokens: r.ids.length, unknown };
-    }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.on('close', () => abort.abort());
-    // Events written once per turn of the event loop: the loop runs several steps per turn.
-    let buffered = '';
-    let scheduled = false;
-    const flush = (): void => {
-      scheduled = false;
-      if (buffered && !res.writableEnded) res.write(buffered);
-      buffered = '';
-    };
-    const send = (event: string | null, data: object): void => {
-      buffered += `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    };
-    send('start', { unknown });
-    try {
-      const r = await loop.generate({ ...request, onToken: (token) => send(null, { token }) }, abort.signal);
-      if (timedOut) send('error', { error: `generation ran past the time limit of ${timeoutMs} ms after ${r.ids.length} of ${request.length} tokens`, statusCode: 504 });
-      else send('done', { text: r.text, tokens: r.ids.length });
-    } catch (e) {
-      send('error', { error: (e as Error).message, statusCode: e instanceof RecurrentError ? 400 : 500 });
-    }
-    flush();
-    res.end();
-  } finally {
-    clearTimeout(timer);
+  const res = reply.raw;
+  res.on('close', () => { if (!res.writableFinished) abort.abort(); });
+  return { deadline: performance.now() + timeoutMs, signal: abort.signal, timeoutMs, timedOut: () => timedOut, dispose: () => clearTimeout(timer) };
+}
+
+/** Text generation: JSON when the whole text is ready, or server-sent events, one per token. */
+async function generate(m: ServedModel, body: Record<string, unknown>, req: FastifyRequest, reply: FastifyReply, limits: ReturnType<typeof requestLimits>): Promise<object | void> {
+  const { loop, generator } = m.generation!;
+  const { stream, ...settings } = body as SequenceRequest & { stream?: boolean };
+  const sse = stream === true || (stream === undefined && /text\/event-stream/.test(req.headers.accept ?? ''));
+  const request: SequenceRequest = { length: 200, ...settings };
+  // Settings the batch would refuse are refused here, before a stream starts.
+  GenerationBatch.checkRequest(request);
+  const late = (tokens: number): string => `generation ran past the time limit of ${limits.timeoutMs} ms after ${tokens} of ${request.length} tokens`;
+  if (!sse) {
+    const r = await loop.generate(request, limits.signal);
+    if (limits.timedOut()) return refuse(reply, 504, late(r.ids.length));
+    return { text: r.text, tokens: r.ids.length, unknown: r.unknown };
   }
+  const res = reply.raw;
+  reply.hijack();
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // Events written once per turn of the event loop: the loop runs several steps per turn.
+  let buffered = '';
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    if (buffered && !res.writableEnded) res.write(buffered);
+    buffered = '';
+  };
+  const send = (event: string | null, data: object): void => {
+    buffered += `${event ? `event: ${event}\n` : ''}data: ${JSON.stringify(data)}\n\n`;
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+  send('start', { unknown: generator.vocab.encode(request.prime ?? '').unknown });
+  try {
+    const r = await loop.generate({ ...request, onToken: (token) => send(null, { token }) }, limits.signal);
+    if (limits.timedOut()) send('error', { error: late(r.ids.length), statusCode: 504 });
+    else send('done', { text: r.text, tokens: r.ids.length });
+  } catch (e) {
+    send('error', { error: (e as Error).message, statusCode: e instanceof RecurrentError ? 400 : 500 });
+  }
+  flush();
+  res.end();
 }

@@ -82,17 +82,22 @@ export class Vocabulary {
    */
   encode(text: string): { ids: Int32Array; unknown: string[] } {
     const unk = this.index.get(UNK);
-    const ids: number[] = [];
+    // No text has more tokens than UTF-16 units.
+    const ids = new Int32Array(text.length);
+    let n = 0;
     const unknown = new Set<string>();
-    for (const t of tokenize(text, this.kind)) {
+    const add = (t: string): void => {
       const id = this.index.get(t);
-      if (id !== undefined) ids.push(id);
+      if (id !== undefined) ids[n++] = id;
       else {
         unknown.add(t);
-        if (unk !== undefined) ids.push(unk);
+        if (unk !== undefined) ids[n++] = unk;
       }
-    }
-    return { ids: Int32Array.from(ids), unknown: [...unknown] };
+    };
+    // One token at a time, as `tokenize` splits them: a long prime (megabytes) never becomes an array of strings.
+    if (this.kind === 'char') for (const t of text) add(t);
+    else for (const m of text.matchAll(WORD_PATTERN)) add(m[0]);
+    return { ids: ids.slice(0, n), unknown: [...unknown] };
   }
 
   /** The text of a sequence of ids. */

@@ -50,6 +50,17 @@ export function beamSearch<S, X = never>(start: S, step: (live: Array<Hypothesis
 
 /** The whole final beam, best first (at most `width` hypotheses): what the search weighed against the best. */
 export function beamSearchAll<S, X = never>(start: S, step: (live: Array<Hypothesis<S, X>>) => Array<BeamStep<S, X>>, o: BeamOptions): Array<Hypothesis<S, X>> {
+  const search = beamSearchSteps(start, step, o);
+  for (let r = search.next(); ; r = search.next()) if (r.done) return r.value;
+}
+
+/**
+ * The search one step at a time, for callers that share a thread with other
+ * work (a server): each `next()` takes one decoder step and yields the beam so
+ * far (best first); the generator returns the final beam. Stopping early
+ * leaves the beam of the last step taken.
+ */
+export function* beamSearchSteps<S, X = never>(start: S, step: (live: Array<Hypothesis<S, X>>) => Array<BeamStep<S, X>>, o: BeamOptions): Generator<Array<Hypothesis<S, X>>, Array<Hypothesis<S, X>>, void> {
   if (!(Number.isInteger(o.width) && o.width >= 1)) throw new ConfigError(`beam width must be a positive integer, got ${o.width}`);
   if (!(Number.isInteger(o.maxLength) && o.maxLength >= 0)) throw new ConfigError(`beam search length must be a non-negative integer, got ${o.maxLength}`);
   const score = (h: { logp: number; tokens: number }): number => (o.lengthNormalise ? h.logp / (h.tokens + 1) : h.logp);
@@ -90,6 +101,7 @@ export function beamSearchAll<S, X = never>(start: S, step: (live: Array<Hypothe
         extras: c.end || r.extra === undefined ? h.extras : [...h.extras, r.extra], done: c.end,
       };
     });
+    if (t + 1 < o.maxLength && hyps.some((h) => !h.done)) yield hyps;
   }
   return hyps;
 }

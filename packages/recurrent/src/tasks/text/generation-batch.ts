@@ -80,21 +80,49 @@ export function unkMasker(vocab: Vocabulary): (logits: Float32Array, rows?: numb
  * next-token logits (<unk> masked) and the state after the prime.
  */
 export function readPrime(text: TextModelView, prime: string, rng: Random): { primeIds: Int32Array; unknown: string[]; logits: Float32Array; state: RecurrentState } {
-  const V = text.vocab.size;
-  const { ids: primeIds, unknown } = text.vocab.encode(prime);
-  const start = primeIds.length ? primeIds : Int32Array.of(rng.int(V));
-  const model = text.model;
-  // Read in chunks, the state carried from one to the next: memory stays PRIME_CHUNK x V however long the
-  // prime (a 2 MB prime is a request like any other), and only the last step's logits are kept.
-  let state: RecurrentState | null = null;
-  let last: Float32Array | null = null;
-  for (let at = 0; at < start.length; at += PRIME_CHUNK) {
-    const chunk = start.subarray(at, Math.min(at + PRIME_CHUNK, start.length));
-    const out = inEvalMode(model, () => model.forward({ data: chunk, shape: [1, chunk.length] }, state));
-    state = out.state;
-    last = out.logits.data.slice((chunk.length - 1) * V, chunk.length * V);
+  const reader = new PrimeReader(text, prime, rng);
+  while (!reader.read()) { /* the next chunk */ }
+  return reader.result();
+}
+
+/**
+ * Reads a prime a chunk (PRIME_CHUNK tokens) at a time, the state carried
+ * from one to the next: its memory stays PRIME_CHUNK x V however long the
+ * prime (a 2 MB prime is a request like any other), only the last step's
+ * logits are kept, and a caller sharing the thread (GenerationBatch) can do
+ * other work between chunks.
+ */
+class PrimeReader {
+  readonly primeIds: Int32Array;
+  readonly unknown: string[];
+  private readonly start: Int32Array;
+  private at = 0;
+  private state: RecurrentState | null = null;
+  private last: Float32Array | null = null;
+
+  constructor(private readonly text: TextModelView, prime: string, rng: Random) {
+    const { ids, unknown } = text.vocab.encode(prime);
+    this.primeIds = ids;
+    this.unknown = unknown;
+    this.start = ids.length ? ids : Int32Array.of(rng.int(text.vocab.size));
   }
-  return { primeIds, unknown, logits: unkMasker(text.vocab)(last!), state: state! };
+
+  /** Reads the next chunk; true once the whole prime is read. */
+  read(): boolean {
+    const V = this.text.vocab.size;
+    const model = this.text.model;
+    const chunk = this.start.subarray(this.at, Math.min(this.at + PRIME_CHUNK, this.start.length));
+    const out = inEvalMode(model, () => model.forward({ data: chunk, shape: [1, chunk.length] }, this.state));
+    this.state = out.state;
+    this.last = out.logits.data.slice((chunk.length - 1) * V, chunk.length * V);
+    this.at += chunk.length;
+    return this.at >= this.start.length;
+  }
+
+  /** The next-token logits (<unk> masked) and the state after the prime (once `read` returned true). */
+  result(): { primeIds: Int32Array; unknown: string[]; logits: Float32Array; state: RecurrentState } {
+    return { primeIds: this.primeIds, unknown: this.unknown, logits: unkMasker(this.text.vocab)(this.last!), state: this.state! };
+  }
 }
 
 /** Prime tokens read per forward pass: bounds the memory a long prime takes (its logits are PRIME_CHUNK x V at most). */
@@ -122,6 +150,8 @@ export class GenerationBatch {
   private rows: Row[] = [];
   /** rows primed but not yet in the decoder */
   private joining: Row[] = [];
+  /** rows whose prime is longer than a chunk, read a chunk per step */
+  private priming: Array<{ row: Row; reader: PrimeReader }> = [];
   private readonly V: number;
   private readonly maskUnk: (logits: Float32Array, rows?: number) => Float32Array;
   private readonly next: Int32Array;
@@ -136,9 +166,9 @@ export class GenerationBatch {
     this.next = new Int32Array(maxRows);
   }
 
-  /** Sequences being written (in the decoder or joining it at the next step). */
+  /** Sequences being written (in the decoder, joining it at the next step, or still reading their prime). */
   get size(): number {
-    return this.rows.length + this.joining.length;
+    return this.rows.length + this.joining.length + this.priming.length;
   }
 
   /** True when a sequence can join now. */
@@ -160,27 +190,35 @@ export class GenerationBatch {
   }
 
   /**
-   * Starts a sequence: reads its prime and draws its first token (calling
-   * onToken) now; the rest come one per `step()`. The handle holds the
-   * result once its last token is drawn. Throws ConfigError for bad settings,
-   * and when the batch is full (see hasRoom).
+   * Starts a sequence: reads (the first PRIME_CHUNK tokens of) its prime now,
+   * and, once the prime is read, draws its first token (calling onToken); a
+   * longer prime is read a chunk per `step()`, so that one long prime does
+   * not hold the thread. The rest of the tokens come one per `step()`. The
+   * handle holds the result once its last token is drawn. Throws
+   * ConfigError for bad settings, and when the batch is full (see hasRoom).
    */
   add(request: SequenceRequest): SequenceHandle {
     const length = GenerationBatch.checkRequest(request);
     if (!this.hasRoom) throw new ConfigError(`GenerationBatch: full (${this.maxRows} sequences); wait for one to end`);
     const rng = new Random(request.seed ?? 0);
-    const { primeIds, unknown, logits, state } = readPrime(this.text, request.prime ?? '', rng);
+    const reader = new PrimeReader(this.text, request.prime ?? '', rng);
     let resolve!: (r: SequenceResult) => void;
     const handle: Row['handle'] = { result: null, done: new Promise<SequenceResult>((r) => { resolve = r; }), cancel: () => { row.cancelled = true; } };
     const row: Row = {
-      request, length, rng, ids: [], unknown, prev: primeIds.length ? primeIds[primeIds.length - 1]! : null, state, cancelled: false, handle, resolve,
+      request, length, rng, ids: [], unknown: reader.unknown, prev: reader.primeIds.length ? reader.primeIds[reader.primeIds.length - 1]! : null, state: null, cancelled: false, handle, resolve,
     };
     if (length === 0) this.finish(row);
-    else {
-      this.draw(row, logits, 0);
-      if (row.ids.length < length) this.joining.push(row);
-    }
+    else if (reader.read()) this.primed(row, reader);
+    else this.priming.push({ row, reader });
     return handle;
+  }
+
+  /** A row whose prime is read: its first token drawn, then it joins the decoder (unless that was its length). */
+  private primed(row: Row, reader: PrimeReader): void {
+    const { logits, state } = reader.result();
+    row.state = state;
+    this.draw(row, logits, 0);
+    if (row.ids.length < row.length) this.joining.push(row);
   }
 
   /**
@@ -189,6 +227,13 @@ export class GenerationBatch {
    * sequences were stepped.
    */
   step(): number {
+    // Long primes: a chunk each; a row whose prime is now read joins the decoder at this step.
+    this.priming = this.priming.filter(({ row, reader }) => {
+      if (row.cancelled) this.finish(row);
+      else if (reader.read()) this.primed(row, reader);
+      else return true;
+      return false;
+    });
     this.joining = this.joining.filter((r) => !r.cancelled || (this.finish(r), false));
     if (this.rows.some((r) => r.cancelled)) this.drop((r) => r.cancelled);
     if (this.joining.length) this.regroup();

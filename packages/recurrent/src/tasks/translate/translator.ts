@@ -11,7 +11,7 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import { beamSearchAll } from '../../decoding/beam.js';
+import { beamSearchSteps, type Hypothesis } from '../../decoding/beam.js';
 import { rowRepeater, stackStates, stateRow } from '../../decoding/state-rows.js';
 import type { RecurrentState } from '../../models/language-model.js';
 import type { IndexTensor } from '../../tensor/tensor.js';
@@ -112,6 +112,17 @@ export interface TranslateOptions {
   maxLength?: number;
 }
 
+const TRANSLATE_KEYS = optionKeys<TranslateOptions>({ beam: true, maxLength: true });
+
+/** One translation: the text, its tokens on both sides, the attention weights (target step x source token) and the final beam, best first. */
+export interface Translation {
+  text: string;
+  attention: number[][];
+  sourceTokens: string[];
+  targetTokens: string[];
+  beam: Array<{ text: string; logp: number; perToken: number }>;
+}
+
 const TASK = 'translation';
 
 /** The defaults of translation, in one place (the command line shows and uses these). */
@@ -189,7 +200,7 @@ export class Translator {
 
   /** Share of pairs translated exactly (greedy unless `beam` > 1). */
   exactMatch(pairs: Pair[], options: TranslateOptions = {}): number {
-    checkOptions('Translator.exactMatch', options, optionKeys<TranslateOptions>({ beam: true, maxLength: true }));
+    checkOptions('Translator.exactMatch', options, TRANSLATE_KEYS);
     return pairs.filter((p) => this.translate(p.source, options).text === p.target).length / pairs.length;
   }
 
@@ -198,39 +209,73 @@ export class Translator {
    * come with it, and the final beam (best first, with each hypothesis' total
    * and per-token log-probability; one entry when greedy).
    */
-  translate(text: string, options: TranslateOptions = {}): {
-    text: string; attention: number[][]; sourceTokens: string[]; targetTokens: string[]; beam: Array<{ text: string; logp: number; perToken: number }>;
+  translate(text: string, options: TranslateOptions = {}): Translation {
+    checkOptions('Translator.translate', options, TRANSLATE_KEYS);
+    const { search, finish } = this.search(text, options);
+    for (let r = search.next(); ; r = search.next()) if (r.done) return finish(r.value);
+  }
+
+  /**
+   * `translate` that shares the thread: it gives the event loop a turn every
+   * `sliceMs` (default 20) of decoding, so a server or a page stays
+   * responsive, and an aborted `signal` ends it at the next decoder step with
+   * the best hypothesis so far (`complete` false) rather than an error.
+   */
+  async translateAsync(text: string, options: TranslateOptions & { signal?: AbortSignal; sliceMs?: number } = {}): Promise<Translation & { complete: boolean }> {
+    const { signal, sliceMs = 20, ...rest } = options;
+    checkOptions('Translator.translateAsync', rest, TRANSLATE_KEYS);
+    const { search, finish } = this.search(text, rest);
+    let since = performance.now();
+    for (let r = search.next(); ; r = search.next()) {
+      if (r.done) return { ...finish(r.value), complete: true };
+      if (performance.now() - since >= sliceMs) {
+        await new Promise((ok) => setTimeout(ok, 0));
+        since = performance.now();
+      }
+      if (signal?.aborted) return { ...finish(r.value), complete: false };
+    }
+  }
+
+  /** The beam search over one text, a step per `next()`, and what turns its beam into the answer. */
+  private search(text: string, options: TranslateOptions): {
+    search: Generator<Array<Hypothesis<RecurrentState, number[]>>, Array<Hypothesis<RecurrentState, number[]>>, void>;
+    finish(beam: Array<Hypothesis<RecurrentState, number[]>>): Translation;
   } {
     const beam = options.beam ?? 1;
     if (!(Number.isInteger(beam) && beam >= 1)) throw new ConfigError(`beam must be a positive integer, got ${beam}`);
     const ids = this.source.encode(text, this.options.sourceTokenizer);
     if (ids.length === 0) throw new DataError('nothing to translate: the text has no tokens');
     const maxLength = options.maxLength ?? Math.ceil(this.options.lengthRatio * ids.length) + 10;
-    return noGrad(() => {
+    const S = ids.length;
+    // Each model call runs without recording for backward; the search may pause between calls (translateAsync).
+    const enc = noGrad(() => {
       this.model.eval();
-      const enc = this.model.encode({ data: Int32Array.from(ids), shape: [1, ids.length] }, [ids.length]);
-      const S = ids.length;
-      // Every live hypothesis takes one batched decoder step: their states stacked as rows, the source repeated.
-      const repeat = rowRepeater(enc.outputs);
-      const all = beamSearchAll<RecurrentState, number[]>(enc.state, (live) => {
-        const B = live.length;
-        const r = this.model.step(Int32Array.from(live, (h) => h.tokens.at(-1) ?? BOS), B === 1 ? live[0]!.state : stackStates(live.map((h) => h.state)), repeat(B), new Int32Array(B).fill(S));
-        const V = r.logProbs.length / B;
-        const attn = this.model.lastAttention!.data;
-        return live.map((_, b) => ({
-          logProbs: r.logProbs.subarray(b * V, (b + 1) * V), state: B === 1 ? r.state : stateRow(r.state, b), extra: Array.from(attn.subarray(b * S, (b + 1) * S)),
-        }));
-      }, { width: beam, maxLength, end: EOS, allowed: (v) => v > 1 && v !== BOS, lengthNormalise: true });
-      const best = all[0]!;
-      const bestHyp = { tokens: best.tokens, attention: best.extras };
-      const words = (tokens: number[]): string => joinTokens(tokens.map((v) => this.target.tokens[v]!), this.options.targetTokenizer);
-      const targetTokens = bestHyp.tokens.map((v) => this.target.tokens[v]!);
-      return {
-        text: joinTokens(targetTokens, this.options.targetTokenizer), attention: bestHyp.attention,
-        sourceTokens: pairTokens(text, this.options.sourceTokenizer), targetTokens,
-        beam: all.map((h) => ({ text: words(h.tokens), logp: h.logp, perToken: h.logp / (h.tokens.length + 1) })),
-      };
+      return this.model.encode({ data: Int32Array.from(ids), shape: [1, S] }, [S]);
     });
+    // Every live hypothesis takes one batched decoder step: their states stacked as rows, the source repeated.
+    const repeat = rowRepeater(enc.outputs);
+    const search = beamSearchSteps<RecurrentState, number[]>(enc.state, (live) => noGrad(() => {
+      const B = live.length;
+      const r = this.model.step(Int32Array.from(live, (h) => h.tokens.at(-1) ?? BOS), B === 1 ? live[0]!.state : stackStates(live.map((h) => h.state)), repeat(B), new Int32Array(B).fill(S));
+      const V = r.logProbs.length / B;
+      const attn = this.model.lastAttention!.data;
+      return live.map((_, b) => ({
+        logProbs: r.logProbs.subarray(b * V, (b + 1) * V), state: B === 1 ? r.state : stateRow(r.state, b), extra: Array.from(attn.subarray(b * S, (b + 1) * S)),
+      }));
+    }), { width: beam, maxLength, end: EOS, allowed: (v) => v > 1 && v !== BOS, lengthNormalise: true });
+    const words = (tokens: number[]): string => joinTokens(tokens.map((v) => this.target.tokens[v]!), this.options.targetTokenizer);
+    return {
+      search,
+      finish: (all) => {
+        const best = all[0]!;
+        const targetTokens = best.tokens.map((v) => this.target.tokens[v]!);
+        return {
+          text: joinTokens(targetTokens, this.options.targetTokenizer), attention: best.extras,
+          sourceTokens: pairTokens(text, this.options.sourceTokenizer), targetTokens,
+          beam: all.map((h) => ({ text: words(h.tokens), logp: h.logp, perToken: h.logp / (h.tokens.length + 1) })),
+        };
+      },
+    };
   }
 
   /** The model folder's files (config.json and model.safetensors). */
