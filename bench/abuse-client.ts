@@ -144,6 +144,8 @@ export interface UnderAbuse {
   health: { answered: number; failed: number; maxMs: number };
   /** the largest memoryMB /health reported */
   maxMemoryMB: number;
+  /** the server's longest event-loop delay (ms), from its last /health */
+  maxLoopDelayMs: number;
 }
 
 /**
@@ -156,14 +158,16 @@ export async function abuseWithOrdinaryLoad(t: AbuseTarget, o: { rounds: number;
   let stop = false;
   const health = { answered: 0, failed: 0, maxMs: 0 };
   let maxMemoryMB = 0;
+  let maxLoopDelayMs = 0;
   const poll = (async () => {
     while (!stop) {
       const t0 = performance.now();
       try {
-        const h = (await (await fetch(`${base}/health`, { signal: AbortSignal.timeout(30_000) })).json()) as { memoryMB: number };
+        const h = (await (await fetch(`${base}/health`, { signal: AbortSignal.timeout(30_000) })).json()) as { memoryMB: number; eventLoopDelayMs: { max: number } };
         health.answered++;
         health.maxMs = Math.max(health.maxMs, performance.now() - t0);
         maxMemoryMB = Math.max(maxMemoryMB, h.memoryMB);
+        maxLoopDelayMs = Math.max(maxLoopDelayMs, h.eventLoopDelayMs.max);
       } catch {
         health.failed++;
       }
@@ -177,5 +181,5 @@ export async function abuseWithOrdinaryLoad(t: AbuseTarget, o: { rounds: number;
   const abuse = await runAbuse(t, o.rounds, o.concurrency);
   stop = true;
   const [, report] = await Promise.all([poll, ordinary]);
-  return { abuse, ordinary: report, health, maxMemoryMB };
+  return { abuse, ordinary: report, health, maxMemoryMB, maxLoopDelayMs };
 }

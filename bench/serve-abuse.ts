@@ -61,7 +61,7 @@ try {
   out.line(`  beside the abuse: ${under.ordinary.ok}/${under.ordinary.requests} answered, ${under.ordinary.p50.toFixed(0)} / ${under.ordinary.p99.toFixed(0)}`);
   out.line(`  alone:            ${alone.ok}/${alone.requests} answered, ${alone.p50.toFixed(0)} / ${alone.p99.toFixed(0)}`);
   out.line(`  p99 beside the abuse / alone: ${(under.ordinary.p99 / alone.p99).toFixed(2)}x`);
-  out.line(`/health beside the abuse: ${under.health.answered} answered, ${under.health.failed} failed, slowest ${under.health.maxMs.toFixed(0)} ms`);
+  out.line(`/health beside the abuse: ${under.health.answered} answered, ${under.health.failed} failed, slowest ${under.health.maxMs.toFixed(0)} ms; the server's event loop held at most ${under.maxLoopDelayMs} ms at once`);
   out.line(`largest resident memory beside the abuse: ${under.maxMemoryMB} MB; afterwards ${(await health()).memoryMB} MB, requests ${JSON.stringify((await health()).requests)}`);
 } finally {
   await server.stop();

@@ -159,3 +159,73 @@ describe('crash at every write (a model folder replaced with --force)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 });
+
+describe('crash at every write (forecast train --force)', () => {
+  it('swaps in the model, its evaluation and its plots together: after any crash the folder holds every file, old or new', async () => {
+    const { Command } = await import('commander');
+    const { registerForecastCommands } = await import('../packages/cli/src/forecast-commands.js');
+    const { writeFileSync } = await import('node:fs');
+    const work = mkdtempSync(join(tmpdir(), 'recurrent-crash-forecast-'));
+    const csv = join(work, 'series.csv');
+    writeFileSync(csv, `t,value\n${Array.from({ length: 80 }, (_, i) => `${i},${(10 + 3 * Math.sin(i / 2)).toFixed(3)}`).join('\n')}\n`);
+    for (const [model, FILES] of [
+      ['hybrid', ['config.json', 'evaluation.json', 'model.safetensors', 'test.png', 'test.svg']],
+      ['network', ['config.json', 'evaluation.json', 'loss.png', 'loss.svg', 'model.safetensors', 'test.png', 'test.svg']],
+    ] as const) {
+      const train = async (out: string, seed: number): Promise<void> => {
+        const program = new Command().exitOverride();
+        registerForecastCommands(program);
+        const log = console.log;
+        const error = process.stderr.write;
+        console.log = () => {};
+        process.stderr.write = () => true;
+        try {
+          await program.parseAsync(['forecast', 'train', csv, '--model', model, '--target', 'value', '--horizon', '3', '--lookback', '6', '--epochs', '1', '--hidden', '4', '--seed', String(seed), '--out', out, '--force', '--json'], { from: 'user' });
+        } finally {
+          console.log = log;
+          process.stderr.write = error;
+        }
+        assert.equal(process.exitCode ?? 0, 0);
+      };
+      const weights = (dir: string): string => readFileSync(join(dir, 'model.safetensors')).toString('base64');
+      const reference = join(work, `reference-${model}`);
+      await train(reference, 1);
+      const oldWeights = weights(reference);
+      let total = 0;
+      setFileOpHook(() => { total++; });
+      try {
+        await train(reference, 2);
+      } finally {
+        setFileOpHook(null);
+      }
+      const newWeights = weights(reference);
+      let sawOld = 0;
+      let sawNew = 0;
+      for (let k = 0; k < total; k++) {
+        const dir = join(work, `${model}-${k}`);
+        await train(dir, 1);
+        let count = 0;
+        setFileOpHook(() => {
+          if (count++ >= k) throw new SimulatedCrash(`stopped before operation ${k}`);
+        }, { pid: 5_200_000 + k });
+        try {
+          await train(dir, 2).catch(() => {});
+        } finally {
+          setFileOpHook(null);
+          process.exitCode = 0;
+        }
+        // What a reader finds first (a later save completes an interrupted swap; so does a reader that recovers).
+        const { recoverFolder } = await import('../packages/recurrent/src/io/fs.js');
+        await recoverFolder(dir, 'config.json');
+        assert.deepEqual(readdirSync(dir).sort(), FILES, `${model}: after a crash before operation ${k}`);
+        const w = weights(dir);
+        if (w === oldWeights) sawOld++;
+        else if (w === newWeights) sawNew++;
+        else assert.fail(`after a crash before operation ${k} the folder holds neither model`);
+      }
+      console.log(`# forecast --model ${model} --force crash points: ${total}, old folder kept ${sawOld}, new folder found ${sawNew}`);
+      assert.ok(sawOld > 0 && sawNew > 0);
+    }
+    rmSync(work, { recursive: true, force: true });
+  });
+});

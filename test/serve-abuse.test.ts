@@ -73,7 +73,7 @@ describe('recurrent serve under abuse', () => {
   it(`mixed with ordinary requests: every kind is refused or bounded as promised, ordinary ones answer (p99 < ${ORDINARY_P99_MS} ms) and memory stays under ${MAX_MEMORY_MB} MB`, async (t) => {
     const r = await abuseWithOrdinaryLoad(target, { rounds: 2, concurrency: 4, ordinaryClients: 4 });
     t.diagnostic(`abusive requests: ${r.abuse.sent}; ${JSON.stringify(r.abuse.outcomes)}`);
-    t.diagnostic(`ordinary: ${r.ordinary.ok}/${r.ordinary.requests} answered, p50 ${r.ordinary.p50.toFixed(0)} ms, p99 ${r.ordinary.p99.toFixed(0)} ms; /health ${r.health.answered} answered, slowest ${r.health.maxMs.toFixed(0)} ms; memory at most ${r.maxMemoryMB} MB`);
+    t.diagnostic(`ordinary: ${r.ordinary.ok}/${r.ordinary.requests} answered, p50 ${r.ordinary.p50.toFixed(0)} ms, p99 ${r.ordinary.p99.toFixed(0)} ms; /health ${r.health.answered} answered, slowest ${r.health.maxMs.toFixed(0)} ms; event loop held at most ${r.maxLoopDelayMs} ms; memory at most ${r.maxMemoryMB} MB`);
     assert.deepEqual(r.abuse.broken, [], 'every abusive request got what the server promises for it');
     assert.ok(r.ordinary.requests > 0);
     assert.equal(r.ordinary.ok, r.ordinary.requests, JSON.stringify(r.ordinary.statuses));

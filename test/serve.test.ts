@@ -80,6 +80,21 @@ describe('a long prime', () => {
     while (!hl.result || !hs.result) b.step();
     assert.equal(hl.result.text, g.generate(long).text);
     assert.equal(hs.result.text, g.generate(short).text);
+    // Several long primes: one chunk per step between them, in turn.
+    const forward = g.model.forward.bind(g.model);
+    let reads = 0;
+    g.model.forward = ((tokens: never, state: never) => {
+      reads++;
+      return forward(tokens, state);
+    }) as typeof g.model.forward;
+    const three = [5, 6, 7].map((seed) => b.add({ ...long, seed }));
+    reads = 0;
+    b.step();
+    b.step();
+    assert.equal(reads, 2, 'one chunk per step');
+    while (three.some((h) => !h.result)) b.step();
+    three.forEach((h, i) => assert.equal(h.result!.text, g.generate({ ...long, seed: 5 + i }).text));
+    g.model.forward = forward;
     // A sequence cancelled while it reads its prime ends with nothing written.
     const hc = b.add({ ...long });
     hc.cancel();

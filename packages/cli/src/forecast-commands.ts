@@ -9,7 +9,7 @@ import {
 const M = FORECAST_DEFAULTS.model;
 const T = FORECAST_DEFAULTS.train;
 import { writeFileAtomic, loadForecastModel, saveForecaster } from 'recurrent-nn/node';
-import { bandLayer, writeChart } from './plot/chart.js';
+import { type LineChart, bandLayer, chartFiles, writeChart } from './plot/chart.js';
 import { UsageError, action, durationOption, refuseExisting, int, num, parseDuration, seedOption } from './errors.js';
 import { epochProgress } from './progress.js';
 import { type DataSpec, chooseTime, columnList, readTable, seriesFromTable } from './series-input.js';
@@ -74,9 +74,10 @@ export function evaluationTable(e: Evaluation): string {
   return lines.join('\n');
 }
 
-async function forecastPlot(path: string, series: Series, f: Forecast, title: string, from: number, to: number): Promise<void> {
+/** The data from step `from` to `to` beside a forecast and its interval. */
+function forecastChart(series: Series, f: Forecast, title: string, from: number, to: number): LineChart {
   const x = (k: number): number => series.times[k]!;
-  await writeChart(path, {
+  return {
     title, xTitle: series.isDate ? 'time' : 'step', yTitle: f.targets.map((t) => t.column).join(', '), xTemporal: series.isDate,
     series: f.targets.flatMap((t) => {
       const c = series.columns.indexOf(t.column);
@@ -88,7 +89,7 @@ async function forecastPlot(path: string, series: Series, f: Forecast, title: st
       ];
     }),
     layers: f.targets.map((t) => bandLayer(f.times.map((tm, h): [number, number, number] => [tm, t.lower[h]!, t.upper[h]!]), series.isDate)),
-  });
+  };
 }
 
 function forecastCsv(series: Series, f: Forecast): string {
@@ -182,20 +183,22 @@ export function registerForecastCommands(program: Command): void {
         process.off('SIGINT', onSigint);
       }
       const evaluation = model.evaluate(series);
-      await saveForecaster(out, model, { data: { path: basename(data), time: spec.time, columns: spec.columns } as unknown as JsonValue });
-      await writeFileAtomic(join(out, 'evaluation.json'), `${JSON.stringify(evaluation, null, 1)}\n`);
-      await writeChart(join(out, 'loss'), {
-        title: `${model.options.cell} forecaster on ${basename(data)}`, xTitle: 'epoch', yTitle: 'pinball loss (scaled)',
-        series: [
-          { name: 'training', points: model.history.map((h): [number, number] => [h.epoch, h.loss]) },
-          { name: 'validation', points: model.history.map((h): [number, number] => [h.epoch, h.valLoss]) },
-        ],
-      });
       const spans = model.spans(series.times.length);
       const origin = spans.test[0] - 1;
       const H = model.options.horizon;
-      await forecastPlot(join(out, 'test'), series, model.forecast(series, origin), `${basename(data)}: forecast from the start of the test span`,
-        Math.max(0, origin - 3 * H), Math.min(series.times.length, origin + 1 + H));
+      // The evaluation and the plots go into the folder with the model, in one swap: a kill leaves the old folder or the whole new one.
+      await saveForecaster(out, model, { data: { path: basename(data), time: spec.time, columns: spec.columns } as unknown as JsonValue }, [
+        ['evaluation.json', `${JSON.stringify(evaluation, null, 1)}\n`],
+        ...await chartFiles('loss', {
+          title: `${model.options.cell} forecaster on ${basename(data)}`, xTitle: 'epoch', yTitle: 'pinball loss (scaled)',
+          series: [
+            { name: 'training', points: model.history.map((h): [number, number] => [h.epoch, h.loss]) },
+            { name: 'validation', points: model.history.map((h): [number, number] => [h.epoch, h.valLoss]) },
+          ],
+        }),
+        ...await chartFiles('test', forecastChart(series, model.forecast(series, origin), `${basename(data)}: forecast from the start of the test span`,
+          Math.max(0, origin - 3 * H), Math.min(series.times.length, origin + 1 + H))),
+      ]);
       if (flags.json) {
         console.log(JSON.stringify({ event: 'done', out, best: model.best, evaluation }));
       } else {
@@ -223,7 +226,7 @@ export function registerForecastCommands(program: Command): void {
         const items = members.map((member) => ({ member, forecast: model.forecast(namedSeries(member)) }));
         const csv = seriesForecastCsv(items);
         await writeFileAtomic(out, csv);
-        await hybridPlot(out.replace(/\.csv$/i, ''), items[0]!.member, items[0]!.forecast, `${items[0]!.member.name}: ${H}-step forecast`);
+        await writeChart(out.replace(/\.csv$/i, ''), hybridChart(items[0]!.member, items[0]!.forecast, `${items[0]!.member.name}: ${H}-step forecast`));
         process.stdout.write(csv);
         if (flags.evaluate) console.log(hybridEvaluationTable(model.evaluate(members.map(namedSeries)), modelName(model)));
       } else {
@@ -231,7 +234,7 @@ export function registerForecastCommands(program: Command): void {
         const f = model.forecast(series);
         await writeFileAtomic(out, forecastCsv(series, f));
         const n = series.times.length;
-        await forecastPlot(out.replace(/\.csv$/i, ''), series, f, `${basename(data)}: ${H}-step forecast`, Math.max(0, n - Math.max(4 * H, 48)), n);
+        await writeChart(out.replace(/\.csv$/i, ''), forecastChart(series, f, `${basename(data)}: ${H}-step forecast`, Math.max(0, n - Math.max(4 * H, 48)), n));
         process.stdout.write(forecastCsv(series, f));
         if (flags.evaluate) console.log(evaluationTable(model.evaluate(series)));
       }
@@ -242,12 +245,12 @@ export function registerForecastCommands(program: Command): void {
 const modelName = (h: HybridForecaster): string => (h.model.networks.items.length > 0 ? 'hybrid' : 'ETS alone');
 
 /** A series' recent history and a forecast from origin `f.origin`, with its interval. */
-async function hybridPlot(path: string, member: SetMember, f: { origin: number; median: number[]; lower: number[]; upper: number[] }, title: string): Promise<void> {
+function hybridChart(member: SetMember, f: { origin: number; median: number[]; lower: number[]; upper: number[] }, title: string): LineChart {
   const s = member.series;
   const H = f.median.length;
   const times = f.median.map((_, h) => timeAt(s, f.origin + 1 + h));
   const forecast: Forecast = { times, targets: [{ column: member.column, median: f.median, lower: f.lower, upper: f.upper }] };
-  await forecastPlot(path, s, forecast, title, Math.max(0, f.origin + 1 - Math.max(4 * H, 48)), Math.min(s.times.length, f.origin + 1 + H));
+  return forecastChart(s, forecast, title, Math.max(0, f.origin + 1 - Math.max(4 * H, 48)), Math.min(s.times.length, f.origin + 1 + H));
 }
 
 /** `forecast train --model hybrid|ets`: one model over every series of the data. */
@@ -284,11 +287,12 @@ async function trainHybrid(data: string, flags: ForecastTrainFlags, targets: str
     process.off('SIGINT', onSigint);
   }
   const evaluation = model.evaluate(named);
-  await saveForecaster(out, model, { data: { path: basename(data), ...spec } as unknown as JsonValue });
-  await writeFileAtomic(join(out, 'evaluation.json'), `${JSON.stringify(evaluation, null, 1)}\n`);
   const m = members[0]!;
   const origin = Math.floor(m.series.times.length * (split[0] + split[1])) - 1;
-  await hybridPlot(join(out, 'test'), m, model.forecast(named[0]!, origin), `${m.name}: forecast from the start of the test span`);
+  await saveForecaster(out, model, { data: { path: basename(data), ...spec } as unknown as JsonValue }, [
+    ['evaluation.json', `${JSON.stringify(evaluation, null, 1)}\n`],
+    ...await chartFiles('test', hybridChart(m, model.forecast(named[0]!, origin), `${m.name}: forecast from the start of the test span`)),
+  ]);
   if (flags.json) {
     console.log(JSON.stringify({ event: 'done', out, history: model.history, evaluation }));
   } else {

@@ -91,10 +91,14 @@ export function svgToPng(svg: string): Uint8Array {
   return new Uint8Array(renderSvg(svg, { fonts: true, zoom: 2 }).asPng());
 }
 
+/** A chart's files, NAME.svg and NAME.png, for a folder written in one step (saveModelFiles' extra files). */
+export async function chartFiles(name: string, chart: LineChart): Promise<Array<readonly [string, string | Uint8Array]>> {
+  const svg = await chartSvg(chart);
+  return [[`${name}.svg`, svg], [`${name}.png`, svgToPng(svg)]];
+}
+
 /** Writes NAME.svg and NAME.png (atomically) for a chart. */
 export async function writeChart(pathWithoutExt: string, chart: LineChart): Promise<void> {
   const { writeFileAtomic } = await import('recurrent-nn/node');
-  const svg = await chartSvg(chart);
-  await writeFileAtomic(`${pathWithoutExt}.svg`, svg);
-  await writeFileAtomic(`${pathWithoutExt}.png`, svgToPng(svg));
+  for (const [name, data] of await chartFiles(pathWithoutExt, chart)) await writeFileAtomic(name, data);
 }

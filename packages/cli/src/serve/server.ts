@@ -3,7 +3,8 @@
  * request validation with plain messages, body-size limits, and a close()
  * that refuses new requests with 503 while it lets in-flight ones finish):
  *
- *   GET  /health                       status, requests in flight, answered and dropped, memory, models
+ *   GET  /health                       status, requests in flight, answered and dropped, memory,
+ *                                      event-loop delay, models
  *   GET  /v1/models                    the models and their operations
  *   POST /v1/models/<name>/<operation> JSON in, JSON out; generation streams
  *                                      server-sent events with "stream": true
@@ -15,6 +16,7 @@
  * 503 while closing or when a request waited past its time limit, 504 when
  * generation ran past it.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GenerationBatch, RecurrentError, type SequenceRequest } from 'recurrent-nn';
 import { UsageError } from '../errors.js';
@@ -106,7 +108,12 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   const started = Date.now();
   const counts = { inFlight: 0, served: 0, refused: 0, dropped: 0 };
   let closing = false;
-  app.addHook('onClose', async () => { closing = true; });
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  app.addHook('onClose', async () => {
+    closing = true;
+    loopDelay.disable();
+  });
   // While the server drains, a keep-alive connection whose last response ends (a stream finished after
   // SIGTERM) is closed at once rather than held open until its keep-alive time runs out.
   app.addHook('preClose', async () => {
@@ -142,6 +149,8 @@ export function buildServer(models: ServedModel[], options: ServerOptions): Fast
   app.get('/health', async () => ({
     status: closing ? 'closing' : 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000), requests: { ...counts },
     memoryMB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    // How long the event loop has been held at once (ms, since start): what every request waits behind.
+    eventLoopDelayMs: { p99: Math.round(loopDelay.percentile(99) / 1e6), max: Math.round(loopDelay.max / 1e6) },
     models: models.map((m) => ({ name: m.name, task: m.task, load: m.load() })),
   }));
   app.get('/v1/models', async () => ({ models: models.map(describe) }));

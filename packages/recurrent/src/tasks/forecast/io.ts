@@ -3,8 +3,8 @@
  * format: config.json (the options, the data's columns, the training
  * history; for the network its scaler, for the hybrid each series' name and
  * spread), model.safetensors (PyTorch names: rnn.*, head.* for the network;
- * smoothing.<i>.*, networks.<k>.* for the hybrid), evaluation.json; plots
- * written by the CLI. Every file is written atomically, config.json last.
+ * smoothing.<i>.*, networks.<k>.* for the hybrid), and what the caller adds
+ * (the CLI: evaluation.json and plots), all swapped in as one folder.
  */
 import { readModelFiles, saveModelFiles } from '../../io/fs.js';
 import { FormatError } from '../../errors.js';
@@ -12,9 +12,9 @@ import type { JsonValue } from '../../io/model-files.js';
 import { Forecaster } from './forecaster.js';
 import { HybridForecaster } from './hybrid.js';
 
-/** Saves a network forecaster or a hybrid one. */
-export async function saveForecaster(dir: string, f: Forecaster | HybridForecaster, extra: { [key: string]: JsonValue } = {}): Promise<void> {
-  await saveModelFiles(dir, f.toFiles(extra));
+/** Saves a network forecaster or a hybrid one; `files` (name, contents: an evaluation, plots) go into the folder in the same step. */
+export async function saveForecaster(dir: string, f: Forecaster | HybridForecaster, extra: { [key: string]: JsonValue } = {}, files: ReadonlyArray<readonly [string, Uint8Array | string]> = []): Promise<void> {
+  await saveModelFiles(dir, f.toFiles(extra), files);
 }
 
 /** Loads a network forecasting model folder; `extra` is what the trainer kept with it (e.g. how its CSV was read). */

@@ -125,8 +125,12 @@ class PrimeReader {
   }
 }
 
-/** Prime tokens read per forward pass: bounds the memory a long prime takes (its logits are PRIME_CHUNK x V at most). */
-export const PRIME_CHUNK = 256;
+/**
+ * Prime tokens read per forward pass: bounds the memory a long prime takes
+ * (its logits are PRIME_CHUNK x V at most) and, in a batch, the wait it adds
+ * to each token of the other sequences (one chunk per step).
+ */
+export const PRIME_CHUNK = 64;
 
 interface Row {
   request: SequenceRequest;
@@ -192,8 +196,8 @@ export class GenerationBatch {
   /**
    * Starts a sequence: reads (the first PRIME_CHUNK tokens of) its prime now,
    * and, once the prime is read, draws its first token (calling onToken); a
-   * longer prime is read a chunk per `step()`, so that one long prime does
-   * not hold the thread. The rest of the tokens come one per `step()`. The
+   * longer prime is read a chunk per `step()` (one long prime's chunk per
+   * step, in turn), so that long primes do not hold the thread. The rest of the tokens come one per `step()`. The
    * handle holds the result once its last token is drawn. Throws
    * ConfigError for bad settings, and when the batch is full (see hasRoom).
    */
@@ -227,13 +231,14 @@ export class GenerationBatch {
    * sequences were stepped.
    */
   step(): number {
-    // Long primes: a chunk each; a row whose prime is now read joins the decoder at this step.
-    this.priming = this.priming.filter(({ row, reader }) => {
-      if (row.cancelled) this.finish(row);
-      else if (reader.read()) this.primed(row, reader);
-      else return true;
-      return false;
-    });
+    // Long primes: one chunk per step, for one of them in turn (as LLM servers budget chunked prefill), so that
+    // the sequences already writing wait one chunk per token at most, however many long primes arrive.
+    this.priming = this.priming.filter(({ row }) => !row.cancelled || (this.finish(row), false));
+    const turn = this.priming.shift();
+    if (turn) {
+      if (turn.reader.read()) this.primed(turn.row, turn.reader);
+      else this.priming.push(turn);
+    }
     this.joining = this.joining.filter((r) => !r.cancelled || (this.finish(r), false));
     if (this.rows.some((r) => r.cancelled)) this.drop((r) => r.cancelled);
     if (this.joining.length) this.regroup();
