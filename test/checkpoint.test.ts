@@ -80,6 +80,6 @@ describe('running out of WebAssembly memory', () => {
     arena.reset();
     arena.alloc(1000);
     assert.throws(() => arena.alloc(4_000_000), (e: Error) => e instanceof OutOfMemoryError &&
-      /needs 0\.0\d GiB of its memory and cannot grow past 0\.00 GiB .*checkpoint \(e\.g\. checkpoint: 100\)/.test(e.message));
+      /needs 0\.0\d GiB of its memory and cannot grow to that from 0\.00 GiB .*checkpoint \(e\.g\. checkpoint: 100\)/.test(e.message));
   });
 });

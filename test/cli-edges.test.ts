@@ -225,6 +225,35 @@ describe('command-line hard edges', () => {
     assert.deepEqual(readdirSync(bad).filter((f) => /onnx|torch/.test(f)), [], 'nothing exported');
   });
 
+  it('a hand-edited folder is read alike by every command: a config that is not its network, a vocab.json of another size (counted before it is built)', () => {
+    const edited = join(work, 'edited-config');
+    cpSync(model, edited, { recursive: true });
+    const config = JSON.parse(readFileSync(join(edited, 'config.json'), 'utf8')) as { config: { hiddenSize: number } };
+    config.config.hiddenSize += 0.5;
+    writeFileSync(join(edited, 'config.json'), JSON.stringify(config));
+    // Each names the file and the field (generate and serve rebuild the network from the text options, export from the config).
+    const message = new RegExp(`edited-config/config\\.json: .*hiddenSize.* ${config.config.hiddenSize}`);
+    oneLineError(cli('generate', edited, '--length', '5'), message);
+    oneLineError(cli('export', edited, '--format', 'onnx'), message);
+    oneLineError(cli('serve', edited, '--port', '0'), message);
+    // A folder typed with a trailing or doubled slash prints plainly.
+    const slashed = cli('generate', `${edited.replace(/\/([^/]+)$/, '//$1')}/`, '--length', '5');
+    oneLineError(slashed, message);
+    assert.doesNotMatch(slashed.stderr, /\/\//);
+    const big = join(work, 'big-vocab');
+    cpSync(model, big, { recursive: true });
+    writeFileSync(join(big, 'vocab.json'), JSON.stringify({ kind: 'char', tokens: Array.from({ length: 1_000_000 }, (_, i) => String(i)) }));
+    oneLineError(cli('generate', big, '--length', '5'), /big-vocab: vocab\.json has 1,000,000 tokens, config\.json says \d+/);
+  });
+
+  it('a model no backend can hold (--hidden 1000000000) is one line naming the parameter, on either backend', () => {
+    for (const backend of ['wasm', 'js']) {
+      oneLineError(cli('--backend', backend, 'train', corpus, '--hidden', '1000000000', '--steps', '1', '--out', join(work, `huge-${backend}`)),
+        /a parameter of shape \[4000000000, \d+\] \([\d,]+ values, [\d.]+ GiB\) does not fit in the (js|wasm[\w-]*) backend's memory: choose a smaller hidden size/);
+      assert.ok(!existsSync(join(work, `huge-${backend}`)));
+    }
+  });
+
   it("commander's own errors (an unknown option, a bad choice, a missing argument) are one recurrent: error: line", () => {
     oneLineError(cli('train', '--bogus'), /unknown option '--bogus' \(did you mean --corpus\?\); --help lists the options$/);
     oneLineError(cli('detect', csv, '--cell', 'tree'), /argument 'tree' is invalid\. Allowed choices are lstm, gru, rnn; --help lists the options$/);

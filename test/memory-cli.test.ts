@@ -118,7 +118,9 @@ describe('recurrent inspect --gradients and --activations', () => {
     assert.equal(best.best.length, 4);
     assert.ok(best.best.every((b) => b.cell >= 0 && b.cell < 16 && Math.abs(b.r) <= 1));
     oneLineError(cli('inspect', model, '--activations', text, '--cell', '99'), /--cell must be in \[0, 15\] \(the top layer has 16 cells\), got 99/);
-    oneLineError(cli('inspect', model, '--activations', join(work, 'missing.txt')), /cannot read .*missing\.txt: ENOENT/);
+    oneLineError(cli('inspect', model, '--activations', join(work, 'missing.txt')), /missing\.txt: no such file/);
+    writeFileSync(join(work, 'binary.bin'), Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13, 0xff, 0xfe]));
+    oneLineError(cli('inspect', model, '--activations', join(work, 'binary.bin')), /binary\.bin looks binary \(it has NUL bytes\): give a UTF-8 text file for --activations/);
     oneLineError(cli('inspect', model, '--activations', text, '--gradients', 'abc'), /give --gradients or --activations, not both/);
   });
 });

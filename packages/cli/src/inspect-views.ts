@@ -6,10 +6,10 @@
  * coloured by a cell's activation (HTML and PNG), and the cells that track
  * quotes, the position in the line, parentheses and word boundaries.
  */
-import { readFile } from 'node:fs/promises';
 import { type BestCell, type TextGenerator, bestCells, decayPerStep, languageModelActivations, languageModelConnectivity, languageModelGradients, textProperties } from 'recurrent-nn';
 import { writeFileAtomic } from 'recurrent-nn/node';
 import { UsageError } from './errors.js';
+import { readTextFile } from './input.js';
 import { svgToPng, writeChart } from './plot/chart.js';
 
 /** The ids the model reads (unknown characters dropped, unknown words as <unk>) and each one's token. */
@@ -107,12 +107,8 @@ function svgOf(tokens: string[], acts: Float32Array, H: number, cell: number, ti
 
 export async function activationsReport(g: TextGenerator, file: string, out: string, options: { cell?: number; maxTokens: number; json: boolean }): Promise<void> {
   if (g.vocab.kind !== 'char') throw new UsageError('--activations reads a character model (the properties are per character); this one reads words');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-  }
+  // A binary file, invalid UTF-8 or UTF-16 is refused as such, not read as characters the model lacks.
+  const text = await readTextFile(file, 'a UTF-8 text file for --activations');
   const { ids, tokens } = encode(g, text.slice(0, options.maxTokens * 2), '--activations');
   const n = Math.min(ids.length, options.maxTokens);
   const { values, H } = languageModelActivations(g.model, ids.subarray(0, n));

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** The `recurrent` command line. */
+import { existsSync } from 'node:fs';
+import { normalize } from 'node:path';
 import { Command, Option } from 'commander';
 import { setBackend } from 'recurrent-nn';
 import { UsageError } from './errors.js';
@@ -43,6 +45,24 @@ function oneLine(text: string): string {
   return `${parts.join(' ').replace(/\(Did you mean/, '(did you mean').replace(/\.$/, '')}; --help lists the options`;
 }
 
+/** A path as the user typed it, without doubled or trailing slashes (`runs//m/` is `runs/m`), so that what is printed of it reads plainly. */
+function tidyPath(value: string): string {
+  return value.length > 1 ? normalize(value).replace(/(?<=.)\/+$/, '') : value;
+}
+
+/**
+ * Tidies the paths a command was given, before it runs: `--out` and every
+ * argument or option that names something that exists on disk (a prime or a
+ * column name does not, and is left alone).
+ */
+function tidyPaths(command: Command): void {
+  const isPath = (v: unknown): v is string => typeof v === 'string' && v.includes('/') && existsSync(v);
+  command.processedArgs = command.processedArgs.map((a: unknown) => (Array.isArray(a) ? a.map((x: unknown) => (isPath(x) ? tidyPath(x) : x)) : isPath(a) ? tidyPath(a) : a));
+  for (const [key, value] of Object.entries(command.opts())) {
+    if (typeof value === 'string' && value.includes('/') && (key === 'out' || isPath(value))) command.setOptionValue(key, tidyPath(value));
+  }
+}
+
 const program = new Command();
 program
   .name('recurrent')
@@ -52,7 +72,8 @@ program
   .addOption(new Option('--threads <n>', "threads for the wasm backend: 1, 2 or auto").default('auto'))
   // Commander's own errors (an unknown option, a bad choice) read like every other: one line, `recurrent: error: ...`.
   .configureOutput({ outputError: (text, write) => write(`recurrent: error: ${oneLine(text)}\n`) })
-  .hook('preAction', async () => {
+  .hook('preAction', async (_program, command) => {
+    tidyPaths(command);
     const { backend, threads } = program.opts<{ backend: 'wasm' | 'js'; threads: string }>();
     if (threads !== 'auto' && threads !== '1' && threads !== '2') throw new UsageError(`--threads must be 1, 2 or auto, got '${threads}'`);
     await setBackend(backend, { threads: threads === 'auto' ? 'auto' : Number(threads) });

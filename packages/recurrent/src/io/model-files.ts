@@ -216,7 +216,13 @@ export function buildForWeights<T>(weights: Uint8Array, source: string, build: (
   let values = 0;
   for (const t of st.tensors.values()) values += t.shape.reduce((a, b) => a * b, 1);
   // Some slack (4 MB of parameters), so a file that lacks a tensor or two is told which (loadWeights).
-  return withParameterBudget(values + PARAMETER_SLACK, source, build);
+  try {
+    return withParameterBudget(values + PARAMETER_SLACK, source, build);
+  } catch (e) {
+    // A constructor's complaint about its settings (hiddenSize 16.5) names the file the settings came from.
+    if (e instanceof ConfigError && !e.message.startsWith(source)) throw new ConfigError(`${source}: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 /** A network any model folder may hold. */

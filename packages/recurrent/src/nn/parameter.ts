@@ -1,4 +1,4 @@
-import { FormatError } from '../errors.js';
+import { FormatError, OutOfMemoryError } from '../errors.js';
 import { kernels } from '../kernels/index.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
 
@@ -30,6 +30,21 @@ function take(n: number, shape: readonly number[]): void {
 }
 
 /**
+ * Storage for a parameter's `n` values (shape `shape`): a size no backend can
+ * hold (a hidden size of 1e9) is one error naming the parameter, its size and
+ * what helps, rather than a RangeError or advice meant for activations.
+ */
+function allocateFor(n: number, shape: readonly number[]): Float32Array {
+  try {
+    return kernels().allocate(n);
+  } catch (e) {
+    if (!(e instanceof RangeError || e instanceof OutOfMemoryError)) throw e;
+    throw new OutOfMemoryError(`a parameter of shape [${shape.join(', ')}] (${n.toLocaleString('en-US')} values, ${(n * 4 / 2 ** 30).toFixed(2)} GiB) ` +
+      `does not fit in the ${kernels().name} backend's memory: choose a smaller hidden size, embedding, vocabulary or number of layers`, { cause: e });
+  }
+}
+
+/**
  * A trainable tensor: its values and the gradient accumulated into it by
  * `backward`. Both are stored where the kernels work (Kernels.allocate: in
  * WebAssembly memory on the wasm backend), so they are used in place.
@@ -40,14 +55,14 @@ export class Parameter extends Tensor {
 
   constructor(data: Float32Array, shape: readonly number[]) {
     super(data, shape);
-    this.grad = kernels().allocate(data.length);
+    this.grad = allocateFor(data.length, shape);
   }
 
   /** A parameter of the given shape, all zeros. */
   static override zeros(shape: readonly number[]): Parameter {
     const n = sizeOf(shape);
     take(n, shape);
-    return new Parameter(kernels().allocate(n), shape);
+    return new Parameter(allocateFor(n, shape), shape);
   }
 
   /** Sets the gradient to zero. */

@@ -108,7 +108,7 @@ export class Arena {
       } catch (e) {
         // WebAssembly memory stops at 4 GiB (and may not get that much): say what ran out and what helps.
         const have = (this.memory.buffer.byteLength / 2 ** 30).toFixed(2);
-        throw new OutOfMemoryError(`the WebAssembly backend needs ${(this.top / 2 ** 30).toFixed(2)} GiB of its memory and cannot grow past ${have} GiB ` +
+        throw new OutOfMemoryError(`the WebAssembly backend needs ${(this.top / 2 ** 30).toFixed(2)} GiB of its memory and cannot grow to that from ${have} GiB ` +
           `(${(e as Error).message}): train long sequences with the recurrent option checkpoint (e.g. checkpoint: ${CHECKPOINT_HINT}), a smaller batch, or the js backend`);
       }
       this.buffers.add(this.memory.buffer);

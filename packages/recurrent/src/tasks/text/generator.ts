@@ -544,12 +544,25 @@ export class TextGenerator {
    */
   static fromFiles(files: ModelFolderFiles, source = 'model', options: { resume?: boolean } = {}): TextGenerator {
     const { config: cfg, extra } = checkTaskConfig(files.config, `${source}/config.json`, 'LanguageModel', 'text-generation', 'a text-generation model');
+    // The count first: a vocab.json of millions of tokens is refused before a table of them is built.
+    const listed = (files.vocab as { tokens?: unknown } | null)?.tokens;
+    const vocabSize = (cfg.config as { vocabSize?: unknown }).vocabSize;
+    if (Array.isArray(listed) && listed.length !== vocabSize) {
+      throw new FormatError(`${source}: vocab.json has ${listed.length.toLocaleString('en-US')} tokens, config.json says ${String(vocabSize)}`);
+    }
     const vocab = Vocabulary.fromJSON(files.vocab, `${source}/vocab.json`);
     // Folders written before the adaptive softmax have a full one.
     const textOptions = { ...DEFAULT_MODEL, softmax: 'full' as const, ...(extra.text as TextModelOptions) };
     const g = buildForWeights(files.weights, `${source}/config.json`, () => new TextGenerator(vocab, textOptions, 0));
-    if (g.model.config.vocabSize !== (cfg.config as { vocabSize?: number }).vocabSize) {
-      throw new FormatError(`${source}: vocab.json has ${vocab.size} tokens, config.json says ${String((cfg.config as { vocabSize?: number }).vocabSize)}`);
+    // The network is built from the text options; config.json's description of it must be that network, field
+    // for field, so that every command (generate, export, serve) reads the folder as the same model. (A field
+    // a folder lacks is one added since it was written: its default holds.)
+    const built = JSON.parse(JSON.stringify(g.model.config)) as Record<string, unknown>;
+    const written = cfg.config as Record<string, unknown>;
+    for (const key of Object.keys(written)) {
+      if (JSON.stringify(built[key] ?? null) !== JSON.stringify(written[key] ?? null)) {
+        throw new FormatError(`${source}/config.json: config.${key} is ${JSON.stringify(written[key] ?? null)}, but its text options (extra.text) and vocab.json make ${JSON.stringify(built[key] ?? null)}: the file was changed by hand?`);
+      }
     }
     const load = (bytes: Uint8Array, where: string): void => loadWeights(g.model, bytes, where);
     load(files.weights, `${source}/model.safetensors`);
