@@ -9,7 +9,8 @@
  * ordinary clients generating 20 tokens each and a /health poll every
  * 100 ms. The same ordinary load first runs alone for as long, for the
  * ratio. Models: the default character LSTM (2 x 256, one training step: it
- * steps exactly as fast as a trained one) and a small translator. Writes
+ * steps exactly as fast as a trained one) and a small translator. Then a
+ * 2 MB prime alone, on a 2 x 64 LSTM, answered within the time limit. Writes
  * bench/RESULTS-serve-abuse-<date>.txt.
  */
 import { spawnSync } from 'node:child_process';
@@ -36,10 +37,11 @@ function cli(...args: string[]): void {
 
 process.stderr.write('making the models ...\n');
 cli('train', '--steps', '1', '--eval-every', '1', '--out', 'text', '--json');
+cli('train', '--steps', '1', '--eval-every', '1', '--hidden', '64', '--out', 'small', '--json');
 writeFileSync(join(work, 'pairs.tsv'), Array.from({ length: 40 }, (_, i) => `one ${i % 4} two\tun ${i % 4} deux`).join('\n'));
 cli('translate', 'train', 'pairs.tsv', '--epochs', '2', '--hidden', '8', '--embedding', '4', '--out', 'tr');
 
-const server = await spawnServer(CLI, ['text', 'tr'], work);
+const server = await spawnServer(CLI, ['text', 'small', 'tr'], work);
 try {
   const { hostname, port } = new URL(server.url);
   const target = { host: hostname, port: Number(port), text: 'text', translation: 'tr', primeChars: 2_000_000, primeChar: 'e', maxLength: 2000, giveUpMs: 60_000 };
@@ -63,6 +65,13 @@ try {
   out.line(`  p99 beside the abuse / alone: ${(under.ordinary.p99 / alone.p99).toFixed(2)}x`);
   out.line(`/health beside the abuse: ${under.health.answered} answered, ${under.health.failed} failed, slowest ${under.health.maxMs.toFixed(0)} ms; the server's event loop held at most ${under.maxLoopDelayMs} ms at once`);
   out.line(`largest resident memory beside the abuse: ${under.maxMemoryMB} MB; afterwards ${(await health()).memoryMB} MB, requests ${JSON.stringify((await health()).requests)}`);
+  // A 2 MB prime alone, on a 64-unit model: read in bounded memory within the time limit, and answered.
+  const before = await health();
+  const t1 = performance.now();
+  const res = await fetch(`${server.url}/v1/models/small/generate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prime: 'e'.repeat(2_000_000), length: 20 }) });
+  const answer = (await res.json()) as { tokens?: number };
+  const after = await health();
+  out.line(`a 2,000,000-character prime on a 2 x 64 LSTM: ${res.status} with ${answer.tokens ?? 0} tokens in ${((performance.now() - t1) / 1000).toFixed(1)} s; memory ${before.memoryMB} MB before, ${after.memoryMB} MB after`);
 } finally {
   await server.stop();
 }
