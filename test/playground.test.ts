@@ -266,7 +266,10 @@ describe('the playground', () => {
     for (const [file, name] of [['lm.safetensors', /^opened a language model \(GRU 8x1\) \(/], ['reg.onnx', /^opened a sequence regressor \(LSTM 6x1\) \(/]] as const) {
       await page.locator('[data-testid="model-files"]').setInputFiles([join(dir, file)]);
       await page.waitForFunction((re) => new RegExp(re).test(document.querySelector('[data-testid="model-loaded"]')?.textContent ?? ''), name.source, { timeout: 30_000 });
-      assert.ok((await colours('step-strip')) > 10, `${file}: its gates drawn`);
+      // The strip is drawn on the next frame after the model is named: wait for it (a busy machine is slow to get there).
+      let drawn = await colours('step-strip');
+      for (const until = Date.now() + 10_000; drawn <= 10 && Date.now() < until; drawn = await colours('step-strip')) await new Promise((ok) => setTimeout(ok, 100));
+      assert.ok(drawn > 10, `${file}: its gates drawn`);
     }
 
     for (const panel of ['attention', 'forecast', 'models']) await page.locator(`[data-panel="${panel}"]`).screenshot({ path: join(shots, `playground-${panel}.png`) });

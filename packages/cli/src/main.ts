@@ -59,7 +59,8 @@ function tidyPaths(command: Command): void {
   const isPath = (v: unknown): v is string => typeof v === 'string' && v.includes('/') && existsSync(v);
   command.processedArgs = command.processedArgs.map((a: unknown) => (Array.isArray(a) ? a.map((x: unknown) => (isPath(x) ? tidyPath(x) : x)) : isPath(a) ? tidyPath(a) : a));
   for (const [key, value] of Object.entries(command.opts())) {
-    if (typeof value === 'string' && value.includes('/') && (key === 'out' || isPath(value))) command.setOptionValue(key, tidyPath(value));
+    // The value's source stays what it was: commands tell an option given on the line from a default by it.
+    if (typeof value === 'string' && value.includes('/') && (key === 'out' || isPath(value))) command.setOptionValueWithSource(key, tidyPath(value), command.getOptionValueSource(key));
   }
 }
 

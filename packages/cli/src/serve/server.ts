@@ -14,7 +14,8 @@
  * body that is not what the operation takes (naming the field), 404 for an
  * unknown model or operation (naming what exists), 413 past the size limit,
  * 503 while closing or when a request waited past its time limit, 504 when
- * generation ran past it.
+ * its work (generation, translation) ran past it. A request's work stops at
+ * its time limit or when its client goes away, whichever comes first.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
