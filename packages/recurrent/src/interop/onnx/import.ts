@@ -45,6 +45,8 @@ interface RecurrentNodeSpec {
   kind: CellKind;
   hiddenSize: number;
   bidirectional: boolean;
+  /** direction="reverse": one direction, reading each sequence from its last valid step */
+  reverse: boolean;
   /** layout=1: X, Y, the states batch-major */
   batchMajor: boolean;
   /** GRU: linear_before_reset (ONNX's default 0 is the reset gate before the product) */
@@ -123,7 +125,7 @@ export class OnnxModel {
     const H = attr(n, 'hidden_size')?.i;
     const direction = attr(n, 'direction')?.s ?? 'forward';
     if (!H || H <= 0) throw new FormatError(`${w}: hidden_size is required`);
-    if (direction === 'reverse') throw new FormatError(`${w}: direction 'reverse' alone is not supported (forward or bidirectional)`);
+    if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw new FormatError(`${w}: direction must be forward, reverse or bidirectional, got '${direction}'`);
     if (attr(n, 'clip')) throw new FormatError(`${w}: cell clipping ('clip') is not supported`);
     const layout = attr(n, 'layout')?.i ?? 0;
     if (layout !== 0 && layout !== 1) throw new FormatError(`${w}: layout must be 0 or 1, got ${layout}`);
@@ -142,7 +144,7 @@ export class OnnxModel {
       }
     }
     return {
-      family, kind, hiddenSize: H, bidirectional: D === 2, batchMajor: layout === 1,
+      family, kind, hiddenSize: H, bidirectional: D === 2, reverse: direction === 'reverse', batchMajor: layout === 1,
       linearBeforeReset: family !== 'GRU' || (attr(n, 'linear_before_reset')?.i ?? 0) === 1,
       peepholes: family === 'LSTM' && Boolean(n.input[7]),
     };
@@ -325,17 +327,34 @@ export class OnnxModel {
     if (lens && lens.data.length !== B) throw new FormatError(`${w}: sequence_lens has ${lens.data.length} entries, the batch has ${B}`);
     const h0 = state(5, 'initial_h');
     const c0 = info.family === 'LSTM' ? state(6, 'initial_c') : null;
-    const r = info.module.forward(new Tensor(x.data, [T, B, info.inputSize]), {
+    // direction="reverse": the forward module over each sequence reversed within its length, and its outputs put back.
+    const order = (data: Float32Array, F: number): Float32Array => (info.reverse ? reverseWithin(data, T, B, F, lens?.data ?? null) : data);
+    const r = info.module.forward(new Tensor(order(x.data, info.inputSize), [T, B, info.inputSize]), {
       ...(lens ? { lengths: Array.from(lens.data) } : {}),
       ...(h0 ? { h0 } : {}),
       ...(c0 ? { c0 } : {}),
     });
     // ours (T,B,D*H) -> ONNX Y (T,D,B,H), or (B,T,D,H) batch-major; states (D,B,H) or (B,D,H).
-    set(0, transpose(value(r.output.data, [T, B, D, H]), major ? [1, 0, 2, 3] : [0, 2, 1, 3]));
+    set(0, transpose(value(order(r.output.data, D * H), [T, B, D, H]), major ? [1, 0, 2, 3] : [0, 2, 1, 3]));
     const final = (t: Tensor): Value => (major ? transpose(value(t.data, [D, B, H]), [1, 0, 2]) : value(t.data, [D, B, H]));
     set(1, final(r.hN));
     if (r.cN) set(2, final(r.cN));
   }
+}
+
+/**
+ * `x` (T, B, F) with each batch row's first `lens[b]` steps (all T without
+ * lengths) in reverse order and the rest as they were: ONNX's reverse
+ * direction reads a sequence from its last valid step, and writes each step's
+ * output where that step was.
+ */
+function reverseWithin(x: Float32Array, T: number, B: number, F: number, lens: ArrayLike<number> | null): Float32Array {
+  const out = x.slice();
+  for (let b = 0; b < B; b++) {
+    const L = lens ? Math.min(T, Math.max(0, lens[b]!)) : T;
+    for (let t = 0; t < L; t++) out.set(x.subarray(((L - 1 - t) * B + b) * F, ((L - 1 - t) * B + b + 1) * F), (t * B + b) * F);
+  }
+  return out;
 }
 
 /**
@@ -360,6 +379,8 @@ export function toNativeModel(m: OnnxModel): SavableModel {
   const layers = m.recurrentNodes();
   if (layers.length === 0) throw new FormatError(`${m.source}: no LSTM, GRU or RNN node: nothing to convert`);
   const first = layers[0]!;
+  const reversed = layers.findIndex((l) => l.reverse);
+  if (reversed >= 0) throw new FormatError(`${m.source}: recurrent node ${reversed + 1} reads its sequence in reverse only, which no native module does; run it with importOnnx(...).run()`);
   for (const l of layers) {
     if (l.kind !== first.kind || l.hiddenSize !== first.hiddenSize || l.bidirectional !== first.bidirectional
       || l.peepholes !== first.peepholes || l.linearBeforeReset !== first.linearBeforeReset) {
