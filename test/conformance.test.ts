@@ -68,6 +68,17 @@ describe('conformance CLI', () => {
     assert.match(lines.at(-1)!, /^\d+ passed, 0 failed \(backend wasm/);
   });
 
+  it('--split runs the two-thread build with a split forced, and says so', () => {
+    for (const split of ['batches', 'units']) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/conformance.ts', sharedFixtures, '--split', split], { cwd: root, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout.trim().split('\n').at(-1)!, new RegExp(`^\\d+ passed, 0 failed \\(backend wasm[\\w-]*, 2 threads, ${split} split forced`));
+    }
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/conformance.ts', sharedFixtures, '--split', 'rows'], { cwd: root, encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--split must be 'batches' or 'units', got 'rows'/);
+  });
+
   it('exits non-zero and says why when a fixture is broken', () => {
     const dir = mkdtempSync(join(tmpdir(), 'recurrent-fixtures-'));
     // A real fixture with its mode changed to one that does not exist.
