@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DataError, Random, Seq2Seq, Translator, chooseTokenizer, joinTokens, pairTokens, parsePairs, readModelFiles } from '../packages/recurrent/src/node.js';
 import { datePairs, numberPairs } from '../bench/translate-quality.js';
+import { holdOut } from '../packages/cli/src/options.js';
 import { cliIn, oneLineError } from './cli-helpers.js';
 import { dot, gradCheck, randomTensor } from './helpers.js';
 
@@ -122,14 +123,19 @@ describe('recurrent translate', () => {
   it('train on a TSV file, then translate from the command line', async () => {
     const pairs = await numberPairs(300, 3);
     writeFileSync(join(work, 'numbers.tsv'), pairs.map((p) => `${p.source}\t${p.target}`).join('\n'));
-    const r = cli('translate', 'train', 'numbers.tsv', '--hidden', '32', '--epochs', '3', '--out', 'm');
+    const r = cli('translate', 'train', 'numbers.tsv', '--hidden', '32', '--epochs', '8', '--out', 'm');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /validation exact match [\d.]+% on 30 held-out pairs \(270 trained on\)/);
+    const printed = Number(/validation exact match ([\d.]+)% on 30 held-out pairs \(270 trained on\)/.exec(r.stdout)?.[1]);
+    const files = await readModelFiles(join(work, 'm'));
+    const saved = Translator.fromFiles({ config: files.config as never, weights: files.weights }, 'm');
+    // The figure printed is the saved model's exact match on the pairs held out (the command's split: 10%, seed 0).
+    const { val } = holdOut(parsePairs(pairs.map((p) => `${p.source}\t${p.target}`).join('\n')), 0.1, 0, 'numbers.tsv', 'pair');
+    assert.equal(val.length, 30);
+    assert.equal(printed, Number((100 * saved.exactMatch(val)).toFixed(1)));
     const t = cli('translate', 'm', 'twenty', 'one', '--attention');
     assert.equal(t.status, 0, t.stderr);
     // What the command prints is what the saved model translates, with one attention row per target token.
-    const files = await readModelFiles(join(work, 'm'));
-    const want = Translator.fromFiles({ config: files.config as never, weights: files.weights }, 'm').translate('twenty one');
+    const want = saved.translate('twenty one');
     const lines = t.stdout.trimEnd().split('\n');
     assert.equal(lines[0], want.text);
     assert.deepEqual(lines[1]!.trim().split(/\s+/), want.sourceTokens);
