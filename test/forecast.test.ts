@@ -112,7 +112,9 @@ describe('forecasting real series (quality)', () => {
     // The exponential-smoothing baseline, fitted before the test span: well below seasonal naive on this trending, seasonal series.
     assert.ok(e.ets.mase < 0.5 * e.seasonalNaive.mase, `ETS MASE ${e.ets.mase} vs seasonal naive ${e.seasonalNaive.mase}`);
     assert.match(e.etsForm, /seasonality/);
-    assert.ok(e.coverage > 0.3 && e.coverage <= 1, `coverage ${e.coverage}`);
+    // The test span trends past what the intervals were calibrated on, so coverage falls below the nominal
+    // 90% (0.68 measured; the stationary series below holds it); well below 0.6 would mean intervals that mislead.
+    assert.ok(e.coverage >= 0.6 && e.coverage <= 1, `coverage ${e.coverage}`);
     assert.equal(f.calibration?.[0]?.length, 24, 'intervals calibrated per horizon step');
     // Saved and loaded, it forecasts the same numbers.
     const again = Forecaster.fromFiles(f.toFiles());
@@ -146,7 +148,10 @@ describe('forecasting real series (quality)', () => {
     const e = f.evaluate(series).targets[0]!;
     assert.equal(f.options.season, 7);
     assert.ok(e.model.mase < e.seasonalNaive.mase, `network MASE ${e.model.mase} vs seasonal naive ${e.seasonalNaive.mase}`);
-    assert.ok(Number.isFinite(e.ets.mase) && e.ets.count === e.model.count, 'ETS forecast from the same origins');
+    assert.equal(e.ets.count, e.model.count, 'ETS forecast from the same origins');
+    // The smoothing baseline works here too (weekly multiplicative seasonality): below both naive forecasts.
+    assert.match(e.etsForm, /multiplicative seasonality/);
+    assert.ok(e.ets.mase < e.seasonalNaive.mase && e.ets.mase < e.naive.mase, `ETS MASE ${e.ets.mase} vs seasonal naive ${e.seasonalNaive.mase}, naive ${e.naive.mase}`);
   });
 
   it('recursive forecasts: one step fed back, every target an input', async () => {

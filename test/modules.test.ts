@@ -32,6 +32,19 @@ describe('recurrent modules', () => {
     const bound = 1 / 4;
     for (const p of a.parameters()) assert.ok(p.data.every((v) => v >= -bound && v < bound));
     assert.deepEqual(param(a, 'weight_hh_l0'), param(b, 'weight_hh_l0'));
+    // The distribution, not only its bounds: every parameter of a wider layer, pooled, is uniform on [-k, k).
+    const wide = new GRU({ inputSize: 8, hiddenSize: 64 });
+    const k = 1 / 8;
+    const values = wide.parameters().flatMap((p) => Array.from(p.data));
+    const n = values.length;
+    const mean = values.reduce((x, v) => x + v, 0) / n;
+    const variance = values.reduce((x, v) => x + (v - mean) ** 2, 0) / n;
+    assert.ok(Math.abs(mean) < 4 * k / Math.sqrt(3 * n), `mean ${mean}`);
+    assert.ok(Math.abs(variance / (k * k / 3) - 1) < 0.05, `variance ${variance}, uniform's ${k * k / 3}`);
+    assert.ok(Math.min(...values) < -0.99 * k && Math.max(...values) > 0.99 * k, 'it reaches both bounds');
+    const bins = new Array<number>(10).fill(0);
+    for (const v of values) bins[Math.min(9, Math.floor(((v + k) / (2 * k)) * 10))]!++;
+    for (const count of bins) assert.ok(Math.abs(count / (n / 10) - 1) < 0.1, `bins ${bins.join(' ')}: flat`);
     assert.notDeepEqual(param(a, 'weight_hh_l0'), param(c, 'weight_hh_l0'));
   });
 
