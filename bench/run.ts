@@ -1,12 +1,16 @@
 /**
- * npm run bench [-- --json] [--only W1,W3b1,G1] [--full] [--no-long] [--no-browser]
+ * npm run bench [-- --json] [--only W1,W3b1,G1] [--repeat N] [--full] [--no-long] [--no-browser]
  *
  * Runs the workloads of bench/workloads.ts on this library (WebAssembly and
  * plain TypeScript backends), TensorFlow.js (wasm and cpu backends),
  * brain.js (training only: it has no batching), PyTorch (Debian's
  * python3-torch, for /usr/bin/python3, when present; 1 and 2 threads) and
  * onnxruntime-node (inference; 1 and 2 threads), each measurement in its own
- * child process so its peak memory is its own. Prints a table of characters
+ * child process so its peak memory is its own, and every measurement
+ * repeated in N fresh processes (--repeat, default 3), ours and the native
+ * baselines alike: the figure is the median process, with the range beside
+ * it (one process of PyTorch moved by -17% to +39% between two runs of a
+ * day). Prints a table of characters
  * (or generated tokens) per second (median of at least 3 timed runs and 3 s,
  * after a warm-up of at least 3 runs and 2 s), peak resident memory and our
  * ratio to each, at our default threads and at one thread; the same
@@ -33,8 +37,10 @@ import { type BenchResult, WORKLOADS, benchAlphabet } from './workloads.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values } = parseArgs({ options: {
-  json: { type: 'boolean' }, only: { type: 'string' }, full: { type: 'boolean' }, 'no-long': { type: 'boolean' }, 'no-browser': { type: 'boolean' },
+  json: { type: 'boolean' }, only: { type: 'string' }, repeat: { type: 'string', default: '3' }, full: { type: 'boolean' }, 'no-long': { type: 'boolean' }, 'no-browser': { type: 'boolean' },
 } });
+const repeat = Number(values.repeat);
+if (!(Number.isInteger(repeat) && repeat >= 1)) throw new Error(`--repeat expects a positive integer, got '${values.repeat}'`);
 const only = values.only ? new Set(values.only.split(',')) : null;
 const log = (s: string): void => { if (!values.json) process.stderr.write(`${s}\n`); };
 // Started before the runs, so the commit it records is the one measured.
@@ -57,9 +63,8 @@ for (const w of WORKLOADS) {
   if (w.kind === 'infer') plan.push([w.id, 'onnxruntime', '1'], [w.id, 'onnxruntime', '2']);
 }
 
-const results: BenchResult[] = [];
-for (const [workload, library, backend] of plan) {
-  log(`running ${workload} ${library} ${backend} ...`);
+/** One measurement in a fresh process: its result, or null (said why). */
+function measure(workload: string, library: BenchResult['library'], backend: string): BenchResult | null {
   const w = WORKLOADS.find((x) => x.id === workload)!;
   const r = library === 'PyTorch'
     ? spawnSync(PYTHON, [join(here, 'torch_bench.py'), JSON.stringify(w), backend], { encoding: 'utf8', timeout: 30 * 60_000 })
@@ -67,11 +72,27 @@ for (const [workload, library, backend] of plan) {
   const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) {
     log(`  failed: ${(r.stderr || r.error?.message || 'no result').trim().split('\n').slice(-3).join(' | ')}`);
-    continue;
+    return null;
   }
-  const res = JSON.parse(line.slice(7)) as BenchResult;
-  log(`  ${Math.round(res.charsPerSec)} chars/s, ${res.peakRssMB} MB`);
-  results.push(res);
+  return JSON.parse(line.slice(7)) as BenchResult;
+}
+
+const results: BenchResult[] = [];
+for (const [workload, library, backend] of plan) {
+  log(`running ${workload} ${library} ${backend} (${repeat} process${repeat > 1 ? 'es' : ''}) ...`);
+  const runs: BenchResult[] = [];
+  for (let k = 0; k < repeat; k++) {
+    const res = measure(workload, library, backend);
+    if (!res) break;
+    log(`  ${Math.round(res.charsPerSec)} chars/s, ${res.peakRssMB} MB`);
+    runs.push(res);
+  }
+  if (runs.length < repeat) continue;
+  // The median process, and the range of all of them.
+  runs.sort((a, b) => a.charsPerSec - b.charsPerSec);
+  const median = runs[(runs.length - 1) >> 1]!;
+  const range = repeat > 1 ? `${repeat} processes: ${Math.round(runs[0]!.charsPerSec).toLocaleString('en-US')}-${Math.round(runs.at(-1)!.charsPerSec).toLocaleString('en-US')}` : '';
+  results.push({ ...median, peakRssMB: Math.max(...runs.map((r) => r.peakRssMB)), ...(range ? { note: median.note ? `${median.note}; ${range}` : range } : {}) });
 }
 
 const browser = values['no-browser'] ? [] : await browserRows(BROWSER_WORKLOADS.filter((w) => !only || only.has(w) || only.has(w.slice(0, 2)) || only.has(w.slice(0, 1))), log);
@@ -89,7 +110,7 @@ if (values.json) {
   const date = new Date().toISOString().slice(0, 10);
   out.line(`recurrent benchmark, ${date}: ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   out.line('chars/s = sequence steps x batch per second (training: forward, backward, clipping, Adam); for G1 and G5, tokens written per second (TextGenerator.generate, what `recurrent generate` runs);');
-  out.line('median of >= 3 timed runs and >= 3 s after a warm-up of >= 3 runs and >= 2 s. Workloads:');
+  out.line(`each process: median of >= 3 timed runs and >= 3 s after a warm-up of >= 3 runs and >= 2 s; each figure: the median of ${repeat} such process${repeat > 1 ? 'es (their range in the backend column)' : ''}. Workloads:`);
   for (const w of WORKLOADS) out.line(`  ${w.id}: ${w.title} (vocabulary ${w.vocab}, ${w.kind === 'generate' || w.kind === 'beam' ? `${w.seqLen} tokens a run` : `${w.seqLen} steps x batch ${w.batch}`})`);
   out.line('');
   out.line('| workload | library | backend | threads | chars/s | peak RSS MB | recurrent (wasm, default threads) / this | recurrent (wasm, 1 thread) / this |');
