@@ -92,9 +92,13 @@ describe('TextClassifier', () => {
 });
 
 describe('sentiment (UCI sentences in sentiment@5.0.2)', () => {
-  it('held-out accuracy above bag-of-words logistic regression on the same split', { timeout: 900_000 }, async () => {
+  it('the ensemble of 5 beats one model, and is level with bag-of-words logistic regression on the same split', { timeout: 900_000 }, async () => {
     const r = await sentimentExperiment(5);
     assert.equal(r.count, 3000);
-    assert.ok(r.ensemble > r.bow, `ensemble ${r.ensemble} vs bag of words ${r.bow} (one model: ${r.single})`);
+    const detail = `ensemble ${r.ensemble}, one model ${r.single}, bag of words ${r.bow} on ${r.test} sentences`;
+    // What the README claims, no more: five models gain clearly on one (14 sentences in 300 on 2026-12-01),
+    // and the difference from the bag of words is within a 300-sentence test set's noise (3 sentences).
+    assert.ok(r.ensemble - r.single >= 0.02, detail);
+    assert.ok(Math.abs(r.ensemble - r.bow) <= 0.02, detail);
   });
 });
