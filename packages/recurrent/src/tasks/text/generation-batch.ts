@@ -197,9 +197,10 @@ export class GenerationBatch {
    * Starts a sequence: reads (the first PRIME_CHUNK tokens of) its prime now,
    * and, once the prime is read, draws its first token (calling onToken); a
    * longer prime is read a chunk per `step()` (one long prime's chunk per
-   * step, in turn), so that long primes do not hold the thread. The rest of the tokens come one per `step()`. The
-   * handle holds the result once its last token is drawn. Throws
-   * ConfigError for bad settings, and when the batch is full (see hasRoom).
+   * step, in turn), so that long primes do not hold the thread. The rest of
+   * the tokens come one per `step()`. The handle holds the result once its
+   * last token is drawn. Throws ConfigError for bad settings, and when the
+   * batch is full (see hasRoom).
    */
   add(request: SequenceRequest): SequenceHandle {
     const length = GenerationBatch.checkRequest(request);
