@@ -8,6 +8,9 @@
  * no-loss check).
  */
 
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
 export interface LoadOptions {
   /** the endpoint, e.g. http://127.0.0.1:8080/v1/models/moby/generate */
   url: string;
@@ -109,6 +112,17 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   return {
     clients: o.clients, requests: ms.length, ok, statuses, seconds, requestsPerSec: ms.length / seconds,
     p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), firstTokenP50: first.length ? quantile(first, 0.5) : null, tokens,
+  };
+}
+
+/** Node's arguments that run `recurrent` from its TypeScript sources (tsx, the library's sources too). */
+export const CLI_FROM_SOURCES = ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../packages/cli/src/main.ts', import.meta.url))];
+
+/** A runner of `recurrent ARGS` in `cwd` (from the sources) that throws with its error output when a command fails: the benchmarks' model making. */
+export function cliIn(cwd: string): (...args: string[]) => void {
+  return (...args) => {
+    const r = spawnSync(process.execPath, [...CLI_FROM_SOURCES, ...args], { cwd, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`recurrent ${args.join(' ')} failed: ${r.stderr}`);
   };
 }
 

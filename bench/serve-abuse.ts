@@ -13,27 +13,20 @@
  * 2 MB prime alone, on a 2 x 64 LSTM, answered within the time limit. Writes
  * bench/RESULTS-serve-abuse-<date>.txt.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { abuseWithOrdinaryLoad } from './abuse-client.js';
-import { runLoad, spawnServer } from './load-client.js';
+import { CLI_FROM_SOURCES, cliIn, runLoad, spawnServer } from './load-client.js';
 import { rawOutput } from './raw-output.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), join(root, 'packages/cli/src/main.ts')];
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' } } });
 const rounds = Number(values.rounds);
 const work = mkdtempSync(join(tmpdir(), 'serve-abuse-'));
 const out = rawOutput('serve-abuse', 'npm run bench:serve-abuse');
 
-function cli(...args: string[]): void {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: work, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`recurrent ${args.join(' ')} failed: ${r.stderr}`);
-}
+const cli = cliIn(work);
 
 process.stderr.write('making the models ...\n');
 cli('train', '--steps', '1', '--eval-every', '1', '--out', 'text', '--json');
@@ -41,7 +34,7 @@ cli('train', '--steps', '1', '--eval-every', '1', '--hidden', '64', '--out', 'sm
 writeFileSync(join(work, 'pairs.tsv'), Array.from({ length: 40 }, (_, i) => `one ${i % 4} two\tun ${i % 4} deux`).join('\n'));
 cli('translate', 'train', 'pairs.tsv', '--epochs', '2', '--hidden', '8', '--embedding', '4', '--out', 'tr');
 
-const server = await spawnServer(CLI, ['text', 'small', 'tr'], work);
+const server = await spawnServer(CLI_FROM_SOURCES, ['text', 'small', 'tr'], work);
 try {
   const { hostname, port } = new URL(server.url);
   const target = { host: hostname, port: Number(port), text: 'text', translation: 'tr', primeChars: 2_000_000, primeChar: 'e', maxLength: 2000, giveUpMs: 60_000 };

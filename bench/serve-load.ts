@@ -14,7 +14,6 @@
  * HTTP: the same model's GenerationBatch in this process, at 1, 4, 16 and
  * 64 sequences stepped together (what the decoder gives, before the server).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -23,19 +22,15 @@ import { parseArgs } from 'node:util';
 import { GenerationBatch } from '../packages/recurrent/src/index.js';
 import { loadTextModel } from '../packages/recurrent/src/node.js';
 import { setBackend } from '../packages/recurrent/src/kernels/index.js';
-import { type LoadReport, runLoad, spawnServer } from './load-client.js';
+import { CLI_FROM_SOURCES, type LoadReport, cliIn, runLoad, spawnServer } from './load-client.js';
 import { rawOutput } from './raw-output.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = ['--conditions=recurrent-source', '--import', import.meta.resolve('tsx'), join(root, 'packages/cli/src/main.ts')];
 const { values } = parseArgs({ options: { quick: { type: 'boolean' } } });
 const work = mkdtempSync(join(tmpdir(), 'serve-load-'));
 const out = rawOutput('serve', 'npm run bench:serve');
 
-function cli(...args: string[]): void {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { cwd: work, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`recurrent ${args.join(' ')} failed: ${r.stderr}`);
-}
+const cli = cliIn(work);
 
 process.stderr.write('making the models ...\n');
 cli('train', '--steps', '1', '--eval-every', '1', '--out', 'text', '--json');
@@ -68,7 +63,7 @@ const row = (kind: string, batching: string, r: LoadReport): string =>
 const results = new Map<string, LoadReport>();
 out.line('kind      batch clients requests        ok    req/s  tokens/s p50 ms  p99 ms first ms');
 for (const batching of ['on', 'off']) {
-  const server = await spawnServer(CLI, ['text', 'sentiment', ...(batching === 'off' ? ['--no-batching'] : [])], work);
+  const server = await spawnServer(CLI_FROM_SOURCES, ['text', 'sentiment', ...(batching === 'off' ? ['--no-batching'] : [])], work);
   try {
     // Warm-up (compiling, decoders of each width), not measured.
     await runLoad({ url: `${server.url}/v1/models/text/generate`, clients: 16, requests: 32, sse: true, body: (i) => ({ prime: 'Call me', length: 50, seed: i, stream: true }) });

@@ -12,10 +12,7 @@ import { parseArgs } from 'node:util';
 import { formatResult } from '../packages/recurrent/src/conformance/fixtures.js';
 import { runFixtureDirectory } from '../packages/recurrent/src/conformance/run-dir.js';
 import { getBackend, getThreads, setBackend, useKernels } from '../packages/recurrent/src/index.js';
-import { loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
-
-/** The two-thread build's thresholds that force each split. */
-const SPLITS = { batches: { parallelMin: 0, unitSplitMin: Infinity }, units: { parallelMin: Infinity, unitSplitMin: 0 } } as const;
+import { FORCED_SPLITS as SPLITS, loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
 
 try {
   const { values, positionals } = parseArgs({ allowPositionals: true, options: { backend: { type: 'string' }, split: { type: 'string' } } });

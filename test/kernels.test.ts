@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Random, jsKernels } from '../packages/recurrent/src/node.js';
 import type { DirectionDims, Kernels } from '../packages/recurrent/src/kernels/types.js';
-import { loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
+import { FORCED_SPLITS, loadWasmKernelsAsync } from '../packages/recurrent/src/kernels/wasm/load.js';
 
 const rng = new Random(77);
 const rand = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
@@ -276,7 +276,7 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
 
   it('inference split by hidden units across two threads matches the reference (batch 1 and 3, lengths, reverse, odd halves)', async () => {
     // No split by sequences, every inference pass split by units.
-    const units = await loadWasmKernelsAsync({ threads: 2, parallelMin: Infinity, unitSplitMin: 0 });
+    const units = await loadWasmKernelsAsync({ threads: 2, ...FORCED_SPLITS.units });
     assert.ok(units, 'the two-thread build loads');
     for (const kind of ['LSTM', 'GRU', 'RNN_TANH', 'RNN_RELU'] as const) {
       for (const [B, H, reverse, packed] of [[1, 24, false, false], [3, 40, true, true], [1, 16, true, false], [2, 37, false, true]] as const) {
@@ -317,7 +317,7 @@ describe('WebAssembly kernels match the TypeScript reference', async () => {
   });
 
   it('weights kept packed across inference calls follow changes made in place', async () => {
-    const units = await loadWasmKernelsAsync({ threads: 2, parallelMin: Infinity, unitSplitMin: 0 });
+    const units = await loadWasmKernelsAsync({ threads: 2, ...FORCED_SPLITS.units });
     const batches = await loadWasmKernelsAsync({ threads: 2, parallelMin: 0 });
     for (const k of [...variants, units!, batches!]) {
       for (const [kind, B, P] of [['LSTM', 1, 24], ['GRU', 3, 24], ['LSTM', 4, 10]] as const) {

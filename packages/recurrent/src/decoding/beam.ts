@@ -50,7 +50,11 @@ export function beamSearch<S, X = never>(start: S, step: (live: Array<Hypothesis
 
 /** The whole final beam, best first (at most `width` hypotheses): what the search weighed against the best. */
 export function beamSearchAll<S, X = never>(start: S, step: (live: Array<Hypothesis<S, X>>) => Array<BeamStep<S, X>>, o: BeamOptions): Array<Hypothesis<S, X>> {
-  const search = beamSearchSteps(start, step, o);
+  return toEnd(beamSearchSteps(start, step, o));
+}
+
+/** Runs a step-at-a-time search (`beamSearchSteps`) to its end, in one pass; its final beam. */
+export function toEnd<R>(search: Generator<unknown, R, void>): R {
   for (let r = search.next(); ; r = search.next()) if (r.done) return r.value;
 }
 

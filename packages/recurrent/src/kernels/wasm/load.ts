@@ -97,6 +97,17 @@ export interface WasmLoadOptions {
   unitSplitMin?: number;
 }
 
+/**
+ * The split thresholds that force each of the two-thread build's splits on
+ * any shape (tests' shapes and PyTorch's fixtures are below the sizes that
+ * split in normal use): every batch split by sequences and GEMM rows, or
+ * inference split by hidden units. For `loadWasmKernelsAsync({ threads: 2, ...FORCED_SPLITS.batches })`.
+ */
+export const FORCED_SPLITS = {
+  batches: { parallelMin: 0, unitSplitMin: Infinity },
+  units: { parallelMin: Infinity, unitSplitMin: 0 },
+} as const;
+
 export async function loadWasmKernelsAsync(options: WasmLoadOptions = {}): Promise<Kernels | null> {
   if (typeof WebAssembly === 'undefined') return null;
   const allowRelaxed = options.relaxed !== false;

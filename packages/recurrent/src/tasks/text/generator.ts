@@ -20,6 +20,7 @@ import { TruncatedBPTT } from '../../train/tbptt.js';
 import { TokenStreams } from '../../data/streams.js';
 import { type TokenizerKind, Vocabulary } from '../../data/vocabulary.js';
 import { beamSearch } from '../../decoding/beam.js';
+import { timeSlicer } from '../../decoding/time-slice.js';
 import { type SamplingOptions, checkSampling, logSoftmaxInto } from '../../decoding/sampling.js';
 import { stackStates, stateRow } from '../../decoding/state-rows.js';
 import { TokenDecoder } from '../../decoding/token-decoder.js';
@@ -454,14 +455,11 @@ export class TextGenerator {
     const batch = new GenerationBatch(this, 1);
     try {
       const sequence = batch.add({ ...rest, length: GenerationBatch.checkRequest(rest) });
-      let since = performance.now();
+      const slice = timeSlicer(sliceMs);
       while (!sequence.result) {
         if (signal?.aborted) sequence.cancel();
         batch.step();
-        if (performance.now() - since >= sliceMs) {
-          await new Promise((ok) => setTimeout(ok, 0));
-          since = performance.now();
-        }
+        await slice();
       }
       return { text: sequence.result.text, unknown: sequence.result.unknown, complete: sequence.result.complete };
     } finally {

@@ -11,7 +11,8 @@ import type { CellKind } from '../../kernels/types.js';
 import { crossEntropy } from '../../losses/losses.js';
 import { Seq2Seq } from '../../models/seq2seq.js';
 import { noGrad } from '../../nn/grad-mode.js';
-import { beamSearchSteps, type Hypothesis } from '../../decoding/beam.js';
+import { beamSearchSteps, toEnd, type Hypothesis } from '../../decoding/beam.js';
+import { timeSlicer } from '../../decoding/time-slice.js';
 import { rowRepeater, stackStates, stateRow } from '../../decoding/state-rows.js';
 import type { RecurrentState } from '../../models/language-model.js';
 import type { IndexTensor } from '../../tensor/tensor.js';
@@ -212,7 +213,7 @@ export class Translator {
   translate(text: string, options: TranslateOptions = {}): Translation {
     checkOptions('Translator.translate', options, TRANSLATE_KEYS);
     const { search, finish } = this.search(text, options);
-    for (let r = search.next(); ; r = search.next()) if (r.done) return finish(r.value);
+    return finish(toEnd(search));
   }
 
   /**
@@ -225,13 +226,10 @@ export class Translator {
     const { signal, sliceMs = 20, ...rest } = options;
     checkOptions('Translator.translateAsync', rest, TRANSLATE_KEYS);
     const { search, finish } = this.search(text, rest);
-    let since = performance.now();
+    const slice = timeSlicer(sliceMs);
     for (let r = search.next(); ; r = search.next()) {
       if (r.done) return { ...finish(r.value), complete: true };
-      if (performance.now() - since >= sliceMs) {
-        await new Promise((ok) => setTimeout(ok, 0));
-        since = performance.now();
-      }
+      await slice();
       if (signal?.aborted) return { ...finish(r.value), complete: false };
     }
   }
